@@ -1,0 +1,24 @@
+# Production image: gunicorn serves the app; the same image runs the Celery worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    VAR_DIR=/app/var
+WORKDIR /app
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gettext \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 1000 --home /app grid
+
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+# collectstatic needs settings; these throwaway values exist only for the build step.
+RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=build python manage.py collectstatic --noinput \
+ && mkdir -p /app/var && chown -R grid /app/var
+
+USER grid
+EXPOSE 8000
+CMD ["gunicorn", "governance.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", \
+     "--access-logfile", "-", "--forwarded-allow-ips", "*"]

@@ -1,0 +1,47 @@
+# Grid Governance: `make run` starts everything on the embedded default; `make test` tests it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: install run test lint messages vendor check-deploy clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+## Web server, Celery worker and beat on SQLite and the embedded broker, with demo data.
+run: install
+	PORT=$(PORT) HOST=$(HOST) PY=$(PY) VENV=$(VENV) bash scripts/run.sh
+
+## The whole test suite (DATABASE_URL / REDIS_URL when set, SQLite otherwise).
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check . || true
+	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+## Re-extract the translation catalogue and compile it (needs GNU gettext).
+messages: install
+	DEBUG=true $(PY) manage.py makemessages --locale zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'var/*' --ignore 'static/vendor/*'
+	DEBUG=true $(PY) manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
+
+## Refresh static/vendor/ from package.json (needs npm; the result is committed).
+vendor:
+	npm ci --no-audit --no-fund
+	$(PY) scripts/vendor_static.py
+
+check-deploy: install
+	DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(60))') \
+	ALLOWED_HOSTS=grid.example.gov.cn $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf var/db.sqlite3* var/celery var/static var/test

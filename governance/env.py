@@ -1,0 +1,141 @@
+"""Typed reads of the environment that stop start-up with the variable's name.
+
+django-environ alone accepts ``DEBUG=maybe`` as False and reports a bad
+``DATABASE_URL`` deep in a traceback; operators need one line that says
+which variable is wrong and what it should look like.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+T = TypeVar("T")
+
+_TRUE = {"1", "true", "yes", "on", "y", "t"}
+_FALSE = {"0", "false", "no", "off", "n", "f", ""}
+
+env = environ.Env()
+
+
+def _read(name: str, parse: Callable[[str], T], default: T, hint: str) -> T:
+    raw = env.str(name, default=None)
+    if raw is None:
+        return default
+    try:
+        return parse(raw)
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        ImproperlyConfigured,
+        zoneinfo.ZoneInfoNotFoundError,
+    ) as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not valid: {hint} ({exc})") from exc
+
+
+def boolean(name: str, default: bool) -> bool:
+    def parse(raw: str) -> bool:
+        value = raw.strip().lower()
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        raise ValueError("not a boolean")
+
+    return _read(name, parse, default, "use true/false, 1/0, yes/no or on/off")
+
+
+def integer(name: str, default: int, minimum: int | None = None) -> int:
+    def parse(raw: str) -> int:
+        value = int(raw)
+        if minimum is not None and value < minimum:
+            raise ValueError(f"must be at least {minimum}")
+        return value
+
+    return _read(name, parse, default, "an integer")
+
+
+def string(name: str, default: str) -> str:
+    return _read(name, str, default, "text")
+
+
+def listing(name: str, default: list[str]) -> list[str]:
+    return _read(
+        name,
+        lambda raw: [item.strip() for item in raw.split(",") if item.strip()],
+        default,
+        "a comma-separated list",
+    )
+
+
+def time_zone(name: str, default: str) -> str:
+    def parse(raw: str) -> str:
+        zoneinfo.ZoneInfo(raw)
+        return raw
+
+    return _read(name, parse, default, "an IANA time zone such as Asia/Shanghai")
+
+
+def choice(name: str, default: str, allowed: list[str]) -> str:
+    def parse(raw: str) -> str:
+        if raw not in allowed:
+            raise ValueError(f"one of {', '.join(allowed)}")
+        return raw
+
+    return _read(name, parse, default, f"one of {', '.join(allowed)}")
+
+
+def database(name: str, default: str) -> dict[str, Any]:
+    def parse(raw: str) -> dict[str, Any]:
+        config = environ.Env.db_url_config(raw)
+        if not config.get("ENGINE"):
+            raise ValueError("unknown scheme")
+        if config["ENGINE"] not in (
+            "django.db.backends.postgresql",
+            "django.db.backends.sqlite3",
+        ):
+            raise ValueError("only postgres:// and sqlite:// are supported")
+        return config
+
+    raw = env.str(name, default=default)
+    try:
+        return parse(raw)
+    except (ValueError, ImproperlyConfigured) as exc:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not valid: use postgres://user:pass@host:5432/db "
+            f"or sqlite:////absolute/path.sqlite3 ({exc})"
+        ) from exc
+
+
+def url(name: str, default: str, schemes: tuple[str, ...]) -> str:
+    def parse(raw: str) -> str:
+        if not raw and not default:
+            return ""
+        scheme = raw.split("://", 1)[0] if "://" in raw else ""
+        if scheme not in schemes:
+            raise ValueError(f"scheme must be one of {', '.join(schemes)}")
+        return raw
+
+    return _read(
+        name, parse, default, f"a URL starting with {' or '.join(s + '://' for s in schemes)}"
+    )
+
+
+def email(name: str, default: str) -> dict[str, Any]:
+    def parse(raw: str) -> dict[str, Any]:
+        config = environ.Env.email_url_config(raw)
+        if not config.get("EMAIL_BACKEND"):
+            raise ValueError("unknown scheme")
+        return config
+
+    return _read(
+        name,
+        parse,
+        parse(default),
+        "smtp://user:pass@host:25, smtp+tls://…, consolemail:// or dummymail://",
+    )

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GridsConfig(AppConfig):
+    name = "grids"
+    verbose_name = _("Territory and people")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+        from django.db.models.signals import post_migrate
+
+        from grids.groups import ensure_groups
+
+        post_migrate.connect(ensure_groups, sender=self)
+
+        from grids.models import Area, Household, Post, Resident, ResidentCare
+
+        auditlog.register(Area, exclude_fields=["numchild"])
+        auditlog.register(Household)
+        # The audit trail must not become a second copy of the sensitive values.
+        auditlog.register(Resident, mask_fields=["id_number", "phone"])
+        auditlog.register(ResidentCare)
+        auditlog.register(Post)

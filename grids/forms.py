@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import Area, CareCategory, Household, Post, Resident
+from grids.roles import Capability, Level
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the user started from, so a stale save is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
+
+
+class HouseholdForm(VersionedForm):
+    class Meta:
+        model = Household
+        fields = ["grid", "micro_grid", "address", "longitude", "latitude", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, within: Area, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only grids where this user may edit: another grid's id in a crafted POST is refused.
+        editable = Area.objects.visible_to(user, Capability.EDIT_HOUSEHOLDS).under(within)
+        self.fields["grid"].queryset = editable.filter(level=Level.GRID)
+        self.fields["micro_grid"].queryset = editable.filter(level=Level.MICRO_GRID)
+        self.fields["grid"].empty_label = None if within.level == Level.GRID else "—"
+        for name in ("longitude", "latitude"):
+            self.fields[name].widget.attrs.update({"step": "any", "inputmode": "decimal"})
+
+
+class ResidentForm(VersionedForm):
+    # Wider than stored: the model normalises "+86 138-…" and spaces before validating.
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=24,
+        required=False,
+        help_text=_("Resident identity card number, 18 characters."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=24,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
+    care = forms.MultipleChoiceField(
+        label=_("Care categories"),
+        choices=CareCategory.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Resident
+        fields = ["name", "relationship", "id_number", "phone", "gender", "birth_date", "status"]
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+        help_texts = {
+            "gender": _("Filled from the ID number when one is given."),
+            "birth_date": _("Filled from the ID number when one is given."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["care"] = list(self.instance.care.values_list("category", flat=True))
+
+
+class PostForm(forms.Form):
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        help_text=_("The account must exist already; ask the administrator to create it."),
+    )
+    area = forms.ModelChoiceField(label=_("Area"), queryset=Area.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=Post.Role.choices)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, user, within: Area, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = (
+            Area.objects.visible_to(user, Capability.MANAGE_POSTS)
+            .under(within)
+            .filter(depth__lte=within.depth + 1)
+        )
+        self.fields["area"].initial = within.pk
+
+    def clean_username(self):
+        User = get_user_model()
+        try:
+            return User.objects.get(username=self.cleaned_data["username"], is_active=True)
+        except User.DoesNotExist as exc:
+            raise forms.ValidationError(
+                _("There is no active account with this user name.")
+            ) from exc
+
+
+class HouseholdSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("Address, name or last 4 digits of a phone"),
+                "type": "search",
+            }
+        ),
+    )

@@ -1,0 +1,201 @@
+"""Boundaries: GeoJSON polygons checked with shapely.
+
+Coordinates are longitude/latitude degrees. Areas are reported in square
+metres through a local equirectangular projection, which is accurate to well
+under 1% at the size of a district; tolerances absorb floating-point seams
+where two hand-drawn boundaries share an edge.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from shapely.affinity import scale
+from shapely.geometry import MultiPolygon, Polygon, mapping, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
+from shapely.strtree import STRtree
+from shapely.validation import explain_validity
+
+# Slivers smaller than this (square metres) are drawing noise, not gaps or overlaps.
+TOLERANCE_M2 = 1.0
+_M_PER_DEG_LAT = 110_574.0
+_M_PER_DEG_LNG_EQUATOR = 111_320.0
+
+
+def to_geometry(geojson: dict[str, Any] | None) -> BaseGeometry | None:
+    if not geojson:
+        return None
+    return shape(geojson)
+
+
+def validate_geometry(geojson: Any) -> BaseGeometry:
+    """A valid, non-empty Polygon or MultiPolygon in longitude/latitude, or ValidationError."""
+    if isinstance(geojson, dict) and geojson.get("type") == "Feature":
+        geojson = geojson.get("geometry")
+    if not isinstance(geojson, dict) or geojson.get("type") not in ("Polygon", "MultiPolygon"):
+        raise ValidationError(
+            _("A boundary must be a GeoJSON Polygon or MultiPolygon."), code="geometry_type"
+        )
+    try:
+        geometry = shape(geojson)
+    except (
+        ValueError,
+        TypeError,
+        IndexError,
+        KeyError,
+        AttributeError,
+        shapely.errors.GEOSException,
+    ) as exc:
+        raise ValidationError(
+            _("The boundary's coordinates cannot be read: %(error)s") % {"error": exc},
+            code="geometry_malformed",
+        ) from exc
+    if geometry.is_empty:
+        raise ValidationError(_("The boundary is empty."), code="geometry_empty")
+    west, south, east, north = geometry.bounds
+    if west < -180 or east > 180 or south < -90 or north > 90:
+        raise ValidationError(
+            _("Coordinates must be longitude (-180 to 180) then latitude (-90 to 90)."),
+            code="geometry_range",
+        )
+    if not geometry.is_valid:
+        raise ValidationError(
+            _("The boundary is not a valid polygon: %(reason)s")
+            % {"reason": explain_validity(geometry)},
+            code="geometry_invalid",
+        )
+    return geometry
+
+
+def area_m2(geometry: BaseGeometry | None) -> float:
+    if geometry is None or geometry.is_empty:
+        return 0.0
+    lat = geometry.centroid.y
+    projected = scale(
+        geometry,
+        xfact=_M_PER_DEG_LNG_EQUATOR * math.cos(math.radians(lat)),
+        yfact=_M_PER_DEG_LAT,
+        origin=(0, 0),
+    )
+    return projected.area
+
+
+def outside_m2(child: BaseGeometry, parent: BaseGeometry) -> float:
+    return area_m2(child.difference(parent))
+
+
+def overlap_m2(a: BaseGeometry, b: BaseGeometry) -> float:
+    return area_m2(a.intersection(b))
+
+
+def polygons(geometry: BaseGeometry) -> list[Polygon]:
+    if isinstance(geometry, Polygon):
+        return [geometry]
+    if isinstance(geometry, MultiPolygon):
+        return list(geometry.geoms)
+    return [g for g in getattr(geometry, "geoms", []) if isinstance(g, Polygon)]
+
+
+@dataclass
+class Gap:
+    area_m2: float
+    longitude: float
+    latitude: float
+    geometry: dict[str, Any]
+
+
+@dataclass
+class Overlap:
+    first: Any
+    second: Any
+    area_m2: float
+
+
+@dataclass
+class Coverage:
+    """How a parent's children cover it: "全域覆盖、不留空白"."""
+
+    gaps: list[Gap] = field(default_factory=list)
+    overlaps: list[Overlap] = field(default_factory=list)
+    outside: list[tuple[Any, float]] = field(default_factory=list)
+    unmapped: list[Any] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.gaps or self.overlaps or self.outside or self.unmapped)
+
+
+def coverage(
+    parent: BaseGeometry | None, children: list[tuple[Any, BaseGeometry | None]]
+) -> Coverage:
+    """Gaps, overlaps and spill-overs of ``children`` (key, geometry) within ``parent``."""
+    result = Coverage()
+    mapped = [(key, geometry) for key, geometry in children if geometry is not None]
+    result.unmapped = [key for key, geometry in children if geometry is None]
+    if mapped:
+        geometries = [geometry for _key, geometry in mapped]
+        tree = STRtree(geometries)
+        left, right = tree.query(geometries, predicate="intersects")
+        for i, j in zip(left.tolist(), right.tolist(), strict=True):
+            if i < j:
+                shared = overlap_m2(geometries[i], geometries[j])
+                if shared > TOLERANCE_M2:
+                    result.overlaps.append(Overlap(mapped[i][0], mapped[j][0], shared))
+        if parent is not None:
+            for key, geometry in mapped:
+                spill = outside_m2(geometry, parent)
+                if spill > TOLERANCE_M2:
+                    result.outside.append((key, spill))
+    if parent is not None and not result.unmapped:
+        covered = unary_union([geometry for _key, geometry in mapped]) if mapped else Polygon()
+        for hole in polygons(parent.difference(covered)):
+            size = area_m2(hole)
+            if size > TOLERANCE_M2:
+                point = hole.representative_point()
+                result.gaps.append(Gap(size, point.x, point.y, mapping(hole)))
+    result.gaps.sort(key=lambda gap: -gap.area_m2)
+    return result
+
+
+# --- Drawing: a server-side SVG needs no map tiles and no JavaScript -------------------------
+
+
+@dataclass
+class Shape:
+    key: Any
+    d: str
+    label_x: float
+    label_y: float
+
+
+def svg_shapes(items: list[tuple[Any, BaseGeometry]], size: float = 1000.0):
+    """SVG path data for ``items`` in a ``size``-wide viewBox (north up, true proportions)."""
+    items = [(key, geometry) for key, geometry in items if geometry is not None]
+    if not items:
+        return [], (0, 0)
+    west, south, east, north = unary_union([g for _k, g in items]).bounds
+    x_scale = math.cos(math.radians((south + north) / 2))
+    width = max((east - west) * x_scale, 1e-12)
+    height = max(north - south, 1e-12)
+    factor = size / max(width, height)
+
+    def point(x: float, y: float) -> str:
+        return f"{(x - west) * x_scale * factor:.1f},{(north - y) * factor:.1f}"
+
+    shapes = []
+    for key, geometry in items:
+        parts = []
+        for polygon in polygons(geometry):
+            for ring in [polygon.exterior, *polygon.interiors]:
+                coords = list(ring.coords)
+                parts.append("M" + " L".join(point(x, y) for x, y in coords[:-1]) + " Z")
+        label = geometry.representative_point()
+        x, y = point(label.x, label.y).split(",")
+        shapes.append(Shape(key, " ".join(parts), float(x), float(y)))
+    return shapes, (round(width * factor, 1), round(height * factor, 1))

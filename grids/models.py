@@ -1,0 +1,482 @@
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from shapely.geometry import Point
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+from core.concurrency import Versioned
+from core.personal import (
+    id_birth_date,
+    mask_id_number,
+    mask_mobile,
+    normalize_id_number,
+    normalize_mobile,
+    validate_id_number,
+    validate_mobile,
+)
+from grids.geo import to_geometry, validate_geometry
+from grids.roles import LEVEL_DEPTH, ROLE_LEVELS, Capability, Level, Role
+from grids.scope import path_q, scope_paths
+
+code_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+    _("Use letters, digits, hyphens and underscores only."),
+)
+
+
+# --- Territory ------------------------------------------------------------------------------
+
+
+class AreaQuerySet(MP_NodeQuerySet):
+    def visible_to(self, user, capability: str = Capability.VIEW_TERRITORY):
+        return self.filter(path_q(scope_paths(user, capability), "path"))
+
+    def grids(self):
+        return self.filter(level=Level.GRID)
+
+    def under(self, area: Area, include_self: bool = True):
+        """The subtree of ``area``: one indexed prefix match on the path."""
+        rows = self.filter(path__startswith=area.path)
+        return rows if include_self else rows.exclude(pk=area.pk)
+
+
+class AreaManager(MP_NodeManager.from_queryset(AreaQuerySet)):
+    def get_queryset(self):
+        return AreaQuerySet(self.model).order_by("path")
+
+
+class Area(MP_Node):
+    """One node of the territory: district → street/town → community/village → grid → micro-grid."""
+
+    Level = Level
+
+    class GridKind(models.TextChoices):
+        COMPREHENSIVE = "comprehensive", _("Comprehensive grid")
+        DEDICATED = "dedicated", _("Dedicated grid")
+
+    class DedicatedType(models.TextChoices):
+        BUSINESS_DISTRICT = "business_district", _("Business district")
+        INDUSTRIAL_PARK = "industrial_park", _("Industrial park")
+        MARKET = "market", _("Market")
+        OFFICE_BUILDING = "office_building", _("Enterprise building")
+        SCHOOL = "school", _("School")
+        HOSPITAL = "hospital", _("Hospital")
+        OTHER = "other", _("Other")
+
+    code = models.CharField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        validators=[code_validator],
+        help_text=_("Stable code used in links, QR codes and reports; never reused."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    grid_kind = models.CharField(
+        _("grid kind"), max_length=20, choices=GridKind.choices, blank=True
+    )
+    dedicated_type = models.CharField(
+        _("dedicated grid type"), max_length=30, choices=DedicatedType.choices, blank=True
+    )
+    boundary = models.JSONField(
+        _("boundary"),
+        null=True,
+        blank=True,
+        help_text=_("A GeoJSON Polygon or MultiPolygon in longitude/latitude."),
+    )
+    # Bounding box of the boundary, so candidate neighbours are found in SQL.
+    bbox_west = models.FloatField(null=True, blank=True, editable=False)
+    bbox_south = models.FloatField(null=True, blank=True, editable=False)
+    bbox_east = models.FloatField(null=True, blank=True, editable=False)
+    bbox_north = models.FloatField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = AreaManager()
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        indexes = [
+            models.Index(fields=["level", "path"], name="area_level_path"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(grid_kind="") | Q(level=Level.GRID), name="area_grid_kind_only_on_grids"
+            ),
+            models.CheckConstraint(
+                condition=Q(dedicated_type="") | Q(grid_kind="dedicated"),
+                name="area_dedicated_type_only_on_dedicated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_grid(self) -> bool:
+        return self.level == Level.GRID
+
+    @property
+    def kind_label(self) -> str:
+        if self.level == Level.GRID and self.grid_kind:
+            return self.get_grid_kind_display()
+        return self.get_level_display()
+
+    @staticmethod
+    def expected_depth(level: str) -> int:
+        return LEVEL_DEPTH[Level(level)]
+
+    @cached_property
+    def geometry(self):
+        return to_geometry(self.boundary) if self.boundary else None
+
+    def set_bbox(self) -> None:
+        geometry = self.geometry
+        if geometry is None:
+            self.bbox_west = self.bbox_south = self.bbox_east = self.bbox_north = None
+        else:
+            self.bbox_west, self.bbox_south, self.bbox_east, self.bbox_north = geometry.bounds
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.level != Level.GRID and self.grid_kind:
+            errors["grid_kind"] = _("Only grids have a grid kind.")
+        if self.level == Level.GRID and not self.grid_kind:
+            errors["grid_kind"] = _("Choose whether the grid is comprehensive or dedicated.")
+        if self.grid_kind != Area.GridKind.DEDICATED and self.dedicated_type:
+            errors["dedicated_type"] = _("Only dedicated grids have a dedicated type.")
+        if self.grid_kind == Area.GridKind.DEDICATED and not self.dedicated_type:
+            errors["dedicated_type"] = _("Say what the dedicated grid covers.")
+        if self.boundary:
+            try:
+                validate_geometry(self.boundary)
+            except ValidationError as exc:
+                errors["boundary"] = exc.messages
+        if errors:
+            raise ValidationError(errors)
+
+
+# --- People and posts -----------------------------------------------------------------------
+
+
+class PostQuerySet(models.QuerySet):
+    def active(self, on: dt.date | None = None):
+        on = on or timezone.localdate()
+        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on), started_on__lte=on)
+
+    def visible_to(self, user, capability: str = Capability.VIEW_TERRITORY):
+        return self.filter(path_q(scope_paths(user, capability), "area__path"))
+
+
+class Post(models.Model):
+    """A user's role at an area: the source of both what they may do and where."""
+
+    Role = Role
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="posts",
+        verbose_name=_("user"),
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="posts", verbose_name=_("area")
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    started_on = models.DateField(_("started on"), default=timezone.localdate)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "area", "role"],
+                condition=Q(ended_on__isnull=True),
+                name="post_one_open_per_user_area_role",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="post_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["area", "role"], name="post_area_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.area}"
+
+    @property
+    def is_active(self) -> bool:
+        today = timezone.localdate()
+        return self.started_on <= today and (self.ended_on is None or self.ended_on > today)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.area_id and self.role and self.area.level not in ROLE_LEVELS[self.role]:
+            allowed = ", ".join(str(Level(level).label) for level in sorted(ROLE_LEVELS[self.role]))
+            raise ValidationError(
+                {
+                    "area": _("A %(role)s is appointed at: %(levels)s.")
+                    % {"role": self.get_role_display(), "levels": allowed}
+                }
+            )
+        if self.ended_on and self.started_on and self.ended_on < self.started_on:
+            raise ValidationError({"ended_on": _("A post cannot end before it starts.")})
+
+
+# --- Households and residents ---------------------------------------------------------------
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def visible_to(self, user, capability: str = Capability.VIEW_HOUSEHOLDS):
+        return self.filter(path_q(scope_paths(user, capability), "grid__path", "micro_grid__path"))
+
+    def under(self, area: Area):
+        return self.filter(
+            Q(grid__path__startswith=area.path) | Q(micro_grid__path__startswith=area.path)
+        )
+
+
+class Household(Versioned):
+    """A household (户) at an address in a grid, optionally in one of its micro-grids."""
+
+    grid = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        related_name="households",
+        verbose_name=_("grid"),
+        limit_choices_to={"level": Level.GRID},
+    )
+    micro_grid = models.ForeignKey(
+        Area,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="micro_households",
+        verbose_name=_("micro-grid"),
+        limit_choices_to={"level": Level.MICRO_GRID},
+    )
+    address = models.CharField(
+        _("address"),
+        max_length=200,
+        help_text=_("Compound, building, unit and room, e.g. 幸福花园 3幢 2单元 501室."),
+    )
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["address", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["grid", "address"], name="household_unique_address"),
+            models.CheckConstraint(
+                condition=(Q(longitude__isnull=True) & Q(latitude__isnull=True))
+                | (Q(longitude__gte=-180, longitude__lte=180, latitude__gte=-90, latitude__lte=90)),
+                name="household_coordinates_both_and_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+    @property
+    def area(self) -> Area:
+        return self.micro_grid or self.grid
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.grid_id and self.grid.level != Level.GRID:
+            errors["grid"] = _("Choose a grid.")
+        if (
+            self.micro_grid_id
+            and self.grid_id
+            and (
+                self.micro_grid.level != Level.MICRO_GRID
+                or not self.micro_grid.path.startswith(self.grid.path)
+            )
+        ):
+            errors["micro_grid"] = _("The micro-grid must lie in the household's grid.")
+        if (self.longitude is None) != (self.latitude is None):
+            errors["latitude"] = _("Give both longitude and latitude, or neither.")
+        elif (
+            self.longitude is not None
+            and self.grid_id
+            and self.grid.geometry is not None
+            # ~10 m of slack: a phone's fix at a doorway on the grid line is still this grid.
+            and not self.grid.geometry.buffer(1e-4).contains(Point(self.longitude, self.latitude))
+        ):
+            errors["longitude"] = _("This location lies outside %(grid)s.") % {
+                "grid": self.grid.name
+            }
+        if errors:
+            raise ValidationError(errors)
+
+
+class ResidentQuerySet(models.QuerySet):
+    def visible_to(self, user, capability: str = Capability.VIEW_HOUSEHOLDS):
+        return self.filter(
+            path_q(
+                scope_paths(user, capability),
+                "household__grid__path",
+                "household__micro_grid__path",
+            )
+        )
+
+
+class CareCategory(models.TextChoices):
+    ELDERLY_ALONE = "elderly_alone", _("Elderly living alone")
+    EMPTY_NEST = "empty_nest", _("Empty-nest elderly")
+    DISABLED = "disabled", _("Disabled")
+    LOW_INCOME = "low_income", _("Low-income (minimum living allowance)")
+    EXTREME_POVERTY = "extreme_poverty", _("Extreme poverty support")
+    LEFT_BEHIND_CHILD = "left_behind_child", _("Left-behind child")
+    SERIOUS_ILLNESS = "serious_illness", _("Serious illness")
+    VETERAN = "veteran", _("Veteran")
+
+
+class Resident(Versioned):
+    """A person living in a household. ID number and mobile are sensitive."""
+
+    class Relationship(models.TextChoices):
+        HEAD = "head", _("Head of household")
+        SPOUSE = "spouse", _("Spouse")
+        CHILD = "child", _("Child")
+        PARENT = "parent", _("Parent")
+        GRANDCHILD = "grandchild", _("Grandchild")
+        OTHER = "other", _("Other relative or tenant")
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+
+    class Status(models.TextChoices):
+        LIVING = "living", _("Lives here")
+        MOVED_OUT = "moved_out", _("Moved out")
+        DECEASED = "deceased", _("Deceased")
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="residents", verbose_name=_("household")
+    )
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
+    id_number = models.CharField(
+        _("ID number"),
+        max_length=18,
+        blank=True,
+        validators=[validate_id_number],
+        help_text=_("Resident identity card number, 18 characters."),
+    )
+    phone = models.CharField(
+        _("mobile number"), max_length=11, blank=True, validators=[validate_mobile]
+    )
+    relationship = models.CharField(
+        _("relationship"), max_length=20, choices=Relationship.choices, default=Relationship.HEAD
+    )
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.LIVING
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ResidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        ordering = ["household_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=~Q(id_number=""),
+                name="resident_unique_id_number",
+                violation_error_message=_("Another resident already has this ID number."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean_fields(self, exclude=None) -> None:
+        # Normalise before the length and format validators see "+86 138-…" or a lower-case x.
+        self.id_number = normalize_id_number(self.id_number)
+        self.phone = normalize_mobile(self.phone)
+        super().clean_fields(exclude)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.id_number and (
+            Resident.objects.exclude(pk=self.pk).filter(id_number=self.id_number).exists()
+        ):
+            raise ValidationError({"id_number": _("Another resident already has this ID number.")})
+        if self.id_number and len(self.id_number) == 18:
+            # The ID number is authoritative for birth date and sex (digit 17: odd = male).
+            born = id_birth_date(self.id_number)
+            if born:
+                self.birth_date = born
+            if self.id_number[16].isdigit():
+                self.gender = (
+                    self.Gender.MALE if int(self.id_number[16]) % 2 else self.Gender.FEMALE
+                )
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_mobile(self.phone)
+
+    def age(self, on: dt.date | None = None) -> int | None:
+        if not self.birth_date:
+            return None
+        on = on or timezone.localdate()
+        born = self.birth_date
+        return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+    @property
+    def is_minor(self) -> bool:
+        age = self.age()
+        return age is not None and age < 18
+
+
+class ResidentCare(models.Model):
+    """A care category a resident is in (独居老人, 残疾人, 低保户 …)."""
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="care", verbose_name=_("resident")
+    )
+    category = models.CharField(_("care category"), max_length=30, choices=CareCategory.choices)
+    since = models.DateField(_("since"), default=timezone.localdate)
+
+    class Meta:
+        verbose_name = _("care category")
+        verbose_name_plural = _("care categories")
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "category"], name="resident_care_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.get_category_display()}"

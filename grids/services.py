@@ -1,0 +1,368 @@
+"""Every write to territory, households, residents and posts.
+
+Views, the admin, commands and later the API call these functions, so each
+rule (permission, scope, validation, audit) is enforced in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from auditlog.models import LogEntry
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.concurrency import save_if_unchanged
+from grids import geo
+from grids.models import Area, CareCategory, Household, Post, Resident, ResidentCare
+from grids.roles import LEVEL_DEPTH, Capability, Level
+from grids.scope import can, forget_posts
+
+# --- Permission helper ----------------------------------------------------------------------
+
+
+def require(user, capability: str, area: Area) -> None:
+    """Refuse unless ``user`` (None: the system itself) holds ``capability`` at ``area``."""
+    if user is None:
+        return
+    if not can(user, capability, area):
+        raise PermissionDenied(_("You do not have permission to do this here."))
+
+
+# --- Territory ------------------------------------------------------------------------------
+
+
+def _parent_of(area: Area) -> Area | None:
+    return Area.objects.get_parent(area) if area.pk else None
+
+
+def _check_level(level: str, parent: Area | None) -> None:
+    depth = LEVEL_DEPTH[Level(level)]
+    parent_depth = parent.depth if parent else 0
+    if depth != parent_depth + 1:
+        if parent is None:
+            message = _("Only a district can stand at the top of the tree.")
+        else:
+            message = _("A %(level)s cannot be placed directly under a %(parent)s.") % {
+                "level": Level(level).label,
+                "parent": parent.get_level_display(),
+            }
+        raise ValidationError({"level": message})
+
+
+def _check_boundary(area: Area, parent: Area | None) -> None:
+    """Inside the parent, clear of every sibling, and still around the area's own children."""
+    if not area.boundary:
+        return
+    geometry = geo.validate_geometry(area.boundary)
+    errors: list[str] = []
+    if parent is not None and parent.geometry is not None:
+        spill = geo.outside_m2(geometry, parent.geometry)
+        if spill > geo.TOLERANCE_M2:
+            errors.append(
+                _("The boundary extends %(m2)s m² beyond %(parent)s.")
+                % {"m2": f"{spill:,.0f}", "parent": parent.name}
+            )
+    west, south, east, north = geometry.bounds
+    siblings = Area.objects.filter(
+        depth=area.depth if area.pk else (parent.depth + 1 if parent else 1),
+        bbox_west__lt=east,
+        bbox_east__gt=west,
+        bbox_south__lt=north,
+        bbox_north__gt=south,
+    )
+    if parent is not None:
+        siblings = siblings.filter(path__startswith=parent.path)
+    if area.pk:
+        siblings = siblings.exclude(pk=area.pk)
+    for sibling in siblings:
+        shared = geo.overlap_m2(geometry, sibling.geometry)
+        if shared > geo.TOLERANCE_M2:
+            errors.append(
+                _("The boundary overlaps %(sibling)s (%(code)s) by %(m2)s m².")
+                % {"sibling": sibling.name, "code": sibling.code, "m2": f"{shared:,.0f}"}
+            )
+    if area.pk:
+        for child in Area.objects.get_children(area).exclude(boundary=None):
+            spill = geo.outside_m2(child.geometry, geometry)
+            if spill > geo.TOLERANCE_M2:
+                errors.append(
+                    _("%(child)s would extend %(m2)s m² beyond this boundary.")
+                    % {"child": child.name, "m2": f"{spill:,.0f}"}
+                )
+    if errors:
+        raise ValidationError({"boundary": errors})
+
+
+def check_placement(area: Area, parent: Area | None) -> None:
+    """The rules an area must meet where it stands: level under parent, boundary fit."""
+    _check_level(area.level, parent)
+    _check_boundary(area, parent)
+
+
+def _prepare(area: Area, parent: Area | None) -> None:
+    area.full_clean(exclude=["path", "depth", "numchild"])
+    check_placement(area, parent)
+    area.__dict__.pop("geometry", None)
+    area.set_bbox()
+
+
+@transaction.atomic
+def create_area(
+    *,
+    by,
+    parent: Area | None,
+    code: str,
+    name: str,
+    level: str,
+    grid_kind: str = "",
+    dedicated_type: str = "",
+    boundary: dict[str, Any] | None = None,
+) -> Area:
+    if parent is not None:
+        require(by, Capability.EDIT_AREAS, parent)
+        # treebeard derives the new path from the last child: serialise concurrent additions.
+        parent = Area.objects.select_for_update().get(pk=parent.pk)
+    elif by is not None and not by.is_superuser:
+        raise PermissionDenied(_("Only an administrator can add a district."))
+    area = Area(
+        code=code,
+        name=name,
+        level=level,
+        grid_kind=grid_kind,
+        dedicated_type=dedicated_type,
+        boundary=boundary,
+    )
+    _prepare(area, parent)
+    return (
+        Area.objects.add_child(parent, instance=area)
+        if parent
+        else Area.objects.add_root(instance=area)
+    )
+
+
+@transaction.atomic
+def update_area(*, by, area: Area, **fields: Any) -> Area:
+    require(by, Capability.EDIT_AREAS, area)
+    area = Area.objects.select_for_update().get(pk=area.pk)
+    if "code" in fields and fields["code"] != area.code:
+        raise ValidationError(
+            {"code": _("An area's code is permanent; create a new area instead.")}
+        )
+    for name, value in fields.items():
+        setattr(area, name, value)
+    _prepare(area, _parent_of(area))
+    area.save()
+    return area
+
+
+@transaction.atomic
+def move_area(*, by, area: Area, new_parent: Area) -> Area:
+    require(by, Capability.EDIT_AREAS, area)
+    require(by, Capability.EDIT_AREAS, new_parent)
+    area = Area.objects.select_for_update().get(pk=area.pk)
+    new_parent = Area.objects.select_for_update().get(pk=new_parent.pk)
+    if new_parent.path.startswith(area.path):
+        raise ValidationError(_("An area cannot be moved under itself."))
+    _check_level(area.level, new_parent)
+    if area.boundary:
+        geometry = area.geometry
+        if (
+            new_parent.geometry is not None
+            and geo.outside_m2(geometry, new_parent.geometry) > geo.TOLERANCE_M2
+        ):
+            raise ValidationError(
+                {
+                    "boundary": _("The boundary does not lie inside %(parent)s.")
+                    % {"parent": new_parent.name}
+                }
+            )
+    Area.objects.move(area, new_parent, pos="last-child")
+    area = Area.objects.get(pk=area.pk)
+    _check_boundary(area, new_parent)
+    return area
+
+
+# --- Households and residents ---------------------------------------------------------------
+
+
+_HOUSEHOLD_FIELDS = ["grid", "micro_grid", "address", "longitude", "latitude", "note"]
+
+
+@transaction.atomic
+def create_household(
+    *,
+    by,
+    grid: Area,
+    address: str,
+    micro_grid: Area | None = None,
+    longitude: float | None = None,
+    latitude: float | None = None,
+    note: str = "",
+) -> Household:
+    require(by, Capability.EDIT_HOUSEHOLDS, micro_grid or grid)
+    household = Household(
+        grid=grid,
+        micro_grid=micro_grid,
+        address=address,
+        longitude=longitude,
+        latitude=latitude,
+        note=note,
+    )
+    household.full_clean()
+    household.save()
+    return household
+
+
+@transaction.atomic
+def update_household(
+    *, by, household: Household, expected_version: int | None = None, **fields: Any
+) -> Household:
+    require(by, Capability.EDIT_HOUSEHOLDS, household.area)
+    unknown = set(fields) - set(_HOUSEHOLD_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(household, name, value)
+    household.full_clean()
+    # Moving a household to another grid needs the right to edit there too.
+    require(by, Capability.EDIT_HOUSEHOLDS, household.area)
+    save_if_unchanged(household, expected_version, _HOUSEHOLD_FIELDS)
+    return household
+
+
+RESIDENT_FIELDS = ["name", "id_number", "phone", "relationship", "gender", "birth_date", "status"]
+
+
+def _set_care(resident: Resident, care: Iterable[str]) -> None:
+    wanted = set(care)
+    unknown = wanted - set(CareCategory.values)
+    if unknown:
+        raise ValidationError({"care": _("Unknown care category.")})
+    current = set(resident.care.values_list("category", flat=True))
+    resident.care.filter(category__in=current - wanted).delete()
+    ResidentCare.objects.bulk_create(
+        ResidentCare(resident=resident, category=category) for category in sorted(wanted - current)
+    )
+
+
+def _save_resident(resident: Resident, write) -> None:
+    try:
+        with transaction.atomic():
+            write()
+    except IntegrityError as exc:
+        if "id_number" in str(exc) or "resident_unique_id_number" in str(exc):
+            raise ValidationError(
+                {"id_number": _("Another resident already has this ID number.")}
+            ) from exc
+        raise
+
+
+@transaction.atomic
+def create_resident(
+    *, by, household: Household, name: str, care: Iterable[str] = (), **fields: Any
+) -> Resident:
+    require(by, Capability.EDIT_HOUSEHOLDS, household.area)
+    resident = Resident(household=household, name=name, **fields)
+    resident.full_clean()
+    _save_resident(resident, resident.save)
+    _set_care(resident, care)
+    return resident
+
+
+@transaction.atomic
+def update_resident(
+    *,
+    by,
+    resident: Resident,
+    expected_version: int | None = None,
+    care: Iterable[str] | None = None,
+    **fields: Any,
+) -> Resident:
+    require(by, Capability.EDIT_HOUSEHOLDS, resident.household.area)
+    unknown = set(fields) - set(RESIDENT_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(resident, name, value)
+    resident.full_clean()
+    _save_resident(resident, lambda: save_if_unchanged(resident, expected_version, RESIDENT_FIELDS))
+    if care is not None:
+        _set_care(resident, care)
+    return resident
+
+
+REVEALABLE = ("id_number", "phone")
+
+
+def _log_access(by, resident: Resident, fields: list[str], remote_addr: str | None) -> None:
+    LogEntry.objects.log_create(
+        resident,
+        action=LogEntry.Action.ACCESS,
+        force_log=True,
+        actor=by,
+        remote_addr=remote_addr,
+        additional_data={"revealed": fields},
+        changes={},
+    )
+
+
+@transaction.atomic
+def reveal_personal(*, by, resident: Resident, field: str, remote_addr: str | None = None) -> str:
+    """The full ID or mobile number, for a user allowed to see it; every reveal is logged."""
+    if field not in REVEALABLE:
+        raise ValidationError(_("This field cannot be revealed."))
+    require(by, Capability.REVEAL_PERSONAL, resident.household.area)
+    value = getattr(resident, field)
+    if value:
+        _log_access(by, resident, [field], remote_addr)
+    return value
+
+
+@transaction.atomic
+def open_for_editing(*, by, resident: Resident, remote_addr: str | None = None) -> None:
+    """The edit form shows full values: same permission and the same audit as a reveal."""
+    require(by, Capability.REVEAL_PERSONAL, resident.household.area)
+    shown = [field for field in REVEALABLE if getattr(resident, field)]
+    if shown:
+        _log_access(by, resident, shown, remote_addr)
+
+
+# --- Posts ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def appoint(
+    *, by, user, area: Area, role: str, started_on: dt.date | None = None, note: str = ""
+) -> Post:
+    require(by, Capability.MANAGE_POSTS, area)
+    post = Post(
+        user=user, area=area, role=role, note=note, started_on=started_on or timezone.localdate()
+    )
+    post.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            post.save()
+    except IntegrityError as exc:
+        raise ValidationError(_("%(user)s already holds this post.") % {"user": user}) from exc
+    forget_posts(user)
+    return post
+
+
+@transaction.atomic
+def end_post(*, by, post: Post, ended_on: dt.date | None = None) -> Post:
+    require(by, Capability.MANAGE_POSTS, post.area)
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    if by is not None and post.user_id == by.pk:
+        raise ValidationError(_("You cannot end your own post; ask another officer."))
+    if post.ended_on is not None:
+        raise ValidationError(_("This post has already ended."))
+    post.ended_on = ended_on or timezone.localdate()
+    post.full_clean(validate_constraints=False)
+    post.save(update_fields=["ended_on"])
+    forget_posts(post.user)
+    return post

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from grids import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("areas/<str:code>/", views.area_detail, name="area_detail"),
+    path("areas/<str:code>/households/", views.household_list, name="household_list"),
+    path("areas/<str:code>/households/new/", views.household_create, name="household_create"),
+    path("areas/<str:code>/households/export.csv", views.household_export, name="household_export"),
+    path("areas/<str:code>/staffing/", views.area_staffing, name="area_staffing"),
+    path("areas/<str:code>/coverage/", views.area_coverage, name="area_coverage"),
+    path("areas/<str:code>/posts/new/", views.post_create, name="post_create"),
+    path("posts/<int:pk>/end/", views.post_end, name="post_end"),
+    path("households/<int:pk>/", views.household_detail, name="household_detail"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<int:pk>/residents/new/", views.resident_create, name="resident_create"),
+    path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
+    path("residents/<int:pk>/reveal/<str:field>/", views.resident_reveal, name="resident_reveal"),
+]

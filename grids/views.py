@@ -1,0 +1,493 @@
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.concurrency import ConcurrentEdit
+from grids import geo, selectors, services
+from grids.forms import HouseholdForm, HouseholdSearchForm, PostForm, ResidentForm
+from grids.models import Area, Household, Post, Resident, ResidentCare
+from grids.roles import Capability, Level
+from grids.scope import active_posts, can
+
+PAGE_SIZE = 25
+
+
+# --- Access helpers: the only ways a view reaches a scoped object ---------------------------
+
+
+def _area(request, code: str, capability: str = Capability.VIEW_TERRITORY) -> Area:
+    """The area by code if the user may see it; otherwise 404, whether or not it exists."""
+    area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
+    if capability != Capability.VIEW_TERRITORY and not can(request.user, capability, area):
+        raise PermissionDenied
+    return area
+
+
+def _household(request, pk: int, capability: str = Capability.VIEW_HOUSEHOLDS) -> Household:
+    household = get_object_or_404(
+        Household.objects.visible_to(request.user).select_related("grid", "micro_grid"), pk=pk
+    )
+    if capability != Capability.VIEW_HOUSEHOLDS and not can(
+        request.user, capability, household.area
+    ):
+        raise PermissionDenied
+    return household
+
+
+def _resident(request, pk: int, capability: str) -> Resident:
+    resident = get_object_or_404(
+        Resident.objects.visible_to(request.user).select_related(
+            "household__grid", "household__micro_grid"
+        ),
+        pk=pk,
+    )
+    if not can(request.user, capability, resident.household.area):
+        raise PermissionDenied
+    return resident
+
+
+def _breadcrumbs(request, area: Area) -> list[tuple[Area, bool]]:
+    return [
+        (a, can(request.user, Capability.VIEW_TERRITORY, a))
+        for a in Area.objects.get_ancestors(area)
+    ]
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# --- Pages ----------------------------------------------------------------------------------
+
+
+@login_required
+def home(request):
+    posts = active_posts(request.user)
+    if posts:
+        return redirect("area_detail", code=posts[0].area.code)
+    if request.user.is_superuser:
+        root = Area.objects.get_root_nodes().first()
+        if root is not None:
+            return redirect("area_detail", code=root.code)
+    return render(request, "grids/no_posts.html")
+
+
+@login_required
+def area_detail(request, code):
+    area = _area(request, code)
+    see_households = can(request.user, Capability.VIEW_HOUSEHOLDS, area)
+    overview = selectors.overview(area, show_households=see_households)
+    team_depth = area.depth + (1 if area.level == Level.GRID else 0)
+    team = (
+        Post.objects.active()
+        .filter(area__path__startswith=area.path, area__depth__lte=team_depth)
+        .select_related("user", "area")
+        .order_by("area__path", "role", "user__username")
+    )
+    shapes, size = geo.svg_shapes([(c, c.area.geometry) for c in overview.children])
+    return render(
+        request,
+        "grids/area_detail.html",
+        {
+            "area": area,
+            "breadcrumbs": _breadcrumbs(request, area),
+            "overview": overview,
+            "team": team,
+            "shapes": shapes,
+            "map_size": size,
+            "see_households": see_households,
+            "can_export": can(request.user, Capability.EXPORT, area),
+            "can_edit_households": can(request.user, Capability.EDIT_HOUSEHOLDS, area),
+            "can_manage_posts": can(request.user, Capability.MANAGE_POSTS, area),
+        },
+    )
+
+
+def _households(request, area: Area, query: str):
+    households = Household.objects.visible_to(request.user).under(area)
+    if query:
+        digits = query.strip()
+        matches = Q(address__icontains=query) | Q(
+            Exists(Resident.objects.filter(household=OuterRef("pk"), name__icontains=query))
+        )
+        if digits.isdigit() and len(digits) == 4:
+            matches |= Q(
+                Exists(Resident.objects.filter(household=OuterRef("pk"), phone__endswith=digits))
+            )
+        households = households.filter(matches)
+    return households
+
+
+@login_required
+def household_list(request, code):
+    area = _area(request, code, Capability.VIEW_HOUSEHOLDS)
+    form = HouseholdSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    households = (
+        _households(request, area, query)
+        .select_related("grid", "micro_grid")
+        .annotate(
+            resident_count=Count("residents", filter=Q(residents__status=Resident.Status.LIVING))
+        )
+        .order_by("grid__path", "address", "pk")
+    )
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    heads = {
+        r.household_id: r
+        for r in Resident.objects.filter(
+            household__in=[h.pk for h in page], relationship=Resident.Relationship.HEAD
+        ).order_by("pk")
+    }
+    for household in page:
+        household.head = heads.get(household.pk)
+    return render(
+        request,
+        "grids/household_list.html",
+        {
+            "area": area,
+            "breadcrumbs": _breadcrumbs(request, area),
+            "form": form,
+            "query": query,
+            "page": page,
+            "can_export": can(request.user, Capability.EXPORT, area),
+            "can_edit_households": can(request.user, Capability.EDIT_HOUSEHOLDS, area),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def household_export(request, code):
+    area = _area(request, code, Capability.EXPORT)
+    residents = (
+        Resident.objects.visible_to(request.user)
+        .filter(
+            Q(household__grid__path__startswith=area.path)
+            | Q(household__micro_grid__path__startswith=area.path)
+        )
+        .select_related("household__grid", "household__micro_grid")
+        .order_by("household__grid__path", "household__address", "pk")
+    )
+    writer = csv.writer(_Echo())
+    header = [
+        _("Grid code"),
+        _("Grid"),
+        _("Micro-grid"),
+        _("Address"),
+        _("Name"),
+        _("Relationship"),
+        _("ID number"),
+        _("Mobile number"),
+        _("Gender"),
+        _("Year of birth"),
+        _("Status"),
+    ]
+
+    def rows():
+        yield "\ufeff"  # Excel needs the BOM to read UTF-8 Chinese
+        yield writer.writerow(header)
+        for r in residents.iterator(chunk_size=2000):
+            h = r.household
+            yield writer.writerow(
+                [
+                    h.grid.code,
+                    h.grid.name,
+                    h.micro_grid.name if h.micro_grid else "",
+                    h.address,
+                    r.name,
+                    r.get_relationship_display(),
+                    r.masked_id_number,
+                    r.masked_phone,
+                    r.get_gender_display(),
+                    r.birth_date.year if r.birth_date else "",
+                    r.get_status_display(),
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="residents-{area.code}-{stamp}.csv"'
+    return response
+
+
+@login_required
+def household_detail(request, pk):
+    household = _household(request, pk)
+    residents = household.residents.prefetch_related(
+        Prefetch("care", queryset=ResidentCare.objects.order_by("category"))
+    ).order_by("status", "pk")
+    area = household.area
+    return render(
+        request,
+        "grids/household_detail.html",
+        {
+            "household": household,
+            "area": household.grid,
+            "breadcrumbs": [*_breadcrumbs(request, household.grid), (household.grid, True)],
+            "residents": residents,
+            "can_edit": can(request.user, Capability.EDIT_HOUSEHOLDS, area),
+            "can_reveal": can(request.user, Capability.REVEAL_PERSONAL, area),
+        },
+    )
+
+
+@login_required
+def household_create(request, code):
+    area = _area(request, code, Capability.EDIT_HOUSEHOLDS)
+    form = HouseholdForm(
+        request.POST or None,
+        user=request.user,
+        within=area,
+        initial={"grid": area.pk if area.level == Level.GRID else None},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            household = services.create_household(by=request.user, **data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Household added."))
+            return redirect("household_detail", pk=household.pk)
+    return render(
+        request,
+        "grids/household_form.html",
+        {
+            "form": form,
+            "area": area,
+            "breadcrumbs": [*_breadcrumbs(request, area), (area, True)],
+        },
+    )
+
+
+@login_required
+def household_edit(request, pk):
+    household = _household(request, pk, Capability.EDIT_HOUSEHOLDS)
+    within = household.grid
+    form = HouseholdForm(request.POST or None, instance=household, user=request.user, within=within)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.update_household(
+                by=request.user,
+                household=household,
+                expected_version=form.cleaned_data["version"],
+                **data,
+            )
+        except ConcurrentEdit as error:
+            form.add_error(None, error.message)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Household saved."))
+            return redirect("household_detail", pk=household.pk)
+    return render(
+        request,
+        "grids/household_form.html",
+        {
+            "form": form,
+            "household": household,
+            "area": within,
+            "breadcrumbs": [*_breadcrumbs(request, within), (within, True)],
+        },
+    )
+
+
+@login_required
+def resident_create(request, pk):
+    household = _household(request, pk, Capability.EDIT_HOUSEHOLDS)
+    form = ResidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.create_resident(by=request.user, household=household, **data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Resident added."))
+            return redirect("household_detail", pk=household.pk)
+    return render(
+        request,
+        "grids/resident_form.html",
+        {
+            "form": form,
+            "household": household,
+            "breadcrumbs": [*_breadcrumbs(request, household.grid), (household.grid, True)],
+        },
+    )
+
+
+@login_required
+def resident_edit(request, pk):
+    resident = _resident(request, pk, Capability.EDIT_HOUSEHOLDS)
+    household = resident.household
+    if not can(request.user, Capability.REVEAL_PERSONAL, household.area):
+        raise PermissionDenied  # the edit form shows the full ID and mobile numbers
+    form = ResidentForm(request.POST or None, instance=resident)
+    if request.method == "GET":
+        services.open_for_editing(
+            by=request.user, resident=resident, remote_addr=request.META.get("REMOTE_ADDR")
+        )
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.update_resident(
+                by=request.user,
+                resident=resident,
+                expected_version=form.cleaned_data["version"],
+                **data,
+            )
+        except ConcurrentEdit as error:
+            form.add_error(None, error.message)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Resident saved."))
+            return redirect("household_detail", pk=household.pk)
+    return render(
+        request,
+        "grids/resident_form.html",
+        {
+            "form": form,
+            "household": household,
+            "resident": resident,
+            "breadcrumbs": [*_breadcrumbs(request, household.grid), (household.grid, True)],
+        },
+    )
+
+
+@login_required
+@require_POST
+def resident_reveal(request, pk, field):
+    if field not in services.REVEALABLE:
+        raise Http404
+    resident = _resident(request, pk, Capability.REVEAL_PERSONAL)
+    value = services.reveal_personal(
+        by=request.user, resident=resident, field=field, remote_addr=request.META.get("REMOTE_ADDR")
+    )
+    context = {"resident": resident, "field": field, "value": value}
+    if request.htmx:
+        return render(request, "grids/_revealed.html", context)
+    return render(request, "grids/revealed.html", context)
+
+
+@login_required
+def area_staffing(request, code):
+    area = _area(request, code)
+    rows = selectors.staffing(area)
+    show_all = request.GET.get("all") == "1"
+    short = [row for row in rows if not row.compliant]
+    return render(
+        request,
+        "grids/staffing.html",
+        {
+            "area": area,
+            "breadcrumbs": _breadcrumbs(request, area),
+            "rows": rows if show_all else short,
+            "total": len(rows),
+            "short": len(short),
+            "show_all": show_all,
+            "rule": (
+                selectors.STAFFING_FULL_TIME,
+                selectors.STAFFING_PART_TIME,
+                selectors.STAFFING_N,
+            ),
+        },
+    )
+
+
+@login_required
+def area_coverage(request, code):
+    area = _area(request, code)
+    report = selectors.coverage_report(area)
+    drawings = []
+    for entry in report:
+        cov = entry.coverage
+        if cov.ok:
+            continue
+        items = [(("child", c), c.geometry) for c in Area.objects.get_children(entry.parent)]
+        items += [(("gap", i), geo.to_geometry(g.geometry)) for i, g in enumerate(cov.gaps)]
+        shapes, size = geo.svg_shapes(items)
+        drawings.append((entry, shapes, size))
+    return render(
+        request,
+        "grids/coverage.html",
+        {
+            "area": area,
+            "breadcrumbs": _breadcrumbs(request, area),
+            "problems": drawings,
+            "checked": len(report),
+        },
+    )
+
+
+@login_required
+def post_create(request, code):
+    area = _area(request, code, Capability.MANAGE_POSTS)
+    form = PostForm(request.POST or None, user=request.user, within=area)
+    if request.method == "POST" and form.is_valid():
+        try:
+            post = services.appoint(
+                by=request.user,
+                user=form.cleaned_data["username"],
+                area=form.cleaned_data["area"],
+                role=form.cleaned_data["role"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(user)s appointed as %(role)s.")
+                % {"user": post.user, "role": post.get_role_display()},
+            )
+            return redirect("area_detail", code=area.code)
+    return render(
+        request,
+        "grids/post_form.html",
+        {
+            "form": form,
+            "area": area,
+            "breadcrumbs": [*_breadcrumbs(request, area), (area, True)],
+        },
+    )
+
+
+@login_required
+@require_POST
+def post_end(request, pk):
+    post = get_object_or_404(
+        Post.objects.visible_to(request.user).select_related("area", "user"), pk=pk
+    )
+    try:
+        services.end_post(by=request.user, post=post)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("The post of %(user)s as %(role)s has ended.")
+            % {"user": post.user, "role": post.get_role_display()},
+        )
+    return redirect(reverse("area_detail", kwargs={"code": post.area.code}))

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Start the web server, a Celery worker and beat on the embedded default (SQLite and a
+# filesystem broker: no PostgreSQL or Redis), with the demo district. Ctrl-C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+VENV=${VENV:-.venv}
+PORT=${PORT:-8000}
+HOST=${HOST:-127.0.0.1}
+export DEBUG=${DEBUG:-true}
+
+"$PY" manage.py migrate --noinput
+"$PY" manage.py seed_demo
+
+mkdir -p var
+trap 'trap - EXIT; kill 0 2>/dev/null' INT TERM EXIT
+"$VENV/bin/celery" -A governance worker -B --pool=threads --concurrency=2 --loglevel=INFO \
+    --schedule=var/celerybeat-schedule >var/celery.log 2>&1 &
+echo
+echo "Celery worker and beat started (log: var/celery.log)."
+echo "Grid Governance: http://$HOST:$PORT/   health: http://$HOST:$PORT/healthz"
+echo
+"$PY" manage.py runserver "$HOST:$PORT" &
+wait

@@ -1,0 +1,211 @@
+"""Personas and the territory they work in, plus gates for real services.
+
+Territory (longitude/latitude boxes that tile exactly):
+
+    D  district                      120.0-120.4 × 31.0-31.2
+    ├─ S1 street                     west half
+    │  ├─ C1 community               south half of S1
+    │  │  ├─ G1 grid (own)           west half of C1      ├─ M1, M2 micro-grids
+    │  │  └─ G2 grid (neighbouring)  east half of C1
+    │  └─ C2 community → G3 grid     north half of S1
+    └─ S2 street → C3 community → G4 grid  (east half)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import pytest
+from django.db import connection
+
+from grids.models import Area, Post
+from grids.roles import Role
+from tests.factories import HouseholdFactory, PostFactory, ResidentFactory, UserFactory, area
+
+REQUIRE_SERVICES = os.environ.get("CI_REQUIRE_SERVICES") == "1"
+
+
+def _missing(reason: str) -> None:
+    """Skip for a missing service; under CI (CI_REQUIRE_SERVICES=1) that is a failure."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}", pytrace=False)
+    pytest.skip(f"missing service: {reason}")
+
+
+def _redis_reachable() -> bool:
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return False
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), 1):
+            return True
+    except OSError:
+        return False
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _missing("PostgreSQL (set DATABASE_URL=postgres://…)")
+    if item.get_closest_marker("redis") and not _redis_reachable():
+        _missing("Redis (set REDIS_URL=redis://…)")
+    if item.get_closest_marker("browser") and not shutil.which(CHROMIUM):
+        _missing(f"Chromium at {CHROMIUM} (apt-get install chromium)")
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # PBKDF2 at production strength costs ~0.3 s per user; tests create hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+# --- Territory and personas -----------------------------------------------------------------
+
+
+@dataclass
+class Territory:
+    district: Area
+    street: Area
+    other_street: Area
+    community: Area
+    other_community: Area
+    grid: Area
+    neighbour_grid: Area
+    far_grid: Area
+    other_street_grid: Area
+    micro: Area
+    micro2: Area
+
+
+@pytest.fixture
+def territory(db) -> Territory:
+    D = area(None, "D", "district", (120.0, 31.0, 120.4, 31.2), name="示范区")
+    S1 = area(D, "S1", "street", (120.0, 31.0, 120.2, 31.2), name="一号街道")
+    S2 = area(D, "S2", "street", (120.2, 31.0, 120.4, 31.2), name="二号街道")
+    C1 = area(S1, "C1", "community", (120.0, 31.0, 120.2, 31.1), name="幸福社区")
+    C2 = area(S1, "C2", "community", (120.0, 31.1, 120.2, 31.2), name="和平社区")
+    C3 = area(S2, "C3", "community", (120.2, 31.0, 120.4, 31.2), name="阳光社区")
+    G1 = area(
+        C1, "G1", "grid", (120.0, 31.0, 120.1, 31.1), grid_kind="comprehensive", name="幸福第一网格"
+    )
+    G2 = area(
+        C1, "G2", "grid", (120.1, 31.0, 120.2, 31.1), grid_kind="comprehensive", name="幸福第二网格"
+    )
+    G3 = area(
+        C2, "G3", "grid", (120.0, 31.1, 120.2, 31.2), grid_kind="comprehensive", name="和平第一网格"
+    )
+    G4 = area(
+        C3,
+        "G4",
+        "grid",
+        (120.2, 31.0, 120.4, 31.2),
+        grid_kind="dedicated",
+        dedicated_type="industrial_park",
+        name="科技园专属网格",
+    )
+    M1 = area(G1, "G1-M1", "micro_grid", (120.0, 31.0, 120.05, 31.1), name="第1微网格")
+    M2 = area(G1, "G1-M2", "micro_grid", (120.05, 31.0, 120.1, 31.1), name="第2微网格")
+    return Territory(D, S1, S2, C1, C2, G1, G2, G3, G4, M1, M2)
+
+
+def _person(username: str, role: str, at: Area):
+    user = UserFactory(username=username)
+    PostFactory(user=user, area=at, role=role)
+    return user
+
+
+@pytest.fixture
+def own_worker(territory):
+    """Full-time grid worker of G1."""
+    return _person("own_worker", Role.GRID_WORKER, territory.grid)
+
+
+@pytest.fixture
+def neighbour_worker(territory):
+    """Full-time grid worker of G2, the next grid in the same community."""
+    return _person("neighbour_worker", Role.GRID_WORKER, territory.neighbour_grid)
+
+
+@pytest.fixture
+def community_officer(territory):
+    return _person("community_officer", Role.COMMUNITY_STAFF, territory.community)
+
+
+@pytest.fixture
+def street_officer(territory):
+    return _person("street_officer", Role.STREET_STAFF, territory.street)
+
+
+@pytest.fixture
+def other_street_officer(territory):
+    return _person("other_street_officer", Role.STREET_STAFF, territory.other_street)
+
+
+@pytest.fixture
+def district_officer(territory):
+    return _person("district_officer", Role.DISTRICT_STAFF, territory.district)
+
+
+@pytest.fixture
+def part_time_worker(territory):
+    return _person("part_time_worker", Role.PART_TIME_WORKER, territory.grid)
+
+
+PERSONAS = [
+    "own_worker",
+    "neighbour_worker",
+    "street_officer",
+    "other_street_officer",
+    "district_officer",
+    "anonymous",
+]
+
+
+@pytest.fixture
+def persona(request, client):
+    """Log the test client in as the named persona (``anonymous``: not at all)."""
+
+    def login(name: str):
+        client.logout()
+        if name == "anonymous":
+            return None
+        user = request.getfixturevalue(name)
+        client.force_login(user)
+        return user
+
+    return login
+
+
+@pytest.fixture
+def household(territory):
+    return HouseholdFactory(
+        grid=territory.grid, micro_grid=territory.micro, longitude=120.02, latitude=31.05
+    )
+
+
+@pytest.fixture
+def resident(household):
+    return ResidentFactory(household=household)
+
+
+@pytest.fixture
+def other_household(territory):
+    return HouseholdFactory(grid=territory.neighbour_grid)
+
+
+@pytest.fixture
+def post_in_grid(territory):
+    return PostFactory(area=territory.grid, role=Post.Role.VOLUNTEER)

@@ -1,0 +1,63 @@
+import datetime as dt
+import io
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from core.models import Heartbeat
+from governance.celery import app
+
+
+@pytest.fixture
+def broker_up(settings):
+    """The embedded filesystem broker is always reachable; tests of Redis live elsewhere."""
+    previous = app.conf.broker_url
+    if not previous.startswith(("redis", "filesystem")):
+        pytest.skip("unexpected broker")
+    yield
+    app.conf.broker_url = previous
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_before_the_first_beat_tick(client, broker_up):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unhealthy"
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["beat"] == {"ok": False, "last_tick": None}
+
+
+@pytest.mark.django_db
+def test_healthz_is_200_after_a_tick_and_503_when_the_tick_is_stale(client, broker_up):
+    call_command("beat_tick", stdout=io.StringIO())
+    response = client.get("/healthz")
+    assert response.status_code == 200, response.json()
+    assert response.json()["checks"]["beat"]["ok"] is True
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["beat"]["ok"] is False
+
+
+@pytest.mark.django_db
+def test_healthz_reports_a_broker_that_does_not_answer(client):
+    Heartbeat.objects.create(name="beat", at=dt.datetime.now(dt.UTC))
+    previous = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.broker_url = previous
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"]["ok"] is False
+
+
+@pytest.mark.django_db
+def test_healthz_needs_no_login_and_shows_no_personal_data(client, resident, broker_up):
+    call_command("beat_tick", stdout=io.StringIO())
+    body = client.get("/healthz").content.decode()
+    assert (
+        resident.phone not in body and resident.id_number not in body and resident.name not in body
+    )

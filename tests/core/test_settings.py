@@ -1,0 +1,101 @@
+"""Start-up configuration, checked in a fresh interpreter as an operator would meet it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 20 + "production-like-secret-key-of-more-than-fifty-characters",
+    "ALLOWED_HOSTS": "grid.example.gov.cn",
+    "DATABASE_URL": "sqlite:////tmp/grid-settings-test.sqlite3",
+}
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "STATIC_"))}
+    for name in (
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DEBUG",
+        "DATABASE_URL",
+        "LANGUAGE_CODE",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "REDIS_URL",
+        "CELERY_BROKER_URL",
+    ):
+        clean.pop(name, None)
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_check_deploy_without_a_warning():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DEBUG", "maybe"),
+        ("DATABASE_URL", "mysql://x@y/z"),
+        ("TIME_ZONE", "Mars/Olympus"),
+        ("LANGUAGE_CODE", "fr"),
+        ("CONN_MAX_AGE", "forever"),
+        ("REDIS_URL", "http://redis:6379"),
+        ("EMAIL_URL", "pigeon://coop"),
+        ("AXES_FAILURE_LIMIT", "0"),
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_variable(variable, value):
+    env = {**PRODUCTION, variable: value}
+    if variable == "CONN_MAX_AGE":  # read only for PostgreSQL; `check` does not connect
+        env["DATABASE_URL"] = "postgres://nobody@127.0.0.1:1/none"
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert f"{variable}=" in result.stderr
+    assert "Traceback" in result.stderr  # ImproperlyConfigured; the last line names the variable
+    assert variable in result.stderr.strip().splitlines()[-1]
+
+
+def test_secret_key_is_required_when_debug_is_off():
+    env = dict(PRODUCTION)
+    env.pop("SECRET_KEY")
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert "SECRET_KEY is required" in result.stderr
+
+
+def test_allowed_hosts_is_required_when_debug_is_off():
+    env = dict(PRODUCTION)
+    env.pop("ALLOWED_HOSTS")
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS is required" in result.stderr
+
+
+def test_debug_mode_needs_no_configuration_at_all():
+    result = run_manage("check", DEBUG="true", DATABASE_URL=PRODUCTION["DATABASE_URL"])
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_variable_read_is_documented_in_env_example():
+    import re
+
+    read = set()
+    for path in [ROOT / "governance" / "settings.py"]:
+        read |= set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', path.read_text()))
+    documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read <= documented, f"missing from .env.example: {sorted(read - documented)}"

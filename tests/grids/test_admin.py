@@ -1,0 +1,55 @@
+import pytest
+from auditlog.models import LogEntry
+from django.contrib.auth.models import Group
+
+from tests.factories import HouseholdFactory, ResidentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def officer(request, persona, client):
+    def login(name, group):
+        user = persona(name)
+        user.is_staff = True
+        user.save()
+        user.groups.add(Group.objects.get(name=group))
+        return user
+
+    return login
+
+
+def test_admin_lists_are_scoped_for_officers(officer, client, territory, resident):
+    other = ResidentFactory(
+        household=HouseholdFactory(grid=territory.other_street_grid), name="外街居民"
+    )
+    officer("street_officer", "Street staff")
+    body = client.get("/admin/grids/resident/").content.decode()
+    assert resident.name in body and other.name not in body
+    assert resident.masked_phone in body and resident.phone not in body
+    assert client.get(f"/admin/grids/resident/{other.pk}/change/").status_code == 302  # "not found"
+    areas = client.get("/admin/grids/area/").content.decode()
+    assert "G1" in areas and "G4" not in areas
+
+
+def test_an_officer_without_reveal_rights_sees_masked_values_in_the_admin_form(
+    officer, client, resident
+):
+    officer("street_officer", "Street staff")
+    body = client.get(f"/admin/grids/resident/{resident.pk}/change/").content.decode()
+    assert resident.masked_id_number in body and resident.id_number not in body
+    assert not LogEntry.objects.filter(action=LogEntry.Action.ACCESS).exists()
+
+
+def test_a_community_officer_opening_a_resident_in_the_admin_is_logged(officer, client, resident):
+    user = officer("community_officer", "Community staff")
+    body = client.get(f"/admin/grids/resident/{resident.pk}/change/").content.decode()
+    assert resident.id_number in body
+    assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=user).count() == 1
+
+
+def test_admin_area_choices_are_scoped(officer, client, territory):
+    officer("community_officer", "Community staff")
+    response = client.get("/admin/grids/household/add/")
+    choices = {str(c[1]) for c in response.context["adminform"].form.fields["grid"].choices}
+    assert "幸福第一网格" in choices and "科技园专属网格" not in choices
