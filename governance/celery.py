@@ -18,6 +18,8 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Proves beat and a worker are alive: /healthz reads the time it last ran.
     "beat-tick": {"task": "core.tasks.beat_tick", "schedule": 60.0},
+    # Per-grid household and resident counts behind every page above a grid.
+    "refresh-tallies": {"task": "grids.tasks.refresh_all_tallies", "schedule": 15 * 60.0},
 }
 
 

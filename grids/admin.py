@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import UserAdmin
 from accounts.models import User
 from grids import services
-from grids.models import Area, Household, Post, Resident, ResidentCare
+from grids.models import Area, GridTally, Household, Post, Resident, ResidentCare
 from grids.roles import Capability
 from grids.scope import can
 
@@ -140,9 +140,6 @@ class AreaAdmin(ScopedAdmin):
             return
         obj.pk = saved.pk
 
-    def delete_model(self, request, obj):
-        obj.delete()
-
 
 # --- Households and residents ---------------------------------------------------------------
 
@@ -151,7 +148,7 @@ class AreaAdmin(ScopedAdmin):
 class HouseholdAdmin(ScopedAdmin):
     scope_capability = Capability.VIEW_HOUSEHOLDS
     list_display = ("address", "grid", "micro_grid", "updated_at")
-    list_filter = ("grid__level",)
+    list_filter = ("grid__grid_kind",)
     search_fields = ("address", "grid__name", "grid__code")
     list_select_related = ("grid", "micro_grid")
     fields = ("grid", "micro_grid", "address", "longitude", "latitude", "note")
@@ -231,6 +228,33 @@ class ResidentAdmin(ScopedAdmin):
                 by=request.user, resident=obj, remote_addr=request.META.get("REMOTE_ADDR")
             )
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(ResidentCare)
+class ResidentCareAdmin(ScopedAdmin):
+    scope_capability = Capability.VIEW_HOUSEHOLDS
+    list_display = ("resident", "category", "since")
+    list_filter = ("category",)
+    search_fields = ("resident__name", "resident__household__address")
+    list_select_related = ("resident",)
+    raw_id_fields = ("resident",)
+
+
+@admin.register(GridTally)
+class GridTallyAdmin(ScopedAdmin):
+    list_display = ("grid", "households", "residents", "computed_at")
+    search_fields = ("grid__name", "grid__code")
+    list_select_related = ("grid",)
+    readonly_fields = ("grid", "households", "residents", "computed_at")
+
+    def get_queryset(self, request):
+        rows = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return rows
+        return rows.filter(grid__in=Area.objects.visible_to(request.user))
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Post)

@@ -27,7 +27,7 @@ DISTRICT_CODE = "QH"
 SCALES = {
     # streets, towns, communities per street/town, grids per community, households per grid
     "small": {"streets": 2, "towns": 2, "communities": 3, "grids": (6, 8), "households": 100},
-    "district": {"streets": 6, "towns": 6, "communities": 20, "grids": (3, 5), "households": 600},
+    "district": {"streets": 6, "towns": 6, "communities": 21, "grids": (3, 5), "households": 615},
 }
 
 STREET_NAMES = ["湖滨", "南苑", "西城", "东湖", "北岸", "文昌", "朝阳", "新桥"]
@@ -428,6 +428,9 @@ def build_people(demo: Demo, password: str) -> None:
 
 
 def seed(demo: Demo, password: str) -> None:
+    from grids.services import refresh_tallies
+
     areas = build_territory(demo)
     build_households(demo, areas)
     build_people(demo, password)
+    refresh_tallies()

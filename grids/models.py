@@ -242,14 +242,32 @@ class Post(models.Model):
 # --- Households and residents ---------------------------------------------------------------
 
 
+GRID_PATH_LENGTH = LEVEL_DEPTH[Level.GRID] * Area.steplen
+
+
+def household_q(paths: list[str] | None, via: str = "") -> Q:
+    """Households under ``paths``, reached through ``via`` (e.g. ``"household__"``).
+
+    A household lies in its micro-grid's grid, so only a micro-grid path needs the
+    micro-grid; every other path matches on the grid alone (no OR across two joins).
+    """
+    if paths is None:
+        return Q()
+    if not paths:
+        return Q(pk__in=[])
+    condition = Q()
+    for path in paths:
+        field = "micro_grid__path" if len(path) > GRID_PATH_LENGTH else "grid__path"
+        condition |= Q(**{f"{via}{field}__startswith": path})
+    return condition
+
+
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user, capability: str = Capability.VIEW_HOUSEHOLDS):
-        return self.filter(path_q(scope_paths(user, capability), "grid__path", "micro_grid__path"))
+        return self.filter(household_q(scope_paths(user, capability)))
 
     def under(self, area: Area):
-        return self.filter(
-            Q(grid__path__startswith=area.path) | Q(micro_grid__path__startswith=area.path)
-        )
+        return self.filter(household_q([area.path]))
 
 
 class Household(Versioned):
@@ -336,13 +354,7 @@ class Household(Versioned):
 
 class ResidentQuerySet(models.QuerySet):
     def visible_to(self, user, capability: str = Capability.VIEW_HOUSEHOLDS):
-        return self.filter(
-            path_q(
-                scope_paths(user, capability),
-                "household__grid__path",
-                "household__micro_grid__path",
-            )
-        )
+        return self.filter(household_q(scope_paths(user, capability), "household__"))
 
 
 class CareCategory(models.TextChoices):
@@ -462,6 +474,11 @@ class Resident(Versioned):
         return age is not None and age < 18
 
 
+class ResidentCareQuerySet(models.QuerySet):
+    def visible_to(self, user, capability: str = Capability.VIEW_HOUSEHOLDS):
+        return self.filter(household_q(scope_paths(user, capability), "resident__household__"))
+
+
 class ResidentCare(models.Model):
     """A care category a resident is in (独居老人, 残疾人, 低保户 …)."""
 
@@ -470,6 +487,8 @@ class ResidentCare(models.Model):
     )
     category = models.CharField(_("care category"), max_length=30, choices=CareCategory.choices)
     since = models.DateField(_("since"), default=timezone.localdate)
+
+    objects = ResidentCareQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("care category")
@@ -480,3 +499,27 @@ class ResidentCare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident} · {self.get_category_display()}"
+
+
+class GridTally(models.Model):
+    """Households and residents per grid, rolled up so that pages above a grid never
+    aggregate raw rows. Refreshed for one grid after each write (on commit, by a Celery
+    task) and for all grids by the periodic ``refresh_tallies`` job, which heals drift."""
+
+    grid = models.OneToOneField(
+        Area,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="tally",
+        verbose_name=_("grid"),
+    )
+    households = models.PositiveIntegerField(_("households"), default=0)
+    residents = models.PositiveIntegerField(_("residents"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("grid tally")
+        verbose_name_plural = _("grid tallies")
+
+    def __str__(self) -> str:
+        return f"{self.grid}: {self.households} / {self.residents}"

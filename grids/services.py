@@ -13,12 +13,22 @@ from typing import Any
 from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.concurrency import save_if_unchanged
+from core.queue import enqueue_on_commit
 from grids import geo
-from grids.models import Area, CareCategory, Household, Post, Resident, ResidentCare
+from grids.models import (
+    Area,
+    CareCategory,
+    GridTally,
+    Household,
+    Post,
+    Resident,
+    ResidentCare,
+)
 from grids.roles import LEVEL_DEPTH, Capability, Level
 from grids.scope import can, forget_posts
 
@@ -87,7 +97,8 @@ def _check_boundary(area: Area, parent: Area | None) -> None:
                 % {"sibling": sibling.name, "code": sibling.code, "m2": f"{shared:,.0f}"}
             )
     if area.pk:
-        for child in Area.objects.get_children(area).exclude(boundary=None):
+        children = Area.objects.filter(path__startswith=area.path, depth=area.depth + 1)
+        for child in children.exclude(boundary=None):
             spill = geo.outside_m2(child.geometry, geometry)
             if spill > geo.TOLERANCE_M2:
                 errors.append(
@@ -215,6 +226,7 @@ def create_household(
     )
     household.full_clean()
     household.save()
+    _recount(household.grid_id)
     return household
 
 
@@ -231,7 +243,9 @@ def update_household(
     household.full_clean()
     # Moving a household to another grid needs the right to edit there too.
     require(by, Capability.EDIT_HOUSEHOLDS, household.area)
+    previous_grid = Household.objects.filter(pk=household.pk).values_list("grid_id", flat=True)[0]
     save_if_unchanged(household, expected_version, _HOUSEHOLD_FIELDS)
+    _recount(previous_grid, household.grid_id)
     return household
 
 
@@ -271,6 +285,7 @@ def create_resident(
     resident.full_clean()
     _save_resident(resident, resident.save)
     _set_care(resident, care)
+    _recount(household.grid_id)
     return resident
 
 
@@ -293,7 +308,54 @@ def update_resident(
     _save_resident(resident, lambda: save_if_unchanged(resident, expected_version, RESIDENT_FIELDS))
     if care is not None:
         _set_care(resident, care)
+    _recount(resident.household.grid_id)
     return resident
+
+
+def _recount(*grid_ids: int) -> None:
+    from grids.tasks import refresh_grid_tally
+
+    for grid_id in sorted(set(grid_ids)):
+        enqueue_on_commit(refresh_grid_tally, grid_id)
+
+
+@transaction.atomic
+def refresh_tallies(*, grid_ids: Iterable[int] | None = None) -> int:
+    """Recount households and living residents for ``grid_ids`` (all grids when None)."""
+    grids = Area.objects.grids()
+    households = Household.objects.all()
+    residents = Resident.objects.filter(status=Resident.Status.LIVING)
+    if grid_ids is not None:
+        ids = list(grid_ids)
+        grids = grids.filter(pk__in=ids)
+        households = households.filter(grid_id__in=ids)
+        residents = residents.filter(household__grid_id__in=ids)
+    household_counts = dict(
+        households.values("grid_id").annotate(n=Count("id")).values_list("grid_id", "n")
+    )
+    resident_counts = dict(
+        residents.values("household__grid_id")
+        .annotate(n=Count("id"))
+        .values_list("household__grid_id", "n")
+    )
+    now = timezone.now()
+    tallies = [
+        GridTally(
+            grid_id=grid_id,
+            households=household_counts.get(grid_id, 0),
+            residents=resident_counts.get(grid_id, 0),
+            computed_at=now,
+        )
+        for grid_id in grids.values_list("pk", flat=True)
+    ]
+    GridTally.objects.bulk_create(
+        tallies,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["grid"],
+        update_fields=["households", "residents", "computed_at"],
+    )
+    return len(tallies)
 
 
 REVEALABLE = ("id_number", "phone")

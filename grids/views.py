@@ -65,6 +65,29 @@ def _breadcrumbs(request, area: Area) -> list[tuple[Area, bool]]:
     ]
 
 
+_NOT_SAVED = object()
+
+
+def _submit(request, form, write, success: str):
+    """Hand a valid POSTed form to a service write; a refusal lands on the form.
+
+    Returns what ``write(data, version)`` returned, or ``_NOT_SAVED``.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return _NOT_SAVED
+    data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+    try:
+        result = write(data, form.cleaned_data.get("version"))
+    except ConcurrentEdit as error:
+        form.add_error(None, error.message)
+        return _NOT_SAVED
+    except ValidationError as error:
+        _apply_errors(form, error)
+        return _NOT_SAVED
+    messages.success(request, success)
+    return result
+
+
 def _apply_errors(form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
@@ -142,20 +165,27 @@ def household_list(request, code):
     households = (
         _households(request, area, query)
         .select_related("grid", "micro_grid")
-        .annotate(
-            resident_count=Count("residents", filter=Q(residents__status=Resident.Status.LIVING))
-        )
-        .order_by("grid__path", "address", "pk")
+        # The unique (grid, address) index serves this order: no sort of every household.
+        .order_by("grid_id", "address")
     )
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Counts and heads for the rows shown only, not grouped over the whole area.
+    shown = [h.pk for h in page]
+    counts = dict(
+        Resident.objects.filter(household__in=shown, status=Resident.Status.LIVING)
+        .values("household")
+        .annotate(n=Count("id"))
+        .values_list("household", "n")
+    )
     heads = {
         r.household_id: r
         for r in Resident.objects.filter(
-            household__in=[h.pk for h in page], relationship=Resident.Relationship.HEAD
-        ).order_by("pk")
+            household__in=shown, relationship=Resident.Relationship.HEAD
+        ).order_by("-pk")
     }
     for household in page:
         household.head = heads.get(household.pk)
+        household.resident_count = counts.get(household.pk, 0)
     return render(
         request,
         "grids/household_list.html",
@@ -260,15 +290,14 @@ def household_create(request, code):
         within=area,
         initial={"grid": area.pk if area.level == Level.GRID else None},
     )
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            household = services.create_household(by=request.user, **data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("Household added."))
-            return redirect("household_detail", pk=household.pk)
+    household = _submit(
+        request,
+        form,
+        lambda data, _v: services.create_household(by=request.user, **data),
+        _("Household added."),
+    )
+    if household is not _NOT_SAVED:
+        return redirect("household_detail", pk=household.pk)
     return render(
         request,
         "grids/household_form.html",
@@ -285,22 +314,16 @@ def household_edit(request, pk):
     household = _household(request, pk, Capability.EDIT_HOUSEHOLDS)
     within = household.grid
     form = HouseholdForm(request.POST or None, instance=household, user=request.user, within=within)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.update_household(
-                by=request.user,
-                household=household,
-                expected_version=form.cleaned_data["version"],
-                **data,
-            )
-        except ConcurrentEdit as error:
-            form.add_error(None, error.message)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("Household saved."))
-            return redirect("household_detail", pk=household.pk)
+    saved = _submit(
+        request,
+        form,
+        lambda data, version: services.update_household(
+            by=request.user, household=household, expected_version=version, **data
+        ),
+        _("Household saved."),
+    )
+    if saved is not _NOT_SAVED:
+        return redirect("household_detail", pk=household.pk)
     return render(
         request,
         "grids/household_form.html",
@@ -317,15 +340,14 @@ def household_edit(request, pk):
 def resident_create(request, pk):
     household = _household(request, pk, Capability.EDIT_HOUSEHOLDS)
     form = ResidentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.create_resident(by=request.user, household=household, **data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("Resident added."))
-            return redirect("household_detail", pk=household.pk)
+    saved = _submit(
+        request,
+        form,
+        lambda data, _v: services.create_resident(by=request.user, household=household, **data),
+        _("Resident added."),
+    )
+    if saved is not _NOT_SAVED:
+        return redirect("household_detail", pk=household.pk)
     return render(
         request,
         "grids/resident_form.html",
@@ -348,22 +370,16 @@ def resident_edit(request, pk):
         services.open_for_editing(
             by=request.user, resident=resident, remote_addr=request.META.get("REMOTE_ADDR")
         )
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.update_resident(
-                by=request.user,
-                resident=resident,
-                expected_version=form.cleaned_data["version"],
-                **data,
-            )
-        except ConcurrentEdit as error:
-            form.add_error(None, error.message)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("Resident saved."))
-            return redirect("household_detail", pk=household.pk)
+    saved = _submit(
+        request,
+        form,
+        lambda data, version: services.update_resident(
+            by=request.user, resident=resident, expected_version=version, **data
+        ),
+        _("Resident saved."),
+    )
+    if saved is not _NOT_SAVED:
+        return redirect("household_detail", pk=household.pk)
     return render(
         request,
         "grids/resident_form.html",
@@ -425,7 +441,7 @@ def area_coverage(request, code):
         cov = entry.coverage
         if cov.ok:
             continue
-        items = [(("child", c), c.geometry) for c in Area.objects.get_children(entry.parent)]
+        items = [(("child", c), c.geometry) for c in entry.children]
         items += [(("gap", i), geo.to_geometry(g.geometry)) for i, g in enumerate(cov.gaps)]
         shapes, size = geo.svg_shapes(items)
         drawings.append((entry, shapes, size))

@@ -72,8 +72,11 @@ def test_a_community_officer_checks_staffing_and_boundaries(demo, open_as, shoot
 
 @pytest.mark.parametrize("locale, lang", [("en-GB", "en"), ("zh-CN", "zh")])
 def test_district_staff_drill_down_from_the_map(demo, open_as, shoot, locale, lang):
+    phone = open_as("district", locale=locale)
+    expect(phone).to_have_url(re.compile(r"/areas/QH/$"))
+    assert no_horizontal_scroll(phone)
+    shoot(phone, f"district-phone-{lang}")
     page = open_as("district", locale=locale, viewport=DESKTOP)
-    expect(page).to_have_url(re.compile(r"/areas/QH/$"))
     shoot(page, f"district-overview-{lang}")
     page.locator("svg.area-map a").first.click()
     expect(page).to_have_url(re.compile(r"/areas/QH-[ST]\d\d/$"))

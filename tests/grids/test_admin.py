@@ -53,3 +53,16 @@ def test_admin_area_choices_are_scoped(officer, client, territory):
     response = client.get("/admin/grids/household/add/")
     choices = {str(c[1]) for c in response.context["adminform"].form.fields["grid"].choices}
     assert "幸福第一网格" in choices and "科技园专属网格" not in choices
+
+
+def test_every_project_model_is_in_the_admin():
+    from django.apps import apps
+    from django.contrib import admin
+
+    project = {"core", "accounts", "grids", "branches", "stations", "points", "tickets"}
+    missing = [
+        model.__name__
+        for model in apps.get_models()
+        if model._meta.app_label in project and not admin.site.is_registered(model)
+    ]
+    assert not missing

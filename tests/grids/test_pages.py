@@ -184,7 +184,10 @@ def test_two_officers_editing_at_once_the_second_is_told_and_nothing_is_lost(
 
 
 def test_counts_on_a_street_page_leave_out_other_streets(persona, client, territory, household):
+    from grids.services import refresh_tallies
+
     HouseholdFactory(grid=territory.other_street_grid)
+    refresh_tallies()
     persona("street_officer")
     overview = client.get(reverse("area_detail", kwargs={"code": "S1"})).context["overview"]
     assert overview.total.households == 1
@@ -243,3 +246,19 @@ def test_a_community_officer_cannot_appoint_outside_the_community(persona, clien
         },
     )
     assert "area" in response.context["form"].errors
+
+
+def test_the_coverage_page_draws_and_lists_a_gap(persona, client, territory):
+    from grids import services
+    from tests.factories import box
+
+    services.update_area(
+        by=None, area=territory.neighbour_grid, boundary=box(120.15, 31.0, 120.2, 31.1)
+    )
+    services.update_area(by=None, area=territory.far_grid, boundary=box(120.0, 31.1, 120.1, 31.2))
+    persona("district_officer")
+    response = client.get(reverse("area_coverage", kwargs={"code": "D"}))
+    body = response.content.decode()
+    assert body.count("belongs to no area") == 2  # one gap in C1, one in C2
+    assert 'class="gap"' in body
+    assert len(response.context["problems"]) == 2
