@@ -124,18 +124,10 @@ class Area(MP_Node):
         return self.name
 
     @property
-    def is_grid(self) -> bool:
-        return self.level == Level.GRID
-
-    @property
     def kind_label(self) -> str:
         if self.level == Level.GRID and self.grid_kind:
             return self.get_grid_kind_display()
         return self.get_level_display()
-
-    @staticmethod
-    def expected_depth(level: str) -> int:
-        return LEVEL_DEPTH[Level(level)]
 
     @cached_property
     def geometry(self):
@@ -219,11 +211,6 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.area}"
-
-    @property
-    def is_active(self) -> bool:
-        today = timezone.localdate()
-        return self.started_on <= today and (self.ended_on is None or self.ended_on > today)
 
     def clean(self) -> None:
         super().clean()

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from core.concurrency import ConcurrentEdit
 from grids import geo, selectors, services
 from grids.forms import HouseholdForm, HouseholdSearchForm, PostForm, ResidentForm
-from grids.models import Area, Household, Post, Resident, ResidentCare
+from grids.models import Area, Household, Post, Resident, ResidentCare, household_q
 from grids.roles import Capability, Level
 from grids.scope import active_posts, can
 
@@ -211,10 +211,7 @@ def household_export(request, code):
     area = _area(request, code, Capability.EXPORT)
     residents = (
         Resident.objects.visible_to(request.user)
-        .filter(
-            Q(household__grid__path__startswith=area.path)
-            | Q(household__micro_grid__path__startswith=area.path)
-        )
+        .filter(household_q([area.path], "household__"))
         .select_related("household__grid", "household__micro_grid")
         .order_by("household__grid__path", "household__address", "pk")
     )
