@@ -9,6 +9,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("", include("grids.urls")),
+    path("", include("branches.urls")),
+    path("", include("stations.urls")),
 ]
 
 if settings.DEBUG:

@@ -13,6 +13,7 @@ Territory (longitude/latitude boxes that tile exactly):
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -27,6 +28,21 @@ from grids.roles import Role
 from tests.factories import HouseholdFactory, PostFactory, ResidentFactory, UserFactory, area
 
 REQUIRE_SERVICES = os.environ.get("CI_REQUIRE_SERVICES") == "1"
+
+# Each app's shared fixtures (targets of the access matrix, say) live in
+# tests/<app>/fixtures.py and are visible to every test directory.
+def _fixture_modules() -> list[str]:
+    found = []
+    for app in ("branches", "stations", "points", "tickets"):
+        try:
+            if importlib.util.find_spec(f"tests.{app}.fixtures") is not None:
+                found.append(f"tests.{app}.fixtures")
+        except ModuleNotFoundError:
+            continue
+    return found
+
+
+pytest_plugins = _fixture_modules()
 
 
 def _missing(reason: str) -> None:

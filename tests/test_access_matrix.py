@@ -1,7 +1,8 @@
 """Every URL × every persona, as an attacker would try them.
 
-The matrix is checked against the URL configuration: a new view without a
-row here fails ``test_every_url_has_a_row_in_the_matrix``.
+Each app lists its views in ``tests/<app>/access_cases.py`` (``CASES`` and
+``NOT_SCOPED``); the union is checked against the URL configuration, so a new
+view without a row fails ``test_every_url_has_a_row_in_the_matrix``.
 """
 
 from __future__ import annotations
@@ -9,47 +10,12 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.access import LOGIN, all_cases
 from tests.conftest import PERSONAS
 
 pytestmark = pytest.mark.django_db
 
-# Pages that are not about one scoped object.
-NOT_SCOPED = {
-    "healthz",  # public, no personal data (tests/core/test_health.py)
-    "login",
-    "logout",
-    "password_change",
-    "password_change_done",
-    "profile",
-    "set_language",
-    "home",  # redirects to the user's own area (tests/grids/test_pages.py)
-}
-
-OK, FOUND, DENIED, MISSING, LOGIN = 200, 302, 403, 404, "login"
-# persona order: own_worker, neighbour_worker, street_officer, other_street_officer,
-#                district_officer, anonymous
-VIEW = (OK, MISSING, OK, MISSING, OK, LOGIN)
-EDIT = (OK, MISSING, DENIED, MISSING, DENIED, LOGIN)
-EXPORT = (DENIED, MISSING, OK, MISSING, OK, LOGIN)
-MANAGE = (DENIED, MISSING, OK, MISSING, OK, LOGIN)
-END_POST = (DENIED, MISSING, FOUND, MISSING, FOUND, LOGIN)
-
-# name: (method, target fixture, kwargs from the target, expected per persona)
-MATRIX = {
-    "area_detail": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
-    "household_list": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
-    "household_create": ("get", "territory", lambda t: {"code": t.grid.code}, EDIT),
-    "household_export": ("get", "territory", lambda t: {"code": t.grid.code}, EXPORT),
-    "area_staffing": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
-    "area_coverage": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
-    "post_create": ("get", "territory", lambda t: {"code": t.grid.code}, MANAGE),
-    "post_end": ("post", "post_in_grid", lambda p: {"pk": p.pk}, END_POST),
-    "household_detail": ("get", "household", lambda h: {"pk": h.pk}, VIEW),
-    "household_edit": ("get", "household", lambda h: {"pk": h.pk}, EDIT),
-    "resident_create": ("get", "household", lambda h: {"pk": h.pk}, EDIT),
-    "resident_edit": ("get", "resident", lambda r: {"pk": r.pk}, EDIT),
-    "resident_reveal": ("post", "resident", lambda r: {"pk": r.pk, "field": "phone"}, EDIT),
-}
+MATRIX, NOT_SCOPED = all_cases()
 
 
 def _names(patterns, namespace=None):

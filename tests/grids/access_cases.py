@@ -1,0 +1,30 @@
+from tests.access import EDIT, END_POST, EXPORT, MANAGE, VIEW
+
+# Pages that are not about one scoped object.
+NOT_SCOPED = {
+    "healthz",  # public, no personal data (tests/core/test_health.py)
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    "profile",
+    "set_language",
+    "home",  # redirects to the user's own area (tests/grids/test_pages.py)
+}
+
+# name: (method, target fixture, kwargs from the target, expected per persona)
+CASES = {
+    "area_detail": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
+    "household_list": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
+    "household_create": ("get", "territory", lambda t: {"code": t.grid.code}, EDIT),
+    "household_export": ("get", "territory", lambda t: {"code": t.grid.code}, EXPORT),
+    "area_staffing": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
+    "area_coverage": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
+    "post_create": ("get", "territory", lambda t: {"code": t.grid.code}, MANAGE),
+    "post_end": ("post", "post_in_grid", lambda p: {"pk": p.pk}, END_POST),
+    "household_detail": ("get", "household", lambda h: {"pk": h.pk}, VIEW),
+    "household_edit": ("get", "household", lambda h: {"pk": h.pk}, EDIT),
+    "resident_create": ("get", "household", lambda h: {"pk": h.pk}, EDIT),
+    "resident_edit": ("get", "resident", lambda r: {"pk": r.pk}, EDIT),
+    "resident_reveal": ("post", "resident", lambda r: {"pk": r.pk, "field": "phone"}, EDIT),
+}
