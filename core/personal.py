@@ -113,6 +113,31 @@ def validate_mobile(value: str) -> None:
         )
 
 
+_LANDLINE_SHAPE = re.compile(r"^0\d{2,3}\d{7,8}$")
+
+
+def normalize_phone(value: str) -> str:
+    """A mobile or a landline (0519-8888 6666), without spaces, hyphens or +86."""
+    value = _MOBILE_NOISE.sub("", value or "")
+    for prefix in ("+86", "0086"):
+        if value.startswith(prefix):
+            value = value[len(prefix) :]
+            # Dialled from abroad a landline drops its trunk 0: +86 519 … is 0519 ….
+            if value and not value.startswith(("1", "0")):
+                value = "0" + value
+    return value
+
+
+def validate_phone(value: str) -> None:
+    """Contact numbers of organisations and stations: a mobile or a landline with area code."""
+    value = normalize_phone(value)
+    if not (_MOBILE_SHAPE.match(value) or _LANDLINE_SHAPE.match(value)):
+        raise ValidationError(
+            _("Enter a mobile number or a landline with its area code, such as 0519-8888 6666."),
+            code="phone",
+        )
+
+
 def mask_mobile(value: str | None) -> str:
     if not value:
         return ""

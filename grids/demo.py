@@ -393,8 +393,10 @@ def build_people(demo: Demo, password: str) -> None:
         helpers = rng.choice([0, 1, 2, 3]) if roll > 0.1 else 0
         if grid.code.endswith("-S01-C01-G01"):
             full_time, part_time, helpers = 0, 2, 0  # the demo accounts complete this grid
+        # Most grids' full-time post is the grid leader, who usually also leads the branch.
+        full_time_role = Role.GRID_LEADER if rng.random() < 0.75 else Role.GRID_WORKER
         team = (
-            [Role.GRID_WORKER] * full_time
+            [full_time_role] * full_time
             + [Role.PART_TIME_WORKER] * part_time
             + [Role.VOLUNTEER] * helpers
         )

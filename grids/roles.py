@@ -67,6 +67,9 @@ class Capability(models.TextChoices):
     EXPORT = "export", _("Export lists")
     MANAGE_POSTS = "manage_posts", _("Appoint and end posts")
     EDIT_AREAS = "edit_areas", _("Edit areas and boundaries")
+    MANAGE_BRANCHES = "manage_branches", _("Set up party branches, members and co-building")
+    VERIFY_REGISTRATIONS = "verify_registrations", _("Confirm in-service members' registrations")
+    LINK_HOUSEHOLDS = "link_households", _("Link party members to households")
 
 
 _C = Capability
@@ -75,7 +78,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         {_C.VIEW_TERRITORY, _C.VIEW_HOUSEHOLDS, _C.EXPORT, _C.MANAGE_POSTS, _C.EDIT_AREAS}
     ),
     Role.STREET_STAFF: frozenset(
-        {_C.VIEW_TERRITORY, _C.VIEW_HOUSEHOLDS, _C.EXPORT, _C.MANAGE_POSTS}
+        {_C.VIEW_TERRITORY, _C.VIEW_HOUSEHOLDS, _C.EXPORT, _C.MANAGE_POSTS, _C.MANAGE_BRANCHES}
     ),
     Role.COMMUNITY_STAFF: frozenset(
         {
@@ -85,10 +88,21 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             _C.REVEAL_PERSONAL,
             _C.EXPORT,
             _C.MANAGE_POSTS,
+            _C.MANAGE_BRANCHES,
+            _C.VERIFY_REGISTRATIONS,
+            _C.LINK_HOUSEHOLDS,
         }
     ),
+    # The grid leader is normally the grid branch's secretary ("一肩挑").
     Role.GRID_LEADER: frozenset(
-        {_C.VIEW_TERRITORY, _C.VIEW_HOUSEHOLDS, _C.EDIT_HOUSEHOLDS, _C.REVEAL_PERSONAL, _C.EXPORT}
+        {
+            _C.VIEW_TERRITORY,
+            _C.VIEW_HOUSEHOLDS,
+            _C.EDIT_HOUSEHOLDS,
+            _C.REVEAL_PERSONAL,
+            _C.EXPORT,
+            _C.LINK_HOUSEHOLDS,
+        }
     ),
     Role.GRID_WORKER: frozenset(
         {_C.VIEW_TERRITORY, _C.VIEW_HOUSEHOLDS, _C.EDIT_HOUSEHOLDS, _C.REVEAL_PERSONAL}

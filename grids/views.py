@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.concurrency import ConcurrentEdit
-from grids import geo, selectors, services
+from core.forms import apply_errors
+from grids import geo, navigation, selectors, services
 from grids.forms import HouseholdForm, HouseholdSearchForm, PostForm, ResidentForm
 from grids.models import Area, Household, Post, Resident, ResidentCare, household_q
 from grids.roles import Capability, Level
@@ -58,7 +59,7 @@ def _resident(request, pk: int, capability: str) -> Resident:
     return resident
 
 
-def _breadcrumbs(request, area: Area) -> list[tuple[Area, bool]]:
+def breadcrumbs(request, area: Area) -> list[tuple[Area, bool]]:
     return [
         (a, can(request.user, Capability.VIEW_TERRITORY, a))
         for a in Area.objects.get_ancestors(area)
@@ -82,18 +83,10 @@ def _submit(request, form, write, success: str):
         form.add_error(None, error.message)
         return _NOT_SAVED
     except ValidationError as error:
-        _apply_errors(form, error)
+        apply_errors(form, error)
         return _NOT_SAVED
     messages.success(request, success)
     return result
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- Pages ----------------------------------------------------------------------------------
@@ -129,7 +122,7 @@ def area_detail(request, code):
         "grids/area_detail.html",
         {
             "area": area,
-            "breadcrumbs": _breadcrumbs(request, area),
+            "breadcrumbs": breadcrumbs(request, area),
             "overview": overview,
             "team": team,
             "shapes": shapes,
@@ -138,6 +131,7 @@ def area_detail(request, code):
             "can_export": can(request.user, Capability.EXPORT, area),
             "can_edit_households": can(request.user, Capability.EDIT_HOUSEHOLDS, area),
             "can_manage_posts": can(request.user, Capability.MANAGE_POSTS, area),
+            "more_links": navigation.area_links(request.user, area),
         },
     )
 
@@ -191,7 +185,7 @@ def household_list(request, code):
         "grids/household_list.html",
         {
             "area": area,
-            "breadcrumbs": _breadcrumbs(request, area),
+            "breadcrumbs": breadcrumbs(request, area),
             "form": form,
             "query": query,
             "page": page,
@@ -270,7 +264,7 @@ def household_detail(request, pk):
         {
             "household": household,
             "area": household.grid,
-            "breadcrumbs": [*_breadcrumbs(request, household.grid), (household.grid, True)],
+            "breadcrumbs": [*breadcrumbs(request, household.grid), (household.grid, True)],
             "residents": residents,
             "can_edit": can(request.user, Capability.EDIT_HOUSEHOLDS, area),
             "can_reveal": can(request.user, Capability.REVEAL_PERSONAL, area),
@@ -301,7 +295,7 @@ def household_create(request, code):
         {
             "form": form,
             "area": area,
-            "breadcrumbs": [*_breadcrumbs(request, area), (area, True)],
+            "breadcrumbs": [*breadcrumbs(request, area), (area, True)],
         },
     )
 
@@ -328,7 +322,7 @@ def household_edit(request, pk):
             "form": form,
             "household": household,
             "area": within,
-            "breadcrumbs": [*_breadcrumbs(request, within), (within, True)],
+            "breadcrumbs": [*breadcrumbs(request, within), (within, True)],
         },
     )
 
@@ -351,7 +345,7 @@ def resident_create(request, pk):
         {
             "form": form,
             "household": household,
-            "breadcrumbs": [*_breadcrumbs(request, household.grid), (household.grid, True)],
+            "breadcrumbs": [*breadcrumbs(request, household.grid), (household.grid, True)],
         },
     )
 
@@ -384,7 +378,7 @@ def resident_edit(request, pk):
             "form": form,
             "household": household,
             "resident": resident,
-            "breadcrumbs": [*_breadcrumbs(request, household.grid), (household.grid, True)],
+            "breadcrumbs": [*breadcrumbs(request, household.grid), (household.grid, True)],
         },
     )
 
@@ -415,7 +409,7 @@ def area_staffing(request, code):
         "grids/staffing.html",
         {
             "area": area,
-            "breadcrumbs": _breadcrumbs(request, area),
+            "breadcrumbs": breadcrumbs(request, area),
             "rows": rows if show_all else short,
             "total": len(rows),
             "short": len(short),
@@ -447,7 +441,7 @@ def area_coverage(request, code):
         "grids/coverage.html",
         {
             "area": area,
-            "breadcrumbs": _breadcrumbs(request, area),
+            "breadcrumbs": breadcrumbs(request, area),
             "problems": drawings,
             "checked": len(report),
         },
@@ -468,7 +462,7 @@ def post_create(request, code):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request,
@@ -482,7 +476,7 @@ def post_create(request, code):
         {
             "form": form,
             "area": area,
-            "breadcrumbs": [*_breadcrumbs(request, area), (area, True)],
+            "breadcrumbs": [*breadcrumbs(request, area), (area, True)],
         },
     )
 

@@ -29,6 +29,7 @@ from tests.factories import HouseholdFactory, PostFactory, ResidentFactory, User
 
 REQUIRE_SERVICES = os.environ.get("CI_REQUIRE_SERVICES") == "1"
 
+
 # Each app's shared fixtures (targets of the access matrix, say) live in
 # tests/<app>/fixtures.py and are visible to every test directory.
 def _fixture_modules() -> list[str]:

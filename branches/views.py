@@ -1,0 +1,605 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from branches import selectors, services
+from branches.forms import (
+    BranchForm,
+    DecisionForm,
+    GroupForm,
+    MeetingForm,
+    MemberForm,
+    RegistrationForm,
+    ServiceForm,
+    UnitForm,
+)
+from branches.models import (
+    COMMUNITY_LEVELS,
+    Branch,
+    BranchGrid,
+    CoBuildingUnit,
+    HouseholdLink,
+    JointMeeting,
+    PartyMember,
+    Registration,
+)
+from core.forms import apply_errors
+from grids.models import Area, Household
+from grids.roles import Capability
+from grids.scope import can
+from grids.views import breadcrumbs
+
+PAGE_SIZE = 25
+
+
+# --- Access helpers -------------------------------------------------------------------------
+
+
+def _area(request, code: str) -> Area:
+    return get_object_or_404(Area.objects.visible_to(request.user), code=code)
+
+
+def _community(request, code: str, capability: str | None = None) -> Area:
+    """A community or village the user can see; 403 without ``capability`` there."""
+    area = get_object_or_404(
+        Area.objects.visible_to(request.user).filter(level__in=COMMUNITY_LEVELS), code=code
+    )
+    if capability and not can(request.user, capability, area):
+        raise PermissionDenied
+    return area
+
+
+def _branch(request, code: str, capability: str | None = None) -> Branch:
+    branch = get_object_or_404(
+        Branch.objects.visible_to(request.user).select_related("community", "secretary"),
+        code=code,
+    )
+    if capability and not can(request.user, capability, branch.community):
+        raise PermissionDenied
+    return branch
+
+
+def _member(request, pk: int, capability: str | None = None) -> PartyMember:
+    member = get_object_or_404(
+        PartyMember.objects.visible_to(request.user).select_related("community", "branch"),
+        pk=pk,
+    )
+    if capability and not can(request.user, capability, member.community):
+        raise PermissionDenied
+    return member
+
+
+def _can_link(request, member: PartyMember) -> bool:
+    """Community staff link anywhere in the community; a grid leader in the branch's grids."""
+    if can(request.user, Capability.LINK_HOUSEHOLDS, member.community):
+        return True
+    return any(
+        can(request.user, Capability.LINK_HOUSEHOLDS, link.grid)
+        for link in BranchGrid.objects.filter(branch=member.branch_id).select_related("grid")
+    )
+
+
+def _crumbs(request, area: Area):
+    return [*breadcrumbs(request, area), (area, True)]
+
+
+# --- Branch coverage and branches -----------------------------------------------------------
+
+
+@login_required
+def area_branches(request, code):
+    area = _area(request, code)
+    return render(
+        request,
+        "branches/area_branches.html",
+        {
+            "area": area,
+            "breadcrumbs": _crumbs(request, area),
+            "coverage": selectors.branch_coverage(area),
+            "branches": selectors.branches_under(area, request.user),
+            "can_manage": area.level in COMMUNITY_LEVELS
+            and can(request.user, Capability.MANAGE_BRANCHES, area),
+        },
+    )
+
+
+@login_required
+def branch_detail(request, code):
+    branch = _branch(request, code)
+    selectors.mark_one_shoulder([branch])
+    members = selectors.members_with_link_counts(
+        branch.members.filter(active=True).select_related("party_group").order_by("name")
+    )
+    groups = branch.groups.select_related("leader").prefetch_related("micro_grids")
+    gaps = selectors.link_gaps(Area.objects.filter(branch_link__branch=branch))
+    return render(
+        request,
+        "branches/branch_detail.html",
+        {
+            "branch": branch,
+            "area": branch.community,
+            "breadcrumbs": _crumbs(request, branch.community),
+            "grids": [
+                link.grid for link in branch.coverage.select_related("grid").order_by("grid__path")
+            ],
+            "members": members,
+            "groups": groups,
+            "gaps": gaps,
+            "can_manage": can(request.user, Capability.MANAGE_BRANCHES, branch.community),
+        },
+    )
+
+
+def _branch_form(request, community: Area, branch: Branch | None):
+    form = BranchForm(request.POST or None, community=community, branch=branch)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.save_branch(
+                by=request.user,
+                community=community,
+                branch=branch,
+                code=branch.code if branch else data["code"],
+                name=data["name"],
+                grids=data["grids"],
+                secretary=data["secretary"],
+                founded_on=data["founded_on"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Branch saved."))
+            return redirect("branch_detail", code=saved.code)
+    return render(
+        request,
+        "branches/form.html",
+        {
+            "form": form,
+            "area": community,
+            "breadcrumbs": _crumbs(request, community),
+            "title": _("Edit branch") if branch else _("New party branch"),
+            "cancel": request.build_absolute_uri("../"),
+        },
+    )
+
+
+@login_required
+def branch_create(request, code):
+    return _branch_form(request, _community(request, code, Capability.MANAGE_BRANCHES), None)
+
+
+@login_required
+def branch_edit(request, code):
+    branch = _branch(request, code, Capability.MANAGE_BRANCHES)
+    return _branch_form(request, branch.community, branch)
+
+
+@login_required
+def group_create(request, code):
+    branch = _branch(request, code, Capability.MANAGE_BRANCHES)
+    form = GroupForm(request.POST or None, branch=branch)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_group(by=request.user, branch=branch, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Party group saved."))
+            return redirect("branch_detail", code=branch.code)
+    return render(
+        request,
+        "branches/form.html",
+        {
+            "form": form,
+            "area": branch.community,
+            "breadcrumbs": _crumbs(request, branch.community),
+            "title": _("New party group of %(branch)s") % {"branch": branch.name},
+        },
+    )
+
+
+# --- Members and 联户 -----------------------------------------------------------------------
+
+
+def _member_form(request, community: Area, member: PartyMember | None):
+    form = MemberForm(
+        request.POST or None,
+        instance=member,
+        community=community,
+        initial={"branch": request.GET.get("branch")},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_member(
+                by=request.user, community=community, member=member, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Party member saved."))
+            return redirect("member_detail", pk=saved.pk)
+    return render(
+        request,
+        "branches/form.html",
+        {
+            "form": form,
+            "area": community,
+            "breadcrumbs": _crumbs(request, community),
+            "title": _("Edit party member") if member else _("New party member"),
+        },
+    )
+
+
+@login_required
+def member_create(request, code):
+    return _member_form(request, _community(request, code, Capability.MANAGE_BRANCHES), None)
+
+
+@login_required
+def member_edit(request, pk):
+    member = _member(request, pk, Capability.MANAGE_BRANCHES)
+    return _member_form(request, member.community, member)
+
+
+@login_required
+def member_detail(request, pk):
+    member = _member(request, pk)
+    links = member.links.select_related("household__grid").order_by("household__address")
+    query = request.GET.get("q", "").strip()[:50]
+    can_link = _can_link(request, member)
+    candidates = []
+    if query and can_link:
+        candidates = list(
+            Household.objects.visible_to(request.user)
+            .filter(grid__path__startswith=member.community.path, address__icontains=query)
+            .exclude(member_links__member=member)
+            .select_related("grid")
+            .order_by("address")[:20]
+        )
+    low, high = member.link_limits
+    return render(
+        request,
+        "branches/member_detail.html",
+        {
+            "member": member,
+            "area": member.community,
+            "breadcrumbs": _crumbs(request, member.community),
+            "links": links,
+            "limits": (low, high),
+            "query": query,
+            "candidates": candidates,
+            "can_link": can_link,
+            "can_manage": can(request.user, Capability.MANAGE_BRANCHES, member.community),
+            "can_verify": can(request.user, Capability.VERIFY_REGISTRATIONS, member.community),
+            "registrations": member.registrations.prefetch_related("claims").select_related(
+                "community"
+            ),
+            "services": member.services.all()[:20],
+        },
+    )
+
+
+@login_required
+@require_POST
+def member_link(request, pk):
+    member = _member(request, pk)
+    if not _can_link(request, member):
+        raise PermissionDenied
+    household = get_object_or_404(
+        Household.objects.visible_to(request.user).select_related("grid", "micro_grid"),
+        pk=request.POST.get("household") or 0,
+    )
+    try:
+        services.link_household(by=request.user, member=member, household=household)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(household)s linked.") % {"household": household.address})
+    return redirect("member_detail", pk=member.pk)
+
+
+@login_required
+@require_POST
+def link_remove(request, pk):
+    link = get_object_or_404(
+        HouseholdLink.objects.visible_to(request.user).select_related(
+            "household__grid", "household__micro_grid"
+        ),
+        pk=pk,
+    )
+    services.unlink_household(by=request.user, link=link)
+    messages.success(request, _("Link removed."))
+    return redirect("member_detail", pk=link.member_id)
+
+
+@login_required
+def area_links(request, code):
+    area = _area(request, code)
+    grid_code = request.GET.get("grid")
+    grid = None
+    page = None
+    if grid_code:
+        grid = get_object_or_404(Area.objects.under(area).grids(), code=grid_code)
+        page = Paginator(selectors.unlinked_households(grid), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+    return render(
+        request,
+        "branches/area_links.html",
+        {
+            "area": area,
+            "breadcrumbs": _crumbs(request, area),
+            "gaps": selectors.link_gaps(Area.objects.under(area).grids()),
+            "grid": grid,
+            "page": page,
+        },
+    )
+
+
+# --- 双报到 ---------------------------------------------------------------------------------
+
+
+@login_required
+def area_registrations(request, code):
+    community = _community(request, code)
+    registrations = Registration.objects.filter(community=community).select_related("member")
+    return render(
+        request,
+        "branches/registrations.html",
+        {
+            "area": community,
+            "breadcrumbs": _crumbs(request, community),
+            "pending": selectors.pending_registrations(community),
+            "confirmed": registrations.filter(status=Registration.Status.CONFIRMED)
+            .annotate(
+                service_count=Count(
+                    "member__services", filter=Q(member__services__community=community)
+                )
+            )
+            .order_by("member__name"),
+            "rejected": registrations.filter(status=Registration.Status.REJECTED)[:20],
+            "without_service": selectors.without_service(community),
+            "can_verify": can(request.user, Capability.VERIFY_REGISTRATIONS, community),
+            "can_manage": can(request.user, Capability.MANAGE_BRANCHES, community),
+            "join_url": request.build_absolute_uri(f"/join/{community.code}/"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def registration_decide(request, pk):
+    registration = get_object_or_404(
+        Registration.objects.visible_to(request.user).select_related("community", "member"),
+        pk=pk,
+    )
+    if not can(request.user, Capability.VERIFY_REGISTRATIONS, registration.community):
+        raise PermissionDenied
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose confirm or reject."))
+    else:
+        try:
+            services.decide_registration(
+                by=request.user,
+                registration=registration,
+                confirm=form.cleaned_data["confirm"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("Registration of %(name)s decided.") % {"name": registration.member.name}
+            )
+    return redirect("area_registrations", code=registration.community.code)
+
+
+@login_required
+def registration_create(request, code):
+    community = _community(request, code, Capability.MANAGE_BRANCHES)
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.register_in_service_member(
+                by=request.user,
+                community=community,
+                name=data["name"],
+                phone=data["phone"],
+                work_unit=data["work_unit"],
+                posts=data["posts"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Registration recorded; confirm it in the queue."))
+            return redirect("area_registrations", code=community.code)
+    return render(
+        request,
+        "branches/form.html",
+        {
+            "form": form,
+            "area": community,
+            "breadcrumbs": _crumbs(request, community),
+            "title": _("Register an in-service member"),
+        },
+    )
+
+
+def join(request, code):
+    """Public: an in-service member reports to the community where they live (双报到)."""
+    community = get_object_or_404(Area, code=code, level__in=COMMUNITY_LEVELS)
+    form = RegistrationForm(request.POST or None)
+    done = False
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["website"]:
+            done = True  # a bot: pretend success, store nothing
+        else:
+            try:
+                services.register_in_service_member(
+                    by=None,
+                    community=community,
+                    name=data["name"],
+                    phone=data["phone"],
+                    work_unit=data["work_unit"],
+                    posts=data["posts"],
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                done = True
+    return render(
+        request,
+        "branches/join.html",
+        {
+            "community": community,
+            "form": form,
+            "done": done,
+        },
+    )
+
+
+@login_required
+def service_create(request, pk):
+    member = _member(request, pk, Capability.VERIFY_REGISTRATIONS)
+    form = ServiceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_service(by=request.user, member=member, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Service recorded."))
+            return redirect("member_detail", pk=member.pk)
+    return render(
+        request,
+        "branches/form.html",
+        {
+            "form": form,
+            "area": member.community,
+            "breadcrumbs": _crumbs(request, member.community),
+            "title": _("Record a service by %(name)s") % {"name": member.name},
+        },
+    )
+
+
+# --- Co-building ----------------------------------------------------------------------------
+
+
+@login_required
+def area_cobuilding(request, code):
+    community = _community(request, code)
+    return render(
+        request,
+        "branches/cobuilding.html",
+        {
+            "area": community,
+            "breadcrumbs": _crumbs(request, community),
+            "units": CoBuildingUnit.objects.filter(community=community).annotate(
+                meeting_count=Count("meetings")
+            ),
+            "meetings": JointMeeting.objects.filter(community=community).prefetch_related(
+                "units", "decisions"
+            )[:20],
+            "can_manage": can(request.user, Capability.MANAGE_BRANCHES, community),
+        },
+    )
+
+
+def _unit_form(request, community: Area, unit: CoBuildingUnit | None):
+    form = UnitForm(request.POST or None, instance=unit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_unit(by=request.user, community=community, unit=unit, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Co-building unit saved."))
+            return redirect("area_cobuilding", code=community.code)
+    return render(
+        request,
+        "branches/form.html",
+        {
+            "form": form,
+            "area": community,
+            "breadcrumbs": _crumbs(request, community),
+            "title": _("Edit co-building unit") if unit else _("New co-building unit"),
+        },
+    )
+
+
+@login_required
+def unit_create(request, code):
+    return _unit_form(request, _community(request, code, Capability.MANAGE_BRANCHES), None)
+
+
+@login_required
+def unit_edit(request, pk):
+    unit = get_object_or_404(
+        CoBuildingUnit.objects.visible_to(request.user).select_related("community"), pk=pk
+    )
+    if not can(request.user, Capability.MANAGE_BRANCHES, unit.community):
+        raise PermissionDenied
+    return _unit_form(request, unit.community, unit)
+
+
+@login_required
+def meeting_create(request, code):
+    community = _community(request, code, Capability.MANAGE_BRANCHES)
+    form = MeetingForm(request.POST or None, community=community)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = services.record_meeting(
+                by=request.user,
+                community=community,
+                held_on=data["held_on"],
+                title=data["title"],
+                topics=data["topics"],
+                units=data["units"],
+                attendees=data["attendees"],
+                decisions=data["decisions"].splitlines(),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Joint meeting recorded."))
+            return redirect("meeting_detail", pk=meeting.pk)
+    return render(
+        request,
+        "branches/form.html",
+        {
+            "form": form,
+            "area": community,
+            "breadcrumbs": _crumbs(request, community),
+            "title": _("Record a joint meeting"),
+        },
+    )
+
+
+@login_required
+def meeting_detail(request, pk):
+    meeting = get_object_or_404(
+        JointMeeting.objects.visible_to(request.user)
+        .select_related("community", "created_by")
+        .prefetch_related("units", Prefetch("decisions")),
+        pk=pk,
+    )
+    return render(
+        request,
+        "branches/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "area": meeting.community,
+            "breadcrumbs": _crumbs(request, meeting.community),
+        },
+    )

@@ -1,0 +1,40 @@
+"""Links that later apps add to an area's page, so grids never imports them.
+
+An app registers its pages in its AppConfig.ready(); the area page shows those the
+user may open at that area's level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from grids.roles import Capability
+from grids.scope import can
+
+
+@dataclass(frozen=True)
+class AreaLink:
+    label: str  # a lazy translation
+    url_name: str  # takes the area code as ``code``
+    levels: frozenset[str] | None = None  # None: every level
+    capability: str = Capability.VIEW_TERRITORY
+    order: int = 100
+
+
+_LINKS: list[AreaLink] = []
+
+
+def register_area_link(link: AreaLink) -> None:
+    if link not in _LINKS:
+        _LINKS.append(link)
+        _LINKS.sort(key=lambda item: item.order)
+
+
+def area_links(user, area) -> list[tuple[str, str]]:
+    return [
+        (link.label, reverse(link.url_name, kwargs={"code": area.code}))
+        for link in _LINKS
+        if (link.levels is None or area.level in link.levels) and can(user, link.capability, area)
+    ]
