@@ -30,7 +30,7 @@ from branches.models import (
     PartyMember,
     Registration,
 )
-from core.forms import apply_errors
+from core.forms import NOT_SAVED, apply_errors, submit_form
 from grids.models import Area, Household
 from grids.roles import Capability
 from grids.scope import can
@@ -90,6 +90,19 @@ def _crumbs(request, area: Area):
     return [*breadcrumbs(request, area), (area, True)]
 
 
+def _form_page(request, form, area: Area, title: str):
+    return render(
+        request,
+        "branches/form.html",
+        {
+            "form": form,
+            "area": area,
+            "breadcrumbs": _crumbs(request, area),
+            "title": title,
+        },
+    )
+
+
 # --- Branch coverage and branches -----------------------------------------------------------
 
 
@@ -139,34 +152,25 @@ def branch_detail(request, code):
 
 def _branch_form(request, community: Area, branch: Branch | None):
     form = BranchForm(request.POST or None, community=community, branch=branch)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            saved = services.save_branch(
-                by=request.user,
-                community=community,
-                branch=branch,
-                code=branch.code if branch else data["code"],
-                name=data["name"],
-                grids=data["grids"],
-                secretary=data["secretary"],
-                founded_on=data["founded_on"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Branch saved."))
-            return redirect("branch_detail", code=saved.code)
-    return render(
+    saved = submit_form(
         request,
-        "branches/form.html",
-        {
-            "form": form,
-            "area": community,
-            "breadcrumbs": _crumbs(request, community),
-            "title": _("Edit branch") if branch else _("New party branch"),
-            "cancel": request.build_absolute_uri("../"),
-        },
+        form,
+        lambda data, _v: services.save_branch(
+            by=request.user,
+            community=community,
+            branch=branch,
+            code=branch.code if branch else data["code"],
+            name=data["name"],
+            grids=data["grids"],
+            secretary=data["secretary"],
+            founded_on=data["founded_on"],
+        ),
+        _("Branch saved."),
+    )
+    if saved is not NOT_SAVED:
+        return redirect("branch_detail", code=saved.code)
+    return _form_page(
+        request, form, community, _("Edit branch") if branch else _("New party branch")
     )
 
 
@@ -185,23 +189,19 @@ def branch_edit(request, code):
 def group_create(request, code):
     branch = _branch(request, code, Capability.MANAGE_BRANCHES)
     form = GroupForm(request.POST or None, branch=branch)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_group(by=request.user, branch=branch, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Party group saved."))
-            return redirect("branch_detail", code=branch.code)
-    return render(
+    saved = submit_form(
         request,
-        "branches/form.html",
-        {
-            "form": form,
-            "area": branch.community,
-            "breadcrumbs": _crumbs(request, branch.community),
-            "title": _("New party group of %(branch)s") % {"branch": branch.name},
-        },
+        form,
+        lambda data, _v: services.save_group(by=request.user, branch=branch, **data),
+        _("Party group saved."),
+    )
+    if saved is not NOT_SAVED:
+        return redirect("branch_detail", code=branch.code)
+    return _form_page(
+        request,
+        form,
+        branch.community,
+        _("New party group of %(branch)s") % {"branch": branch.name},
     )
 
 
@@ -215,25 +215,18 @@ def _member_form(request, community: Area, member: PartyMember | None):
         community=community,
         initial={"branch": request.GET.get("branch")},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.save_member(
-                by=request.user, community=community, member=member, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Party member saved."))
-            return redirect("member_detail", pk=saved.pk)
-    return render(
+    saved = submit_form(
         request,
-        "branches/form.html",
-        {
-            "form": form,
-            "area": community,
-            "breadcrumbs": _crumbs(request, community),
-            "title": _("Edit party member") if member else _("New party member"),
-        },
+        form,
+        lambda data, _v: services.save_member(
+            by=request.user, community=community, member=member, **data
+        ),
+        _("Party member saved."),
+    )
+    if saved is not NOT_SAVED:
+        return redirect("member_detail", pk=saved.pk)
+    return _form_page(
+        request, form, community, _("Edit party member") if member else _("New party member")
     )
 
 
@@ -406,32 +399,22 @@ def registration_decide(request, pk):
 def registration_create(request, code):
     community = _community(request, code, Capability.MANAGE_BRANCHES)
     form = RegistrationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.register_in_service_member(
-                by=request.user,
-                community=community,
-                name=data["name"],
-                phone=data["phone"],
-                work_unit=data["work_unit"],
-                posts=data["posts"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Registration recorded; confirm it in the queue."))
-            return redirect("area_registrations", code=community.code)
-    return render(
+    saved = submit_form(
         request,
-        "branches/form.html",
-        {
-            "form": form,
-            "area": community,
-            "breadcrumbs": _crumbs(request, community),
-            "title": _("Register an in-service member"),
-        },
+        form,
+        lambda data, _v: services.register_in_service_member(
+            by=request.user,
+            community=community,
+            name=data["name"],
+            phone=data["phone"],
+            work_unit=data["work_unit"],
+            posts=data["posts"],
+        ),
+        _("Registration recorded; confirm it in the queue."),
     )
+    if saved is not NOT_SAVED:
+        return redirect("area_registrations", code=community.code)
+    return _form_page(request, form, community, _("Register an in-service member"))
 
 
 def join(request, code):
@@ -472,23 +455,16 @@ def join(request, code):
 def service_create(request, pk):
     member = _member(request, pk, Capability.VERIFY_REGISTRATIONS)
     form = ServiceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_service(by=request.user, member=member, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Service recorded."))
-            return redirect("member_detail", pk=member.pk)
-    return render(
+    saved = submit_form(
         request,
-        "branches/form.html",
-        {
-            "form": form,
-            "area": member.community,
-            "breadcrumbs": _crumbs(request, member.community),
-            "title": _("Record a service by %(name)s") % {"name": member.name},
-        },
+        form,
+        lambda data, _v: services.record_service(by=request.user, member=member, **data),
+        _("Service recorded."),
+    )
+    if saved is not NOT_SAVED:
+        return redirect("member_detail", pk=member.pk)
+    return _form_page(
+        request, form, member.community, _("Record a service by %(name)s") % {"name": member.name}
     )
 
 
@@ -517,23 +493,18 @@ def area_cobuilding(request, code):
 
 def _unit_form(request, community: Area, unit: CoBuildingUnit | None):
     form = UnitForm(request.POST or None, instance=unit)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_unit(by=request.user, community=community, unit=unit, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Co-building unit saved."))
-            return redirect("area_cobuilding", code=community.code)
-    return render(
+    saved = submit_form(
         request,
-        "branches/form.html",
-        {
-            "form": form,
-            "area": community,
-            "breadcrumbs": _crumbs(request, community),
-            "title": _("Edit co-building unit") if unit else _("New co-building unit"),
-        },
+        form,
+        lambda data, _v: services.save_unit(
+            by=request.user, community=community, unit=unit, **data
+        ),
+        _("Co-building unit saved."),
+    )
+    if saved is not NOT_SAVED:
+        return redirect("area_cobuilding", code=community.code)
+    return _form_page(
+        request, form, community, _("Edit co-building unit") if unit else _("New co-building unit")
     )
 
 
@@ -556,34 +527,24 @@ def unit_edit(request, pk):
 def meeting_create(request, code):
     community = _community(request, code, Capability.MANAGE_BRANCHES)
     form = MeetingForm(request.POST or None, community=community)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            meeting = services.record_meeting(
-                by=request.user,
-                community=community,
-                held_on=data["held_on"],
-                title=data["title"],
-                topics=data["topics"],
-                units=data["units"],
-                attendees=data["attendees"],
-                decisions=data["decisions"].splitlines(),
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Joint meeting recorded."))
-            return redirect("meeting_detail", pk=meeting.pk)
-    return render(
+    meeting = submit_form(
         request,
-        "branches/form.html",
-        {
-            "form": form,
-            "area": community,
-            "breadcrumbs": _crumbs(request, community),
-            "title": _("Record a joint meeting"),
-        },
+        form,
+        lambda data, _v: services.record_meeting(
+            by=request.user,
+            community=community,
+            held_on=data["held_on"],
+            title=data["title"],
+            topics=data["topics"],
+            units=data["units"],
+            attendees=data["attendees"],
+            decisions=data["decisions"].splitlines(),
+        ),
+        _("Joint meeting recorded."),
     )
+    if meeting is not NOT_SAVED:
+        return redirect("meeting_detail", pk=meeting.pk)
+    return _form_page(request, form, community, _("Record a joint meeting"))
 
 
 @login_required

@@ -20,6 +20,8 @@ app.conf.beat_schedule = {
     "beat-tick": {"task": "core.tasks.beat_tick", "schedule": 60.0},
     # Per-grid household and resident counts behind every page above a grid.
     "refresh-tallies": {"task": "grids.tasks.refresh_all_tallies", "schedule": 15 * 60.0},
+    # Resolved requests the resident never rated close as satisfied after 7 days.
+    "close-unrated": {"task": "tickets.tasks.close_unrated", "schedule": 60 * 60.0},
 }
 
 

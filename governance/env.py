@@ -60,6 +60,16 @@ def integer(name: str, default: int, minimum: int | None = None) -> int:
     return _read(name, parse, default, "an integer")
 
 
+def number(name: str, default: float, minimum: float, maximum: float) -> float:
+    def parse(raw: str) -> float:
+        value = float(raw)
+        if not minimum <= value <= maximum:
+            raise ValueError(f"must be from {minimum} to {maximum}")
+        return value
+
+    return _read(name, parse, default, f"a number from {minimum} to {maximum}")
+
+
 def string(name: str, default: str) -> str:
     return _read(name, str, default, "text")
 

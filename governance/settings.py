@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "auditlog",
     "axes",
     "rules.apps.AutodiscoverRulesConfig",
+    "django_ratelimit",
     # Project apps, in dependency order: each imports only from those above it.
     "core",
     "accounts",
@@ -96,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "tickets.context_processors.navigation",
             ],
         },
     },
@@ -276,3 +278,37 @@ LOGGING = {
         "level": env.choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"]),
     },
 }
+
+# --- Service stations (stations app) and photo uploads -------------------------------------
+# The "15-minute service circle": a household is inside when the straight-line distance to its
+# nearest open station, times the detour factor, is at most this many metres.
+SERVICE_CIRCLE_METRES = env.integer("SERVICE_CIRCLE_METRES", 1200, minimum=1)
+# Walking paths are longer than the straight line: 1.0 = straight line, 1.3 = 30% longer.
+SERVICE_CIRCLE_DETOUR = env.number("SERVICE_CIRCLE_DETOUR", 1.0, minimum=1.0, maximum=5.0)
+# Every uploaded photo passes core.images.clean_image: byte limit, pixel cap, re-encoded JPEG.
+IMAGE_UPLOAD_MAX_BYTES = env.integer("IMAGE_UPLOAD_MAX_MB", 10, minimum=1) * 1024 * 1024
+IMAGE_MAX_PIXELS = env.integer("IMAGE_MAX_MEGAPIXELS", 40, minimum=1) * 1_000_000
+IMAGE_MAX_SIDE = env.integer("IMAGE_MAX_SIDE", 2048, minimum=256)
+# Photos are stored here, outside MEDIA_ROOT, and only views that check access serve them.
+_private = env.string("PRIVATE_MEDIA_ROOT", "")
+PRIVATE_MEDIA_ROOT = BASE_DIR / _private if _private else VAR_DIR / "private"
+STORAGES["private"] = {"BACKEND": "core.images.PrivateStorage"}
+# Base of the links printed in QR posters, e.g. https://grid.example.gov.cn (empty: the
+# address the poster page was opened at, which is wrong behind some proxies).
+PUBLIC_BASE_URL = env.url("PUBLIC_BASE_URL", "", ("https", "http")).rstrip("/")
+
+# --- Public forms (tickets app) -------------------------------------------------------------
+# django-ratelimit counts in the default cache. On the embedded default that cache is per
+# process, so limits are per process too: acceptable on a laptop, and why production uses Redis.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_VIEW = "tickets.public_views.too_many_requests"
+# Behind a reverse proxy every request comes from the proxy's address: name the header that
+# carries the client's own address (nginx: proxy_set_header X-Real-IP $remote_addr).
+_ip_header = env.string("RATELIMIT_IP_HEADER", "")
+if _ip_header:
+    RATELIMIT_IP_META_KEY = "HTTP_" + _ip_header.upper().replace("-", "_")
+if not REDIS_URL:
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# Requests a resident may file from one address, and for one mobile number.
+PUBLIC_FORM_RATE_IP = env.string("PUBLIC_FORM_RATE_IP", "10/h")
+PUBLIC_FORM_RATE_PHONE = env.string("PUBLIC_FORM_RATE_PHONE", "5/d")

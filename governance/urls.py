@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("grids.urls")),
     path("", include("branches.urls")),
     path("", include("stations.urls")),
+    path("", include("tickets.urls")),
 ]
 
 if settings.DEBUG:

@@ -174,19 +174,29 @@ class Shape:
     label_y: float
 
 
-def svg_shapes(items: list[tuple[Any, BaseGeometry]], size: float = 1000.0):
-    """SVG path data for ``items`` in a ``size``-wide viewBox (north up, true proportions)."""
-    items = [(key, geometry) for key, geometry in items if geometry is not None]
-    if not items:
-        return [], (0, 0)
-    west, south, east, north = unary_union([g for _k, g in items]).bounds
+def _projector(geometries: list[BaseGeometry], size: float):
+    west, south, east, north = unary_union(geometries).bounds
     x_scale = math.cos(math.radians((south + north) / 2))
     width = max((east - west) * x_scale, 1e-12)
     height = max(north - south, 1e-12)
     factor = size / max(width, height)
 
+    def project(x: float, y: float) -> tuple[float, float]:
+        return round((x - west) * x_scale * factor, 1), round((north - y) * factor, 1)
+
+    return project, (round(width * factor, 1), round(height * factor, 1))
+
+
+def svg_shapes(items: list[tuple[Any, BaseGeometry]], size: float = 1000.0):
+    """SVG path data for ``items`` in a ``size``-wide viewBox (north up, true proportions)."""
+    items = [(key, geometry) for key, geometry in items if geometry is not None]
+    if not items:
+        return [], (0, 0)
+    project, dimensions = _projector([g for _k, g in items], size)
+
     def point(x: float, y: float) -> str:
-        return f"{(x - west) * x_scale * factor:.1f},{(north - y) * factor:.1f}"
+        px, py = project(x, y)
+        return f"{px},{py}"
 
     shapes = []
     for key, geometry in items:
@@ -195,7 +205,12 @@ def svg_shapes(items: list[tuple[Any, BaseGeometry]], size: float = 1000.0):
             for ring in [polygon.exterior, *polygon.interiors]:
                 coords = list(ring.coords)
                 parts.append("M" + " L".join(point(x, y) for x, y in coords[:-1]) + " Z")
-        label = geometry.representative_point()
-        x, y = point(label.x, label.y).split(",")
-        shapes.append(Shape(key, " ".join(parts), float(x), float(y)))
-    return shapes, (round(width * factor, 1), round(height * factor, 1))
+        label_x, label_y = project(*geometry.representative_point().coords[0])
+        shapes.append(Shape(key, " ".join(parts), label_x, label_y))
+    return shapes, dimensions
+
+
+def svg_point(frame: BaseGeometry, longitude: float, latitude: float, size: float = 1000.0):
+    """Where a point falls in the viewBox that ``svg_shapes`` draws for ``frame``."""
+    project, _dimensions = _projector([frame], size)
+    return project(longitude, latitude)

@@ -26,7 +26,7 @@ from core.personal import (
 )
 from grids.geo import to_geometry, validate_geometry
 from grids.roles import LEVEL_DEPTH, ROLE_LEVELS, Capability, Level, Role
-from grids.scope import path_q, scope_paths
+from grids.scope import ScopedQuerySet, path_q, scope_paths
 
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
@@ -163,13 +163,10 @@ class Area(MP_Node):
 # --- People and posts -----------------------------------------------------------------------
 
 
-class PostQuerySet(models.QuerySet):
+class PostQuerySet(ScopedQuerySet):
     def active(self, on: dt.date | None = None):
         on = on or timezone.localdate()
         return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on), started_on__lte=on)
-
-    def visible_to(self, user, capability: str = Capability.VIEW_TERRITORY):
-        return self.filter(path_q(scope_paths(user, capability), "area__path"))
 
 
 class Post(models.Model):

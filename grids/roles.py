@@ -70,15 +70,35 @@ class Capability(models.TextChoices):
     MANAGE_BRANCHES = "manage_branches", _("Set up party branches, members and co-building")
     VERIFY_REGISTRATIONS = "verify_registrations", _("Confirm in-service members' registrations")
     LINK_HOUSEHOLDS = "link_households", _("Link party members to households")
+    DISPATCH_TICKETS = "dispatch_tickets", _("Accept, assign and supervise resident requests")
+    CLAIM_TICKETS = "claim_tickets", _("Claim resident requests from the open pool")
+    MANAGE_STATIONS = "manage_stations", _("Add and edit service stations")
+    INSPECT_STATIONS = "inspect_stations", _("Record standardisation inspections of stations")
+    LOG_ACTIVITIES = "log_station_activities", _("Log station activities and people served")
 
 
 _C = Capability
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DISTRICT_STAFF: frozenset(
-        {_C.VIEW_TERRITORY, _C.VIEW_HOUSEHOLDS, _C.EXPORT, _C.MANAGE_POSTS, _C.EDIT_AREAS}
+        {
+            _C.VIEW_TERRITORY,
+            _C.VIEW_HOUSEHOLDS,
+            _C.EXPORT,
+            _C.MANAGE_POSTS,
+            _C.EDIT_AREAS,
+            _C.INSPECT_STATIONS,
+        }
     ),
     Role.STREET_STAFF: frozenset(
-        {_C.VIEW_TERRITORY, _C.VIEW_HOUSEHOLDS, _C.EXPORT, _C.MANAGE_POSTS, _C.MANAGE_BRANCHES}
+        {
+            _C.VIEW_TERRITORY,
+            _C.VIEW_HOUSEHOLDS,
+            _C.EXPORT,
+            _C.MANAGE_POSTS,
+            _C.MANAGE_BRANCHES,
+            _C.DISPATCH_TICKETS,
+            _C.INSPECT_STATIONS,
+        }
     ),
     Role.COMMUNITY_STAFF: frozenset(
         {
@@ -91,6 +111,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             _C.MANAGE_BRANCHES,
             _C.VERIFY_REGISTRATIONS,
             _C.LINK_HOUSEHOLDS,
+            _C.DISPATCH_TICKETS,
+            # The community runs its centre and stations, and inspects them.
+            _C.MANAGE_STATIONS,
+            _C.INSPECT_STATIONS,
+            _C.LOG_ACTIVITIES,
         }
     ),
     # The grid leader is normally the grid branch's secretary ("一肩挑").
@@ -102,14 +127,26 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             _C.REVEAL_PERSONAL,
             _C.EXPORT,
             _C.LINK_HOUSEHOLDS,
+            _C.DISPATCH_TICKETS,
+            _C.CLAIM_TICKETS,
+            # Runs the grid's station, but never inspects it.
+            _C.MANAGE_STATIONS,
+            _C.LOG_ACTIVITIES,
         }
     ),
     Role.GRID_WORKER: frozenset(
-        {_C.VIEW_TERRITORY, _C.VIEW_HOUSEHOLDS, _C.EDIT_HOUSEHOLDS, _C.REVEAL_PERSONAL}
+        {
+            _C.VIEW_TERRITORY,
+            _C.VIEW_HOUSEHOLDS,
+            _C.EDIT_HOUSEHOLDS,
+            _C.REVEAL_PERSONAL,
+            _C.CLAIM_TICKETS,
+            _C.LOG_ACTIVITIES,
+        }
     ),
-    Role.PART_TIME_WORKER: frozenset({_C.VIEW_TERRITORY, _C.VIEW_HOUSEHOLDS}),
-    Role.LIAISON: frozenset({_C.VIEW_TERRITORY, _C.VIEW_HOUSEHOLDS}),
-    Role.VOLUNTEER: frozenset({_C.VIEW_TERRITORY}),
+    Role.PART_TIME_WORKER: frozenset({_C.VIEW_TERRITORY, _C.VIEW_HOUSEHOLDS, _C.CLAIM_TICKETS}),
+    Role.LIAISON: frozenset({_C.VIEW_TERRITORY, _C.VIEW_HOUSEHOLDS, _C.CLAIM_TICKETS}),
+    Role.VOLUNTEER: frozenset({_C.VIEW_TERRITORY, _C.CLAIM_TICKETS}),
     Role.MOBILE_WORKER: frozenset({_C.VIEW_TERRITORY}),
 }
 

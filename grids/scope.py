@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.db import models
 from django.db.models import Q
 
 from grids.roles import ROLE_CAPABILITIES, ROLE_SENIORITY, Capability
@@ -81,3 +82,12 @@ def can(user, capability: str, area) -> bool:
     if paths is None:
         return True
     return any(area.path.startswith(path) for path in paths)
+
+
+class ScopedQuerySet(models.QuerySet):
+    """``visible_to(user)`` for rows that reach their area through ``area_path``."""
+
+    area_path = "area__path"
+
+    def visible_to(self, user, capability: str = Capability.VIEW_TERRITORY):
+        return self.filter(path_q(scope_paths(user, capability), self.area_path))

@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.concurrency import ConcurrentEdit
-from core.forms import apply_errors
+from core.forms import NOT_SAVED, apply_errors, submit_form
 from grids import geo, navigation, selectors, services
 from grids.forms import HouseholdForm, HouseholdSearchForm, PostForm, ResidentForm
 from grids.models import Area, Household, Post, Resident, ResidentCare, household_q
@@ -64,29 +63,6 @@ def breadcrumbs(request, area: Area) -> list[tuple[Area, bool]]:
         (a, can(request.user, Capability.VIEW_TERRITORY, a))
         for a in Area.objects.get_ancestors(area)
     ]
-
-
-_NOT_SAVED = object()
-
-
-def _submit(request, form, write, success: str):
-    """Hand a valid POSTed form to a service write; a refusal lands on the form.
-
-    Returns what ``write(data, version)`` returned, or ``_NOT_SAVED``.
-    """
-    if request.method != "POST" or not form.is_valid():
-        return _NOT_SAVED
-    data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-    try:
-        result = write(data, form.cleaned_data.get("version"))
-    except ConcurrentEdit as error:
-        form.add_error(None, error.message)
-        return _NOT_SAVED
-    except ValidationError as error:
-        apply_errors(form, error)
-        return _NOT_SAVED
-    messages.success(request, success)
-    return result
 
 
 # --- Pages ----------------------------------------------------------------------------------
@@ -281,13 +257,13 @@ def household_create(request, code):
         within=area,
         initial={"grid": area.pk if area.level == Level.GRID else None},
     )
-    household = _submit(
+    household = submit_form(
         request,
         form,
         lambda data, _v: services.create_household(by=request.user, **data),
         _("Household added."),
     )
-    if household is not _NOT_SAVED:
+    if household is not NOT_SAVED:
         return redirect("household_detail", pk=household.pk)
     return render(
         request,
@@ -305,7 +281,7 @@ def household_edit(request, pk):
     household = _household(request, pk, Capability.EDIT_HOUSEHOLDS)
     within = household.grid
     form = HouseholdForm(request.POST or None, instance=household, user=request.user, within=within)
-    saved = _submit(
+    saved = submit_form(
         request,
         form,
         lambda data, version: services.update_household(
@@ -313,7 +289,7 @@ def household_edit(request, pk):
         ),
         _("Household saved."),
     )
-    if saved is not _NOT_SAVED:
+    if saved is not NOT_SAVED:
         return redirect("household_detail", pk=household.pk)
     return render(
         request,
@@ -331,13 +307,13 @@ def household_edit(request, pk):
 def resident_create(request, pk):
     household = _household(request, pk, Capability.EDIT_HOUSEHOLDS)
     form = ResidentForm(request.POST or None)
-    saved = _submit(
+    saved = submit_form(
         request,
         form,
         lambda data, _v: services.create_resident(by=request.user, household=household, **data),
         _("Resident added."),
     )
-    if saved is not _NOT_SAVED:
+    if saved is not NOT_SAVED:
         return redirect("household_detail", pk=household.pk)
     return render(
         request,
@@ -361,7 +337,7 @@ def resident_edit(request, pk):
         services.open_for_editing(
             by=request.user, resident=resident, remote_addr=request.META.get("REMOTE_ADDR")
         )
-    saved = _submit(
+    saved = submit_form(
         request,
         form,
         lambda data, version: services.update_resident(
@@ -369,7 +345,7 @@ def resident_edit(request, pk):
         ),
         _("Resident saved."),
     )
-    if saved is not _NOT_SAVED:
+    if saved is not NOT_SAVED:
         return redirect("household_detail", pk=household.pk)
     return render(
         request,

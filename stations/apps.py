@@ -5,3 +5,38 @@ from django.utils.translation import gettext_lazy as _
 class StationsConfig(AppConfig):
     name = "stations"
     verbose_name = _("Service stations")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+        from django.db.models.signals import post_migrate
+
+        from grids.navigation import AreaLink, register_area_link
+        from grids.roles import Level
+        from stations import models
+        from stations.groups import ensure_permissions
+
+        # After grids' own post_migrate (earlier in INSTALLED_APPS) has reset the groups.
+        post_migrate.connect(ensure_permissions, sender=self)
+
+        for model in (
+            models.StationStaff,
+            models.StationPhoto,
+            models.Inspection,
+            models.InspectionItem,
+            models.Activity,
+            models.MonthlyServed,
+            models.ServiceType,
+            models.Facility,
+        ):
+            auditlog.register(model)
+        # Through tables of the catalogue choices are logged as changes of the station.
+        auditlog.register(models.Station, m2m_fields={"services", "facilities"})
+
+        # Stations serve grids and communities: nothing to list below a grid.
+        above_micro = frozenset(level for level in Level.values if level != Level.MICRO_GRID)
+        register_area_link(
+            AreaLink(_("Service stations"), "station_list", levels=above_micro, order=20)
+        )
+        register_area_link(
+            AreaLink(_("Station coverage"), "station_coverage", levels=above_micro, order=22)
+        )

@@ -1,1 +1,521 @@
-# Models arrive with this app's issue; the app is installed now so migrations start in order.
+"""Resident requests (工单): "群众点单、社区派单、党员接单".
+
+The catalogue of matters (事项清单) says who owns a matter and how long each stage may
+take; a ticket moves through one state machine (tickets/services.py) and every move is
+an event on its timeline.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from core.concurrency import Versioned
+from core.images import private_storage
+from core.personal import mask_mobile, normalize_mobile, validate_mobile
+from grids.models import Area, Household
+from grids.roles import Capability, Level
+from grids.scope import path_q, scope_paths
+
+# --- Data in two languages --------------------------------------------------------------------
+
+
+class Bilingual(models.Model):
+    """Catalogue rows are data, not code: each carries its own English and Chinese name."""
+
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=120)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+
+# --- Working days -----------------------------------------------------------------------------
+
+
+class CalendarDay(models.Model):
+    """An exception to Monday–Friday: a public holiday on a weekday, or a weekend working day
+    (调休). Seeded for 2024–2026 from the State Council notices; add next year's in the admin."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'work' if self.is_workday else 'holiday'}"
+
+
+# --- Catalogue of matters ---------------------------------------------------------------------
+
+
+class Department(Bilingual):
+    """A functional department that takes escalated or department-owned matters (部门报到)."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="departments",
+        verbose_name=_("members"),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["code"]
+
+
+class Category(Bilingual):
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category of matters")
+        verbose_name_plural = _("categories of matters")
+        ordering = ["order", "code"]
+
+
+class OwnerLevel(models.TextChoices):
+    GRID = "grid", _("Grid")
+    COMMUNITY = "community", _("Community")
+    STREET = "street", _("Street")
+    DEPARTMENT = "department", _("Department")
+
+
+class LimitUnit(models.TextChoices):
+    HOURS = "hours", pgettext_lazy("time limit unit", "hours")
+    WORKING_DAYS = "working_days", _("working days")
+    DAYS = "days", _("calendar days")
+
+
+class Matter(Bilingual):
+    """An item of the catalogue (事项): who owns it and the time allowed for each stage."""
+
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="matters", verbose_name=_("category")
+    )
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    owner_level = models.CharField(
+        _("owned by"), max_length=20, choices=OwnerLevel.choices, default=OwnerLevel.GRID
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="matters",
+        verbose_name=_("department"),
+    )
+    response_limit = models.PositiveSmallIntegerField(
+        _("response time limit"),
+        validators=[MinValueValidator(1)],
+    )
+    response_unit = models.CharField(
+        _("unit"), max_length=20, choices=LimitUnit.choices, default=LimitUnit.HOURS
+    )
+    completion_limit = models.PositiveSmallIntegerField(
+        _("completion time limit"),
+        validators=[MinValueValidator(1)],
+    )
+    completion_unit = models.CharField(
+        _("unit"), max_length=20, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS
+    )
+    photo_required = models.BooleanField(_("photo required to resolve"), default=False)
+    earns_points = models.BooleanField(_("completion earns points"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("matter")
+        verbose_name_plural = _("catalogue of matters")
+        ordering = ["category__order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(owner_level="department") | Q(department__isnull=False),
+                name="matter_department_owner_names_it",
+                violation_error_message=_("Name the department that owns this matter."),
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.owner_level == OwnerLevel.DEPARTMENT and not self.department_id:
+            raise ValidationError({"department": _("Name the department that owns this matter.")})
+
+
+# --- Tickets ----------------------------------------------------------------------------------
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Accepted")
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUSPENDED = "suspended", _("Suspended")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", pgettext_lazy("ticket status", "Rejected")
+    MERGED = "merged", _("Merged into another request")
+
+
+OPEN_STATUSES = [
+    Status.SUBMITTED,
+    Status.ACCEPTED,
+    Status.ASSIGNED,
+    Status.IN_PROGRESS,
+    Status.SUSPENDED,
+]
+FINAL_STATUSES = [Status.CLOSED, Status.REJECTED, Status.MERGED]
+# The catalogue item of micro-wishes (微心愿): posted on a community's wish wall and claimed
+# there by its members or co-building units.
+WISH_MATTER = "micro_wish"
+
+
+class Channel(models.TextChoices):
+    QR = "qr", _("Resident (QR code)")
+    FIELD = "field", _("Grid worker or member in the field")
+    STAFF = "staff", _("Phone or walk-in, entered by staff")
+    WISH = "wish", _("Micro-wish")
+    SYSTEM = "system", _("System (sensor, 12345 hotline)")
+
+
+def _tracking_token() -> str:
+    return secrets.token_urlsafe(24)  # 192 bits in the link
+
+
+_SHORT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
+
+
+def _short_code() -> str:
+    return "".join(secrets.choice(_SHORT_ALPHABET) for _ in range(8))
+
+
+class TicketQuerySet(models.QuerySet):
+    def visible_to(self, user, capability: str = Capability.VIEW_TERRITORY):
+        """In the user's areas, or given to them or their department, or reported by them."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        in_department = Exists(
+            Department.members.through.objects.filter(
+                department_id=OuterRef("department_id"), user_id=user.pk
+            )
+        )
+        return self.filter(
+            path_q(scope_paths(user, capability), "area__path")
+            | Q(assignee=user)
+            | Q(reported_by=user)
+            | Q(in_department)
+        )
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Ticket(Versioned):
+    """A resident's request from intake to the resident's review."""
+
+    short_code = models.CharField(
+        _("code"), max_length=8, unique=True, default=_short_code, editable=False
+    )
+    tracking_token = models.CharField(
+        max_length=40, unique=True, default=_tracking_token, editable=False
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    matter = models.ForeignKey(
+        Matter, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("matter")
+    )
+    description = models.TextField(_("description"), max_length=2000)
+    address = models.CharField(_("location"), max_length=200, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("household"),
+    )
+    # Where the ticket lives: its grid, or the community's triage queue when no grid is known.
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("area"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("department"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    status_before_suspension = models.CharField(
+        max_length=20, choices=Status.choices, blank=True, editable=False
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
+    )
+    # A co-building unit (共建单位) that took a micro-wish; community staff record its work.
+    unit = models.ForeignKey(
+        "branches.CoBuildingUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("co-building unit"),
+    )
+    reporter_name = models.CharField(_("your name"), max_length=50, blank=True)
+    reporter_phone = models.CharField(
+        _("mobile number"), max_length=11, blank=True, validators=[validate_mobile]
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_tickets",
+        verbose_name=_("reported by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    response_due = models.DateTimeField(_("response due"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    completion_due = models.DateTimeField(_("completion due"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Bumped whenever a deadline is recomputed, so reminders know which deadline they meant.
+    deadline_version = models.PositiveIntegerField(default=1, editable=False)
+    escalation_level = models.PositiveSmallIntegerField(_("escalations"), default=0)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(
+        _("satisfaction"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    rating_comment = models.CharField(_("comment"), max_length=500, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    auto_closed = models.BooleanField(_("closed without a rating"), default=False)
+    public_reason = models.CharField(_("reason shown to the resident"), max_length=300, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("merged into"),
+    )
+    idempotency_key = models.CharField(max_length=80, blank=True, editable=False)
+    api_client = models.ForeignKey(
+        "ApiClient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("resident request")
+        verbose_name_plural = _("resident requests")
+        ordering = ["-submitted_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "area"], name="ticket_status_area"),
+            models.Index(fields=["area", "-submitted_at"], name="ticket_area_recent"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            models.Index(
+                fields=["completion_due"],
+                name="ticket_open_completion_due",
+                condition=Q(status__in=["accepted", "assigned", "in_progress"]),
+            ),
+            models.Index(
+                fields=["response_due"],
+                name="ticket_open_response_due",
+                condition=Q(status="submitted"),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_client", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="ticket_idempotent_per_client",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="ticket_rating_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.short_code} {self.matter}"
+
+    @property
+    def masked_reporter_phone(self) -> str:
+        return mask_mobile(self.reporter_phone)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_wish(self) -> bool:
+        return self.matter.code == WISH_MATTER
+
+    @property
+    def grid(self) -> Area | None:
+        return self.area if self.area.level in (Level.GRID, Level.MICRO_GRID) else None
+
+    def overdue(self, now=None) -> bool:
+        now = now or timezone.now()
+        if self.status == Status.SUBMITTED:
+            return now > self.response_due
+        if self.status in (Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS):
+            return bool(self.completion_due and now > self.completion_due)
+        return False
+
+    def clean_fields(self, exclude=None) -> None:
+        self.reporter_phone = normalize_mobile(self.reporter_phone)
+        super().clean_fields(exclude)
+
+    def clean(self) -> None:
+        super().clean()
+        if (self.longitude is None) != (self.latitude is None):
+            raise ValidationError({"latitude": _("Give both longitude and latitude, or neither.")})
+
+
+class Event(models.Model):
+    """One line of a ticket's timeline: who did what, when, from which state to which."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", pgettext_lazy("ticket event", "submitted")
+        ACCEPT = "accept", _("accepted")
+        REJECT = "reject", _("rejected as out of scope")
+        ASSIGN = "assign", _("assigned")
+        CLAIM = "claim", _("claimed")
+        START = "start", _("started work")
+        RETURN = "return", _("returned to dispatch")
+        SUSPEND = "suspend", _("suspended")
+        RESUME = "resume", _("resumed")
+        ESCALATE = "escalate", _("escalated (吹哨)")
+        ACKNOWLEDGE = "acknowledge", _("acknowledged (报到)")
+        RESOLVE = "resolve", _("resolved")
+        RATE = "rate", _("rated by the resident")
+        REOPEN = "reopen", _("reopened")
+        CLOSE = "close", _("closed")
+        MERGE = "merge", _("merged as a duplicate")
+        NOTE = "note", _("note")
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("request")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    # Shown on the resident's tracking page; internal notes and staff names never are.
+    public = models.BooleanField(_("shown to the resident"), default=True)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["ticket", "at"], name="event_ticket_at")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+def _photo_path(instance, filename: str) -> str:
+    return f"tickets/{timezone.now():%Y/%m}/{filename}"
+
+
+class Photo(models.Model):
+    """A photo on a ticket, served only through a view that checks access."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", _("with the report")
+        RESULT = "result", _("of the result")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="photos")
+    event = models.ForeignKey(
+        Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="photos"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    image = models.ImageField(upload_to=_photo_path, storage=private_storage)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"
+
+
+class ApiClient(models.Model):
+    """A system allowed to create tickets through the API (a sensor platform, 12345)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hint = models.CharField(_("token ends with"), max_length=6, editable=False)
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        related_name="api_clients",
+        verbose_name=_("area"),
+        help_text=_("The area whose grids this system may report into."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,170 @@
+"""Photo uploads: one gate for every image the project stores.
+
+``clean_image`` accepts only files Pillow can really decode, refuses files over a byte
+limit and images over a pixel cap (which also guards against decompression bombs), turns
+the picture upright from its EXIF orientation, and re-encodes it as a JPEG no larger than
+``IMAGE_MAX_SIDE`` pixels. Re-encoding drops every metadata block, so a phone photo's GPS
+position and camera serial never reach the disk.
+
+Stored photos live in the ``private`` storage (``PRIVATE_MEDIA_ROOT``), which has no URL:
+views that check who is asking stream them (see ``serve_private``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import uuid
+import warnings
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, storages
+from django.http import FileResponse, Http404
+from django.utils.deconstruct import deconstructible
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# What phones and cameras produce; MPO is the multi-picture JPEG some cameras write.
+ACCEPTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "GIF"})
+JPEG_QUALITY = 85
+
+
+def _limit(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def clean_image(upload, *, max_bytes: int | None = None, max_pixels: int | None = None):
+    """The upload as a clean JPEG ``ContentFile`` with a random name, or ValidationError.
+
+    ``upload`` is any file-like object (an ``UploadedFile``, a ``File``, ``BytesIO``).
+    """
+    max_bytes = max_bytes or _limit("IMAGE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+    max_pixels = max_pixels or _limit("IMAGE_MAX_PIXELS", 40_000_000)
+    max_side = _limit("IMAGE_MAX_SIDE", 2048)
+
+    size = getattr(upload, "size", None)
+    if size is None:
+        upload.seek(0, os.SEEK_END)
+        size = upload.tell()
+    if size > max_bytes:
+        raise ValidationError(
+            _("The file is %(size)s MB; photos may be at most %(max)s MB.")
+            % {"size": f"{size / 1024 / 1024:.1f}", "max": f"{max_bytes / 1024 / 1024:g}"},
+            code="file_too_large",
+        )
+    if size == 0:
+        raise ValidationError(_("The file is empty."), code="empty")
+
+    def not_an_image() -> ValidationError:
+        return ValidationError(
+            _("This file is not a photo we can read. Upload a JPEG, PNG, WebP or GIF image."),
+            code="not_an_image",
+        )
+
+    def too_many_pixels(pixels: int | None) -> ValidationError:
+        return ValidationError(
+            _(
+                "The picture is %(mp)s megapixels; at most %(max)s are accepted. "
+                "Take it at a lower resolution or shrink it first."
+            ),
+            code="too_many_pixels",
+            params={
+                "mp": f"{pixels / 1e6:.0f}" if pixels else "> 89",
+                "max": f"{max_pixels / 1e6:g}",
+            },
+        )
+
+    def pixel_check(image: Image.Image) -> None:
+        width, height = image.size
+        if width * height > max_pixels:
+            raise too_many_pixels(width * height)
+
+    with warnings.catch_warnings():
+        # Pillow warns (and past twice its limit raises) on decompression bombs: refuse both.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            upload.seek(0)
+            with Image.open(upload) as probe:
+                if probe.format not in ACCEPTED_FORMATS:
+                    raise not_an_image()
+                pixel_check(probe)  # from the header, before any pixel is decoded
+                probe.verify()
+            upload.seek(0)
+            # verify() leaves the image unusable: open again to decode.
+            with Image.open(upload) as image:
+                pixel_check(image)
+                if image.format in ("JPEG", "MPO"):
+                    # Decode at a reduced scale when the photo is far larger than we keep.
+                    image.draft("RGB", (max_side, max_side))
+                image.seek(0)  # the first frame of an animation
+                picture = _flatten(ImageOps.exif_transpose(image))
+        except ValidationError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise too_many_pixels(None) from exc
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
+            # SyntaxError and EOFError are what some of Pillow's decoders raise on junk.
+            raise not_an_image() from exc
+
+    picture.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    # No exif= or icc_profile= argument: nothing but the pixels is written.
+    picture.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB pixels: transparency onto white, palettes, CMYK and 16-bit modes converted."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    if image.mode.startswith("I") or image.mode == "F":
+        # 16-bit or float greyscale: scale to 8 bits rather than clip to white.
+        return image.convert("I").point(lambda value: value * (1 / 256)).convert("L").convert("RGB")
+    return image.convert("RGB")
+
+
+# --- Storage with no URL ----------------------------------------------------------------------
+
+
+@deconstructible(path="core.images.PrivateStorage")
+class PrivateStorage(FileSystemStorage):
+    """Files under ``PRIVATE_MEDIA_ROOT``, outside ``MEDIA_ROOT``: nothing serves them directly."""
+
+    @cached_property
+    def base_location(self):
+        return self._value_or_setting(self._location, settings.PRIVATE_MEDIA_ROOT)
+
+    def _clear_cached_properties(self, setting, **kwargs):
+        if setting == "PRIVATE_MEDIA_ROOT":
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
+        super()._clear_cached_properties(setting, **kwargs)
+
+    def url(self, name):
+        raise ValueError("Private files have no URL; serve them through a view that checks access.")
+
+
+def private_storage():
+    """The ``private`` storage (a bucket without public access in production)."""
+    return storages["private"]
+
+
+def serve_private(field_file, *, public: bool = False) -> FileResponse:
+    """Stream a stored photo to a caller the view has already checked."""
+    if not field_file:
+        raise Http404
+    try:
+        handle = field_file.storage.open(field_file.name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    # Names are random and never reused, so a copy can be kept; private ones only by the browser.
+    response["Cache-Control"] = "public, max-age=86400" if public else "private, max-age=3600"
+    response["Content-Disposition"] = "inline"
+    return response

@@ -1,0 +1,74 @@
+from tests.access import DENIED, FOUND, LOGIN, MISSING, PUBLIC, VIEW
+
+NOT_SCOPED = {
+    # Lists filtered by scope (tests/tickets/test_pages.py proves what they hold).
+    "ticket_board",
+    "ticket_export",
+    "my_tasks",
+    "ticket_new",
+    "ticket_bulk_assign",
+}
+
+
+def _wish_on_the_wall(ticket) -> dict:
+    """A micro-wish of the ticket's community (C1), accepted and so on its wall."""
+    from grids.models import Area
+    from tickets import services
+    from tickets.models import Channel, Matter
+
+    wish = services.submit(
+        channel=Channel.WISH,
+        matter=Matter.objects.get(code="micro_wish"),
+        description="希望有人陪老人聊聊天",
+        reporter_phone="13812345670",
+        community=Area.objects.get_parent(ticket.area),
+    )
+    wish = services.accept(by=None, ticket=wish)
+    return {"code": wish.area.code, "pk": wish.pk}
+
+
+_community = lambda t: {"code": t.community.code}  # noqa: E731
+
+CASES = {
+    "ticket_detail": ("get", "ticket", lambda t: {"code": t.short_code}, VIEW),
+    # The grid worker may not accept; the street officer dispatches in S1 (302: the form
+    # posted by the matrix has no version, so nothing changes); district staff do not.
+    "ticket_act": (
+        "post",
+        "ticket",
+        lambda t: {"code": t.short_code, "action": "accept"},
+        (DENIED, MISSING, FOUND, MISSING, DENIED, LOGIN),
+    ),
+    "ticket_photo": ("get", "photo", lambda p: {"pk": p.pk}, VIEW),
+    # Residents: no sign-in; the tracking pages answer to whoever holds the 192-bit link
+    # (tests/tickets/test_public.py shows they carry nothing about staff).
+    "resident_request": ("get", "territory", lambda t: {"code": t.grid.code}, PUBLIC),
+    "ticket_track": ("get", "ticket", lambda t: {"token": t.tracking_token}, PUBLIC),
+    "track_photo": (
+        "get",
+        "photo",
+        lambda p: {"token": p.ticket.tracking_token, "pk": p.pk},
+        PUBLIC,
+    ),
+    "track_lookup": ("get", "territory", lambda t: {}, PUBLIC),
+    "wish_wall": ("get", "territory", _community, PUBLIC),
+    "wish_new": ("get", "territory", _community, PUBLIC),
+    # A wish of C1 is for everyone who takes requests in C1: the neighbouring grid's worker
+    # too (302: claimed). Officers do not take requests (tests/tickets/test_wishes.py).
+    "wish_claim": (
+        "post",
+        "ticket",
+        _wish_on_the_wall,
+        (FOUND, FOUND, DENIED, DENIED, DENIED, LOGIN),
+    ),
+    # Recording a co-building unit is dispatching: the street officer of S1 (302: no unit
+    # chosen, so nothing changes).
+    "wish_unit": (
+        "post",
+        "ticket",
+        _wish_on_the_wall,
+        (DENIED, DENIED, FOUND, DENIED, DENIED, LOGIN),
+    ),
+    # Systems authenticate with their own token; a session is not one.
+    "api_tickets": ("post", "territory", lambda t: {}, (401,) * 6),
+}

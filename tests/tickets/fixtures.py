@@ -1,0 +1,73 @@
+"""Ticket fixtures in the shared territory: a resident's request in grid G1."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from grids.roles import Role
+from tests.factories import PostFactory, UserFactory
+from tickets import services
+from tickets.models import Channel, Matter
+
+
+def jpeg(name="photo.jpg", size=(64, 48), colour=(200, 30, 30)) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+@pytest.fixture
+def matter(db):
+    from tickets.catalogue import fill_defaults
+    from tickets.models import CalendarDay, Category, Department
+
+    # A transactional test before this one may have flushed the migration's rows.
+    fill_defaults(Department, Category, Matter, CalendarDay)
+    return Matter.objects.get(code="stairwell_clutter")  # grid-owned, photo required, 3 wd
+
+
+@pytest.fixture
+def ticket(territory, matter):
+    return services.submit(
+        channel=Channel.QR,
+        matter=matter,
+        description="楼道堆满纸箱，消防隐患",
+        reporter_phone="13812345678",
+        reporter_name="张阿姨",
+        grid=territory.grid,
+        address="幸福花园3幢2单元",
+    )
+
+
+@pytest.fixture
+def ticket_with_photo(territory, matter):
+    return services.submit(
+        channel=Channel.QR,
+        matter=matter,
+        description="路灯不亮",
+        reporter_phone="13812345679",
+        grid=territory.grid,
+        photos=[jpeg()],
+    )
+
+
+@pytest.fixture
+def photo(ticket_with_photo):
+    return ticket_with_photo.photos.get()
+
+
+@pytest.fixture
+def dispatcher(territory):
+    user = UserFactory(username="dispatcher_c1")
+    PostFactory(user=user, area=territory.community, role=Role.COMMUNITY_STAFF)
+    return user
+
+
+@pytest.fixture
+def member_worker(territory):
+    """A part-time grid worker (a party member) of G1: takes requests."""
+    user = UserFactory(username="member_g1", display_name="刘党员")
+    PostFactory(user=user, area=territory.grid, role=Role.PART_TIME_WORKER)
+    return user

@@ -1,0 +1,165 @@
+import pytest
+from django.urls import reverse
+
+from tests.tickets.fixtures import jpeg
+from tickets import services
+from tickets.models import Channel, Status, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def _report(territory, matter, grid=None, n=1):
+    return [
+        services.submit(
+            channel=Channel.QR,
+            matter=matter,
+            description=f"问题{i}",
+            reporter_phone="13812345678",
+            grid=grid or territory.grid,
+        )
+        for i in range(n)
+    ]
+
+
+def test_the_board_shows_only_the_dispatchers_areas(client, territory, matter, dispatcher):
+    mine = _report(territory, matter)[0]
+    elsewhere = _report(territory, matter, grid=territory.far_grid)[0]
+    client.force_login(dispatcher)
+    page = client.get(reverse("ticket_board")).context["page"]
+    codes = {t.short_code for t in page}
+    assert mine.short_code in codes and elsewhere.short_code not in codes
+    assert (
+        client.get(reverse("ticket_detail", kwargs={"code": elsewhere.short_code})).status_code
+        == 404
+    )
+
+
+def test_board_views_and_counts(client, territory, matter, dispatcher, member_worker):
+    _new, accepted, assigned = _report(territory, matter, n=3)
+    services.accept(by=dispatcher, ticket=accepted)
+    services.assign(
+        by=dispatcher,
+        ticket=services.accept(by=dispatcher, ticket=assigned),
+        assignee=member_worker,
+    )
+    client.force_login(dispatcher)
+    response = client.get(reverse("ticket_board"), {"view": "unassigned"})
+    assert [t.short_code for t in response.context["page"]] == [accepted.short_code]
+    counts = response.context["counts"]
+    assert (counts["new"], counts["unassigned"], counts["open"]) == (1, 1, 3)
+
+
+def test_the_board_runs_the_same_queries_for_one_or_fifty_requests(
+    client, territory, matter, dispatcher
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(dispatcher)
+    url = reverse("ticket_board") + "?view=open"
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    _report(territory, matter)
+    one = count()
+    _report(territory, matter, n=49)
+    assert count() == one
+
+
+def test_bulk_assignment(client, territory, matter, dispatcher, member_worker):
+    tickets = [services.accept(by=dispatcher, ticket=t) for t in _report(territory, matter, n=3)]
+    client.force_login(dispatcher)
+    client.post(
+        reverse("ticket_bulk_assign"),
+        {
+            "codes": [t.short_code for t in tickets],
+            "assignee": member_worker.pk,
+            "version": 0,
+        },
+    )
+    assert Ticket.objects.filter(assignee=member_worker, status=Status.ASSIGNED).count() == 3
+
+
+def test_my_tasks_lists_my_work_and_what_i_can_take(
+    client, territory, matter, dispatcher, member_worker
+):
+    mine, pool = _report(territory, matter, n=2)
+    services.assign(
+        by=dispatcher, ticket=services.accept(by=dispatcher, ticket=mine), assignee=member_worker
+    )
+    services.accept(by=dispatcher, ticket=pool)
+    client.force_login(member_worker)
+    response = client.get(reverse("my_tasks"))
+    assert [t.short_code for t in response.context["tasks"]] == [mine.short_code]
+    assert [t.short_code for t in response.context["pool"]] == [pool.short_code]
+    client.post(
+        reverse("ticket_act", kwargs={"code": pool.short_code, "action": "claim"}),
+        {"version": Ticket.objects.get(pk=pool.pk).version},
+    )
+    assert Ticket.objects.get(pk=pool.pk).assignee == member_worker
+
+
+def test_a_worker_reports_from_the_field_with_a_photo(client, territory, matter, own_worker):
+    client.force_login(own_worker)
+    response = client.post(
+        reverse("ticket_new") + "?area=G1",
+        {
+            "area": "G1",
+            "matter": matter.pk,
+            "description": "楼道堆放杂物",
+            "address": "3幢",
+            "photos": [jpeg("a.jpg"), jpeg("b.jpg")],
+        },
+    )
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302
+    assert ticket.channel == Channel.FIELD and ticket.reported_by == own_worker
+    assert ticket.photos.count() == 2
+
+
+def test_a_worker_cannot_report_into_another_grid(client, territory, matter, own_worker):
+    client.force_login(own_worker)
+    response = client.post(
+        reverse("ticket_new") + "?area=G3",
+        {
+            "area": "G3",
+            "matter": matter.pk,
+            "description": "越界",
+        },
+    )
+    assert response.status_code == 404
+    assert not Ticket.objects.exists()
+
+
+def test_photos_are_served_only_to_those_who_see_the_ticket(
+    client, photo, own_worker, neighbour_worker
+):
+    client.force_login(own_worker)
+    response = client.get(reverse("ticket_photo", kwargs={"pk": photo.pk}))
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    client.force_login(neighbour_worker)
+    assert client.get(reverse("ticket_photo", kwargs={"pk": photo.pk})).status_code == 404
+
+
+def test_the_detail_page_offers_only_allowed_actions(client, ticket, dispatcher, own_worker):
+    client.force_login(own_worker)
+    assert (
+        client.get(reverse("ticket_detail", kwargs={"code": ticket.short_code})).context["actions"]
+        == []
+    )
+    client.force_login(dispatcher)
+    body = client.get(reverse("ticket_detail", kwargs={"code": ticket.short_code})).content.decode()
+    assert "/accept/" in body and ticket.reporter_phone not in body
+
+
+def test_the_export_is_scoped_and_masked(client, territory, matter, dispatcher):
+    mine = _report(territory, matter)[0]
+    _report(territory, matter, grid=territory.far_grid)
+    client.force_login(dispatcher)
+    response = client.get(reverse("ticket_export") + "?view=all")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert mine.short_code in text and "138****5678" in text and "13812345678" not in text
+    assert text.count("\n") == 2

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import MultipleFileField
+from tickets.models import Category, Channel, Department, Matter, Status
+
+
+class MatterChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.category.name} · {obj.name}"
+
+
+class BoardFilterForm(forms.Form):
+    VIEWS = [
+        ("new", _("New")),
+        ("unassigned", _("Unassigned")),
+        ("overdue", _("Overdue")),
+        ("review", _("Awaiting the resident's review")),
+        ("escalated", _("Escalated to me")),
+        ("open", _("All open")),
+        ("all", _("All")),
+    ]
+    view = forms.ChoiceField(label=_("Show"), choices=VIEWS, required=False, initial="new")
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Code, description or address")}
+        ),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.filter(active=True), required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", "—"), *Status.choices]
+    )
+    grid = forms.CharField(label=_("Grid code"), required=False, max_length=32)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class StaffTicketForm(forms.Form):
+    """A request entered by staff (phone, walk-in) or reported by a worker in the field."""
+
+    matter = MatterChoiceField(
+        label=_("Matter"), queryset=Matter.objects.filter(active=True).select_related("category")
+    )
+    description = forms.CharField(
+        label=_("What is the problem?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    address = forms.CharField(label=_("Location"), max_length=200, required=False)
+    reporter_name = forms.CharField(label=_("Resident's name"), max_length=50, required=False)
+    reporter_phone = forms.CharField(
+        label=_("Resident's mobile number"),
+        max_length=24,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    photos = MultipleFileField(label=_("Photos (up to 3)"), required=False)
+    longitude = forms.FloatField(required=False, widget=forms.HiddenInput)
+    latitude = forms.FloatField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, channels=(Channel.FIELD, Channel.STAFF), **kwargs):
+        super().__init__(*args, **kwargs)
+        if len(channels) > 1:
+            self.fields["channel"] = forms.ChoiceField(
+                label=_("Received by"), choices=[(c, Channel(c).label) for c in channels]
+            )
+
+
+class ActionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AssignForm(ActionForm):
+    assignee = forms.ModelChoiceField(
+        label=_("Person"), queryset=get_user_model().objects.none(), required=False
+    )
+    department = forms.ModelChoiceField(
+        label=_("or department"), queryset=Department.objects.filter(active=True), required=False
+    )
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if people is not None:
+            self.fields["assignee"].queryset = people
+
+
+class ResolveForm(ActionForm):
+    photos = MultipleFileField(label=_("Photos of the result"), required=False)
+
+
+class MergeForm(ActionForm):
+    into = forms.CharField(label=_("Code of the request it duplicates"), max_length=8)
+
+
+class EscalateForm(ActionForm):
+    department = forms.ModelChoiceField(
+        label=_("To a department (otherwise the next level up)"),
+        queryset=Department.objects.filter(active=True),
+        required=False,
+    )

@@ -1,0 +1,122 @@
+"""Reads behind the dispatch board, my tasks and duplicate hints (constant queries)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from grids.models import Area
+from grids.roles import LEVEL_DEPTH, Capability, Level
+from grids.scope import path_q, scope_paths
+from tickets.models import OPEN_STATUSES, WISH_MATTER, Status, Ticket
+
+COMMUNITY_PATH_LENGTH = LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen
+
+ACTIVE = [Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS]
+
+
+def dispatchable(user):
+    """Tickets in the areas where ``user`` dispatches (派单)."""
+    return Ticket.objects.filter(
+        path_q(scope_paths(user, Capability.DISPATCH_TICKETS), "area__path")
+    )
+
+
+def view_filter(view: str, user, now: dt.datetime | None = None) -> Q:
+    now = now or timezone.now()
+    overdue = Q(status=Status.SUBMITTED, response_due__lt=now) | Q(
+        status__in=ACTIVE, completion_due__lt=now
+    )
+    return {
+        "new": Q(status=Status.SUBMITTED),
+        "unassigned": Q(status=Status.ACCEPTED, assignee__isnull=True, department__isnull=True),
+        "overdue": overdue,
+        "review": Q(status=Status.RESOLVED),
+        "escalated": Q(
+            escalation_level__gt=0, acknowledged_at__isnull=True, status__in=OPEN_STATUSES
+        ),
+        "open": Q(status__in=OPEN_STATUSES),
+        "all": Q(),
+    }.get(view, Q(status=Status.SUBMITTED))
+
+
+def board_counts(base) -> dict[str, int]:
+    """How many tickets each board view holds (one query)."""
+    now = timezone.now()
+    return base.aggregate(
+        **{
+            name: Count("pk", filter=view_filter(name, None, now))
+            for name in ("new", "unassigned", "overdue", "review", "escalated", "open")
+        }
+    )
+
+
+def my_tasks(user):
+    return (
+        Ticket.objects.filter(assignee=user, status__in=[Status.ASSIGNED, Status.IN_PROGRESS])
+        .select_related("matter__category", "area")
+        .order_by("completion_due", "pk")
+    )
+
+
+def open_pool(user):
+    """Accepted, unassigned requests the user may claim (接单), and the micro-wishes of the
+    communities they take requests in (a wish lives at the community, above their grid)."""
+    paths = scope_paths(user, Capability.CLAIM_TICKETS)
+    wishes = Q(pk__in=[])
+    if paths:
+        communities = {path[:COMMUNITY_PATH_LENGTH] for path in paths}
+        wishes = Q(area__path__in=communities, matter__code=WISH_MATTER)
+    elif paths is None:
+        wishes = Q(matter__code=WISH_MATTER)
+    return (
+        Ticket.objects.filter(
+            path_q(paths, "area__path") | wishes,
+            status=Status.ACCEPTED,
+            assignee__isnull=True,
+            department__isnull=True,
+            unit__isnull=True,
+        )
+        .select_related("matter__category", "area")
+        .order_by("completion_due", "pk")
+    )
+
+
+# Duplicate hints: open requests of the same matter nearby in space and time.
+DUPLICATE_METRES = 300
+DUPLICATE_DAYS = 7
+
+
+def possible_duplicates(ticket: Ticket, limit: int = 5) -> list[Ticket]:
+    candidates = Ticket.objects.filter(
+        matter__category=ticket.matter.category_id,
+        status__in=OPEN_STATUSES,
+        submitted_at__gte=ticket.submitted_at - dt.timedelta(days=DUPLICATE_DAYS),
+        submitted_at__lte=ticket.submitted_at + dt.timedelta(days=DUPLICATE_DAYS),
+        merged_into__isnull=True,
+    ).exclude(pk=ticket.pk)
+    if ticket.longitude is not None:
+        # A box in SQL, then the true distance here.
+        dlat = DUPLICATE_METRES / 110_574
+        dlng = DUPLICATE_METRES / (111_320 * math.cos(math.radians(ticket.latitude)))
+        candidates = candidates.filter(
+            longitude__range=(ticket.longitude - dlng, ticket.longitude + dlng),
+            latitude__range=(ticket.latitude - dlat, ticket.latitude + dlat),
+        )
+        found = [
+            t
+            for t in candidates.select_related("matter")[: limit * 4]
+            if metres(ticket, t) <= DUPLICATE_METRES
+        ]
+        return found[:limit]
+    return list(candidates.filter(area=ticket.area).select_related("matter")[:limit])
+
+
+def metres(a: Ticket, b: Ticket) -> float:
+    lat = math.radians((a.latitude + b.latitude) / 2)
+    dx = (a.longitude - b.longitude) * 111_320 * math.cos(lat)
+    dy = (a.latitude - b.latitude) * 110_574
+    return math.hypot(dx, dy)

@@ -1,0 +1,685 @@
+"""The one place a resident request changes: intake, routing and every transition.
+
+Each transition locks the ticket row, checks the state, the actor's right and (when the
+form carried one) the version the actor saw, recomputes deadlines, and writes a timeline
+event, all in one transaction: two secretaries assigning at once cannot both succeed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from shapely.geometry import Point
+
+from core.images import clean_image
+from grids.models import GRID_PATH_LENGTH, Area, Household
+from grids.roles import Capability, Level
+from grids.scope import can
+from tickets.deadlines import due
+from tickets.models import (
+    FINAL_STATUSES,
+    WISH_MATTER,
+    ApiClient,
+    Channel,
+    Department,
+    Event,
+    Matter,
+    OwnerLevel,
+    Photo,
+    Status,
+    Ticket,
+)
+
+A = Event.Action
+MAX_PHOTOS = 3
+# A resolved request the resident never rated closes as satisfied after this many days.
+AUTO_CLOSE_DAYS = 7
+
+
+class StaleTicket(Exception):
+    """The ticket changed since the actor loaded it; nothing was done."""
+
+    message = gettext_lazy(
+        "Someone else has just acted on this request; nothing was changed. "
+        "Reload it to see what happened."
+    )
+
+
+# --- Routing ----------------------------------------------------------------------------------
+
+
+def grid_at(longitude: float, latitude: float, within: Area | None = None) -> Area | None:
+    """The grid whose boundary holds the point (bounding boxes first, in SQL)."""
+    candidates = Area.objects.grids().filter(
+        bbox_west__lte=longitude,
+        bbox_east__gte=longitude,
+        bbox_south__lte=latitude,
+        bbox_north__gte=latitude,
+    )
+    if within is not None:
+        candidates = candidates.filter(path__startswith=within.path)
+    point = Point(longitude, latitude)
+    for grid in candidates:
+        if grid.geometry is not None and grid.geometry.covers(point):
+            return grid
+    return None
+
+
+def route(
+    *,
+    grid: Area | None = None,
+    household: Household | None = None,
+    longitude: float | None = None,
+    latitude: float | None = None,
+    community: Area | None = None,
+) -> Area:
+    """Where a new ticket lives: QR grid, household grid, the grid at the point, else the
+    community's triage queue."""
+    if grid is not None:
+        return grid
+    if household is not None:
+        return household.grid
+    if longitude is not None and latitude is not None:
+        found = grid_at(longitude, latitude, within=community)
+        if found is not None:
+            return found
+    if community is not None:
+        return community
+    raise ValidationError(_("Say where the problem is: choose a grid or give a location."))
+
+
+def _community_of(area: Area) -> Area | None:
+    if area.level in (Level.COMMUNITY, Level.VILLAGE):
+        return area
+    if area.depth > 3:
+        return Area.objects.filter(path=area.path[: 3 * Area.steplen]).first()
+    return None
+
+
+def _event(
+    ticket: Ticket, action: str, by, from_status: str, note: str = "", public: bool = True
+) -> Event:
+    return Event.objects.create(
+        ticket=ticket,
+        action=action,
+        actor=by,
+        from_status=from_status,
+        to_status=ticket.status,
+        note=note,
+        public=public,
+    )
+
+
+def clean_photos(photos: Iterable) -> list:
+    """Every upload checked and re-encoded before anything is saved: one bad file refuses
+    the lot, and no file of the others reaches the disk."""
+    photos = list(photos)
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationError({"photos": _("At most %(n)s photos.") % {"n": MAX_PHOTOS}})
+    cleaned, errors = [], []
+    for upload in photos:
+        try:
+            cleaned.append(clean_image(upload))
+        except ValidationError as error:
+            name = getattr(upload, "name", "") or ""
+            for message in error.messages:
+                errors.append(f"{name}: {message}" if name else message)
+    if errors:
+        raise ValidationError({"photos": errors})
+    return cleaned
+
+
+def _attach(ticket: Ticket, event: Event | None, cleaned: list, kind: str) -> None:
+    for image in cleaned:
+        Photo.objects.create(ticket=ticket, event=event, kind=kind, image=image)
+
+
+# --- Intake -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def submit(
+    *,
+    channel: str,
+    matter: Matter,
+    description: str,
+    reporter_phone: str = "",
+    reporter_name: str = "",
+    address: str = "",
+    longitude: float | None = None,
+    latitude: float | None = None,
+    grid: Area | None = None,
+    community: Area | None = None,
+    household: Household | None = None,
+    photos: Iterable[File] = (),
+    by=None,
+    api_client: ApiClient | None = None,
+    idempotency_key: str = "",
+) -> Ticket:
+    """A new request from any channel; the same validation and routing for all of them.
+
+    A request a system (``api_client``) sends again with the same ``idempotency_key`` is not
+    created twice: the first one is returned, marked ``replayed = True``.
+    """
+    if api_client is not None and idempotency_key:
+        first = Ticket.objects.filter(
+            api_client=api_client, idempotency_key=idempotency_key
+        ).first()
+        if first is not None:
+            first.replayed = True
+            return first
+    if not matter.active:
+        raise ValidationError({"matter": _("This kind of matter is no longer taken.")})
+    if channel in (Channel.QR, Channel.WISH) and not reporter_phone:
+        raise ValidationError({"reporter_phone": _("Give a mobile number so we can reach you.")})
+    if channel == Channel.WISH and matter.code != WISH_MATTER:
+        raise ValidationError({"matter": _("A micro-wish is filed as a micro-wish.")})
+    area = route(
+        grid=grid, household=household, longitude=longitude, latitude=latitude, community=community
+    )
+    if by is not None and not can(by, Capability.VIEW_TERRITORY, area):
+        raise PermissionDenied(_("You can only report in the areas you work in."))
+    if api_client is not None and not area.path.startswith(api_client.area.path):
+        raise ValidationError(
+            {
+                "grid": _("This system may not report outside %(area)s.")
+                % {"area": api_client.area.name}
+            }
+        )
+    cleaned = clean_photos(photos)
+    now = timezone.now()
+    ticket = Ticket(
+        channel=channel,
+        matter=matter,
+        description=description.strip(),
+        address=address,
+        longitude=longitude,
+        latitude=latitude,
+        household=household,
+        area=area,
+        department=matter.department if matter.owner_level == OwnerLevel.DEPARTMENT else None,
+        reporter_phone=reporter_phone,
+        reporter_name=reporter_name,
+        reported_by=by,
+        submitted_at=now,
+        response_due=due(now, matter.response_limit, matter.response_unit),
+        api_client=api_client,
+        idempotency_key=idempotency_key,
+    )
+    # The idempotency constraint is left to the database: a retry racing the first request
+    # must meet the IntegrityError below and be answered with it, not be refused here.
+    ticket.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            ticket.save()
+    except IntegrityError:
+        if api_client is not None and idempotency_key:
+            # The same request sent twice at once: answer with the first one.
+            first = Ticket.objects.get(api_client=api_client, idempotency_key=idempotency_key)
+            first.replayed = True
+            return first
+        raise
+    event = _event(ticket, A.SUBMIT, by, "")
+    _attach(ticket, event, cleaned, Photo.Kind.REPORT)
+    return ticket
+
+
+# --- Who may do what ----------------------------------------------------------------------------
+
+
+def may_dispatch(user, ticket: Ticket) -> bool:
+    return user is not None and can(user, Capability.DISPATCH_TICKETS, ticket.area)
+
+
+def may_claim(user, ticket: Ticket) -> bool:
+    """接单 from the open pool: workers and members of the area; a micro-wish, anyone who
+    helps in its community (see ``may_help_with_wishes``)."""
+    if user is None:
+        return False
+    if can(user, Capability.CLAIM_TICKETS, ticket.area):
+        return True
+    if ticket.is_wish:
+        community = _community_of(ticket.area)
+        return community is not None and may_help_with_wishes(user, community)
+    return False
+
+
+def may_help_with_wishes(user, community: Area) -> bool:
+    """Who claims a community's micro-wishes from its wall: anyone who takes requests
+    (CLAIM_TICKETS) in the community or one of its grids, and its party members who have
+    an account (in-service members registered there, 双报到, included)."""
+    from branches.models import PartyMember
+    from grids.scope import scope_paths
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    paths = scope_paths(user, Capability.CLAIM_TICKETS)
+    if paths is None or any(
+        path.startswith(community.path) or community.path.startswith(path) for path in paths
+    ):
+        return True
+    return PartyMember.objects.filter(user=user, active=True, community=community).exists()
+
+
+def is_handler(user, ticket: Ticket) -> bool:
+    if user is None:
+        return False
+    if ticket.assignee_id:
+        return ticket.assignee_id == user.pk
+    if ticket.unit_id:
+        # A co-building unit has no account: the community's staff record its work.
+        return may_dispatch(user, ticket)
+    return bool(ticket.department_id) and ticket.department.members.filter(pk=user.pk).exists()
+
+
+def may_acknowledge(user, ticket: Ticket) -> bool:
+    """报到: staff of the level the ticket was escalated to, or its department."""
+    if user is None or not ticket.escalation_level or ticket.acknowledged_at:
+        return False
+    if ticket.department_id:
+        return ticket.department.members.filter(pk=user.pk).exists()
+    return can(user, Capability.DISPATCH_TICKETS, ticket.area)
+
+
+@dataclass(frozen=True)
+class Rule:
+    from_statuses: tuple[str, ...]
+    allowed: object  # callable(user, ticket) -> bool
+
+
+RULES: dict[str, Rule] = {
+    A.ACCEPT: Rule((Status.SUBMITTED,), may_dispatch),
+    A.REJECT: Rule((Status.SUBMITTED, Status.ACCEPTED), may_dispatch),
+    A.MERGE: Rule((Status.SUBMITTED, Status.ACCEPTED), may_dispatch),
+    A.ASSIGN: Rule((Status.ACCEPTED, Status.ASSIGNED), may_dispatch),
+    A.CLAIM: Rule((Status.ACCEPTED,), may_claim),
+    A.START: Rule((Status.ASSIGNED,), is_handler),
+    A.RETURN: Rule((Status.ASSIGNED, Status.IN_PROGRESS), is_handler),
+    A.RESOLVE: Rule((Status.ASSIGNED, Status.IN_PROGRESS), is_handler),
+    A.SUSPEND: Rule((Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS), may_dispatch),
+    A.RESUME: Rule((Status.SUSPENDED,), may_dispatch),
+    A.ESCALATE: Rule(
+        (Status.SUBMITTED, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS),
+        lambda user, t: user is None or may_dispatch(user, t) or is_handler(user, t),
+    ),
+    A.ACKNOWLEDGE: Rule(
+        (Status.SUBMITTED, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS),
+        lambda user, t: may_acknowledge(user, t),
+    ),
+}
+
+
+def allowed_actions(user, ticket: Ticket) -> list[str]:
+    """What ``user`` may do to ``ticket`` now; the page shows these and nothing else."""
+    return [
+        action
+        for action, rule in RULES.items()
+        if ticket.status in rule.from_statuses and rule.allowed(user, ticket)
+    ]
+
+
+def _lock(ticket: Ticket, action: str, by, expected_version: int | None) -> Ticket:
+    locked = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("area", "matter", "department", "assignee", "unit")
+        .get(pk=ticket.pk)
+    )
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleTicket()
+    rule = RULES[action]
+    if locked.status not in rule.from_statuses:
+        raise ValidationError(
+            _("This request is %(status)s: “%(action)s” is not possible now.")
+            % {"status": locked.get_status_display(), "action": A(action).label}
+        )
+    if by is not None and not rule.allowed(by, locked):
+        raise PermissionDenied(_("You may not do this to this request."))
+    return locked
+
+
+def _save(
+    ticket: Ticket, action: str, by, before: str, note: str = "", public: bool = True
+) -> Event:
+    ticket.version += 1
+    ticket.full_clean()
+    ticket.save()
+    return _event(ticket, action, by, before, note, public)
+
+
+def _completion_due(ticket: Ticket, start: dt.datetime) -> dt.datetime:
+    ticket.deadline_version += 1
+    return due(start, ticket.matter.completion_limit, ticket.matter.completion_unit)
+
+
+# --- Transitions --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def accept(*, by, ticket: Ticket, expected_version: int | None = None, note: str = "") -> Ticket:
+    ticket = _lock(ticket, A.ACCEPT, by, expected_version)
+    before, now = ticket.status, timezone.now()
+    ticket.status, ticket.accepted_at = Status.ACCEPTED, now
+    ticket.completion_due = _completion_due(ticket, now)
+    _save(ticket, A.ACCEPT, by, before, note)
+    return ticket
+
+
+@transaction.atomic
+def reject(*, by, ticket: Ticket, reason: str, expected_version: int | None = None) -> Ticket:
+    if not reason.strip():
+        raise ValidationError({"reason": _("Tell the resident why this is not taken.")})
+    ticket = _lock(ticket, A.REJECT, by, expected_version)
+    before = ticket.status
+    ticket.status, ticket.closed_at = Status.REJECTED, timezone.now()
+    ticket.public_reason = reason.strip()
+    _save(ticket, A.REJECT, by, before, reason.strip())
+    return ticket
+
+
+@transaction.atomic
+def assign(
+    *,
+    by,
+    ticket: Ticket,
+    assignee=None,
+    department: Department | None = None,
+    unit=None,
+    expected_version: int | None = None,
+    note: str = "",
+) -> Ticket:
+    """派单 to a person (worker, member, volunteer) or to a department; or, for a
+    micro-wish, record that a co-building unit (共建单位) of the community took it."""
+    if [assignee, department, unit].count(None) != 2:
+        raise ValidationError(_("Assign to one person or to one department."))
+    ticket = _lock(ticket, A.ASSIGN, by, expected_version)
+    if unit is not None:
+        if not ticket.is_wish:
+            raise ValidationError(
+                {"unit": _("Co-building units take micro-wishes, not other requests.")}
+            )
+        community = _community_of(ticket.area)
+        if community is None or unit.community_id != community.pk:
+            raise ValidationError(
+                {
+                    "unit": _("%(unit)s is not a co-building unit of this community.")
+                    % {"unit": unit.name}
+                }
+            )
+    if assignee is not None and not (
+        can(assignee, Capability.CLAIM_TICKETS, ticket.area)
+        or can(assignee, Capability.DISPATCH_TICKETS, ticket.area)
+        or _is_member_of_branch(assignee, ticket.area)
+    ):
+        raise ValidationError(
+            {
+                "assignee": _("%(user)s does not work in %(area)s.")
+                % {"user": assignee, "area": ticket.area.name}
+            }
+        )
+    before = ticket.status
+    ticket.status, ticket.assignee, ticket.department = Status.ASSIGNED, assignee, department
+    ticket.unit = unit
+    who = str(assignee) if assignee else department.name if department else unit.name
+    _save(ticket, A.ASSIGN, by, before, note or _("to %(who)s") % {"who": who}, public=True)
+    return ticket
+
+
+def _is_member_of_branch(user, area: Area) -> bool:
+    from branches.models import PartyMember
+
+    return PartyMember.objects.filter(
+        user=user, active=True, branch__coverage__grid__path=area.path[:GRID_PATH_LENGTH]
+    ).exists()
+
+
+@transaction.atomic
+def claim(*, by, ticket: Ticket, expected_version: int | None = None) -> Ticket:
+    """接单: a member or worker takes an accepted request from the open pool."""
+    ticket = _lock(ticket, A.CLAIM, by, expected_version)
+    before = ticket.status
+    ticket.status, ticket.assignee, ticket.department, ticket.unit = Status.ASSIGNED, by, None, None
+    _save(ticket, A.CLAIM, by, before)
+    return ticket
+
+
+@transaction.atomic
+def start(*, by, ticket: Ticket, expected_version: int | None = None) -> Ticket:
+    ticket = _lock(ticket, A.START, by, expected_version)
+    before = ticket.status
+    ticket.status = Status.IN_PROGRESS
+    _save(ticket, A.START, by, before)
+    return ticket
+
+
+@transaction.atomic
+def return_to_dispatch(
+    *, by, ticket: Ticket, reason: str, expected_version: int | None = None
+) -> Ticket:
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why you are returning it.")})
+    ticket = _lock(ticket, A.RETURN, by, expected_version)
+    before = ticket.status
+    ticket.status, ticket.assignee, ticket.department = Status.ACCEPTED, None, None
+    ticket.unit = None
+    _save(ticket, A.RETURN, by, before, reason.strip(), public=False)
+    return ticket
+
+
+@transaction.atomic
+def resolve(
+    *,
+    by,
+    ticket: Ticket,
+    result: str,
+    photos: Iterable[File] = (),
+    expected_version: int | None = None,
+) -> Ticket:
+    photos = list(photos)
+    if not result.strip():
+        raise ValidationError({"result": _("Describe what was done.")})
+    ticket = _lock(ticket, A.RESOLVE, by, expected_version)
+    if ticket.matter.photo_required and not photos:
+        raise ValidationError({"photos": _("This matter needs a photo of the result.")})
+    cleaned = clean_photos(photos)
+    before = ticket.status
+    ticket.status, ticket.resolved_at = Status.RESOLVED, timezone.now()
+    event = _save(ticket, A.RESOLVE, by, before, result.strip())
+    _attach(ticket, event, cleaned, Photo.Kind.RESULT)
+    return ticket
+
+
+@transaction.atomic
+def suspend(*, by, ticket: Ticket, reason: str, expected_version: int | None = None) -> Ticket:
+    """挂起: the clock stops until resumed (waiting for a part, for the owner to be home)."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the request waits.")})
+    ticket = _lock(ticket, A.SUSPEND, by, expected_version)
+    before = ticket.status
+    ticket.status_before_suspension, ticket.status = before, Status.SUSPENDED
+    ticket.suspended_at = timezone.now()
+    _save(ticket, A.SUSPEND, by, before, reason.strip())
+    return ticket
+
+
+@transaction.atomic
+def resume(*, by, ticket: Ticket, expected_version: int | None = None, note: str = "") -> Ticket:
+    ticket = _lock(ticket, A.RESUME, by, expected_version)
+    now = timezone.now()
+    paused = now - ticket.suspended_at
+    ticket.status, ticket.status_before_suspension = ticket.status_before_suspension, ""
+    ticket.suspended_at = None
+    if ticket.completion_due:
+        ticket.completion_due += paused  # the time waiting does not count
+        ticket.deadline_version += 1
+    _save(ticket, A.RESUME, by, Status.SUSPENDED, note)
+    return ticket
+
+
+@transaction.atomic
+def escalate(
+    *,
+    by,
+    ticket: Ticket,
+    reason: str,
+    to_department: Department | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """吹哨: hand the request up a level (or to a department), which must acknowledge."""
+    ticket = _lock(ticket, A.ESCALATE, by, expected_version)
+    before = ticket.status
+    ticket.unit = None
+    if to_department is not None:
+        ticket.department, ticket.assignee = to_department, None
+    else:
+        parent = Area.objects.get_parent(ticket.area)
+        while parent is not None and parent.level in (Level.GRID, Level.MICRO_GRID):
+            parent = Area.objects.get_parent(parent)
+        if parent is None or parent.level == Level.DISTRICT:
+            raise ValidationError(_("There is no level above to escalate to; name a department."))
+        ticket.area, ticket.assignee, ticket.department = parent, None, None
+    ticket.escalation_level += 1
+    ticket.acknowledged_at = None
+    # A department handles it itself; a higher level dispatches it again.
+    ticket.status = Status.ASSIGNED if to_department is not None else Status.ACCEPTED
+    if before == Status.SUBMITTED:
+        ticket.accepted_at = timezone.now()
+        ticket.completion_due = _completion_due(ticket, ticket.accepted_at)
+    _save(ticket, A.ESCALATE, by, before, reason.strip())
+    return ticket
+
+
+@transaction.atomic
+def acknowledge(*, by, ticket: Ticket, expected_version: int | None = None) -> Ticket:
+    ticket = _lock(ticket, A.ACKNOWLEDGE, by, expected_version)
+    ticket.acknowledged_at = timezone.now()
+    _save(ticket, A.ACKNOWLEDGE, by, ticket.status)
+    return ticket
+
+
+@transaction.atomic
+def merge(*, by, ticket: Ticket, into: Ticket, expected_version: int | None = None) -> Ticket:
+    """A duplicate closes with a link to the master; both residents see it on their page."""
+    if into.pk == ticket.pk:
+        raise ValidationError(_("A request cannot be merged into itself."))
+    ticket = _lock(ticket, A.MERGE, by, expected_version)
+    master = Ticket.objects.select_for_update(of=("self",)).get(pk=into.pk)
+    if master.status in FINAL_STATUSES or master.merged_into_id:
+        raise ValidationError(_("Merge into a request that is still open."))
+    if not may_dispatch(by, master):
+        raise PermissionDenied(_("You may not do this to this request."))
+    before = ticket.status
+    ticket.status, ticket.merged_into, ticket.closed_at = Status.MERGED, master, timezone.now()
+    ticket.public_reason = _("Merged with request %(code)s, which reports the same problem.") % {
+        "code": master.short_code
+    }
+    _save(ticket, A.MERGE, by, before, ticket.public_reason)
+    _event(
+        master,
+        A.NOTE,
+        by,
+        master.status,
+        _("Request %(code)s was merged into this one.") % {"code": ticket.short_code},
+    )
+    return ticket
+
+
+@transaction.atomic
+def rate(*, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
+    """The resident's review from the tracking link (no sign-in).
+
+    4–5 closes it, 3 closes it, 1–2 reopens it once; a second low rating sends it to the
+    community head for a look of their own.
+    """
+    if rating not in range(1, 6):
+        raise ValidationError({"rating": _("Choose from 1 to 5 stars.")})
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("area", "matter")
+        .get(pk=ticket.pk)
+    )
+    if ticket.status != Status.RESOLVED:
+        raise ValidationError(_("This request is not waiting for your review."))
+    before, now = ticket.status, timezone.now()
+    ticket.rating, ticket.rating_comment = rating, comment.strip()[:500]
+    ticket.version += 1
+    if rating >= 3:
+        ticket.status, ticket.closed_at = Status.CLOSED, now
+        ticket.full_clean()
+        ticket.save()
+        _event(ticket, A.RATE, None, before, _("%(n)s stars") % {"n": rating})
+        return ticket
+    ticket.reopen_count += 1
+    ticket.status, ticket.assignee, ticket.department = Status.ACCEPTED, None, None
+    ticket.unit = None
+    ticket.resolved_at, ticket.accepted_at = None, now
+    ticket.completion_due = _completion_due(ticket, now)
+    if ticket.reopen_count >= 2:
+        community = _community_of(ticket.area)
+        if community is not None:
+            ticket.area = community
+            ticket.escalation_level += 1
+            ticket.acknowledged_at = None
+    ticket.full_clean()
+    ticket.save()
+    _event(
+        ticket,
+        A.REOPEN,
+        None,
+        before,
+        _("%(n)s stars: %(comment)s") % {"n": rating, "comment": comment.strip()[:200]},
+    )
+    return ticket
+
+
+@transaction.atomic
+def auto_close(*, ticket_id: int, now: dt.datetime | None = None) -> bool:
+    """Close a resolved request the resident has not rated in AUTO_CLOSE_DAYS; re-checks."""
+    now = now or timezone.now()
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .filter(
+            pk=ticket_id,
+            status=Status.RESOLVED,
+            resolved_at__lte=now - dt.timedelta(days=AUTO_CLOSE_DAYS),
+        )
+        .first()
+    )
+    if ticket is None:
+        return False
+    ticket.status, ticket.closed_at, ticket.auto_closed = Status.CLOSED, now, True
+    ticket.version += 1
+    ticket.save()
+    _event(
+        ticket,
+        A.CLOSE,
+        None,
+        Status.RESOLVED,
+        _("Closed as satisfied: no review within %(n)s days.") % {"n": AUTO_CLOSE_DAYS},
+    )
+    return True
+
+
+def assignable_people(user, ticket: Ticket | None = None):
+    """People a dispatcher may give work to: those holding posts under the ticket's area
+    (or, for the board's bulk assignment, under every area the dispatcher covers)."""
+    from grids.models import Post
+    from grids.scope import path_q, scope_paths
+
+    User = get_user_model()
+    posts = Post.objects.active().exclude(role__in=["mobile_worker"])
+    if ticket is not None:
+        posts = posts.filter(area__path__startswith=ticket.area.path[:GRID_PATH_LENGTH])
+    else:
+        posts = posts.filter(path_q(scope_paths(user, Capability.DISPATCH_TICKETS), "area__path"))
+    return User.objects.filter(pk__in=posts.values("user_id"), is_active=True).order_by(
+        "display_name", "username"
+    )

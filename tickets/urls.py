@@ -1,0 +1,25 @@
+from django.urls import path
+
+from tickets import api, public_views, views
+
+urlpatterns = [
+    path("tickets/", views.board, name="ticket_board"),
+    path("tickets/export.csv", views.export, name="ticket_export"),
+    path("tickets/mine/", views.my_tasks, name="my_tasks"),
+    path("tickets/new/", views.ticket_new, name="ticket_new"),
+    path("tickets/bulk-assign/", views.bulk_assign, name="ticket_bulk_assign"),
+    path("tickets/photos/<int:pk>/", views.photo, name="ticket_photo"),
+    path("tickets/<str:code>/", views.ticket_detail, name="ticket_detail"),
+    path("tickets/<str:code>/<str:action>/", views.ticket_act, name="ticket_act"),
+    # Public: residents on a phone, no sign-in (tickets/public_views.py).
+    path("r/<str:code>/", public_views.resident_request, name="resident_request"),
+    path("t/", public_views.track_lookup, name="track_lookup"),
+    path("t/<str:token>/", public_views.ticket_track, name="ticket_track"),
+    path("t/<str:token>/photos/<int:pk>/", public_views.track_photo, name="track_photo"),
+    path("wishes/<str:code>/", public_views.wish_wall, name="wish_wall"),
+    path("wishes/<str:code>/new/", public_views.wish_new, name="wish_new"),
+    path("wishes/<str:code>/<int:pk>/claim/", public_views.wish_claim, name="wish_claim"),
+    path("wishes/<str:code>/<int:pk>/unit/", public_views.wish_unit, name="wish_unit"),
+    # Systems: sensors and the 12345 hotline (token and idempotency key; tickets/api.py).
+    path("api/tickets/", api.create_ticket, name="api_tickets"),
+]

@@ -1,0 +1,389 @@
+"""Staff pages for resident requests: the dispatch board, my tasks, a ticket, its actions."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views.decorators.http import require_POST
+
+from core.forms import apply_errors
+from core.images import serve_private
+from grids import geo
+from grids.models import Area
+from grids.roles import Capability, Level
+from grids.scope import can
+from grids.views import breadcrumbs
+from tickets import selectors, services
+from tickets.forms import (
+    ActionForm,
+    AssignForm,
+    BoardFilterForm,
+    EscalateForm,
+    MergeForm,
+    ResolveForm,
+    StaffTicketForm,
+)
+from tickets.models import Channel, Event, Photo, Ticket
+
+PAGE_SIZE = 25
+A = Event.Action
+
+
+def _ticket(request, code: str) -> Ticket:
+    """A ticket the user may see, by its short code; 404 otherwise."""
+    return get_object_or_404(
+        Ticket.objects.visible_to(request.user).select_related(
+            "matter__category", "area", "assignee", "department", "unit", "merged_into"
+        ),
+        short_code=code.upper(),
+    )
+
+
+def _filtered(request, base):
+    form = BoardFilterForm(request.GET or None)
+    view = "new"
+    rows = base
+    if form.is_valid():
+        data = form.cleaned_data
+        view = data["view"] or "new"
+        if data["q"]:
+            q = data["q"].strip()
+            rows = rows.filter(
+                Q(short_code=q.upper()) | Q(description__icontains=q) | Q(address__icontains=q)
+            )
+        if data["category"]:
+            rows = rows.filter(matter__category=data["category"])
+        if data["status"]:
+            rows = rows.filter(status=data["status"])
+        if data["grid"]:
+            rows = rows.filter(area__code=data["grid"])
+        if data["since"]:
+            rows = rows.filter(submitted_at__date__gte=data["since"])
+        if data["until"]:
+            rows = rows.filter(submitted_at__date__lte=data["until"])
+    return form, view, rows.filter(selectors.view_filter(view, request.user))
+
+
+@login_required
+def board(request):
+    """派单: what dispatchers must act on in their areas."""
+    base = selectors.dispatchable(request.user)
+    form, view, rows = _filtered(request, base)
+    rows = rows.select_related(
+        "matter__category", "area", "assignee", "department", "unit"
+    ).order_by("response_due" if view == "new" else "-submitted_at", "pk")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "tickets/board.html",
+        {
+            "form": form,
+            "view": view,
+            "page": page,
+            "counts": selectors.board_counts(base),
+            "filtering": any(v for k, v in request.GET.items() if k not in ("view", "page")),
+            "now": timezone.now(),
+            "query": query.urlencode(),
+            "people": services.assignable_people(request.user),
+        },
+    )
+
+
+@login_required
+def export(request):
+    base = selectors.dispatchable(request.user)
+    _form, _view, rows = _filtered(request, base)
+    rows = rows.select_related("matter__category", "area", "assignee").order_by("-submitted_at")
+
+    class Echo:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(Echo())
+
+    def lines():
+        yield "\ufeff"
+        yield writer.writerow(
+            [
+                _("Code"),
+                pgettext("when, column heading", "Submitted"),
+                _("Channel"),
+                _("Category"),
+                _("Matter"),
+                _("Area"),
+                _("Status"),
+                _("Assignee"),
+                _("Response due"),
+                _("Completion due"),
+                _("Mobile number"),
+                _("Satisfaction"),
+            ]
+        )
+        for t in rows.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    t.short_code,
+                    timezone.localtime(t.submitted_at).strftime("%Y-%m-%d %H:%M"),
+                    t.get_channel_display(),
+                    t.matter.category.name,
+                    t.matter.name,
+                    t.area.name,
+                    t.get_status_display(),
+                    str(t.assignee or ""),
+                    timezone.localtime(t.response_due).strftime("%Y-%m-%d %H:%M"),
+                    timezone.localtime(t.completion_due).strftime("%Y-%m-%d %H:%M")
+                    if t.completion_due
+                    else "",
+                    t.masked_reporter_phone,
+                    t.rating or "",
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="requests-{stamp}.csv"'
+    return response
+
+
+@login_required
+def my_tasks(request):
+    """接单 and my work, phone first, ordered by due time."""
+    return render(
+        request,
+        "tickets/my_tasks.html",
+        {
+            "tasks": selectors.my_tasks(request.user),
+            "pool": selectors.open_pool(request.user)[:30],
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def ticket_new(request):
+    """Staff enter a phone or walk-in request; workers report from the field."""
+    grids = Area.objects.visible_to(request.user).filter(
+        level__in=[Level.GRID, Level.COMMUNITY, Level.VILLAGE]
+    )
+    area = None
+    if request.GET.get("area") or request.POST.get("area"):
+        area = get_object_or_404(grids, code=request.GET.get("area") or request.POST.get("area"))
+    dispatcher = area is not None and can(request.user, Capability.DISPATCH_TICKETS, area)
+    channels = (Channel.STAFF, Channel.FIELD) if dispatcher else (Channel.FIELD,)
+    form = StaffTicketForm(request.POST or None, request.FILES or None, channels=channels)
+    if request.method == "POST" and area is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = services.submit(
+                channel=data.get("channel", Channel.FIELD),
+                matter=data["matter"],
+                description=data["description"],
+                address=data["address"],
+                reporter_name=data["reporter_name"],
+                reporter_phone=data["reporter_phone"],
+                longitude=data["longitude"],
+                latitude=data["latitude"],
+                grid=area if area.level == Level.GRID else None,
+                community=area if area.level != Level.GRID else None,
+                photos=data["photos"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Request %(code)s reported.") % {"code": ticket.short_code})
+            return redirect("ticket_detail", code=ticket.short_code)
+    return render(
+        request,
+        "tickets/ticket_new.html",
+        {
+            "form": form,
+            "area": area,
+            "grids": grids.order_by("path")[:500],
+        },
+    )
+
+
+@login_required
+def ticket_detail(request, code):
+    ticket = _ticket(request, code)
+    events = ticket.events.select_related("actor").prefetch_related(
+        Prefetch("photos", queryset=Photo.objects.order_by("pk"))
+    )
+    actions = services.allowed_actions(request.user, ticket)
+    shapes, size = ([], (0, 0))
+    if ticket.area.geometry is not None:
+        shapes, size = geo.svg_shapes([("area", ticket.area.geometry)])
+    point = None
+    if ticket.longitude is not None and ticket.area.geometry is not None:
+        point = geo.svg_point(ticket.area.geometry, ticket.longitude, ticket.latitude)
+    version = {"version": ticket.version}
+    return render(
+        request,
+        "tickets/ticket_detail.html",
+        {
+            "ticket": ticket,
+            "area": ticket.area,
+            "breadcrumbs": [*breadcrumbs(request, ticket.area), (ticket.area, True)],
+            "events": events,
+            "photos": ticket.photos.filter(event__isnull=True),
+            "actions": actions,
+            "quick_actions": [
+                a for a in actions if a in (A.ACCEPT, A.CLAIM, A.START, A.ACKNOWLEDGE)
+            ],
+            "note_actions": [a for a in actions if a in (A.REJECT, A.RETURN, A.SUSPEND, A.RESUME)],
+            "now": timezone.now(),
+            "shapes": shapes,
+            "map_size": size,
+            "point": point,
+            "duplicates": selectors.possible_duplicates(ticket) if A.MERGE in actions else [],
+            "assign_form": AssignForm(
+                initial=version, people=services.assignable_people(request.user, ticket)
+            )
+            if A.ASSIGN in actions
+            else None,
+            "resolve_form": ResolveForm(initial=version) if A.RESOLVE in actions else None,
+            "merge_form": MergeForm(initial=version) if A.MERGE in actions else None,
+            "escalate_form": EscalateForm(initial=version) if A.ESCALATE in actions else None,
+            "note_form": ActionForm(initial=version),
+        },
+    )
+
+
+_SIMPLE = {
+    A.ACCEPT: lambda by, t, v, data: services.accept(
+        by=by, ticket=t, expected_version=v, note=data["note"]
+    ),
+    A.REJECT: lambda by, t, v, data: services.reject(
+        by=by, ticket=t, expected_version=v, reason=data["note"]
+    ),
+    A.CLAIM: lambda by, t, v, data: services.claim(by=by, ticket=t, expected_version=v),
+    A.START: lambda by, t, v, data: services.start(by=by, ticket=t, expected_version=v),
+    A.RETURN: lambda by, t, v, data: services.return_to_dispatch(
+        by=by, ticket=t, expected_version=v, reason=data["note"]
+    ),
+    A.SUSPEND: lambda by, t, v, data: services.suspend(
+        by=by, ticket=t, expected_version=v, reason=data["note"]
+    ),
+    A.RESUME: lambda by, t, v, data: services.resume(
+        by=by, ticket=t, expected_version=v, note=data["note"]
+    ),
+    A.ACKNOWLEDGE: lambda by, t, v, data: services.acknowledge(by=by, ticket=t, expected_version=v),
+}
+
+
+@login_required
+@require_POST
+def ticket_act(request, code, action):
+    """Every staff action on a ticket; the service decides whether it is allowed."""
+    ticket = _ticket(request, code)
+    forms = {
+        A.ASSIGN: AssignForm,
+        A.RESOLVE: ResolveForm,
+        A.MERGE: MergeForm,
+        A.ESCALATE: EscalateForm,
+    }
+    if action not in _SIMPLE and action not in forms:
+        raise Http404
+    if action not in services.allowed_actions(request.user, ticket):
+        raise PermissionDenied  # not in this state, or not this user's to do
+    form_class = forms.get(action, ActionForm)
+    kwargs = (
+        {"people": services.assignable_people(request.user, ticket)} if action == A.ASSIGN else {}
+    )
+    form = form_class(request.POST, request.FILES, **kwargs)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("ticket_detail", code=ticket.short_code)
+    data, version = form.cleaned_data, form.cleaned_data["version"]
+    try:
+        if action in _SIMPLE:
+            _SIMPLE[action](request.user, ticket, version, data)
+        elif action == A.ASSIGN:
+            services.assign(
+                by=request.user,
+                ticket=ticket,
+                expected_version=version,
+                assignee=data["assignee"],
+                department=data["department"],
+                note=data["note"],
+            )
+        elif action == A.RESOLVE:
+            services.resolve(
+                by=request.user,
+                ticket=ticket,
+                expected_version=version,
+                result=data["note"],
+                photos=data["photos"],
+            )
+        elif action == A.MERGE:
+            into = get_object_or_404(
+                Ticket.objects.visible_to(request.user), short_code=data["into"].strip().upper()
+            )
+            services.merge(by=request.user, ticket=ticket, into=into, expected_version=version)
+        elif action == A.ESCALATE:
+            services.escalate(
+                by=request.user,
+                ticket=ticket,
+                expected_version=version,
+                reason=data["note"],
+                to_department=data["department"],
+            )
+    except services.StaleTicket as error:
+        messages.warning(request, error.message)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Done: %(action)s.") % {"action": A(action).label})
+        if not Ticket.objects.visible_to(request.user).filter(pk=ticket.pk).exists():
+            return redirect("ticket_board")  # escalated out of this user's areas
+    return redirect("ticket_detail", code=ticket.short_code)
+
+
+@login_required
+@require_POST
+def bulk_assign(request):
+    form = AssignForm(request.POST, people=services.assignable_people(request.user))
+    codes = request.POST.getlist("codes")
+    if not form.is_valid() or not codes:
+        messages.error(request, _("Choose requests and a person or department."))
+        return redirect(request.POST.get("next") or "ticket_board")
+    done, refused = 0, []
+    for ticket in Ticket.objects.visible_to(request.user).filter(short_code__in=codes[:100]):
+        try:
+            services.assign(
+                by=request.user,
+                ticket=ticket,
+                assignee=form.cleaned_data["assignee"],
+                department=form.cleaned_data["department"],
+            )
+            done += 1
+        except (ValidationError, PermissionDenied) as error:
+            refused.append(
+                f"{ticket.short_code}: {' '.join(getattr(error, 'messages', [str(error)]))}"
+            )
+    if done:
+        messages.success(request, _("%(n)s requests assigned.") % {"n": done})
+    for line in refused:
+        messages.error(request, line)
+    return redirect(request.POST.get("next") or "ticket_board")
+
+
+@login_required
+def photo(request, pk):
+    picture = get_object_or_404(Photo.objects.select_related("ticket"), pk=pk)
+    if not Ticket.objects.visible_to(request.user).filter(pk=picture.ticket_id).exists():
+        raise Http404
+    return serve_private(picture.image)
