@@ -30,6 +30,7 @@ from branches.models import (
     PartyMember,
     Registration,
 )
+from branches.navigation import decision_actions, decision_url
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from grids.models import Area, Household
 from grids.roles import Capability
@@ -555,11 +556,17 @@ def meeting_detail(request, pk):
         .prefetch_related("units", Prefetch("decisions")),
         pk=pk,
     )
+    actions = decision_actions(request.user, meeting.community)
+    decisions = [
+        (decision, [(label, decision_url(name, decision.pk)) for label, name in actions])
+        for decision in meeting.decisions.all()
+    ]
     return render(
         request,
         "branches/meeting_detail.html",
         {
             "meeting": meeting,
+            "decisions": decisions,
             "area": meeting.community,
             "breadcrumbs": _crumbs(request, meeting.community),
         },

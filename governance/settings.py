@@ -309,6 +309,8 @@ if _ip_header:
     RATELIMIT_IP_META_KEY = "HTTP_" + _ip_header.upper().replace("-", "_")
 if not REDIS_URL:
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# A resolved request the resident does not review closes as satisfied after this many days.
+TICKET_AUTO_CLOSE_DAYS = env.integer("TICKET_AUTO_CLOSE_DAYS", 7, minimum=1)
 # Requests a resident may file from one address, and for one mobile number.
 PUBLIC_FORM_RATE_IP = env.string("PUBLIC_FORM_RATE_IP", "10/h")
 PUBLIC_FORM_RATE_PHONE = env.string("PUBLIC_FORM_RATE_PHONE", "5/d")

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = _("Resident requests")
+
+    def ready(self) -> None:
+        from branches.navigation import DecisionAction, register_decision_action
+        from grids.roles import Capability
+
+        register_decision_action(
+            DecisionAction(_("Turn into a request"), "decision_ticket", Capability.DISPATCH_TICKETS)
+        )

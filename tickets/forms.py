@@ -111,3 +111,23 @@ class EscalateForm(ActionForm):
         queryset=Department.objects.filter(active=True),
         required=False,
     )
+
+
+class DecisionTicketForm(forms.Form):
+    """A joint meeting's decision filed as a request of the community (or one of its grids)."""
+
+    matter = MatterChoiceField(
+        label=_("Matter"), queryset=Matter.objects.filter(active=True).select_related("category")
+    )
+    grid = forms.ModelChoiceField(
+        label=_("Grid (otherwise the community)"), queryset=None, required=False
+    )
+    description = forms.CharField(
+        label=_("What is to be done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, community, **kwargs):
+        super().__init__(*args, **kwargs)
+        from grids.models import Area
+
+        self.fields["grid"].queryset = Area.objects.under(community).grids()

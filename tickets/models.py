@@ -336,6 +336,15 @@ class Ticket(Versioned):
         related_name="duplicates",
         verbose_name=_("merged into"),
     )
+    # A joint meeting's decision (联席会议) this request carries out.
+    decision = models.ForeignKey(
+        "branches.MeetingDecision",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("meeting decision"),
+    )
     idempotency_key = models.CharField(max_length=80, blank=True, editable=False)
     api_client = models.ForeignKey(
         "ApiClient",

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
@@ -42,7 +43,7 @@ from tickets.models import (
 A = Event.Action
 MAX_PHOTOS = 3
 # A resolved request the resident never rated closes as satisfied after this many days.
-AUTO_CLOSE_DAYS = 7
+AUTO_CLOSE_DAYS = settings.TICKET_AUTO_CLOSE_DAYS
 
 
 class StaleTicket(Exception):
@@ -164,6 +165,7 @@ def submit(
     by=None,
     api_client: ApiClient | None = None,
     idempotency_key: str = "",
+    decision=None,
 ) -> Ticket:
     """A new request from any channel; the same validation and routing for all of them.
 
@@ -214,6 +216,7 @@ def submit(
         response_due=due(now, matter.response_limit, matter.response_unit),
         api_client=api_client,
         idempotency_key=idempotency_key,
+        decision=decision,
     )
     # The idempotency constraint is left to the database: a retry racing the first request
     # must meet the IntegrityError below and be answered with it, not be refused here.

@@ -9,6 +9,7 @@ urlpatterns = [
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/bulk-assign/", views.bulk_assign, name="ticket_bulk_assign"),
     path("tickets/photos/<int:pk>/", views.photo, name="ticket_photo"),
+    path("tickets/from-decision/<int:pk>/", views.decision_ticket, name="decision_ticket"),
     path("tickets/<str:code>/", views.ticket_detail, name="ticket_detail"),
     path("tickets/<str:code>/<str:action>/", views.ticket_act, name="ticket_act"),
     # Public: residents on a phone, no sign-in (tickets/public_views.py).

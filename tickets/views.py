@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from core.forms import apply_errors
+from branches.models import JointMeeting
+from core.forms import NOT_SAVED, apply_errors, submit_form
 from core.images import serve_private
 from grids import geo
 from grids.models import Area
@@ -28,6 +29,7 @@ from tickets.forms import (
     ActionForm,
     AssignForm,
     BoardFilterForm,
+    DecisionTicketForm,
     EscalateForm,
     MergeForm,
     ResolveForm,
@@ -43,7 +45,7 @@ def _ticket(request, code: str) -> Ticket:
     """A ticket the user may see, by its short code; 404 otherwise."""
     return get_object_or_404(
         Ticket.objects.visible_to(request.user).select_related(
-            "matter__category", "area", "assignee", "department", "unit", "merged_into"
+            "matter__category", "area", "assignee", "department", "unit", "merged_into", "decision"
         ),
         short_code=code.upper(),
     )
@@ -379,6 +381,52 @@ def bulk_assign(request):
     for line in refused:
         messages.error(request, line)
     return redirect(request.POST.get("next") or "ticket_board")
+
+
+@login_required
+def decision_ticket(request, pk):
+    """File a joint meeting's decision as a request the community dispatches (联席会议 → 工单)."""
+    from branches.models import MeetingDecision
+
+    decision = get_object_or_404(
+        MeetingDecision.objects.select_related("meeting__community"),
+        pk=pk,
+        meeting__in=JointMeeting.objects.visible_to(request.user),
+    )
+    community = decision.meeting.community
+    if not can(request.user, Capability.DISPATCH_TICKETS, community):
+        raise PermissionDenied
+    form = DecisionTicketForm(
+        request.POST or None,
+        community=community,
+        initial={"description": f"{decision.meeting.title}：{decision.text}"},
+    )
+    ticket = submit_form(
+        request,
+        form,
+        lambda data, _v: services.submit(
+            channel=Channel.STAFF,
+            matter=data["matter"],
+            description=data["description"],
+            grid=data["grid"],
+            community=None if data["grid"] else community,
+            by=request.user,
+            decision=decision,
+        ),
+        _("Request filed from the meeting's decision."),
+    )
+    if ticket is not NOT_SAVED:
+        return redirect("ticket_detail", code=ticket.short_code)
+    return render(
+        request,
+        "tickets/decision_ticket.html",
+        {
+            "form": form,
+            "decision": decision,
+            "area": community,
+            "breadcrumbs": [*breadcrumbs(request, community), (community, True)],
+        },
+    )
 
 
 @login_required

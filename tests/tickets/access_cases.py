@@ -1,4 +1,4 @@
-from tests.access import DENIED, FOUND, LOGIN, MISSING, PUBLIC, VIEW
+from tests.access import DENIED, FOUND, LOGIN, MISSING, OK, PUBLIC, VIEW
 
 NOT_SCOPED = {
     # Lists filtered by scope (tests/tickets/test_pages.py proves what they hold).
@@ -30,6 +30,13 @@ def _wish_on_the_wall(ticket) -> dict:
 _community = lambda t: {"code": t.community.code}  # noqa: E731
 
 CASES = {
+    # Street staff dispatch in S1; district staff see the meeting but do not dispatch.
+    "decision_ticket": (
+        "get",
+        "meeting",
+        lambda m: {"pk": m.decisions.get().pk},
+        (MISSING, MISSING, OK, MISSING, DENIED, LOGIN),
+    ),
     "ticket_detail": ("get", "ticket", lambda t: {"code": t.short_code}, VIEW),
     # The grid worker may not accept; the street officer dispatches in S1 (302: the form
     # posted by the matrix has no version, so nothing changes); district staff do not.

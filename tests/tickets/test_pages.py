@@ -163,3 +163,26 @@ def test_the_export_is_scoped_and_masked(client, territory, matter, dispatcher):
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert mine.short_code in text and "138****5678" in text and "13812345678" not in text
     assert text.count("\n") == 2
+
+
+def test_a_meeting_decision_becomes_a_request_of_the_community(
+    client, territory, meeting, matter, dispatcher
+):
+    decision = meeting.decisions.get()
+    client.force_login(dispatcher)
+    page = client.get(reverse("meeting_detail", kwargs={"pk": meeting.pk}))
+    assert reverse("decision_ticket", kwargs={"pk": decision.pk}) in page.content.decode()
+    response = client.post(
+        reverse("decision_ticket", kwargs={"pk": decision.pk}),
+        {
+            "matter": matter.pk,
+            "description": "清理消防通道",
+        },
+    )
+    ticket = Ticket.objects.get(decision=decision)
+    assert response.status_code == 302
+    assert ticket.area == territory.community and ticket.channel == Channel.STAFF
+    assert (
+        decision.text
+        in client.get(reverse("ticket_detail", kwargs={"code": ticket.short_code})).content.decode()
+    )
