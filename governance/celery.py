@@ -7,6 +7,7 @@ operator can trigger or replay it without a broker.
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
@@ -20,8 +21,13 @@ app.conf.beat_schedule = {
     "beat-tick": {"task": "core.tasks.beat_tick", "schedule": 60.0},
     # Per-grid household and resident counts behind every page above a grid.
     "refresh-tallies": {"task": "grids.tasks.refresh_all_tallies", "schedule": 15 * 60.0},
-    # Resolved requests the resident never rated close as satisfied after 7 days.
-    "close-unrated": {"task": "tickets.tasks.close_unrated", "schedule": 60 * 60.0},
+    # Reminders, overdue notices, the 吹哨 escalation ladder, unclaimed micro-wishes and
+    # closing unrated requests: one sweep of what is due (tickets/sweep.py).
+    "sweep-deadlines": {"task": "tickets.tasks.sweep_deadlines", "schedule": 60.0},
+    # Deliveries held for quiet hours, backing off, or never enqueued (broker was down).
+    "send-due-deliveries": {"task": "tickets.tasks.send_due_deliveries", "schedule": 60.0},
+    # The daily digest; hourly so that a beat that was down at DIGEST_HOUR catches up.
+    "send-digests": {"task": "tickets.tasks.send_digests", "schedule": crontab(minute=5)},
 }
 
 

@@ -145,7 +145,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_queue / "control"),
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # max_retries 0: publishing to a broker that is down fails at once (kombu's default is
+    # about 6 s of retries), so a request that enqueues work during an outage stays fast;
+    # the periodic jobs pick the work up (core/queue.py). Workers' own reconnects are
+    # governed by broker_connection_retry, not by this.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
 # Tests only: run tasks inline (the real-worker tests use Redis and ignore this).
 CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
@@ -314,3 +318,28 @@ TICKET_AUTO_CLOSE_DAYS = env.integer("TICKET_AUTO_CLOSE_DAYS", 7, minimum=1)
 # Requests a resident may file from one address, and for one mobile number.
 PUBLIC_FORM_RATE_IP = env.string("PUBLIC_FORM_RATE_IP", "10/h")
 PUBLIC_FORM_RATE_PHONE = env.string("PUBLIC_FORM_RATE_PHONE", "5/d")
+
+# --- Deadlines and notifications (tickets/sweep.py, tickets/delivery.py) --------------------
+# Reminders before a deadline, at these percentages of the allowed time.
+try:
+    REMINDER_SHARES = tuple(sorted({int(v) for v in env.listing("REMINDER_SHARES", ["50", "80"])}))
+    if not all(0 < share < 100 for share in REMINDER_SHARES):
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured(
+        "REMINDER_SHARES is not valid: use percentages between 1 and 99, e.g. 50,80"
+    ) from None
+# A micro-wish nobody takes up for this many days is raised with the community.
+WISH_UNCLAIMED_DAYS = env.integer("WISH_UNCLAIMED_DAYS", 7, minimum=1)
+# Quiet hours (local time): only urgent messages go out; the rest wait until the end.
+QUIET_HOURS_START = env.integer("QUIET_HOURS_START", 22, minimum=0)
+QUIET_HOURS_END = env.integer("QUIET_HOURS_END", 7, minimum=0)
+# The daily digest to secretaries and community officers goes out at this local hour.
+DIGEST_HOUR = env.integer("DIGEST_HOUR", 8, minimum=0)
+# A delivery is tried this many times, with exponential back-off, before it is "failed".
+NOTIFY_MAX_ATTEMPTS = env.integer("NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
+NOTIFY_RETRY_BASE_SECONDS = env.integer("NOTIFY_RETRY_BASE_SECONDS", 60, minimum=1)
+# Seconds to wait for a WeCom or DingTalk robot (or an SMS provider) to answer.
+NOTIFY_HTTP_TIMEOUT = env.integer("NOTIFY_HTTP_TIMEOUT", 5, minimum=1)
+# Dotted path of the SMS backend; the default writes each message to the log.
+SMS_BACKEND = env.string("SMS_BACKEND", "tickets.channels.LoggingSMSBackend")

@@ -87,6 +87,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             _C.MANAGE_POSTS,
             _C.EDIT_AREAS,
             _C.INSPECT_STATIONS,
+            # The command centre takes in hand what the overdue ladder brings to the district.
+            _C.DISPATCH_TICKETS,
         }
     ),
     Role.STREET_STAFF: frozenset(

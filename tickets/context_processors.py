@@ -1,10 +1,20 @@
+from django.utils.functional import SimpleLazyObject
+
 from grids.roles import Capability
 from grids.scope import scope_paths
+from tickets.inbox import can_operate, unread_count
 
 
 def navigation(request):
-    """Whether the navbar offers the dispatch board (posts are read once per request)."""
+    """What the navbar offers: the dispatch board, the operations page, the bell's count.
+
+    Posts are read once per request; the unread count is a query only if a page renders it.
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_dispatch": scope_paths(user, Capability.DISPATCH_TICKETS) != []}
+    return {
+        "nav_dispatch": scope_paths(user, Capability.DISPATCH_TICKETS) != [],
+        "nav_operations": can_operate(user),
+        "nav_unread": SimpleLazyObject(lambda: unread_count(user)),
+    }

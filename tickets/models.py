@@ -23,7 +23,7 @@ from core.images import private_storage
 from core.personal import mask_mobile, normalize_mobile, validate_mobile
 from grids.models import Area, Household
 from grids.roles import Capability, Level
-from grids.scope import path_q, scope_paths
+from grids.scope import ScopedQuerySet, path_q, scope_paths
 
 # --- Data in two languages --------------------------------------------------------------------
 
@@ -143,6 +143,17 @@ class Matter(Bilingual):
         _("unit"), max_length=20, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS
     )
     photo_required = models.BooleanField(_("photo required to resolve"), default=False)
+    # 吹哨 ladder: overdue this long above the grid, the ticket moves up to the next level.
+    escalate_after_hours = models.PositiveSmallIntegerField(
+        _("escalate after (hours overdue)"),
+        default=24,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Overdue at a grid, a request goes up to the community at once; still overdue "
+            "this many hours later, to the street; then to the owning department or the "
+            "district."
+        ),
+    )
     earns_points = models.BooleanField(_("completion earns points"), default=False)
     active = models.BooleanField(_("active"), default=True)
 
@@ -316,6 +327,12 @@ class Ticket(Versioned):
     suspended_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Bumped whenever a deadline is recomputed, so reminders know which deadline they meant.
     deadline_version = models.PositiveIntegerField(default=1, editable=False)
+    # When the deadline sweep should next look at this ticket (a reminder, an overdue notice,
+    # an escalation, an auto-close); NULL when nothing is pending. Partially indexed.
+    next_check_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The sweep has acted on every point of the timeline up to here.
+    checked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalations"), default=0)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     rating = models.PositiveSmallIntegerField(
@@ -376,6 +393,12 @@ class Ticket(Versioned):
                 fields=["response_due"],
                 name="ticket_open_response_due",
                 condition=Q(status="submitted"),
+            ),
+            # The sweep's only way in: "what is due now" stays an index probe at any size.
+            models.Index(
+                fields=["next_check_at"],
+                name="ticket_next_check",
+                condition=Q(next_check_at__isnull=False),
             ),
         ]
         constraints = [
@@ -528,3 +551,227 @@ class ApiClient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Notifications (issue 5): the database is the truth, Celery only moves work --------------
+
+
+class NoticeKind(models.TextChoices):
+    REMINDER = "reminder", _("Reminder before a deadline")
+    OVERDUE = "overdue", _("Deadline passed")
+    ESCALATED = "escalated", _("Escalated to you (吹哨)")
+    ASSIGNED = "assigned", _("Given to you")
+    WISH_UNCLAIMED = "wish_unclaimed", _("Micro-wish not taken up")
+    DIGEST = "digest", _("Daily digest")
+
+
+class NoticeChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    WECOM = "wecom", _("WeCom group robot")
+    DINGTALK = "dingtalk", _("DingTalk group robot")
+    SMS = "sms", _("Text message")
+
+
+class OwnQuerySet(models.QuerySet):
+    """Rows that belong to one person: ``visible_to(user)`` is theirs (all, for a superuser)."""
+
+    owner = "recipient"
+
+    def visible_to(self, user):
+        if user.is_superuser:
+            return self.all()
+        return self.filter(**{self.owner: user}) if user.is_authenticated else self.none()
+
+
+class DeliveryQuerySet(OwnQuerySet):
+    owner = "notification__recipient"
+
+
+class PreferenceQuerySet(OwnQuerySet):
+    owner = "user"
+
+
+class WebhookQuerySet(ScopedQuerySet):
+    area_path = "area__path"
+
+
+class Notification(models.Model):
+    """One message to one person; the in-app bell shows these. Each external channel it goes
+    out on is a Delivery.
+
+    ``key`` makes it exactly once: (ticket, deadline version, kind, level, recipient) for
+    deadline work, (digest date, recipient) for digests. Sweepers insert with
+    ``ignore_conflicts``, so a second sweeper or a retried task adds nothing.
+    """
+
+    key = models.CharField(max_length=160, unique=True, editable=False)
+    # NULL for a message to an area's group robot (WeCom, DingTalk) rather than to a person.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    webhook = models.ForeignKey(
+        "WebhookTarget",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("group robot"),
+    )
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("request"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
+    # For reminders the share of the allowed time (50, 80); for escalations the level.
+    level = models.PositiveSmallIntegerField(_("level"), default=0)
+    deadline_version = models.PositiveIntegerField(default=0)
+    urgent = models.BooleanField(_("urgent"), default=False)
+    # What to say, rendered in the recipient's language when shown or sent.
+    params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    objects = OwnQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(
+                fields=["recipient"], name="notification_unread", condition=Q(read_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.kind} {self.ticket_id or ''}"
+
+
+class Delivery(models.Model):
+    """A notification going out on one channel: pending → sent, or failed after retries."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        HELD = "held", _("Held for quiet hours")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", pgettext_lazy("delivery state", "Failed")
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=NoticeChannel.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    # Passed to the channel so that a provider can drop a repeat of the same message.
+    idempotency_key = models.CharField(max_length=200, unique=True, editable=False)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="delivery_due",
+                condition=Q(state__in=["pending", "held"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} {self.channel} {self.state}"
+
+
+class ChannelPreference(models.Model):
+    """Which channels a person wants for which kind of notification (in-app is always on)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_preferences"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
+    channel = models.CharField(_("channel"), max_length=20, choices=NoticeChannel.choices)
+    enabled = models.BooleanField(_("enabled"), default=True)
+
+    objects = PreferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("channel preference")
+        verbose_name_plural = _("channel preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "channel"], name="preference_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.channel} {'on' if self.enabled else 'off'}"
+
+
+class WebhookTarget(models.Model):
+    """A WeCom or DingTalk group robot of an area; messages about tickets there go to it."""
+
+    area = models.ForeignKey(
+        Area, on_delete=models.CASCADE, related_name="webhooks", verbose_name=_("area")
+    )
+    channel = models.CharField(
+        _("channel"),
+        max_length=20,
+        choices=[
+            (NoticeChannel.WECOM, NoticeChannel.WECOM.label),
+            (NoticeChannel.DINGTALK, NoticeChannel.DINGTALK.label),
+        ],
+    )
+    url = models.URLField(_("webhook URL"), max_length=500)
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_("DingTalk 加签 secret; leave empty for WeCom."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = WebhookQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("group robot")
+        verbose_name_plural = _("group robots")
+
+    def __str__(self) -> str:
+        return f"{self.area} · {self.get_channel_display()}"
+
+
+class SweepRun(models.Model):
+    """What one deadline sweep did (the operations page and /healthz read the latest)."""
+
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    claimed = models.PositiveIntegerField(_("requests looked at"), default=0)
+    notifications = models.PositiveIntegerField(_("notifications written"), default=0)
+    escalations = models.PositiveIntegerField(_("escalations"), default=0)
+    closed = models.PositiveIntegerField(_("closed unrated"), default=0)
+
+    class Meta:
+        verbose_name = _("deadline sweep")
+        verbose_name_plural = _("deadline sweeps")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["-started_at"], name="sweep_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M:%S} {self.duration_ms} ms"

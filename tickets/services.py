@@ -34,11 +34,14 @@ from tickets.models import (
     Department,
     Event,
     Matter,
+    NoticeKind,
     OwnerLevel,
     Photo,
     Status,
     Ticket,
 )
+from tickets.notify import notify
+from tickets.sweep import schedule
 
 A = Event.Action
 MAX_PHOTOS = 3
@@ -218,6 +221,7 @@ def submit(
         idempotency_key=idempotency_key,
         decision=decision,
     )
+    schedule(ticket)
     # The idempotency constraint is left to the database: a retry racing the first request
     # must meet the IntegrityError below and be answered with it, not be refused here.
     ticket.full_clean(validate_constraints=False)
@@ -353,6 +357,7 @@ def _save(
     ticket: Ticket, action: str, by, before: str, note: str = "", public: bool = True
 ) -> Event:
     ticket.version += 1
+    schedule(ticket)
     ticket.full_clean()
     ticket.save()
     return _event(ticket, action, by, before, note, public)
@@ -433,7 +438,22 @@ def assign(
     ticket.unit = unit
     who = str(assignee) if assignee else department.name if department else unit.name
     _save(ticket, A.ASSIGN, by, before, note or _("to %(who)s") % {"who": who}, public=True)
+    people = [assignee] if assignee else list(department.members.all()) if department else []
+    if people:
+        notify(
+            kind=NoticeKind.ASSIGNED,
+            recipients=[p for p in people if p != by],
+            ticket=ticket,
+            deadline_version=ticket.deadline_version,
+            params={"code": ticket.short_code, "due": _iso(ticket.completion_due)},
+            robots=False,
+            extra_key=f"v{ticket.version}",
+        )
     return ticket
+
+
+def _iso(moment: dt.datetime | None) -> str:
+    return moment.isoformat() if moment else ""
 
 
 def _is_member_of_branch(user, area: Area) -> bool:
@@ -546,11 +566,14 @@ def escalate(
         parent = Area.objects.get_parent(ticket.area)
         while parent is not None and parent.level in (Level.GRID, Level.MICRO_GRID):
             parent = Area.objects.get_parent(parent)
-        if parent is None or parent.level == Level.DISTRICT:
+        # Staff escalate to a department from the street; only the overdue ladder reaches
+        # the district itself, for the command centre to take in hand.
+        if parent is None or (parent.level == Level.DISTRICT and by is not None):
             raise ValidationError(_("There is no level above to escalate to; name a department."))
         ticket.area, ticket.assignee, ticket.department = parent, None, None
     ticket.escalation_level += 1
     ticket.acknowledged_at = None
+    ticket.escalated_at = timezone.now()
     # A department handles it itself; a higher level dispatches it again.
     ticket.status = Status.ASSIGNED if to_department is not None else Status.ACCEPTED
     if before == Status.SUBMITTED:
@@ -558,6 +581,20 @@ def escalate(
         ticket.completion_due = _completion_due(ticket, ticket.accepted_at)
     _save(ticket, A.ESCALATE, by, before, reason.strip())
     return ticket
+
+
+def escalate_overdue(*, ticket: Ticket) -> Ticket:
+    """The sweep's 吹哨 ladder: grid → community → street → the owning department, or the
+    district when the matter has none."""
+    department = None
+    if ticket.area.level in (Level.STREET, Level.TOWN) and ticket.matter.department_id:
+        department = ticket.matter.department
+    return escalate(
+        by=None,
+        ticket=ticket,
+        to_department=department,
+        reason=_("Overdue: escalated automatically."),
+    )
 
 
 @transaction.atomic
@@ -616,6 +653,7 @@ def rate(*, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
     ticket.version += 1
     if rating >= 3:
         ticket.status, ticket.closed_at = Status.CLOSED, now
+        ticket.next_check_at = None
         ticket.full_clean()
         ticket.save()
         _event(ticket, A.RATE, None, before, _("%(n)s stars") % {"n": rating})
@@ -631,6 +669,8 @@ def rate(*, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
             ticket.area = community
             ticket.escalation_level += 1
             ticket.acknowledged_at = None
+            ticket.escalated_at = now
+    schedule(ticket)
     ticket.full_clean()
     ticket.save()
     _event(
@@ -660,6 +700,7 @@ def auto_close(*, ticket_id: int, now: dt.datetime | None = None) -> bool:
         return False
     ticket.status, ticket.closed_at, ticket.auto_closed = Status.CLOSED, now, True
     ticket.version += 1
+    ticket.next_check_at = None
     ticket.save()
     _event(
         ticket,

@@ -28,23 +28,26 @@ def _wish_on_the_wall(ticket) -> dict:
 
 
 _community = lambda t: {"code": t.community.code}  # noqa: E731
+_pk = lambda obj: {"pk": obj.pk}  # noqa: E731
+_OWN = (FOUND, MISSING, MISSING, MISSING, MISSING, LOGIN)
+_COMMAND_CENTRE = (DENIED, DENIED, DENIED, DENIED, OK, LOGIN)
 
 CASES = {
-    # Street staff dispatch in S1; district staff see the meeting but do not dispatch.
+    # Street staff dispatch in S1; so does the district's command centre.
     "decision_ticket": (
         "get",
         "meeting",
         lambda m: {"pk": m.decisions.get().pk},
-        (MISSING, MISSING, OK, MISSING, DENIED, LOGIN),
+        (MISSING, MISSING, OK, MISSING, OK, LOGIN),
     ),
     "ticket_detail": ("get", "ticket", lambda t: {"code": t.short_code}, VIEW),
     # The grid worker may not accept; the street officer dispatches in S1 (302: the form
-    # posted by the matrix has no version, so nothing changes); district staff do not.
+    # posted by the matrix has no version, so nothing changes); so do district staff.
     "ticket_act": (
         "post",
         "ticket",
         lambda t: {"code": t.short_code, "action": "accept"},
-        (DENIED, MISSING, FOUND, MISSING, DENIED, LOGIN),
+        (DENIED, MISSING, FOUND, MISSING, FOUND, LOGIN),
     ),
     "ticket_photo": ("get", "photo", lambda p: {"pk": p.pk}, VIEW),
     # Residents: no sign-in; the tracking pages answer to whoever holds the 192-bit link
@@ -74,8 +77,23 @@ CASES = {
         "post",
         "ticket",
         _wish_on_the_wall,
-        (DENIED, DENIED, FOUND, DENIED, DENIED, LOGIN),
+        (DENIED, DENIED, FOUND, DENIED, FOUND, LOGIN),
     ),
     # Systems authenticate with their own token; a session is not one.
     "api_tickets": ("post", "territory", lambda t: {}, (401,) * 6),
+    # The bell: everyone signed in has their own list and settings; a notification is its
+    # recipient's alone (the own-grid worker's), anyone else's is missing.
+    "notifications": ("get", "own_notification", lambda n: {}, (OK,) * 5 + (LOGIN,)),
+    "notifications_read_all": ("post", "territory", lambda t: {}, (FOUND,) * 5 + (LOGIN,)),
+    "notification_preferences": ("get", "territory", lambda t: {}, (OK,) * 5 + (LOGIN,)),
+    "notification_read": ("post", "own_notification", _pk, _OWN),
+    "notification_open": ("get", "own_notification", _pk, _OWN),
+    # The operations page is the district command centre's (tests/tickets/test_inbox.py).
+    "operations": ("get", "territory", lambda t: {}, _COMMAND_CENTRE),
+    "delivery_retry": (
+        "post",
+        "failed_delivery",
+        _pk,
+        (DENIED, DENIED, DENIED, DENIED, FOUND, LOGIN),
+    ),
 }

@@ -41,7 +41,7 @@ def test_a_member_claims_from_the_open_pool(ticket, dispatcher, member_worker):
     assert (ticket.status, ticket.assignee) == (Status.ASSIGNED, member_worker)
 
 
-@pytest.mark.parametrize("persona_name", ["own_worker", "neighbour_worker", "district_officer"])
+@pytest.mark.parametrize("persona_name", ["own_worker", "neighbour_worker", "other_street_officer"])
 def test_only_dispatchers_accept(ticket, persona_name, request):
     user = request.getfixturevalue(persona_name)
     with pytest.raises(PermissionDenied):
@@ -244,7 +244,7 @@ def test_allowed_actions_match_role_and_state(ticket, dispatcher, member_worker,
     }
 
 
-def test_the_hourly_job_closes_only_what_is_due(ticket, dispatcher, member_worker):
+def test_the_sweep_closes_only_what_is_due(ticket, dispatcher, member_worker):
     import io
 
     from django.core.management import call_command
@@ -252,9 +252,9 @@ def test_the_hourly_job_closes_only_what_is_due(ticket, dispatcher, member_worke
     t = services.assign(by=dispatcher, ticket=_accepted(ticket, dispatcher), assignee=member_worker)
     services.resolve(by=member_worker, ticket=t, result="好了", photos=[jpeg()])
     out = io.StringIO()
-    call_command("close_unrated", stdout=out)
-    assert out.getvalue().startswith("0 ")
+    call_command("sweep_deadlines", stdout=out)
+    assert "0 closed unrated" in out.getvalue()
     with time_machine.travel(timezone.now() + dt.timedelta(days=8)):
-        call_command("close_unrated", stdout=out)
-    assert "1 unrated" in out.getvalue()
+        call_command("sweep_deadlines", stdout=out)
+    assert "1 closed unrated" in out.getvalue()
     assert Ticket.objects.get(pk=t.pk).status == Status.CLOSED

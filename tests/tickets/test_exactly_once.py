@@ -1,0 +1,462 @@
+"""Proof that deadline work happens exactly once, with real processes on PostgreSQL and Redis:
+three sweepers at once with one killed mid-batch, a Celery worker killed mid-send, and a
+broker outage while requests are filed and deadlines pass.
+
+These tests start ``manage.py`` and ``celery`` subprocesses against the test database, so
+their data is committed (transaction=True) and the clock is the real one: "deadlines pass" is
+done by moving the rows' times back, as the hours would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import redis
+from django.db import connection
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+
+from tickets import delivery, sweep
+from tickets.models import (
+    Channel,
+    Delivery,
+    NoticeChannel,
+    NoticeKind,
+    Notification,
+    Status,
+    Ticket,
+    WebhookTarget,
+)
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True),
+]
+ROOT = Path(__file__).resolve().parents[2]
+BROKER_DB = 11  # a Redis database of its own: the queue is flushed before each test
+
+
+# --- A group robot that counts what it is sent ------------------------------------------------
+
+
+class Robot(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, delay: float):
+        self.delay = delay
+        self.keys: list[str] = []
+        self.lock = threading.Lock()
+        super().__init__(("127.0.0.1", 0), RobotHandler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/cgi-bin/webhook/send?key=test"
+
+
+class RobotHandler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        time.sleep(self.server.delay)  # a robot on the intranet takes a moment
+        with self.server.lock:
+            self.server.keys.append(self.headers.get("X-Idempotency-Key", ""))
+        body = json.dumps({"errcode": 0, "errmsg": "ok"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def robot():
+    server = Robot(delay=0.01)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+# --- Subprocesses on the test database --------------------------------------------------------
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def _env(broker: str, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": broker,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "DEBUG": "true",
+        "EMAIL_URL": "dummymail://",
+        # The proof is about exactly once, not about waking nobody at night.
+        "QUIET_HOURS_START": "0",
+        "QUIET_HOURS_END": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.update(extra)
+    return env
+
+
+def _manage(*args: str, env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _worker(env: dict, name: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "governance",
+            "worker",
+            "--pool=solo",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"{name}@%h",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _settled():
+    """A condition that holds once the count of unsent deliveries stopped moving for 1 s."""
+    seen = {"count": -1, "since": time.monotonic()}
+
+    def check() -> bool:
+        count = Delivery.objects.exclude(state=Delivery.State.SENT).count()
+        if count != seen["count"]:
+            seen.update(count=count, since=time.monotonic())
+        return time.monotonic() - seen["since"] > 1.0
+
+    return check
+
+
+def _wait(condition, timeout: float, what: str, poll: float = 0.1) -> None:
+    """Wait on another process (not on a clock we control): poll the database."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(poll)
+
+
+def _holding_a_batch(application_name: str):
+    def check() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
+                "AND backend_xid IS NOT NULL",
+                [application_name],
+            )
+            return cursor.fetchone()[0] > 0
+
+    return check
+
+
+@contextmanager
+def publishing_to(url: str):
+    """Make this process publish to ``url`` for real (not eagerly), then put it back.
+
+    Celery keeps a connection pool and a producer pool bound to the URL they were made with;
+    both are dropped so that the next publish connects to ``url`` (as after a fork).
+    """
+    from governance.celery import app
+
+    def drop_pools():
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    previous = (app.conf.broker_url, app.conf.task_always_eager)
+    app.conf.broker_url, app.conf.task_always_eager = url, False
+    drop_pools()
+    try:
+        yield
+    finally:
+        app.conf.broker_url, app.conf.task_always_eager = previous
+        drop_pools()
+
+
+@pytest.fixture
+def broker():
+    """A Redis database of its own for the subprocesses' queue, emptied first."""
+    base = urlparse(os.environ["REDIS_URL"])
+    url = f"redis://{base.hostname}:{base.port or 6379}/{BROKER_DB}"
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+# --- Three sweepers, one killed; a worker killed mid-send -------------------------------------
+
+
+def _due_tickets(n: int, area, matter, now: dt.datetime) -> None:
+    """``n`` requests submitted 3½ hours ago with 4 hours to answer: both reminders are due."""
+    submitted = now - dt.timedelta(hours=3, minutes=30)
+    rows = []
+    for i in range(n):
+        ticket = Ticket(
+            channel=Channel.QR,
+            matter=matter,
+            description=f"第{i}件",
+            reporter_phone="13812345678",
+            area=area,
+            status=Status.SUBMITTED,
+            submitted_at=submitted,
+            response_due=submitted + dt.timedelta(hours=4),
+        )
+        sweep.schedule(ticket)
+        rows.append(ticket)
+    Ticket.objects.bulk_create(rows, batch_size=2000)
+
+
+def test_three_sweepers_and_a_killed_worker_write_and_send_every_reminder_once(
+    territory, matter, dispatcher, robot, broker, record_property, settings
+):
+    settings.QUIET_HOURS_START = settings.QUIET_HOURS_END = 0
+    dispatcher.email = ""  # the robot is the channel counted here; the bell always works
+    dispatcher.save()
+    WebhookTarget.objects.create(
+        area=territory.neighbour_grid, channel=NoticeChannel.WECOM, url=robot.url
+    )
+    now = timezone.now()
+    _due_tickets(9_750, territory.grid, matter, now)
+    _due_tickets(250, territory.neighbour_grid, matter, now)  # their robot: 500 deliveries
+    env = _env(broker)
+
+    victim = {**env, "DATABASE_URL": _database_url() + "?application_name=sweeper-victim"}
+    sweepers = [_manage("sweep_deadlines", env=e) for e in (env, victim, env)]
+    # Kill the victim while it holds a claimed batch: its transaction has locked rows (and so
+    # has a transaction id) but has not committed.
+    _wait(_holding_a_batch("sweeper-victim"), 60, "the victim to claim a batch", poll=0.005)
+    sweepers[1].send_signal(signal.SIGKILL)
+    outputs = [p.communicate(timeout=300)[0] for p in sweepers]
+    assert sweepers[0].returncode == sweepers[2].returncode == 0, outputs
+    # The next minute's sweep picks up whatever the killed sweeper had claimed.
+    leftover = sweep.sweep(now=timezone.now())
+
+    reminders = Notification.objects.filter(kind=NoticeKind.REMINDER)
+    assert reminders.filter(recipient=dispatcher).count() == 10_000 * 2  # none missed
+    assert reminders.filter(webhook__isnull=False).count() == 250 * 2
+    duplicates = (
+        reminders.values("ticket", "level", "recipient", "webhook")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+    )
+    assert not duplicates.exists()
+    assert not Ticket.objects.filter(checked_until__isnull=True).exists()
+
+    # Deliveries: the sweepers enqueued 500 robot messages on commit. A worker is killed in
+    # the middle of sending; a second one finishes the queue; the lease of the message the
+    # first was holding runs out and the periodic job sends it.
+    assert Delivery.objects.filter(state=Delivery.State.PENDING).count() == 500
+    first = _worker(env, "first")
+    try:
+        _wait(lambda: len(robot.keys) >= 100, 120, "the first worker to send 100")
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        first.kill()
+    killed_at = len(robot.keys)
+    second = _worker(env, "second")
+    queue = redis.Redis.from_url(broker)
+    try:
+        # The queue is empty and the last task has finished: the second worker is idle.
+        _wait(lambda: queue.llen("celery") == 0, 180, "the second worker to drain the queue")
+        _wait(_settled(), 60, "the last send to finish")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(30)
+    # What the killed worker held: a message it had claimed (sent or not), or one it had
+    # reserved but not begun. Redis would hand it back only after the visibility timeout;
+    # the lease runs out sooner and the periodic job sends it.
+    in_flight = Delivery.objects.filter(state=Delivery.State.PENDING).count()
+    tried = delivery.send_due_inline(now=timezone.now() + delivery.LEASE + dt.timedelta(minutes=1))
+
+    assert Delivery.objects.filter(state=Delivery.State.SENT).count() == 500
+    expected = set(Delivery.objects.values_list("idempotency_key", flat=True))
+    received = Counter(robot.keys)
+    assert set(received) == expected  # none missed
+    repeated = sum(n - 1 for n in received.values())
+    # Only a message the killed worker had already handed to the robot may go twice.
+    assert repeated <= in_flight <= 1
+    survivors = [outputs[0].strip().splitlines()[-1], outputs[2].strip().splitlines()[-1]]
+    report = (
+        f"sweepers: {survivors}, the third killed holding a batch; catch-up sweep "
+        f"claimed {leftover.claimed}; worker killed after {killed_at} robot calls; "
+        f"{in_flight} claimed send(s) left by it, retried: {tried}; "
+        f"robot messages sent twice: {repeated}"
+    )
+    record_property("exactly_once", report)
+    print(report)
+
+
+# --- The broker goes away ---------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    def __init__(self, port: int):
+        self.port = port
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no"),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
+
+
+@pytest.fixture
+def own_redis():
+    import shutil
+
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(_free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_a_broker_outage_loses_no_reminder_and_fails_no_request(
+    client, territory, matter, dispatcher, member_worker, robot, own_redis, settings
+):
+    from django.core.cache import cache
+
+    cache.clear()  # the public form's rate limits live in Redis and outlast a test run
+    settings.QUIET_HOURS_START = settings.QUIET_HOURS_END = 0
+    with publishing_to(own_redis.url):
+        member_worker.email = "member@grid.local"
+        member_worker.save()
+        WebhookTarget.objects.create(
+            area=territory.grid, channel=NoticeChannel.WECOM, url=robot.url
+        )
+        own_redis.stop()  # the outage begins
+
+        # Residents file requests and the community dispatches them: every request succeeds.
+        codes = []
+        for i in range(5):
+            response = client.post(
+                reverse("resident_request", kwargs={"code": territory.grid.code}),
+                {
+                    "matter": matter.pk,
+                    "description": f"楼道堆满纸箱 {i}",
+                    "reporter_phone": f"1381234567{i}",
+                    "website": "",
+                },
+                REMOTE_ADDR=f"10.9.0.{i + 1}",
+            )
+            assert response.status_code in (200, 302), response.status_code
+        client.force_login(dispatcher)
+        for ticket in Ticket.objects.order_by("pk"):
+            codes.append(ticket.short_code)
+            url = reverse("ticket_act", kwargs={"code": ticket.short_code, "action": "accept"})
+            assert client.post(url, {"version": ticket.version}).status_code == 302
+            ticket.refresh_from_db()
+            url = reverse("ticket_act", kwargs={"code": ticket.short_code, "action": "assign"})
+            response = client.post(url, {"version": ticket.version, "assignee": member_worker.pk})
+            assert response.status_code == 302
+        assert Ticket.objects.filter(status=Status.ASSIGNED).count() == 5
+        # The assignments' emails were written but could not be enqueued.
+        assert Delivery.objects.filter(state=Delivery.State.PENDING).count() == 5
+
+        # Four days pass: the completion deadlines (3 working days) go by, and a sweep
+        # (a worker still holding beat's message) writes the reminders and overdue notices.
+        for ticket in Ticket.objects.all():
+            ticket.accepted_at -= dt.timedelta(days=6)
+            ticket.completion_due = timezone.now() - dt.timedelta(minutes=5)
+            ticket.submitted_at -= dt.timedelta(days=6)
+            ticket.response_due -= dt.timedelta(days=6)
+            sweep.schedule(ticket)
+            ticket.save()
+        run = sweep.sweep()
+        assert run.claimed == 5
+        robot_rows = Delivery.objects.filter(notification__webhook__isnull=False)
+        # 50%, 80% and overdue reach the grid's robot; the escalation goes to the community.
+        assert robot_rows.count() == 5 * 3
+        assert not robot.keys
+
+        own_redis.start()  # the broker is back
+        env = _env(own_redis.url)
+        worker = _worker(env, "after-outage")
+        try:
+            assert delivery.send_due() == Delivery.objects.count()
+            _wait(
+                lambda: not Delivery.objects.exclude(state=Delivery.State.SENT).exists(),
+                120,
+                "every delivery to be sent",
+            )
+            # A second pass of the periodic job finds nothing and sends nothing twice.
+            assert delivery.send_due() == 0
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(30)
+
+    received = Counter(robot.keys)
+    assert set(received) == set(robot_rows.values_list("idempotency_key", flat=True))
+    assert max(received.values()) == 1
+    assert len(codes) == 5

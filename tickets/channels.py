@@ -1,0 +1,222 @@
+"""The external channels a delivery goes out on: email, WeCom and DingTalk group robots, SMS.
+
+Each ``send_*`` takes the delivery and its idempotency key and returns when the provider has
+accepted the message, or raises ``ChannelError``; tickets/delivery.py decides about retries.
+The words come from tickets/texts.py, rendered in the reader's language: the recipient's for
+email and SMS, Chinese for group robots (a group has no single reader).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from core.personal import mask_mobile
+from tickets import texts
+from tickets.models import Delivery, NoticeChannel
+
+logger = logging.getLogger(__name__)
+sms_logger = logging.getLogger("tickets.sms")
+
+ROBOT_LANGUAGE = "zh-hans"
+
+
+class ChannelError(Exception):
+    """The provider did not take the message. ``permanent``: trying again cannot help (no
+    address any more, robot switched off), so the delivery fails at once."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def absolute(path: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL}{path}" if path.startswith("/") else path
+
+
+def _language(user) -> str:
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+
+
+# --- Email -----------------------------------------------------------------------------------
+
+
+def message_id(idempotency_key: str) -> str:
+    # Stable per delivery, so a mail system that saw this message already can drop a repeat.
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
+    return f"<{digest}@grid-governance>"
+
+
+def send_email(delivery: Delivery, *, idempotency_key: str) -> None:
+    recipient = delivery.notification.recipient
+    if recipient is None or not recipient.email:
+        raise ChannelError("recipient has no email address", permanent=True)
+    with translation.override(_language(recipient)):
+        text = texts.describe(delivery.notification)
+        context = {"text": text, "link": absolute(text.link), "recipient": recipient}
+        subject = render_to_string("tickets/email/notification_subject.txt", context)
+        body = render_to_string("tickets/email/notification_body.txt", context)
+    message = EmailMessage(
+        # A header must be one line, whatever the template or the parameters hold.
+        subject=" ".join(subject.split()),
+        body=body,
+        to=[recipient.email],
+        headers={"Message-ID": message_id(idempotency_key)},
+    )
+    try:
+        message.send()
+    except Exception as exc:  # SMTP errors, refused connections, timeouts: all retryable
+        raise ChannelError(f"email: {type(exc).__name__}: {exc}") from exc
+
+
+# --- Group robots ----------------------------------------------------------------------------
+
+
+def _post_json(url: str, payload: dict, *, idempotency_key: str) -> None:
+    """POST to a robot and check its answer, ``{"errcode": 0, "errmsg": "ok"}`` when taken."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise ChannelError("robot URL is not http(s)", permanent=True)
+    request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
+        url,
+        data=json.dumps(payload, ensure_ascii=False).encode(),
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "X-Idempotency-Key": idempotency_key,
+        },
+    )
+    try:
+        with urllib.request.urlopen(  # noqa: S310 - the scheme is checked above
+            request, timeout=settings.NOTIFY_HTTP_TIMEOUT
+        ) as response:
+            raw = response.read(65536)
+    except urllib.error.HTTPError as exc:
+        raise ChannelError(f"robot answered HTTP {exc.code}") from exc
+    except (urllib.error.URLError, OSError) as exc:  # refused, DNS, timeout
+        raise ChannelError(f"robot unreachable: {exc}") from exc
+    try:
+        answer = json.loads(raw)
+    except ValueError as exc:
+        raise ChannelError("robot answer is not JSON") from exc
+    if not isinstance(answer, dict) or answer.get("errcode") != 0:
+        errcode = answer.get("errcode") if isinstance(answer, dict) else None
+        errmsg = answer.get("errmsg") if isinstance(answer, dict) else None
+        raise ChannelError(f"robot errcode {errcode}: {errmsg}")
+
+
+def _robot(delivery: Delivery):
+    webhook = delivery.notification.webhook
+    if webhook is None or not webhook.active:
+        raise ChannelError("group robot removed or switched off", permanent=True)
+    return webhook
+
+
+def _markdown(delivery: Delivery, *, title_line: str) -> tuple[str, str]:
+    """(title, markdown) in Chinese; ``title_line`` formats the title, e.g. "**{}**"."""
+    with translation.override(ROBOT_LANGUAGE):
+        text = texts.describe(delivery.notification)
+        open_label = _("Open the request")
+    link = f"[{open_label}]({absolute(text.link)})"
+    return text.title, "\n\n".join([title_line.format(text.title), text.body, link])
+
+
+def send_wecom(delivery: Delivery, *, idempotency_key: str) -> None:
+    webhook = _robot(delivery)
+    # A bold first line reads best in a WeCom group; its headings are oversized.
+    _title, content = _markdown(delivery, title_line="**{}**")
+    _post_json(
+        webhook.url,
+        {"msgtype": "markdown", "markdown": {"content": content}},
+        idempotency_key=idempotency_key,
+    )
+
+
+def dingtalk_sign(secret: str, timestamp: int) -> str:
+    """DingTalk 加签: base64 HMAC-SHA256 of "timestamp\\nsecret", keyed by the secret."""
+    string_to_sign = f"{timestamp}\n{secret}"
+    digest = hmac.new(secret.encode(), string_to_sign.encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def dingtalk_url(url: str, secret: str, *, timestamp: int | None = None) -> str:
+    if not secret:
+        return url
+    timestamp = int(time.time() * 1000) if timestamp is None else timestamp
+    sign = urllib.parse.quote_plus(dingtalk_sign(secret, timestamp))
+    separator = "&" if urllib.parse.urlsplit(url).query else "?"
+    return f"{url}{separator}timestamp={timestamp}&sign={sign}"
+
+
+def send_dingtalk(delivery: Delivery, *, idempotency_key: str) -> None:
+    webhook = _robot(delivery)
+    title, text = _markdown(delivery, title_line="#### {}")
+    _post_json(
+        dingtalk_url(webhook.url, webhook.secret),
+        {"msgtype": "markdown", "markdown": {"title": title, "text": text}},
+        idempotency_key=idempotency_key,
+    )
+
+
+# --- SMS -------------------------------------------------------------------------------------
+
+
+class SMSBackend:
+    """An SMS provider's adapter; ``settings.SMS_BACKEND`` names the class to use. ``send``
+    returns when the provider accepted the message and raises ``ChannelError`` otherwise."""
+
+    def send(self, *, phone: str, text: str, idempotency_key: str) -> None:
+        raise NotImplementedError
+
+
+class LoggingSMSBackend(SMSBackend):
+    """Writes each message to the "tickets.sms" log instead of sending it (no provider yet)."""
+
+    def send(self, *, phone: str, text: str, idempotency_key: str) -> None:
+        # The number is masked: logs travel further than the database does.
+        sms_logger.info("SMS to %s [%s]: %s", mask_mobile(phone), idempotency_key, text)
+
+
+def get_sms_backend() -> SMSBackend:
+    return import_string(settings.SMS_BACKEND)()
+
+
+def send_sms(delivery: Delivery, *, idempotency_key: str) -> None:
+    recipient = delivery.notification.recipient
+    if recipient is None or not recipient.phone:
+        raise ChannelError("recipient has no mobile number", permanent=True)
+    with translation.override(_language(recipient)):
+        text = texts.describe(delivery.notification)
+    get_sms_backend().send(
+        phone=recipient.phone,
+        text=f"{text.title} {absolute(text.link)}",
+        idempotency_key=idempotency_key,
+    )
+
+
+SENDERS = {
+    NoticeChannel.EMAIL: send_email,
+    NoticeChannel.WECOM: send_wecom,
+    NoticeChannel.DINGTALK: send_dingtalk,
+    NoticeChannel.SMS: send_sms,
+}
+
+
+def send(delivery: Delivery, *, idempotency_key: str) -> None:
+    sender = SENDERS.get(delivery.channel)
+    if sender is None:
+        raise ChannelError(f"unknown channel {delivery.channel!r}", permanent=True)
+    sender(delivery, idempotency_key=idempotency_key)

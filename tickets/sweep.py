@@ -1,0 +1,362 @@
+"""The deadline sweep: reminders, overdue notices, the 吹哨 ladder, unclaimed wishes and
+auto-closing, exactly once.
+
+Each open ticket carries ``next_check_at``: the next point on its timeline (a reminder at 50%
+or 80% of the allowed time, the deadline, the next escalation, the end of the review
+period). Beat runs ``sweep`` every minute; it claims due tickets with
+``SELECT … FOR UPDATE SKIP LOCKED`` in batches and, in the same transaction, acts on every
+point in (``checked_until``, now] and writes the notifications (unique keys). A second
+sweeper skips the rows this one holds; a sweeper killed mid-batch rolls back and the rows
+stay due; replaying a point writes nothing new. No reminder is ever a Celery ETA.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from grids.models import Area, Post
+from grids.roles import ROLE_CAPABILITIES, Capability, Level
+from tickets.models import (
+    WISH_MATTER,
+    NoticeKind,
+    Status,
+    SweepRun,
+    Ticket,
+)
+from tickets.notify import Message, notify_many
+
+ACTIVE = (Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS)
+BATCH = 500
+_DISPATCH_ROLES = [
+    r for r, caps in ROLE_CAPABILITIES.items() if Capability.DISPATCH_TICKETS in caps
+]
+
+
+def reminder_shares() -> tuple[int, ...]:
+    return settings.REMINDER_SHARES
+
+
+def wish_unclaimed_days() -> int:
+    return settings.WISH_UNCLAIMED_DAYS
+
+
+@dataclass(frozen=True)
+class Point:
+    at: dt.datetime
+    action: str  # reminder, overdue, escalate, auto_close, wish_unclaimed
+    level: int = 0
+    stage: str = ""
+
+
+def points(ticket: Ticket) -> list[Point]:
+    """Every point on the ticket's current timeline, in time order."""
+    from tickets.services import AUTO_CLOSE_DAYS
+
+    found: list[Point] = []
+    stage = None
+    if ticket.status == Status.SUBMITTED:
+        stage = ("response", ticket.submitted_at, ticket.response_due)
+    elif ticket.status in ACTIVE and ticket.completion_due and ticket.accepted_at:
+        stage = ("completion", ticket.accepted_at, ticket.completion_due)
+    if stage is not None:
+        name, start, due = stage
+        allowed = due - start
+        for share in reminder_shares():
+            found.append(Point(start + allowed * share / 100, "reminder", share, name))
+        found.append(Point(due, "overdue", 0, name))
+        escalate_at = _next_escalation(ticket, due)
+        if escalate_at is not None:
+            found.append(Point(escalate_at, "escalate", ticket.escalation_level + 1, name))
+    if ticket.status == Status.RESOLVED and ticket.resolved_at:
+        found.append(Point(ticket.resolved_at + dt.timedelta(days=AUTO_CLOSE_DAYS), "auto_close"))
+    if (
+        ticket.status == Status.ACCEPTED
+        and ticket.matter.code == WISH_MATTER
+        and not (ticket.assignee_id or ticket.department_id or ticket.unit_id)
+        and ticket.accepted_at
+    ):
+        found.append(
+            Point(ticket.accepted_at + dt.timedelta(days=wish_unclaimed_days()), "wish_unclaimed")
+        )
+    return sorted(found, key=lambda p: p.at)
+
+
+def _next_escalation(ticket: Ticket, due: dt.datetime) -> dt.datetime | None:
+    """The 吹哨 ladder: grid → community at the deadline, then a level up every period, to
+    the owning department (or the district) at the top."""
+    if ticket.matter.code == WISH_MATTER or ticket.department_id:
+        return None
+    level = ticket.area.level
+    if level == Level.DISTRICT:
+        return None
+    if level in (Level.GRID, Level.MICRO_GRID):
+        return due
+    base = max(due, ticket.escalated_at or due)
+    return base + dt.timedelta(hours=ticket.matter.escalate_after_hours)
+
+
+def next_check(ticket: Ticket, after: dt.datetime | None) -> dt.datetime | None:
+    """The first point after ``after`` (None: after nothing yet)."""
+    for point in points(ticket):
+        if after is None or point.at > after:
+            return point.at
+    return None
+
+
+def schedule(ticket: Ticket) -> None:
+    """Set ``next_check_at`` after the ticket changed (called by every transition)."""
+    ticket.next_check_at = next_check(ticket, ticket.checked_until)
+
+
+# --- Who hears what -----------------------------------------------------------------------------
+
+
+class Audience:
+    """Dispatchers of each area and members of each department, read once per batch."""
+
+    def __init__(self, tickets: list[Ticket]):
+        paths = {ancestor for t in tickets for ancestor in _ancestors(t.area.path)}
+        self.by_path: defaultdict[str, list] = defaultdict(list)
+        for post in (
+            Post.objects.active()
+            .filter(area__path__in=paths, role__in=_DISPATCH_ROLES)
+            .select_related("user", "area")
+        ):
+            self.by_path[post.area.path].append(post.user)
+        self.departments: defaultdict[int, list] = defaultdict(list)
+        ids = {t.department_id for t in tickets if t.department_id}
+        if ids:
+            from tickets.models import Department
+
+            for department in Department.objects.filter(pk__in=ids).prefetch_related("members"):
+                self.departments[department.pk] = list(department.members.all())
+
+    def dispatchers(self, area: Area) -> list:
+        """The nearest level that dispatches for ``area``: its own, else the one above."""
+        for path in reversed(_ancestors(area.path)):
+            if self.by_path.get(path):
+                return self.by_path[path]
+        return []
+
+    def handlers(self, ticket: Ticket) -> list:
+        if ticket.assignee_id:
+            return [ticket.assignee]
+        if ticket.department_id:
+            return self.departments.get(ticket.department_id, [])
+        return []
+
+
+def _ancestors(path: str) -> list[str]:
+    step = Area.steplen
+    return [path[:end] for end in range(step, len(path) + 1, step)]
+
+
+def _params(ticket: Ticket, point: Point) -> dict:
+    due = ticket.response_due if point.stage == "response" else ticket.completion_due
+    params = {
+        "code": ticket.short_code,
+        "stage": point.stage,
+        "due": due.isoformat() if due else "",
+    }
+    if point.action == "wish_unclaimed":
+        params["days"] = wish_unclaimed_days()
+    return params
+
+
+# --- The sweep ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    claimed: int = 0
+    notifications: int = 0
+    escalations: int = 0
+    closed: int = 0
+
+
+def _process(
+    ticket: Ticket, now: dt.datetime, audience: Audience, result: Result, messages: list[Message]
+) -> Ticket:
+    """Act on the ticket's points in (checked_until, now]; returns the ticket as it now is."""
+    from tickets import services
+
+    lo = ticket.checked_until
+    for point in points(ticket):
+        if point.at > now:
+            break
+        if lo is not None and point.at <= lo:
+            continue
+        if point.action == "reminder":
+            people = (
+                audience.handlers(ticket)
+                if point.stage == "completion"
+                else audience.dispatchers(ticket.area)
+            )
+            messages.append(
+                Message(
+                    NoticeKind.REMINDER,
+                    people,
+                    ticket,
+                    point.level,
+                    ticket.deadline_version,
+                    _params(ticket, point),
+                )
+            )
+        elif point.action == "overdue":
+            people = audience.handlers(ticket) + audience.dispatchers(ticket.area)
+            messages.append(
+                Message(
+                    NoticeKind.OVERDUE,
+                    people,
+                    ticket,
+                    0,
+                    ticket.deadline_version,
+                    _params(ticket, point),
+                )
+            )
+        elif point.action == "escalate":
+            ticket = services.escalate_overdue(ticket=ticket)
+            ticket._swept_changed = True
+            result.escalations += 1
+            people = (
+                audience.handlers(ticket)
+                if ticket.department_id
+                else _dispatchers_now(ticket, audience)
+            )
+            messages.append(
+                Message(
+                    NoticeKind.ESCALATED,
+                    people,
+                    ticket,
+                    ticket.escalation_level,
+                    ticket.deadline_version,
+                    _params(ticket, point),
+                )
+            )
+            break  # the timeline changed: the next sweep continues from the new one
+        elif point.action == "auto_close":
+            result.closed += services.auto_close(ticket_id=ticket.pk, now=now)
+            ticket._swept_changed = True
+            break
+        elif point.action == "wish_unclaimed":
+            messages.append(
+                Message(
+                    NoticeKind.WISH_UNCLAIMED,
+                    audience.dispatchers(ticket.area),
+                    ticket,
+                    0,
+                    ticket.deadline_version,
+                    _params(ticket, point),
+                )
+            )
+    if point_changed_state(ticket):
+        ticket = Ticket.objects.select_related("matter", "area", "assignee").get(pk=ticket.pk)
+    ticket.checked_until = now
+    ticket.next_check_at = next_check(ticket, now)
+    return ticket
+
+
+def point_changed_state(ticket: Ticket) -> bool:
+    return getattr(ticket, "_swept_changed", False)
+
+
+def _dispatchers_now(ticket: Ticket, audience: Audience) -> list:
+    people = audience.dispatchers(ticket.area)
+    if not people:  # a level outside the batch's preload (the area above): read it now
+        people = Audience([ticket]).dispatchers(ticket.area)
+    return people
+
+
+def _record(tickets: list[Ticket], now: dt.datetime) -> None:
+    """Store each ticket's ``checked_until`` (now) and ``next_check_at`` in one statement.
+
+    ``bulk_update`` builds a CASE per row and costs more than the rest of the batch; on
+    PostgreSQL one UPDATE … FROM unnest() does the same work in a few milliseconds.
+    """
+    if connection.vendor != "postgresql":
+        Ticket.objects.bulk_update(tickets, ["checked_until", "next_check_at"], batch_size=500)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticket AS t SET checked_until = %s, next_check_at = u.next "
+            "FROM unnest(%s::bigint[], %s::timestamptz[]) AS u(id, next) WHERE t.id = u.id",
+            [now, [t.pk for t in tickets], [t.next_check_at for t in tickets]],
+        )
+
+
+# What the timeline and the messages read: loading only these halves a batch's cost. A
+# transition on a claimed ticket (escalation, auto-close) re-reads the whole row itself.
+SWEEP_FIELDS = (
+    "short_code",
+    "status",
+    "area__path",
+    "area__level",
+    "matter__code",
+    "matter__department_id",
+    "matter__escalate_after_hours",
+    "assignee",
+    "department_id",
+    "unit_id",
+    "submitted_at",
+    "response_due",
+    "accepted_at",
+    "completion_due",
+    "resolved_at",
+    "deadline_version",
+    "escalation_level",
+    "escalated_at",
+    "checked_until",
+    "next_check_at",
+)
+
+
+def sweep_batch(now: dt.datetime | None = None, batch: int = BATCH) -> Result:
+    """Claim and process one batch of due tickets in one transaction."""
+    now = now or timezone.now()
+    result = Result()
+    with transaction.atomic():
+        tickets = list(
+            Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(next_check_at__lte=now)
+            .select_related("matter", "area", "assignee")
+            .only(*SWEEP_FIELDS)
+            .order_by("next_check_at")[:batch]
+        )
+        if not tickets:
+            return result
+        audience = Audience(tickets)
+        messages: list[Message] = []
+        done = [_process(ticket, now, audience, result, messages) for ticket in tickets]
+        _record(done, now)
+        result.claimed = len(tickets)
+        result.notifications = notify_many(messages, now=now)
+    return result
+
+
+def sweep(
+    now: dt.datetime | None = None, budget_seconds: float = 50.0, batch: int = BATCH
+) -> SweepRun:
+    """Batches until nothing is due or the budget is spent; records what it did."""
+    started, clock = timezone.now(), time.monotonic()
+    total = Result()
+    while time.monotonic() - clock < budget_seconds:
+        result = sweep_batch(now=now, batch=batch)
+        for name in ("claimed", "notifications", "escalations", "closed"):
+            setattr(total, name, getattr(total, name) + getattr(result, name))
+        if result.claimed < batch:
+            break
+    return SweepRun.objects.create(
+        started_at=started,
+        duration_ms=int((time.monotonic() - clock) * 1000),
+        claimed=total.claimed,
+        notifications=total.notifications,
+        escalations=total.escalations,
+        closed=total.closed,
+    )

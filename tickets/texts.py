@@ -1,0 +1,84 @@
+"""What a notification says: one place for the bell, the notifications page, email, the group
+robots and SMS. Rows store a kind and parameters; the words are chosen when the message is
+shown or sent, in the reader's language (call inside ``translation.override``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from tickets.models import NoticeKind, Notification
+
+
+@dataclass(frozen=True)
+class Text:
+    title: str
+    body: str
+    # A path on this site ("/tickets/…/"); channels that leave the site make it absolute.
+    link: str
+
+
+def _when(value: str | None) -> str:
+    moment = parse_datetime(value) if value else None
+    if moment is None:
+        return ""
+    # A numeric form reads the same in both languages and never ends in a full stop
+    # (English "p.m." would, before the sentence's own).
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _stage(params: dict) -> str:
+    return _("response") if params.get("stage") == "response" else _("completion")
+
+
+def describe(notification: Notification) -> Text:
+    p = notification.params or {}
+    code = p.get("code", "")
+    link = reverse("ticket_detail", kwargs={"code": code}) if code else reverse("notifications")
+    kind = notification.kind
+    if kind == NoticeKind.REMINDER:
+        title = _("Request %(code)s: %(share)s%% of the time is used") % {
+            "code": code,
+            "share": notification.level,
+        }
+        body = _("The %(stage)s deadline is %(due)s.") % {
+            "stage": _stage(p),
+            "due": _when(p.get("due")),
+        }
+    elif kind == NoticeKind.OVERDUE:
+        title = _("Request %(code)s is overdue") % {"code": code}
+        body = _("The %(stage)s deadline passed at %(due)s.") % {
+            "stage": _stage(p),
+            "due": _when(p.get("due")),
+        }
+    elif kind == NoticeKind.ESCALATED:
+        title = _("Request %(code)s escalated to you (吹哨)") % {"code": code}
+        body = _(
+            "It is overdue at the level below. Please acknowledge it (报到) and take it in hand."
+        )
+    elif kind == NoticeKind.ASSIGNED:
+        title = _("Request %(code)s given to you") % {"code": code}
+        body = _("The completion deadline is %(due)s.") % {"due": _when(p.get("due"))}
+    elif kind == NoticeKind.WISH_UNCLAIMED:
+        title = _("Micro-wish %(code)s not taken up") % {"code": code}
+        body = _("Nobody has taken it up for %(days)s days; please find someone for it.") % {
+            "days": p.get("days", "")
+        }
+    else:  # digest
+        title = _("Daily digest for %(area)s") % {"area": p.get("area", "")}
+        body = _(
+            "New: %(new)s · overdue: %(overdue)s · escalated: %(escalated)s · "
+            "awaiting the resident's review: %(review)s"
+        ) % {
+            "new": p.get("new", 0),
+            "overdue": p.get("overdue", 0),
+            "escalated": p.get("escalated", 0),
+            "review": p.get("review", 0),
+        }
+        link = reverse("ticket_board")
+    return Text(title=title, body=body, link=link)
