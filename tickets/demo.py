@@ -24,6 +24,7 @@ from tickets.models import (
     Status,
     Ticket,
 )
+from tickets.sweep import schedule
 
 A = Event.Action
 DESCRIPTIONS = {
@@ -308,6 +309,10 @@ def seed(demo: Demo, password: str) -> None:
                     note=f"{ticket.rating}星",
                 )
             )
+    for ticket in tickets:
+        # The deadline sweep starts from each request's own timeline: on its first run it
+        # catches up what is past (reminders, overdue notices, the ladder), as after an outage.
+        schedule(ticket)
     Ticket.objects.bulk_create(tickets, batch_size=2000)
     Event.objects.bulk_create(events, batch_size=5000)
     demo.counts["requests"] = len(tickets)
