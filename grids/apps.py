@@ -14,7 +14,7 @@ class GridsConfig(AppConfig):
 
         post_migrate.connect(ensure_groups, sender=self)
 
-        from grids.models import Area, Household, Post, Resident, ResidentCare
+        from grids.models import Area, Household, Post, Resident, ResidentCare, VisitPlan
 
         auditlog.register(Area, exclude_fields=["numchild"])
         auditlog.register(Household)
@@ -22,3 +22,16 @@ class GridsConfig(AppConfig):
         auditlog.register(Resident, mask_fields=["id_number", "phone"])
         auditlog.register(ResidentCare)
         auditlog.register(Post)
+        auditlog.register(VisitPlan)
+
+        from grids.navigation import AreaLink, register_area_link
+        from grids.roles import Capability
+
+        register_area_link(
+            AreaLink(
+                _("Visits (走访)"),
+                "visit_report",
+                capability=Capability.SUPERVISE_VISITS,
+                order=5,
+            )
+        )

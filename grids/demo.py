@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from core.personal import id_check_character
-from grids.models import Area, CareCategory, Household, Post, Resident, ResidentCare
+from grids.models import Area, CareCategory, Household, Post, Resident, ResidentCare, VisitPlan
 from grids.roles import Level, Role
 
 DISTRICT_CODE = "QH"
@@ -257,6 +257,8 @@ def build_households(demo: Demo, areas: list[Area]) -> None:
         if area.level == Level.MICRO_GRID:
             micro.setdefault(area.path[: -Area.steplen], []).append(area)
     today = timezone.localdate()
+    plan = VisitPlan()  # the demo's communities keep the default intervals
+    visits_rng = random.Random(f"{demo.scale}-visits")  # noqa: S311 - demo data
     used_ids: set[str] = set()
     used_phones: set[str] = set()
     household_total = resident_total = 0
@@ -296,8 +298,8 @@ def build_households(demo: Demo, areas: list[Area]) -> None:
             if household.address in seen:
                 household.address = f"{household.address}-{index}"
             seen.add(household.address)
-        Household.objects.bulk_create(households, batch_size=2000)
         residents, care = [], []
+        household_care: dict[int, set[str]] = {}
         for household in households:
             size = rng.choices([1, 2, 3, 4, 5], weights=[14, 30, 28, 20, 8])[0]
             surname = rng.choice(SURNAMES)
@@ -337,6 +339,23 @@ def build_households(demo: Demo, areas: list[Area]) -> None:
                 if age < 16 and rng.random() < 0.06:
                     categories.append(CareCategory.LEFT_BEHIND_CHILD)
                 care.extend((resident, category) for category in categories)
+                household_care.setdefault(id(household), set()).update(categories)
+        # Visit history from a generator of its own, so the people above stay as they were:
+        # most households were visited within their interval, some are overdue, a few never.
+        for household in households:
+            interval = plan.days_for(household_care.get(id(household), ()))
+            roll = visits_rng.random()
+            if roll < 0.08:
+                since = today - dt.timedelta(days=visits_rng.randint(0, 3))
+                household.last_visited_at = None
+            else:
+                stretch = 1.4 if roll < 0.25 else 0.95
+                since = today - dt.timedelta(days=visits_rng.randint(0, int(interval * stretch)))
+                household.last_visited_at = timezone.make_aware(
+                    dt.datetime.combine(since, dt.time(visits_rng.randint(9, 17)))
+                )
+            household.visit_due_on = since + dt.timedelta(days=interval)
+        Household.objects.bulk_create(households, batch_size=2000)
         Resident.objects.bulk_create(residents, batch_size=5000)
         ResidentCare.objects.bulk_create(
             [ResidentCare(resident=resident, category=category) for resident, category in care],

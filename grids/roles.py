@@ -75,6 +75,8 @@ class Capability(models.TextChoices):
     MANAGE_STATIONS = "manage_stations", _("Add and edit service stations")
     INSPECT_STATIONS = "inspect_stations", _("Record standardisation inspections of stations")
     LOG_ACTIVITIES = "log_station_activities", _("Log station activities and people served")
+    LOG_VISITS = "log_visits", _("Log household visits and patrols (走访)")
+    SUPERVISE_VISITS = "supervise_visits", _("Follow visit coverage and set visit plans")
 
 
 _C = Capability
@@ -89,6 +91,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             _C.INSPECT_STATIONS,
             # The command centre takes in hand what the overdue ladder brings to the district.
             _C.DISPATCH_TICKETS,
+            _C.SUPERVISE_VISITS,
         }
     ),
     Role.STREET_STAFF: frozenset(
@@ -100,6 +103,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             _C.MANAGE_BRANCHES,
             _C.DISPATCH_TICKETS,
             _C.INSPECT_STATIONS,
+            _C.SUPERVISE_VISITS,
         }
     ),
     Role.COMMUNITY_STAFF: frozenset(
@@ -118,6 +122,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             _C.MANAGE_STATIONS,
             _C.INSPECT_STATIONS,
             _C.LOG_ACTIVITIES,
+            # Sets its grids' visit plans and follows coverage; visits too.
+            _C.SUPERVISE_VISITS,
+            _C.LOG_VISITS,
         }
     ),
     # The grid leader is normally the grid branch's secretary ("一肩挑").
@@ -134,6 +141,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             # Runs the grid's station, but never inspects it.
             _C.MANAGE_STATIONS,
             _C.LOG_ACTIVITIES,
+            _C.LOG_VISITS,
         }
     ),
     Role.GRID_WORKER: frozenset(
@@ -144,10 +152,16 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             _C.REVEAL_PERSONAL,
             _C.CLAIM_TICKETS,
             _C.LOG_ACTIVITIES,
+            _C.LOG_VISITS,
         }
     ),
-    Role.PART_TIME_WORKER: frozenset({_C.VIEW_TERRITORY, _C.VIEW_HOUSEHOLDS, _C.CLAIM_TICKETS}),
-    Role.LIAISON: frozenset({_C.VIEW_TERRITORY, _C.VIEW_HOUSEHOLDS, _C.CLAIM_TICKETS}),
+    # Party members and micro-grid liaisons visit the households they are linked to (联户).
+    Role.PART_TIME_WORKER: frozenset(
+        {_C.VIEW_TERRITORY, _C.VIEW_HOUSEHOLDS, _C.CLAIM_TICKETS, _C.LOG_VISITS}
+    ),
+    Role.LIAISON: frozenset(
+        {_C.VIEW_TERRITORY, _C.VIEW_HOUSEHOLDS, _C.CLAIM_TICKETS, _C.LOG_VISITS}
+    ),
     Role.VOLUNTEER: frozenset({_C.VIEW_TERRITORY, _C.CLAIM_TICKETS}),
     Role.MOBILE_WORKER: frozenset({_C.VIEW_TERRITORY}),
 }

@@ -31,6 +31,7 @@ from grids.models import (
 )
 from grids.roles import LEVEL_DEPTH, Capability, Level
 from grids.scope import can, forget_posts
+from grids.visits import refresh_due
 
 # --- Permission helper ----------------------------------------------------------------------
 
@@ -226,6 +227,8 @@ def create_household(
     )
     household.full_clean()
     household.save()
+    refresh_due(household_ids=[household.pk])
+    household.refresh_from_db(fields=["visit_due_on"])
     _recount(household.grid_id)
     return household
 
@@ -262,6 +265,8 @@ def _set_care(resident: Resident, care: Iterable[str]) -> None:
     ResidentCare.objects.bulk_create(
         ResidentCare(resident=resident, category=category) for category in sorted(wanted - current)
     )
+    if wanted != current:
+        refresh_due(household_ids=[resident.household_id])
 
 
 def _save_resident(resident: Resident, write) -> None:
@@ -308,6 +313,8 @@ def update_resident(
     _save_resident(resident, lambda: save_if_unchanged(resident, expected_version, RESIDENT_FIELDS))
     if care is not None:
         _set_care(resident, care)
+    if "status" in fields:  # someone in care moved out: the household's interval may change
+        refresh_due(household_ids=[resident.household_id])
     _recount(resident.household.grid_id)
     return resident
 

@@ -112,18 +112,23 @@ def area_detail(request, code):
     )
 
 
+def household_matches(query: str) -> Q:
+    """An address, a resident's name, or the last 4 digits of a resident's mobile."""
+    digits = query.strip()
+    matches = Q(address__icontains=query) | Q(
+        Exists(Resident.objects.filter(household=OuterRef("pk"), name__icontains=query))
+    )
+    if digits.isdigit() and len(digits) == 4:
+        matches |= Q(
+            Exists(Resident.objects.filter(household=OuterRef("pk"), phone__endswith=digits))
+        )
+    return matches
+
+
 def _households(request, area: Area, query: str):
     households = Household.objects.visible_to(request.user).under(area)
     if query:
-        digits = query.strip()
-        matches = Q(address__icontains=query) | Q(
-            Exists(Resident.objects.filter(household=OuterRef("pk"), name__icontains=query))
-        )
-        if digits.isdigit() and len(digits) == 4:
-            matches |= Q(
-                Exists(Resident.objects.filter(household=OuterRef("pk"), phone__endswith=digits))
-            )
-        households = households.filter(matches)
+        households = households.filter(household_matches(query))
     return households
 
 
@@ -171,7 +176,7 @@ def household_list(request, code):
     )
 
 
-class _Echo:
+class Echo:
     def write(self, value):
         return value
 
@@ -185,7 +190,7 @@ def household_export(request, code):
         .select_related("household__grid", "household__micro_grid")
         .order_by("household__grid__path", "household__address", "pk")
     )
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     header = [
         _("Grid code"),
         _("Grid"),
@@ -244,6 +249,9 @@ def household_detail(request, pk):
             "residents": residents,
             "can_edit": can(request.user, Capability.EDIT_HOUSEHOLDS, area),
             "can_reveal": can(request.user, Capability.REVEAL_PERSONAL, area),
+            "can_visit": can(request.user, Capability.LOG_VISITS, area),
+            "visits": household.visits.select_related("by").order_by("-visited_at")[:10],
+            "today": timezone.localdate(),
         },
     )
 

@@ -13,3 +13,8 @@ class TicketsConfig(AppConfig):
         register_decision_action(
             DecisionAction(_("Turn into a request"), "decision_ticket", Capability.DISPATCH_TICKETS)
         )
+
+        from grids.visits import register_follow_up
+        from tickets.services import follow_up_choices, follow_up_visit
+
+        register_follow_up(follow_up_visit, follow_up_choices)

@@ -15,6 +15,7 @@ def navigation(request):
         return {}
     return {
         "nav_dispatch": scope_paths(user, Capability.DISPATCH_TICKETS) != [],
+        "nav_visits": scope_paths(user, Capability.LOG_VISITS) != [],
         "nav_operations": can_operate(user),
         "nav_unread": SimpleLazyObject(lambda: unread_count(user)),
     }

@@ -362,6 +362,15 @@ class Ticket(Versioned):
         related_name="tickets",
         verbose_name=_("meeting decision"),
     )
+    # The visit that found the problem (a ticket points at a visit, never the reverse).
+    visit = models.ForeignKey(
+        "grids.Visit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("visit"),
+    )
     idempotency_key = models.CharField(max_length=80, blank=True, editable=False)
     api_client = models.ForeignKey(
         "ApiClient",

@@ -169,6 +169,7 @@ def submit(
     api_client: ApiClient | None = None,
     idempotency_key: str = "",
     decision=None,
+    visit=None,
 ) -> Ticket:
     """A new request from any channel; the same validation and routing for all of them.
 
@@ -220,6 +221,7 @@ def submit(
         api_client=api_client,
         idempotency_key=idempotency_key,
         decision=decision,
+        visit=visit,
     )
     schedule(ticket)
     # The idempotency constraint is left to the database: a retry racing the first request
@@ -581,6 +583,44 @@ def escalate(
         ticket.completion_due = _completion_due(ticket, ticket.accepted_at)
     _save(ticket, A.ESCALATE, by, before, reason.strip())
     return ticket
+
+
+def follow_up_visit(*, visit, by, choice: str) -> Ticket:
+    """A visit's "follow-up needed": a request in the same step, prefilled from the visit
+    (what was found, the household, its photos) and routed like any other."""
+    matter = Matter.objects.filter(code=choice, active=True).first() if choice else None
+    if matter is None:
+        raise ValidationError({"follow_up_matter": _("Choose what kind of request this is.")})
+    photos = [photo.image for photo in visit.photos.all()[:MAX_PHOTOS]]
+    for photo in photos:
+        photo.open("rb")
+    try:
+        return submit(
+            channel=Channel.FIELD,
+            matter=matter,
+            description=visit.findings,
+            address=visit.household.address if visit.household else visit.place.address,
+            longitude=visit.longitude,
+            latitude=visit.latitude,
+            grid=visit.grid,
+            household=visit.household,
+            photos=photos,
+            by=by,
+            visit=visit,
+        )
+    finally:
+        for photo in photos:
+            photo.close()
+
+
+def follow_up_choices() -> list[tuple[str, str]]:
+    """The catalogue's matters a worker may raise from a visit, in the reader's language."""
+    return [
+        (matter.code, matter.name)
+        for matter in Matter.objects.filter(active=True)
+        .exclude(code=WISH_MATTER)
+        .order_by("category__order", "code")
+    ]
 
 
 def escalate_overdue(*, ticket: Ticket) -> Ticket:

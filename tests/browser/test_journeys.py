@@ -38,7 +38,7 @@ def test_a_grid_worker_finds_a_household_and_adds_a_resident_on_a_phone(
     expect(phone.locator(".masked")).to_have_text(re.compile(r"^1[3-9]\d{9}$"))
     shoot(page, f"worker-household-revealed-{lang}")
 
-    page.locator("main a.btn-party").first.click()  # Add resident
+    page.locator("main a[href$='/residents/new/']").click()  # Add resident
     page.fill("input[name=name]", "测试居民")
     page.fill("input[name=id_number]", "11010519491231002")  # one digit short
     page.fill("input[name=phone]", "+86 138-0013-8000")

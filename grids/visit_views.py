@@ -1,0 +1,432 @@
+"""The grid worker's visit pages: my households and when each is due, and the visit form.
+
+The form works as a plain POST with JavaScript off; static/js/visits.js adds a draft kept on
+the phone, photos resized before upload, and a queue that sends what was logged offline. Its
+requests ask for JSON; either way ``grids.visits.log_visit`` treats a repeated ``client_id``
+as the same visit.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.forms import apply_errors
+from grids import visits
+from grids.forms import VisitForm
+from grids.models import (
+    GRID_PATH_LENGTH,
+    VISIT_TAGS,
+    Area,
+    CareCategory,
+    Household,
+    Place,
+    Post,
+    Resident,
+    ResidentCare,
+    Visit,
+    VisitKind,
+    household_q,
+)
+from grids.roles import ROLE_CAPABILITIES, Capability
+from grids.scope import can, scope_paths
+from grids.views import Echo, household_matches
+
+PAGE_SIZE = 30
+VIEWS = ("overdue", "today", "week", "all")
+
+
+def _visitable(user):
+    """Households where ``user`` logs visits (their grids, micro-grids, or community)."""
+    return Household.objects.filter(household_q(scope_paths(user, Capability.LOG_VISITS)))
+
+
+def _places(user):
+    return Place.objects.visible_to(user, Capability.LOG_VISITS).filter(active=True)
+
+
+@login_required
+def my_visits(request):
+    """走访: the worker's households, searchable, with when each is due."""
+    if scope_paths(request.user, Capability.LOG_VISITS) == []:
+        raise PermissionDenied
+    view = request.GET.get("view", "today")
+    view = view if view in VIEWS else "today"
+    query = request.GET.get("q", "").strip()[:50]
+    base = _visitable(request.user)
+    today = timezone.localdate()
+    counts = base.aggregate(
+        **{
+            name: Count("pk", filter=Q(**visits.due_filter(name, today)))
+            for name in ("overdue", "today", "week")
+        },
+        all=Count("pk"),
+    )
+    rows = base.filter(**visits.due_filter(view, today))
+    if query:
+        rows = rows.filter(household_matches(query))
+    rows = rows.select_related("grid", "micro_grid").order_by("visit_due_on", "address", "pk")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = [h.pk for h in page]
+    care: dict[int, set[str]] = {}
+    for household_id, label in ResidentCare.objects.filter(
+        resident__household__in=shown, resident__status=Resident.Status.LIVING
+    ).values_list("resident__household_id", "category"):
+        care.setdefault(household_id, set()).add(label)
+    labels = dict(CareCategory.choices)
+    for household in page:
+        household.care_labels = [labels[c] for c in sorted(care.get(household.pk, ()))]
+        household.overdue = household.visit_due_on is not None and household.visit_due_on < today
+    places = list(_places(request.user).select_related("grid").order_by("name")[:50])
+    return render(
+        request,
+        "grids/my_visits.html",
+        {
+            "page": page,
+            "view": view,
+            "query": query,
+            "counts": counts,
+            "tabs": [
+                ("overdue", _("Overdue"), counts["overdue"]),
+                ("today", _("Due today"), counts["today"]),
+                ("week", _("This week"), counts["week"]),
+                ("all", _("All"), counts["all"]),
+            ],
+            "today": today,
+            "places": places,
+        },
+    )
+
+
+def _target(request, household_id, place_id) -> tuple[Household | None, Place | None]:
+    """The household or place to visit: 404 if the user cannot see it, 403 if they see it
+    but do not log visits there (a street officer, say)."""
+    try:
+        if household_id:
+            household = get_object_or_404(
+                Household.objects.visible_to(request.user).select_related("grid", "micro_grid"),
+                pk=int(household_id),
+            )
+            household_place = (household, None)
+        elif place_id:
+            household_place = (
+                None,
+                get_object_or_404(
+                    Place.objects.visible_to(request.user).select_related("grid"),
+                    pk=int(place_id),
+                    active=True,
+                ),
+            )
+        else:
+            raise Http404
+    except ValueError:
+        raise Http404 from None
+    household, place = household_place
+    if not can(request.user, Capability.LOG_VISITS, household.area if household else place.grid):
+        raise PermissionDenied
+    return household, place
+
+
+def _form(request, data=None, files=None, initial=None) -> VisitForm:
+    return VisitForm(data, files, initial=initial, follow_up_choices=visits.follow_up_choices())
+
+
+def _render_form(request, form, household, place, status=200):
+    history = (household or place).visits.select_related("by").order_by("-visited_at")[:5]
+    return render(
+        request,
+        "grids/visit_form.html",
+        {
+            "form": form,
+            "household": household,
+            "place": place,
+            "history": history,
+            "draft_key": f"visit:{'household' if household else 'place'}:{(household or place).pk}",
+        },
+        status=status,
+    )
+
+
+def _new(request, household: Household | None, place: Place | None):
+    has_care = (
+        household is not None
+        and ResidentCare.objects.filter(
+            resident__household=household, resident__status=Resident.Status.LIVING
+        ).exists()
+    )
+    kind = VisitKind.PATROL if place else VisitKind.CARE if has_care else VisitKind.ROUTINE
+    form = _form(
+        request,
+        initial={
+            "client_id": uuid.uuid4(),
+            "household": household.pk if household else None,
+            "place": place.pk if place else None,
+            "kind": kind,
+        },
+    )
+    return _render_form(request, form, household, place)
+
+
+@login_required
+def visit_household(request, pk):
+    return _new(request, *_target(request, pk, None))
+
+
+@login_required
+def visit_place(request, pk):
+    return _new(request, *_target(request, None, pk))
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_POST
+def visit_submit(request):
+    try:
+        household, place = _target(
+            request, request.POST.get("household"), request.POST.get("place")
+        )
+    except (Http404, PermissionDenied) as refusal:
+        if not _wants_json(request):
+            raise
+        # The offline queue shows this to the worker, in their language.
+        missing = isinstance(refusal, Http404)
+        message = (
+            _("This household or place is not in your grid.")
+            if missing
+            else _("You do not log visits here.")
+        )
+        return JsonResponse({"errors": {"__all__": [message]}}, status=404 if missing else 403)
+    form = _form(request, request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            logged = visits.log_visit(
+                by=request.user,
+                client_id=data["client_id"],
+                kind=data["kind"],
+                household=household,
+                place=place,
+                people_met=data["people_met"],
+                findings=data["findings"],
+                tags=data["tags"],
+                photos=data["photos"],
+                latitude=data["latitude"],
+                longitude=data["longitude"],
+                follow_up=data["follow_up"],
+                follow_up_choice=data.get("follow_up_matter") or "",
+                visited_at=data["visited_at"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            url = (
+                reverse("household_detail", args=[household.pk])
+                if household
+                else reverse("my_visits")
+            )
+            if logged.created:
+                messages.success(request, _("Visit logged."))
+            else:
+                messages.info(request, _("This visit was already logged."))
+            if _wants_json(request):
+                return JsonResponse(
+                    {
+                        "status": "created" if logged.created else "exists",
+                        "id": logged.visit.pk,
+                        "url": url,
+                    },
+                    status=201 if logged.created else 200,
+                )
+            return redirect(url, permanent=False)
+    if _wants_json(request):
+        errors = {
+            field: [e["message"] for e in items]
+            for field, items in form.errors.get_json_data().items()
+        }
+        return JsonResponse({"errors": errors}, status=400)
+    return _render_form(request, form, household, place, status=400)
+
+
+# --- Supervision: the community's view of visit coverage -----------------------------------------
+
+
+def report_rows(area, today):
+    """Per grid under ``area``: households, visited in 30 and 90 days, overdue, overdue care.
+
+    Two grouped queries whatever the number of grids; visits per person a third.
+    """
+    since30 = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=30), dt.time.min))
+    since90 = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=90), dt.time.min))
+    households = Household.objects.under(area)
+    grids = {
+        row["grid"]: row
+        for row in households.values("grid").annotate(
+            total=Count("pk"),
+            visited30=Count("pk", filter=Q(last_visited_at__gte=since30)),
+            visited90=Count("pk", filter=Q(last_visited_at__gte=since90)),
+            overdue=Count("pk", filter=Q(visit_due_on__lt=today)),
+        )
+    }
+    in_care = ResidentCare.objects.filter(
+        resident__household=OuterRef("pk"), resident__status=Resident.Status.LIVING
+    )
+    care = dict(
+        households.filter(Exists(in_care), visit_due_on__lt=today)
+        .values("grid")
+        .annotate(n=Count("pk"))
+        .values_list("grid", "n")
+    )
+    names = dict(Area.objects.filter(pk__in=list(grids)).values_list("pk", "name"))
+    rows = []
+    for grid_id, row in sorted(grids.items(), key=lambda item: names.get(item[0], "")):
+        total = row["total"] or 1
+        rows.append(
+            {
+                "grid": names.get(grid_id, ""),
+                "total": row["total"],
+                "visited30": row["visited30"],
+                "visited90": row["visited90"],
+                "share30": round(100 * row["visited30"] / total),
+                "share90": round(100 * row["visited90"] / total),
+                "overdue": row["overdue"],
+                "overdue_care": care.get(grid_id, 0),
+            }
+        )
+    return rows
+
+
+def worker_rows(area, today):
+    week_start = today - dt.timedelta(days=today.weekday())
+    month_start = today.replace(day=1)
+    start = timezone.make_aware(dt.datetime.combine(min(week_start, month_start), dt.time.min))
+    week = timezone.make_aware(dt.datetime.combine(week_start, dt.time.min))
+    month = timezone.make_aware(dt.datetime.combine(month_start, dt.time.min))
+    counted = {
+        row["by"]: row
+        for row in Visit.objects.filter(
+            grid__path__startswith=area.path[:GRID_PATH_LENGTH], visited_at__gte=start
+        )
+        .values("by")
+        .annotate(
+            week=Count("pk", filter=Q(visited_at__gte=week)),
+            month=Count("pk", filter=Q(visited_at__gte=month)),
+        )
+    }
+    # Everyone posted to visit here is listed, those with no visit too.
+    roles = [r for r, caps in ROLE_CAPABILITIES.items() if Capability.LOG_VISITS in caps]
+    people = {
+        post.user_id: post.user
+        for post in Post.objects.active(today)
+        .filter(area__path__startswith=area.path, role__in=roles)
+        .select_related("user")
+    }
+    missing = set(counted) - set(people)
+    people.update({u.pk: u for u in get_user_model().objects.filter(pk__in=missing)})
+    rows = [
+        {
+            "name": str(user),
+            "week": counted.get(pk, {}).get("week", 0),
+            "month": counted.get(pk, {}).get("month", 0),
+        }
+        for pk, user in people.items()
+    ]
+    return sorted(rows, key=lambda r: (-r["month"], r["name"]))
+
+
+@login_required
+def visit_report(request, code):
+    """For community officers: who visits, and how much of the area is known."""
+    area = _supervised(request, code)
+    today = timezone.localdate()
+    rows = report_rows(area, today)
+    totals = {
+        key: sum(r[key] for r in rows)
+        for key in ("total", "visited30", "visited90", "overdue", "overdue_care")
+    }
+    base = totals["total"] or 1
+    totals["share30"] = round(100 * totals["visited30"] / base)
+    totals["share90"] = round(100 * totals["visited90"] / base)
+    return render(
+        request,
+        "grids/visit_report.html",
+        {
+            "area": area,
+            "rows": rows,
+            "totals": totals,
+            "workers": worker_rows(area, today),
+            "today": today,
+        },
+    )
+
+
+def _supervised(request, code) -> Area:
+    area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
+    if not can(request.user, Capability.SUPERVISE_VISITS, area):
+        raise PermissionDenied
+    return area
+
+
+@login_required
+def visit_report_export(request, code):
+    """The last 90 days' visits under the area, one row each (addresses, no personal data)."""
+    area = _supervised(request, code)
+    since = timezone.now() - dt.timedelta(days=90)
+    rows = (
+        Visit.objects.filter(
+            grid__path__startswith=area.path[:GRID_PATH_LENGTH], visited_at__gte=since
+        )
+        .select_related("grid", "household", "place", "by")
+        .order_by("-visited_at", "-pk")
+    )
+    writer = csv.writer(Echo())
+    labels = {key: str(label) for key, label in VISIT_TAGS.items()}
+
+    def lines():
+        yield "\ufeff"  # Excel needs the BOM to read UTF-8 Chinese
+        yield writer.writerow(
+            [
+                _("Visited"),
+                _("Grid"),
+                _("Household or place"),
+                _("Kind"),
+                _("Visited by"),
+                _("Quick picks"),
+                _("Follow-up needed"),
+                _("What was found"),
+            ]
+        )
+        for v in rows.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    timezone.localtime(v.visited_at).strftime("%Y-%m-%d %H:%M"),
+                    v.grid.name,
+                    v.household.address if v.household else v.place.name,
+                    v.get_kind_display(),
+                    str(v.by),
+                    "、".join(labels.get(t, t) for t in v.tags),
+                    _("yes") if v.follow_up else "",
+                    v.findings,
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="visits-{area.code}-{stamp}.csv"'
+    return response

@@ -1,0 +1,215 @@
+"""Visits (走访) and patrols (巡查): when a household is due, and logging a visit exactly once.
+
+``log_visit`` is the one way a visit is written (the visit form, its offline queue, the admin
+and any API call it): the browser makes a ``client_id`` when the form opens, and a repeated
+submit of that id returns the visit already stored instead of writing a second one.
+
+A visit that needs following up can become a request in the same step. Requests live in the
+tickets app, which stands to the right of this one, so it registers the handler here
+(``register_follow_up``) rather than this module importing it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.images import clean_image
+from grids.models import (
+    Area,
+    Household,
+    Place,
+    Resident,
+    ResidentCare,
+    Visit,
+    VisitKind,
+    VisitPhoto,
+    VisitPlan,
+)
+from grids.roles import LEVEL_DEPTH, Capability, Level
+from grids.scope import can
+
+MAX_PHOTOS = 4
+COMMUNITY_PATH_LENGTH = LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen
+
+
+# --- When a household is due ----------------------------------------------------------------------
+
+
+def plans_for(households: Iterable[Household]) -> dict[str, VisitPlan]:
+    """The visit plan of each household's community, by community path (one query)."""
+    paths = {h.grid.path[:COMMUNITY_PATH_LENGTH] for h in households}
+    return {
+        plan.community.path: plan
+        for plan in VisitPlan.objects.filter(community__path__in=paths).select_related("community")
+    }
+
+
+def refresh_due(*, household_ids: Iterable[int]) -> int:
+    """Recompute ``visit_due_on`` for these households; returns how many changed."""
+    ids = list(household_ids)
+    changed = 0
+    for start in range(0, len(ids), 2000):
+        chunk = list(
+            Household.objects.filter(pk__in=ids[start : start + 2000]).select_related("grid")
+        )
+        care: defaultdict[int, set[str]] = defaultdict(set)
+        for household_id, category in ResidentCare.objects.filter(
+            resident__household__in=chunk, resident__status=Resident.Status.LIVING
+        ).values_list("resident__household_id", "category"):
+            care[household_id].add(category)
+        plans = plans_for(chunk)
+        default = VisitPlan()
+        by_date: defaultdict[dt.date, list[int]] = defaultdict(list)
+        for household in chunk:
+            plan = plans.get(household.grid.path[:COMMUNITY_PATH_LENGTH], default)
+            since = household.last_visited_at or household.created_at or timezone.now()
+            due = timezone.localtime(since).date() + dt.timedelta(
+                days=plan.days_for(care[household.pk])
+            )
+            if due != household.visit_due_on:
+                by_date[due].append(household.pk)
+        # Few distinct dates per chunk: one UPDATE each beats a CASE per row.
+        for due, pks in by_date.items():
+            changed += Household.objects.filter(pk__in=pks).update(visit_due_on=due)
+    return changed
+
+
+def due_filter(view: str, today: dt.date | None = None) -> dict:
+    """Household filters for the worker's "due" views."""
+    today = today or timezone.localdate()
+    week_end = today + dt.timedelta(days=6 - today.weekday())
+    return {
+        "overdue": {"visit_due_on__lt": today},
+        "today": {"visit_due_on__lte": today},
+        "week": {"visit_due_on__lte": week_end},
+    }.get(view, {})
+
+
+# --- Logging a visit ------------------------------------------------------------------------------
+
+FollowUp = Callable[..., object]
+_FOLLOW_UPS: list[FollowUp] = []
+_FOLLOW_UP_CHOICES: list[Callable[[], list[tuple[str, str]]]] = []
+
+
+def register_follow_up(handler: FollowUp, choices: Callable[[], list[tuple[str, str]]]) -> None:
+    """``handler(visit=, by=, choice=)`` makes the follow-up (the tickets app: a request);
+    ``choices()`` lists what the worker may pick for it (the catalogue's matters)."""
+    if handler not in _FOLLOW_UPS:
+        _FOLLOW_UPS.append(handler)
+        _FOLLOW_UP_CHOICES.append(choices)
+
+
+def follow_up_choices() -> list[tuple[str, str]]:
+    return [choice for source in _FOLLOW_UP_CHOICES for choice in source()]
+
+
+@dataclass
+class Logged:
+    visit: Visit
+    created: bool
+
+
+def _target_area(household: Household | None, place: Place | None) -> Area:
+    return household.area if household is not None else place.grid
+
+
+@transaction.atomic
+def log_visit(
+    *,
+    by,
+    client_id: uuid.UUID | str,
+    kind: str,
+    household: Household | None = None,
+    place: Place | None = None,
+    people_met: str = "",
+    findings: str = "",
+    tags: Iterable[str] = (),
+    photos: Iterable = (),
+    latitude: float | None = None,
+    longitude: float | None = None,
+    follow_up: bool = False,
+    follow_up_choice: str = "",
+    visited_at: dt.datetime | None = None,
+) -> Logged:
+    """Store one visit, or return the one already stored under ``client_id``."""
+    try:
+        client_id = uuid.UUID(str(client_id))
+    except ValueError:
+        raise ValidationError({"client_id": _("The form's id is not valid; reload it.")}) from None
+    existing = Visit.objects.filter(client_id=client_id).first()
+    if existing is not None:
+        if existing.by_id != by.pk:
+            raise ValidationError({"client_id": _("This form was already used by someone else.")})
+        return Logged(existing, False)
+    if (household is None) == (place is None):
+        raise ValidationError({"household": _("A visit is to one household or one place.")})
+    area = _target_area(household, place)
+    if not can(by, Capability.LOG_VISITS, area):
+        raise PermissionDenied
+    if place is not None and kind != VisitKind.PATROL:
+        raise ValidationError({"kind": _("A place is patrolled, not visited.")})
+    photos = list(photos)
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationError({"photos": _("At most %(n)s photos.") % {"n": MAX_PHOTOS}})
+    cleaned = []
+    for photo in photos:
+        try:
+            cleaned.append(clean_image(photo))
+        except ValidationError as error:
+            raise ValidationError({"photos": error.messages}) from None
+    now = timezone.now()
+    visit = Visit(
+        client_id=client_id,
+        grid=household.grid if household is not None else place.grid,
+        household=household,
+        place=place,
+        by=by,
+        kind=kind,
+        visited_at=visited_at or now,
+        people_met=people_met.strip(),
+        findings=findings.strip(),
+        tags=sorted(set(tags)),
+        latitude=latitude,
+        longitude=longitude,
+        follow_up=follow_up,
+    )
+    visit.full_clean(exclude=["client_id"])
+    if follow_up and not findings.strip():
+        raise ValidationError({"findings": _("Say what needs following up.")})
+    try:
+        with transaction.atomic():
+            visit.save()
+    except IntegrityError:
+        # The same form sent twice at once: the other request stored it first.
+        existing = Visit.objects.get(client_id=client_id)
+        if existing.by_id != by.pk:
+            raise ValidationError(
+                {"client_id": _("This form was already used by someone else.")}
+            ) from None
+        return Logged(existing, False)
+    for content in cleaned:
+        photo = VisitPhoto(visit=visit)
+        photo.image.save(content.name, content, save=False)
+        photo.save()
+    # A visit queued offline may arrive after a later one: the latest visit counts.
+    later = Q(last_visited_at__isnull=True) | Q(last_visited_at__lt=visit.visited_at)
+    if household is not None:
+        Household.objects.filter(later, pk=household.pk).update(last_visited_at=visit.visited_at)
+        refresh_due(household_ids=[household.pk])
+    else:
+        Place.objects.filter(later, pk=place.pk).update(last_visited_at=visit.visited_at)
+    if follow_up:
+        for handler in _FOLLOW_UPS:
+            handler(visit=visit, by=by, choice=follow_up_choice)
+    return Logged(visit, True)

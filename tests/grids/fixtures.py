@@ -1,0 +1,12 @@
+"""Visit fixtures in the shared territory: a shop to patrol in grid G1."""
+
+import pytest
+
+from grids.models import Place, PlaceKind
+
+
+@pytest.fixture
+def place(territory):
+    return Place.objects.create(
+        grid=territory.grid, name="幸福便利店", kind=PlaceKind.SHOP, address="幸福路1号"
+    )
