@@ -48,3 +48,25 @@ class BranchesConfig(AppConfig):
         register_area_link(
             AreaLink(_("Co-building units"), "area_cobuilding", order=16, levels=communities)
         )
+
+        from grids.navigation import HouseholdPanel, register_household_panel
+
+        register_household_panel(
+            HouseholdPanel(
+                _("Linked party members (党员联户)"),
+                "branches/_household_members.html",
+                _linked_members,
+                order=20,
+            )
+        )
+
+
+def _linked_members(user, household):
+    from branches.models import HouseholdLink
+
+    return (
+        HouseholdLink.objects.visible_to(user)
+        .filter(household=household)
+        .select_related("member__branch")
+        .order_by("since")[:10]
+    )

@@ -2,10 +2,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from core.views import healthz
+from core.views import healthz, service_worker
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("sw.js", service_worker, name="service_worker"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("", include("grids.urls")),

@@ -35,3 +35,11 @@ class GridsConfig(AppConfig):
                 order=5,
             )
         )
+        register_area_link(
+            AreaLink(
+                _("Places to patrol"),
+                "area_places",
+                capability=Capability.VIEW_TERRITORY,
+                order=6,
+            )
+        )

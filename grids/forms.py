@@ -8,7 +8,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import MultipleFileField
-from grids.models import VISIT_TAGS, Area, CareCategory, Household, Post, Resident, VisitKind
+from grids.models import (
+    VISIT_TAGS,
+    Area,
+    CareCategory,
+    Household,
+    Place,
+    Post,
+    Resident,
+    VisitKind,
+)
 from grids.roles import Capability, Level
 
 
@@ -167,3 +176,9 @@ class VisitForm(forms.Form):
             self.fields["follow_up_matter"].choices = [("", "---------"), *follow_up_choices]
         else:
             del self.fields["follow_up_matter"]
+
+
+class PlaceForm(forms.ModelForm):
+    class Meta:
+        model = Place
+        fields = ["name", "kind", "address"]

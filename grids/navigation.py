@@ -38,3 +38,35 @@ def area_links(user, area) -> list[tuple[str, str]]:
         for link in _LINKS
         if (link.levels is None or area.level in link.levels) and can(user, link.capability, area)
     ]
+
+
+# --- Panels that later apps add to a household's page --------------------------------------------
+
+
+@dataclass(frozen=True)
+class HouseholdPanel:
+    """``rows(user, household)`` returns what to show (a list; empty hides the panel);
+    ``template`` renders them as ``rows``. One query per panel, whatever the household."""
+
+    title: str  # a lazy translation
+    template: str
+    rows: object  # Callable[[user, Household], list]
+    order: int = 100
+
+
+_PANELS: list[HouseholdPanel] = []
+
+
+def register_household_panel(panel: HouseholdPanel) -> None:
+    if panel not in _PANELS:
+        _PANELS.append(panel)
+        _PANELS.sort(key=lambda item: item.order)
+
+
+def household_panels(user, household) -> list[tuple[str, str, list]]:
+    shown = []
+    for panel in _PANELS:
+        rows = list(panel.rows(user, household))
+        if rows:
+            shown.append((panel.title, panel.template, rows))
+    return shown

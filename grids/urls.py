@@ -23,6 +23,7 @@ urlpatterns = [
     path("visits/place/<int:pk>/", visit_views.visit_place, name="visit_place"),
     path("visits/submit/", visit_views.visit_submit, name="visit_submit"),
     path("areas/<str:code>/visits/", visit_views.visit_report, name="visit_report"),
+    path("areas/<str:code>/places/", visit_views.area_places, name="area_places"),
     path(
         "areas/<str:code>/visits/export.csv",
         visit_views.visit_report_export,

@@ -251,6 +251,7 @@ def household_detail(request, pk):
             "can_reveal": can(request.user, Capability.REVEAL_PERSONAL, area),
             "can_visit": can(request.user, Capability.LOG_VISITS, area),
             "visits": household.visits.select_related("by").order_by("-visited_at")[:10],
+            "panels": navigation.household_panels(request.user, household),
             "today": timezone.localdate(),
         },
     )

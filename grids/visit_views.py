@@ -25,9 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.forms import apply_errors
+from core.forms import NOT_SAVED, apply_errors, submit_form
 from grids import visits
-from grids.forms import VisitForm
+from grids.forms import PlaceForm, VisitForm
 from grids.models import (
     GRID_PATH_LENGTH,
     VISIT_TAGS,
@@ -42,8 +42,8 @@ from grids.models import (
     VisitKind,
     household_q,
 )
-from grids.roles import ROLE_CAPABILITIES, Capability
-from grids.scope import can, scope_paths
+from grids.roles import ROLE_CAPABILITIES, Capability, Level
+from grids.scope import can, path_q, scope_paths
 from grids.views import Echo, household_matches
 
 PAGE_SIZE = 30
@@ -68,6 +68,16 @@ def my_visits(request):
     view = view if view in VIEWS else "today"
     query = request.GET.get("q", "").strip()[:50]
     base = _visitable(request.user)
+    # The worker's micro-grids (微网格), to walk one block at a time.
+    micro_grids = list(
+        Area.objects.filter(
+            path_q(scope_paths(request.user, Capability.LOG_VISITS), "path"),
+            level=Level.MICRO_GRID,
+        ).order_by("path")[:50]
+    )
+    micro = next((m for m in micro_grids if m.code == request.GET.get("micro")), None)
+    if micro is not None:
+        base = base.filter(micro_grid=micro)
     today = timezone.localdate()
     counts = base.aggregate(
         **{
@@ -108,6 +118,8 @@ def my_visits(request):
             ],
             "today": today,
             "places": places,
+            "micro_grids": micro_grids,
+            "micro": micro,
         },
     )
 
@@ -147,6 +159,11 @@ def _form(request, data=None, files=None, initial=None) -> VisitForm:
 
 def _render_form(request, form, household, place, status=200):
     history = (household or place).visits.select_related("by").order_by("-visited_at")[:5]
+    # Changes found at the door (a new phone, someone moved out, a care category) go through
+    # the resident pages: the same validation and audit log as anywhere else.
+    residents = []
+    if household is not None and can(request.user, Capability.EDIT_HOUSEHOLDS, household.area):
+        residents = household.residents.filter(status=Resident.Status.LIVING).order_by("pk")
     return render(
         request,
         "grids/visit_form.html",
@@ -155,6 +172,7 @@ def _render_form(request, form, household, place, status=200):
             "household": household,
             "place": place,
             "history": history,
+            "residents": residents,
             "draft_key": f"visit:{'household' if household else 'place'}:{(household or place).pk}",
         },
         status=status,
@@ -430,3 +448,38 @@ def visit_report_export(request, code):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="visits-{area.code}-{stamp}.csv"'
     return response
+
+
+@login_required
+def area_places(request, code):
+    """The places patrolled in an area; a grid's own workers add to its list."""
+    area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
+    can_add = area.level == Level.GRID and can(request.user, Capability.LOG_VISITS, area)
+    form = PlaceForm(request.POST or None)
+    if request.method == "POST":
+        if not can_add:
+            raise PermissionDenied
+        saved = submit_form(
+            request,
+            form,
+            lambda data, _version: visits.create_place(by=request.user, grid=area, **data),
+            _("Place added."),
+        )
+        if saved is not NOT_SAVED:
+            return redirect("area_places", code=area.code)
+    places = (
+        Place.objects.visible_to(request.user)
+        .filter(grid__path__startswith=area.path[:GRID_PATH_LENGTH])
+        .select_related("grid")
+        .order_by("grid__path", "name")
+    )
+    return render(
+        request,
+        "grids/area_places.html",
+        {
+            "area": area,
+            "places": places[:200],
+            "form": form if can_add else None,
+            "can_patrol": can(request.user, Capability.LOG_VISITS, area),
+        },
+    )

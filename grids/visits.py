@@ -213,3 +213,14 @@ def log_visit(
         for handler in _FOLLOW_UPS:
             handler(visit=visit, by=by, choice=follow_up_choice)
     return Logged(visit, True)
+
+
+@transaction.atomic
+def create_place(*, by, grid: Area, name: str, kind: str, address: str = "") -> Place:
+    """A place to patrol in ``grid``, added by someone who patrols there."""
+    if not can(by, Capability.LOG_VISITS, grid):
+        raise PermissionDenied
+    place = Place(grid=grid, name=name.strip(), kind=kind, address=address.strip())
+    place.full_clean()
+    place.save()
+    return place

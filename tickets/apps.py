@@ -18,3 +18,23 @@ class TicketsConfig(AppConfig):
         from tickets.services import follow_up_choices, follow_up_visit
 
         register_follow_up(follow_up_visit, follow_up_choices)
+
+        from grids.navigation import HouseholdPanel, register_household_panel
+
+        register_household_panel(
+            HouseholdPanel(
+                _("Open requests"), "tickets/_household_tickets.html", _open_tickets, order=10
+            )
+        )
+
+
+def _open_tickets(user, household):
+    from tickets.models import Ticket
+
+    return (
+        Ticket.objects.visible_to(user)
+        .open()
+        .filter(household=household)
+        .select_related("matter")
+        .order_by("-submitted_at")[:10]
+    )

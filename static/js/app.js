@@ -4,6 +4,10 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll(".lang-switch select").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
   });
+  // Filters that apply as soon as a choice is made (the list of one micro-grid, say).
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
   // Ask before actions marked as consequential (ending a post, revealing a number).
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

@@ -235,6 +235,9 @@
       });
     }
 
+    // A page may come from the service worker's cache, its rendered id already used by an
+    // earlier visit: with JavaScript every form starts with a fresh id (a draft keeps its own).
+    clientId.value = uuid4();
     if (key) {
       restoreDraft();
       const saveSoon = () => { clearTimeout(timer); timer = setTimeout(saveDraft, 300); };
@@ -321,8 +324,15 @@
       window.addEventListener("online", flush);
       document.addEventListener("visibilitychange", () => { if (!document.hidden) { flush(); } });
     }
-    if (window.isSecureContext && location.protocol === "https:" && "serviceWorker" in navigator) {
-      try { navigator.serviceWorker.register("/sw.js").catch(() => {}); } catch (error) { /* optional */ }
+    // Service workers need a secure context: HTTPS, or localhost while developing. On a
+    // plain-HTTP intranet the queue above works without one.
+    if (window.isSecureContext && "serviceWorker" in navigator) {
+      if (document.getElementById("visit-queue")) {
+        try { navigator.serviceWorker.register("/sw.js").catch(() => {}); } catch (error) { /* optional */ }
+      } else if ("caches" in window) {
+        // Signed out: the pages kept for offline use go too (a phone may be shared).
+        caches.delete("grid-pages").catch(() => {});
+      }
     }
   }
 

@@ -59,6 +59,18 @@ def _wait_until(check, seconds: float = 5.0) -> None:
         time.sleep(0.05)
 
 
+# Everything a thumb has to hit on the visit form: at least 44 px high.
+SMALL_TARGETS = """() => Array.from(document.querySelectorAll(
+    '#visit-form button, #visit-form select, #visit-form textarea, #visit-form .visit-tags label,'
+    + ' #visit-form .form-check-touch, #visit-form input:not([type=hidden]):not([type=checkbox])'
+  )).filter((el) => el.offsetParent !== null && el.getBoundingClientRect().height < 44)
+    .map((el) => el.outerHTML.slice(0, 80))"""
+
+
+def _small_targets(page) -> list[str]:
+    return page.evaluate(SMALL_TARGETS)
+
+
 def _draft(page, household) -> str:
     return page.evaluate(f"localStorage.getItem('visit:household:{household.pk}') || ''")
 
@@ -81,6 +93,7 @@ def test_a_visit_logged_offline_is_sent_when_the_connection_returns(
     expect(page.locator("#visit-form")).to_be_visible()
     expect(badge).to_be_hidden()
     assert no_horizontal_scroll(page)
+    assert not _small_targets(page), _small_targets(page)
     shoot(page, "visit-form-en")
 
     # Online: the visit arrives at once and the worker lands on the household page.
@@ -183,7 +196,45 @@ def test_a_dropped_request_waits_and_goes_out_on_the_next_page(
 
     page.unroute("**/visits/submit/")
     page.goto(f"{live_server.url}{reverse('household_detail', args=[household.pk])}")
+    # The badge starts hidden on a new page: wait for the server to have the visit.
+    _wait_until(lambda: Visit.objects.count() == 1)
     expect(page.locator("#visit-queue")).to_be_hidden()
     visit = Visit.objects.get()
     assert str(visit.client_id) == queued_id and visit.tags == ["environment"]
     assert not _real_errors(page), page.errors
+
+
+def test_the_visit_pages_open_without_a_signal_from_the_service_worker(
+    own_worker, household, open_as, live_server, shoot
+):
+    """localhost is a secure context, as HTTPS is: the service worker keeps the list and the
+    form, and a visit logged from the kept form is queued and sent when the signal returns."""
+    from grids.models import Visit
+
+    _with_password(own_worker)
+    page = open_as("own_worker")
+    listing = f"{live_server.url}{reverse('my_visits')}"
+    form_url = f"{live_server.url}{reverse('visit_household', args=[household.pk])}"
+    page.goto(listing)
+    assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now under the worker, which keeps what it serves
+    assert page.evaluate("!!navigator.serviceWorker.controller")
+    page.goto(form_url)
+    page.goto(listing)
+
+    page.context.set_offline(True)
+    page.goto(listing)
+    expect(page.locator("h1")).to_have_text("Visits")
+    page.goto(form_url)
+    expect(page.locator("#visit-form")).to_be_visible()
+    page.locator("textarea[name=findings]").fill("离线打开的表单")
+    page.locator("#visit-form button[type=submit]").click()
+    expect(page.locator("#visit-queue")).to_have_text("1 unsent")
+    shoot(page, "visit-sw-offline-en")
+    assert Visit.objects.count() == 0
+
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#visit-queue")).to_be_hidden()
+    _wait_until(lambda: Visit.objects.count() == 1)
+    assert Visit.objects.get().findings == "离线打开的表单"

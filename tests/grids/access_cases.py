@@ -3,6 +3,7 @@ from tests.access import DENIED, EDIT, END_POST, EXPORT, LOGIN, MANAGE, MISSING,
 # Pages that are not about one scoped object.
 NOT_SCOPED = {
     "healthz",  # public, no personal data (tests/core/test_health.py)
+    "service_worker",  # public script, no data (tests/core/test_service_worker.py)
     "login",
     "logout",
     "password_change",
@@ -52,4 +53,5 @@ CASES = {
         lambda t: {"code": t.grid.code},
         (DENIED, MISSING, OK, MISSING, OK, LOGIN),
     ),
+    "area_places": ("get", "place", lambda p: {"code": p.grid.code}, VIEW),
 }

@@ -376,3 +376,96 @@ def test_a_queued_visit_keeps_the_time_the_worker_pressed_save(
     data.update(client_id=str(uuid.uuid4()), visited_at="2020-01-01T10:00:00+08:00")
     response = client.post(reverse("visit_submit"), data, HTTP_ACCEPT="application/json")
     assert response.status_code == 400 and "visited_at" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("page", ["my_visits", "visit_household"])
+def test_a_worker_page_weighs_under_150_kb_compressed(page, own_worker, household, client):
+    """The budget for a cheap phone on a weak signal: the page and every asset it loads,
+    gzipped as the server sends them (photos excepted)."""
+    import gzip
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    for n in range(30):  # a realistic list page
+        HouseholdFactory(grid=household.grid, address=f"9幢{n}")
+    client.force_login(own_worker)
+    url = (
+        reverse("visit_household", kwargs={"pk": household.pk})
+        if page == "visit_household"
+        else reverse("my_visits") + "?view=all"
+    )
+    html = client.get(url).content
+    total = len(gzip.compress(html))
+    assets = set(re.findall(rb'(?:href|src)="/static/([^"?]+)"', html))
+    assert any(a.endswith(b".js") for a in assets) and any(a.endswith(b".css") for a in assets)
+    for asset in assets:
+        path = finders.find(asset.decode())
+        with open(path, "rb") as handle:
+            total += len(gzip.compress(handle.read()))
+    assert total <= 150 * 1024, f"{total / 1024:.0f} KB"
+
+
+def test_the_household_page_shows_its_open_requests_and_linked_members(
+    own_worker, link, matter, client
+):
+    household = link.household
+    logged = _log(
+        own_worker, household, findings="漏水", follow_up=True, follow_up_choice=matter.code
+    )
+    ticket = logged.visit.tickets.get()
+    client.force_login(own_worker)
+    body = client.get(reverse("household_detail", kwargs={"pk": household.pk})).content.decode()
+    assert ticket.short_code in body and "漏水" in body
+    assert link.member.name in body
+
+
+def test_a_grid_worker_adds_a_place_and_patrols_it(own_worker, territory, client):
+    from grids.models import Place
+
+    client.force_login(own_worker)
+    url = reverse("area_places", kwargs={"code": territory.grid.code})
+    response = client.post(url, {"name": "老街菜场", "kind": "public", "address": "老街1号"})
+    assert response.status_code == 302
+    place = Place.objects.get(name="老街菜场")
+    assert place.grid == territory.grid
+    # The same name twice in a grid: a clear message, nothing new.
+    again = client.post(url, {"name": "老街菜场", "kind": "public"})
+    assert again.status_code == 200 and again.context["form"].errors
+    assert Place.objects.count() == 1
+    page = client.get(url).content.decode()
+    assert reverse("visit_place", kwargs={"pk": place.pk}) in page
+
+
+@pytest.mark.parametrize("persona_name", ["neighbour_worker", "street_officer"])
+def test_only_the_grids_own_workers_add_places_there(persona_name, persona, client, territory):
+    from grids.models import Place
+
+    persona(persona_name)
+    url = reverse("area_places", kwargs={"code": territory.grid.code})
+    response = client.post(url, {"name": "外人加的", "kind": "shop"})
+    assert response.status_code in (403, 404)
+    assert not Place.objects.exists()
+
+
+def test_the_visit_form_offers_to_update_the_household_on_the_spot(
+    own_worker, part_time_worker, resident, client
+):
+    url = reverse("visit_household", kwargs={"pk": resident.household.pk})
+    client.force_login(own_worker)
+    body = client.get(url).content.decode()
+    assert reverse("resident_edit", kwargs={"pk": resident.pk}) in body
+    assert resident.masked_phone in body and resident.phone not in body
+    # A party member visits but does not edit the register.
+    client.force_login(part_time_worker)
+    body = client.get(url).content.decode()
+    assert reverse("resident_edit", kwargs={"pk": resident.pk}) not in body
+
+
+def test_the_list_walks_one_micro_grid_at_a_time(own_worker, territory, client):
+    HouseholdFactory(grid=territory.grid, micro_grid=territory.micro, address="东1")
+    HouseholdFactory(grid=territory.grid, micro_grid=territory.micro2, address="西1")
+    client.force_login(own_worker)
+    response = client.get(reverse("my_visits"), {"view": "all", "micro": territory.micro.code})
+    assert [h.address for h in response.context["page"]] == ["东1"]
+    assert {m.code for m in response.context["micro_grids"]} == {"G1-M1", "G1-M2"}
