@@ -28,6 +28,11 @@ app.conf.beat_schedule = {
     "send-due-deliveries": {"task": "tickets.tasks.send_due_deliveries", "schedule": 60.0},
     # The daily digest; hourly so that a beat that was down at DIGEST_HOUR catches up.
     "send-digests": {"task": "tickets.tasks.send_digests", "schedule": crontab(minute=5)},
+    # Proof that each points balance is the sum of its ledger (logs any that is not).
+    "check-balances": {
+        "task": "points.tasks.check_balances",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
 
 

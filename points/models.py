@@ -1,1 +1,334 @@
-# Models arrive with this app's issue; the app is installed now so migrations start in order.
+"""Points (积分): schemes and their versioned rules, accounts, and an append-only ledger.
+
+The ledger is the truth: an account's balance is the sum of its entries. ``Account.balance``
+is a cache kept in the same transaction as each entry and proved against the sum by
+``check_balances`` (nightly, and in the tests). Entries are never updated or deleted — the
+database refuses it (migration 0002's triggers); a mistake is put right by a reversal entry
+that points at the entry it reverses.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import Area, Resident
+from grids.roles import Level
+
+
+class Scheme(models.Model):
+    """A points scheme: service points (积分奉献), civility points (文明积分) …"""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    # Points earned in one period lapse at its end by expiry entries (None: they never lapse).
+    expiry_months = models.PositiveSmallIntegerField(
+        _("points lapse after (months)"), null=True, blank=True
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("points scheme")
+        verbose_name_plural = _("points schemes")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+
+class Rule(models.Model):
+    """One version of a rule: activity kind → points. A change is a new version; entries keep
+    the version they were posted under, so a later change never alters them."""
+
+    class Unit(models.TextChoices):
+        FIXED = "fixed", _("per occurrence")
+        HOUR = "hour", _("per hour")
+
+    class Verifier(models.TextChoices):
+        COMMUNITY = "community", _("the community")
+        NONE = "none", _("nobody (posted at once)")
+
+    scheme = models.ForeignKey(
+        Scheme, on_delete=models.PROTECT, related_name="rules", verbose_name=_("scheme")
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    version = models.PositiveSmallIntegerField(_("version"), default=1, editable=False)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    points = models.PositiveIntegerField(_("points"), validators=[MinValueValidator(1)])
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.FIXED)
+    cap_day = models.PositiveIntegerField(_("cap per day"), null=True, blank=True)
+    cap_month = models.PositiveIntegerField(_("cap per month"), null=True, blank=True)
+    cap_year = models.PositiveIntegerField(_("cap per year"), null=True, blank=True)
+    evidence_required = models.BooleanField(_("photo required"), default=False)
+    verifier = models.CharField(
+        _("verified by"), max_length=20, choices=Verifier.choices, default=Verifier.COMMUNITY
+    )
+    # The version in force has no successor; older ones stay for the entries that cite them.
+    superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("points rule")
+        verbose_name_plural = _("points rules")
+        ordering = ["scheme", "code", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "code", "version"], name="points_rule_version_once"
+            ),
+            models.UniqueConstraint(
+                fields=["scheme", "code"],
+                condition=Q(superseded_at__isnull=True),
+                name="points_rule_one_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    @property
+    def name(self) -> str:
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+    def amount_for(self, hours=None) -> int:
+        """Points for one occurrence, or for ``hours`` of a per-hour rule (rounded half up)."""
+        if self.unit == self.Unit.HOUR:
+            if not hours or hours <= 0:
+                raise ValidationError({"hours": _("Give the hours the service took.")})
+            return int(self.points * hours + 0.5)
+        return self.points
+
+
+class AccountQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from grids.roles import Capability
+        from grids.scope import path_q, scope_paths
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(
+            path_q(scope_paths(user, Capability.VIEW_TERRITORY), "community__path") | Q(user=user)
+        )
+
+
+class Account(models.Model):
+    """One person's account in one scheme: a party member, a resident, or a user (a
+    volunteer or a micro-grid liaison signs in)."""
+
+    scheme = models.ForeignKey(
+        Scheme, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("scheme")
+    )
+    community = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        related_name="point_accounts",
+        verbose_name=_("community"),
+        limit_choices_to={"level__in": [Level.COMMUNITY, Level.VILLAGE]},
+    )
+    member = models.ForeignKey(
+        "branches.PartyMember",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="point_accounts",
+        verbose_name=_("party member"),
+    )
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="point_accounts",
+        verbose_name=_("resident"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="point_accounts",
+        verbose_name=_("user"),
+    )
+    # A cache of the sum of the entries, written with each entry; check_balances proves it.
+    balance = models.IntegerField(_("balance"), default=0, editable=False)
+    created_at = models.DateTimeField(_("opened"), auto_now_add=True)
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("points account")
+        verbose_name_plural = _("points accounts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(member__isnull=False, resident__isnull=True, user__isnull=True)
+                | Q(member__isnull=True, resident__isnull=False, user__isnull=True)
+                | Q(member__isnull=True, resident__isnull=True, user__isnull=False),
+                name="points_account_one_holder",
+            ),
+            models.UniqueConstraint(fields=["scheme", "member"], name="points_account_member"),
+            models.UniqueConstraint(fields=["scheme", "resident"], name="points_account_resident"),
+            models.UniqueConstraint(fields=["scheme", "user"], name="points_account_user"),
+            models.CheckConstraint(
+                condition=Q(balance__gte=0), name="points_balance_never_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder} · {self.scheme}"
+
+    @property
+    def holder(self):
+        return self.member or self.resident or self.user
+
+
+class Entry(models.Model):
+    """One line of the ledger. Append-only: the database refuses UPDATE and DELETE."""
+
+    class Kind(models.TextChoices):
+        EARN = "earn", _("Earned")
+        REDEEM = "redeem", _("Redeemed")
+        REVERSAL = "reversal", _("Reversal")
+        EXPIRY = "expiry", _("Expired")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account")
+    )
+    amount = models.IntegerField(_("points"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    rule = models.ForeignKey(
+        Rule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name=_("rule"),
+    )
+    rule_version = models.PositiveSmallIntegerField(_("rule version"), null=True, blank=True)
+    # Where it came from: "declaration:12", "ticket:345", "redemption:6", "expiry:2026" …
+    source = models.CharField(_("source"), max_length=60, blank=True)
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name=_("reverses"),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("posted by"),
+    )
+    posted_at = models.DateTimeField(_("posted"), default=timezone.now)
+    # The same event posted twice (a retried request, a replayed task) is one entry.
+    idempotency_key = models.CharField(max_length=120, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["-posted_at", "-pk"]
+        indexes = [models.Index(fields=["account", "posted_at"], name="points_entry_account")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="points_entry_not_zero"),
+            models.CheckConstraint(
+                condition=Q(kind="reversal", reverses__isnull=False)
+                | (~Q(kind="reversal") & Q(reverses__isnull=True)),
+                name="points_reversal_points_at_its_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.amount:+d} {self.kind}"
+
+
+class RewardQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from grids.roles import Capability
+        from grids.scope import path_q, scope_paths
+
+        return self.filter(path_q(scope_paths(user, Capability.VIEW_TERRITORY), "community__path"))
+
+
+class Reward(models.Model):
+    """An item of a community's rewards catalogue (积分兑奖励)."""
+
+    scheme = models.ForeignKey(
+        Scheme, on_delete=models.PROTECT, related_name="rewards", verbose_name=_("scheme")
+    )
+    community = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        related_name="rewards",
+        verbose_name=_("community"),
+        limit_choices_to={"level__in": [Level.COMMUNITY, Level.VILLAGE]},
+    )
+    name = models.CharField(_("name"), max_length=100)
+    cost = models.PositiveIntegerField(_("points"), validators=[MinValueValidator(1)])
+    stock = models.PositiveIntegerField(_("in stock"), default=0)
+    station = models.ForeignKey(
+        "stations.Station",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rewards",
+        verbose_name=_("collected at"),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = RewardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reward")
+        verbose_name_plural = _("rewards")
+        ordering = ["community", "cost", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(stock__gte=0), name="points_stock_never_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.cost})"
+
+
+class Redemption(models.Model):
+    """A reward handed over at a station, paid for by one ledger entry."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("account")
+    )
+    reward = models.ForeignKey(
+        Reward, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("reward")
+    )
+    entry = models.OneToOneField(
+        Entry, on_delete=models.PROTECT, related_name="redemption", verbose_name=_("entry")
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    created_at = models.DateTimeField(_("redeemed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("redemption")
+        verbose_name_plural = _("redemptions")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.reward} → {self.account}"
