@@ -77,6 +77,7 @@ class Capability(models.TextChoices):
     LOG_ACTIVITIES = "log_station_activities", _("Log station activities and people served")
     LOG_VISITS = "log_visits", _("Log household visits and patrols (走访)")
     SUPERVISE_VISITS = "supervise_visits", _("Follow visit coverage and set visit plans")
+    VERIFY_POINTS = "verify_points", _("Verify members' declared service points (社区核实)")
 
 
 _C = Capability
@@ -123,6 +124,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             _C.INSPECT_STATIONS,
             _C.LOG_ACTIVITIES,
             # Sets its grids' visit plans and follows coverage; visits too.
+            _C.VERIFY_POINTS,
             _C.SUPERVISE_VISITS,
             _C.LOG_VISITS,
         }

@@ -1,6 +1,18 @@
 from django.contrib import admin
 
-from points.models import Account, Entry, Redemption, Reward, Rule, Scheme
+from points import services
+from points.models import (
+    Account,
+    Batch,
+    Declaration,
+    DeclarationPhoto,
+    DeclarationStep,
+    Entry,
+    Redemption,
+    Reward,
+    Rule,
+    Scheme,
+)
 
 
 @admin.register(Scheme)
@@ -13,6 +25,13 @@ class RuleAdmin(admin.ModelAdmin):
     list_display = ("scheme", "code", "version", "name_zh", "points", "unit", "superseded_at")
     list_filter = ("scheme", "unit", "verifier")
     search_fields = ("code", "name_zh", "name_en")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Posted entries cite this version: a change is a new one (points/services.py).
+            services.revise_rule(rule=obj, **{f: form.cleaned_data[f] for f in form.changed_data})
+        else:
+            super().save_model(request, obj, form, change)
 
 
 class ScopedByCommunity(admin.ModelAdmin):
@@ -77,4 +96,82 @@ class RedemptionAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+class DeclarationStepInline(admin.TabularInline):
+    model = DeclarationStep
+    extra = 0
+    can_delete = False
+    readonly_fields = ("action", "actor", "note", "at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Declaration)
+class DeclarationAdmin(admin.ModelAdmin):
+    """Read-only: declarations move through points/services.py, step by recorded step."""
+
+    list_display = ("served_on", "account", "rule", "hours", "state", "batch")
+    list_filter = ("state",)
+    list_select_related = ("account__scheme", "rule", "batch")
+    readonly_fields = [f.name for f in Declaration._meta.fields if f.name != "id"]
+    inlines = [DeclarationStepInline]
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        return rows.filter(account__in=Account.objects.visible_to(request.user))
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Batch)
+class BatchAdmin(admin.ModelAdmin):
+    list_display = ("branch", "state", "convener", "created_at", "submitted_at")
+    list_filter = ("state",)
+    readonly_fields = ("branch", "state", "convener", "created_at", "submitted_at")
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        from branches.models import Branch
+
+        return rows.filter(branch__in=Branch.objects.visible_to(request.user))
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(DeclarationPhoto)
+class DeclarationPhotoAdmin(admin.ModelAdmin):
+    list_display = ("declaration", "image")
+    readonly_fields = ("declaration", "image")
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        return rows.filter(declaration__account__in=Account.objects.visible_to(request.user))
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(DeclarationStep)
+class DeclarationStepAdmin(admin.ModelAdmin):
+    list_display = ("declaration", "action", "actor", "at")
+    readonly_fields = ("declaration", "action", "actor", "note", "at")
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        return rows.filter(declaration__account__in=Account.objects.visible_to(request.user))
+
+    def has_add_permission(self, request):
         return False

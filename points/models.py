@@ -9,6 +9,8 @@ that points at the entry it reverses.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -18,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.images import private_storage
 from grids.models import Area, Resident
 from grids.roles import Level
 
@@ -106,7 +109,9 @@ class Rule(models.Model):
         if self.unit == self.Unit.HOUR:
             if not hours or hours <= 0:
                 raise ValidationError({"hours": _("Give the hours the service took.")})
-            return int(self.points * hours + 0.5)
+            # Half a point and more rounds up, in exact decimal arithmetic.
+            exact = Decimal(self.points) * Decimal(str(hours))
+            return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
         return self.points
 
 
@@ -332,3 +337,122 @@ class Redemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reward} → {self.account}"
+
+
+# --- Earning: 党员申报、召集人汇总、社区核实 ------------------------------------------------
+
+
+class Batch(models.Model):
+    """The convener's collection of a branch's declarations, submitted to the community."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Being collected")
+        SUBMITTED = "submitted", _("Submitted for verification")
+        VERIFIED = "verified", _("Verified")
+
+    branch = models.ForeignKey(
+        "branches.Branch", on_delete=models.PROTECT, related_name="point_batches"
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.OPEN)
+    convener = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("convener"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("declaration batch")
+        verbose_name_plural = _("declaration batches")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.branch} · {self.created_at:%Y-%m-%d}"
+
+
+class Declaration(models.Model):
+    """A member's declared service (申报), on its way to the ledger."""
+
+    class State(models.TextChoices):
+        DECLARED = "declared", _("Declared")
+        COLLECTED = "collected", _("Collected by the convener")
+        RETURNED = "returned", _("Returned to the member")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    # Made by the phone when the form opens: a retried declaration is the same one.
+    client_id = models.UUIDField(unique=True, editable=False)
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="declarations", verbose_name=_("account")
+    )
+    rule = models.ForeignKey(
+        Rule, on_delete=models.PROTECT, related_name="declarations", verbose_name=_("rule")
+    )
+    served_on = models.DateField(_("date of the service"))
+    hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1, null=True, blank=True)
+    station = models.ForeignKey(
+        "stations.Station",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("station"),
+    )
+    place = models.CharField(_("place"), max_length=100, blank=True)
+    description = models.TextField(_("what was done"), max_length=1000)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.DECLARED
+    )
+    batch = models.ForeignKey(
+        Batch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="declarations",
+        verbose_name=_("batch"),
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("declared"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
+        ordering = ["-served_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.rule} · {self.served_on}"
+
+
+class DeclarationPhoto(models.Model):
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), storage=private_storage, upload_to="points/%Y/%m/")
+
+    class Meta:
+        verbose_name = _("declaration photo")
+        verbose_name_plural = _("declaration photos")
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class DeclarationStep(models.Model):
+    """Every step of a declaration, who took it and why: the record years later."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="steps")
+    action = models.CharField(_("action"), max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("declaration step")
+        verbose_name_plural = _("declaration steps")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.declaration_id} {self.action}"
