@@ -42,6 +42,23 @@ class ScopedByCommunity(admin.ModelAdmin):
         return rows.filter(pk__in=self.model.objects.visible_to(request.user).values("pk"))
 
 
+class ByAccount(admin.ModelAdmin):
+    """Rows reached through an account: an officer sees those of their communities'."""
+
+    account_field = "account"
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        return rows.filter(
+            **{f"{self.account_field}__in": Account.objects.visible_to(request.user)}
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Account)
 class AccountAdmin(ScopedByCommunity):
     list_display = ("__str__", "scheme", "community", "balance")
@@ -51,22 +68,13 @@ class AccountAdmin(ScopedByCommunity):
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
+class EntryAdmin(ByAccount):
     """Read-only, as the database makes it: corrections are reversals (points/services.py)."""
 
     list_display = ("posted_at", "account", "amount", "kind", "rule", "source", "posted_by")
     list_filter = ("kind",)
     search_fields = ("source", "note", "idempotency_key")
     list_select_related = ("account__scheme", "rule", "posted_by")
-
-    def get_queryset(self, request):
-        rows = super().get_queryset(request)
-        if request.user.is_superuser:
-            return rows
-        return rows.filter(account__in=Account.objects.visible_to(request.user))
-
-    def has_add_permission(self, request):
-        return False
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -82,18 +90,9 @@ class RewardAdmin(ScopedByCommunity):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(admin.ModelAdmin):
+class RedemptionAdmin(ByAccount):
     list_display = ("created_at", "reward", "account", "confirmed_by")
     list_select_related = ("reward", "account", "confirmed_by")
-
-    def get_queryset(self, request):
-        rows = super().get_queryset(request)
-        if request.user.is_superuser:
-            return rows
-        return rows.filter(account__in=Account.objects.visible_to(request.user))
-
-    def has_add_permission(self, request):
-        return False
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -110,7 +109,7 @@ class DeclarationStepInline(admin.TabularInline):
 
 
 @admin.register(Declaration)
-class DeclarationAdmin(admin.ModelAdmin):
+class DeclarationAdmin(ByAccount):
     """Read-only: declarations move through points/services.py, step by recorded step."""
 
     list_display = ("served_on", "account", "rule", "hours", "state", "batch")
@@ -118,15 +117,6 @@ class DeclarationAdmin(admin.ModelAdmin):
     list_select_related = ("account__scheme", "rule", "batch")
     readonly_fields = [f.name for f in Declaration._meta.fields if f.name != "id"]
     inlines = [DeclarationStepInline]
-
-    def get_queryset(self, request):
-        rows = super().get_queryset(request)
-        if request.user.is_superuser:
-            return rows
-        return rows.filter(account__in=Account.objects.visible_to(request.user))
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(Batch)
@@ -148,30 +138,14 @@ class BatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeclarationPhoto)
-class DeclarationPhotoAdmin(admin.ModelAdmin):
+class DeclarationPhotoAdmin(ByAccount):
+    account_field = "declaration__account"
     list_display = ("declaration", "image")
     readonly_fields = ("declaration", "image")
 
-    def get_queryset(self, request):
-        rows = super().get_queryset(request)
-        if request.user.is_superuser:
-            return rows
-        return rows.filter(declaration__account__in=Account.objects.visible_to(request.user))
-
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(DeclarationStep)
-class DeclarationStepAdmin(admin.ModelAdmin):
+class DeclarationStepAdmin(ByAccount):
+    account_field = "declaration__account"
     list_display = ("declaration", "action", "actor", "at")
     readonly_fields = ("declaration", "action", "actor", "note", "at")
-
-    def get_queryset(self, request):
-        rows = super().get_queryset(request)
-        if request.user.is_superuser:
-            return rows
-        return rows.filter(declaration__account__in=Account.objects.visible_to(request.user))
-
-    def has_add_permission(self, request):
-        return False
