@@ -116,6 +116,25 @@ def clean_image(upload, *, max_bytes: int | None = None, max_pixels: int | None 
     return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")
 
 
+def clean_photos(photos, *, max_count: int, field: str = "photos") -> list:
+    """Every upload checked and re-encoded before anything is saved: one bad file refuses
+    the lot (each error naming its file), and no file of the others reaches the disk."""
+    photos = list(photos)
+    if len(photos) > max_count:
+        raise ValidationError({field: _("At most %(n)s photos.") % {"n": max_count}})
+    cleaned, errors = [], []
+    for upload in photos:
+        try:
+            cleaned.append(clean_image(upload))
+        except ValidationError as error:
+            name = getattr(upload, "name", "") or ""
+            for message in error.messages:
+                errors.append(f"{name}: {message}" if name else message)
+    if errors:
+        raise ValidationError({field: errors})
+    return cleaned
+
+
 def _flatten(image: Image.Image) -> Image.Image:
     """RGB pixels: transparency onto white, palettes, CMYK and 16-bit modes converted."""
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):

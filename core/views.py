@@ -1,3 +1,4 @@
+import functools
 import hashlib
 
 from django.http import HttpResponse, JsonResponse
@@ -15,6 +16,14 @@ def healthz(request):
     return JsonResponse(body, status=200 if healthy else 503)
 
 
+@functools.cache
+def _service_worker_script() -> str:
+    # The static URLs change only with a release: render once per process.
+    probe = render_to_string("core/sw.js", {"version": ""})
+    version = hashlib.sha256(probe.encode()).hexdigest()[:12]
+    return render_to_string("core/sw.js", {"version": version})
+
+
 @never_cache
 @require_GET
 def service_worker(request):
@@ -23,7 +32,4 @@ def service_worker(request):
     Rendered to carry the static files' (hashed) URLs; its asset cache is named after them,
     so a release with new assets replaces the old cache.
     """
-    probe = render_to_string("core/sw.js", {"version": ""})
-    version = hashlib.sha256(probe.encode()).hexdigest()[:12]
-    body = render_to_string("core/sw.js", {"version": version})
-    return HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    return HttpResponse(_service_worker_script(), content_type="text/javascript; charset=utf-8")

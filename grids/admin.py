@@ -232,6 +232,10 @@ class ResidentAdmin(ScopedAdmin):
             )
             obj.pk = saved.pk
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # the care categories inline
+        visits.refresh_due(household_ids=[form.instance.household_id])
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         if obj is not None and request.method == "GET" and self._may_reveal(request, obj):
@@ -249,6 +253,21 @@ class ResidentCareAdmin(ScopedAdmin):
     search_fields = ("resident__name", "resident__household__address")
     list_select_related = ("resident",)
     raw_id_fields = ("resident",)
+
+    # A care category sets how often the household is visited (grids/visits.py).
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        visits.refresh_due(household_ids=[obj.resident.household_id])
+
+    def delete_model(self, request, obj):
+        household_id = obj.resident.household_id
+        super().delete_model(request, obj)
+        visits.refresh_due(household_ids=[household_id])
+
+    def delete_queryset(self, request, queryset):
+        ids = list(queryset.values_list("resident__household_id", flat=True))
+        super().delete_queryset(request, queryset)
+        visits.refresh_due(household_ids=ids)
 
 
 @admin.register(GridTally)
@@ -292,10 +311,14 @@ class VisitPlanAdmin(ScopedAdmin):
     search_fields = ("community__name", "community__code")
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        visits.refresh_due(
-            household_ids=Household.objects.under(obj.community).values_list("pk", flat=True)
-        )
+        visits.save_plan(by=request.user, plan=obj)
+
+    def delete_model(self, request, obj):
+        visits.delete_plan(by=request.user, plan=obj)
+
+    def delete_queryset(self, request, queryset):
+        for plan in queryset:
+            visits.delete_plan(by=request.user, plan=plan)
 
 
 @admin.register(Place)

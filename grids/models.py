@@ -230,6 +230,11 @@ class Post(models.Model):
 GRID_PATH_LENGTH = LEVEL_DEPTH[Level.GRID] * Area.steplen
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of an area and every area above it, from the root down (no query)."""
+    return [path[:end] for end in range(Area.steplen, len(path) + 1, Area.steplen)]
+
+
 def household_q(paths: list[str] | None, via: str = "") -> Q:
     """Households under ``paths``, reached through ``via`` (e.g. ``"household__"``).
 

@@ -248,6 +248,8 @@ def update_household(
     require(by, Capability.EDIT_HOUSEHOLDS, household.area)
     previous_grid = Household.objects.filter(pk=household.pk).values_list("grid_id", flat=True)[0]
     save_if_unchanged(household, expected_version, _HOUSEHOLD_FIELDS)
+    if previous_grid != household.grid_id:  # another community may visit more often
+        refresh_due(household_ids=[household.pk])
     _recount(previous_grid, household.grid_id)
     return household
 

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.images import clean_image
+from core.images import clean_photos
 from grids.models import (
     Area,
     Household,
@@ -159,15 +159,7 @@ def log_visit(
         raise PermissionDenied
     if place is not None and kind != VisitKind.PATROL:
         raise ValidationError({"kind": _("A place is patrolled, not visited.")})
-    photos = list(photos)
-    if len(photos) > MAX_PHOTOS:
-        raise ValidationError({"photos": _("At most %(n)s photos.") % {"n": MAX_PHOTOS}})
-    cleaned = []
-    for photo in photos:
-        try:
-            cleaned.append(clean_image(photo))
-        except ValidationError as error:
-            raise ValidationError({"photos": error.messages}) from None
+    cleaned = clean_photos(photos, max_count=MAX_PHOTOS)
     now = timezone.now()
     visit = Visit(
         client_id=client_id,
@@ -224,3 +216,24 @@ def create_place(*, by, grid: Area, name: str, kind: str, address: str = "") -> 
     place.full_clean()
     place.save()
     return place
+
+
+@transaction.atomic
+def save_plan(*, by, plan: VisitPlan) -> VisitPlan:
+    """Set a community's visit intervals; its households' due dates follow at once."""
+    if not can(by, Capability.SUPERVISE_VISITS, plan.community):
+        raise PermissionDenied
+    plan.full_clean()
+    plan.save()
+    refresh_due(household_ids=Household.objects.under(plan.community).values_list("pk", flat=True))
+    return plan
+
+
+@transaction.atomic
+def delete_plan(*, by, plan: VisitPlan) -> None:
+    """Back to the default intervals for the community."""
+    if not can(by, Capability.SUPERVISE_VISITS, plan.community):
+        raise PermissionDenied
+    community = plan.community
+    plan.delete()
+    refresh_due(household_ids=Household.objects.under(community).values_list("pk", flat=True))

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from core.images import private_storage
 from grids.models import Area, Resident
 from grids.roles import Level
+from grids.scope import ScopedQuerySet
 
 
 class Scheme(models.Model):
@@ -115,16 +116,14 @@ class Rule(models.Model):
         return self.points
 
 
-class AccountQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from grids.roles import Capability
-        from grids.scope import path_q, scope_paths
+class AccountQuerySet(ScopedQuerySet):
+    area_path = "community__path"
 
+    def visible_to(self, user):
+        """The accounts of the user's communities, and their own."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        return self.filter(
-            path_q(scope_paths(user, Capability.VIEW_TERRITORY), "community__path") | Q(user=user)
-        )
+        return super().visible_to(user) | self.filter(user=user)
 
 
 class Account(models.Model):
@@ -262,12 +261,8 @@ class Entry(models.Model):
         return f"{self.account_id} {self.amount:+d} {self.kind}"
 
 
-class RewardQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from grids.roles import Capability
-        from grids.scope import path_q, scope_paths
-
-        return self.filter(path_q(scope_paths(user, Capability.VIEW_TERRITORY), "community__path"))
+class RewardQuerySet(ScopedQuerySet):
+    area_path = "community__path"
 
 
 class Reward(models.Model):

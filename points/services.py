@@ -14,7 +14,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.images import clean_image
+from core.images import clean_photos
 from grids.roles import Capability
 from grids.scope import can
 from points.models import (
@@ -201,10 +201,9 @@ def declare(
     if served_on > timezone.localdate():
         raise ValidationError({"served_on": _("A service is declared after it took place.")})
     rule.amount_for(hours)  # per-hour rules need the hours
-    photos = list(photos)
-    if rule.evidence_required and not photos:
+    cleaned = clean_photos(photos, max_count=3)
+    if rule.evidence_required and not cleaned:
         raise ValidationError({"photos": _("This kind of service needs a photo.")})
-    cleaned = [clean_image(photo) for photo in photos[:3]]
     declaration = Declaration(
         client_id=client_id,
         account=account,

@@ -164,7 +164,7 @@ def directory(request):
         page = Paginator(ranked, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
         distances = dict(page.object_list)
         rows = {
-            s.pk: s for s in stations.filter(pk__in=list(distances)).prefetch_related("services")
+            s.pk: s for s in stations.filter(pk__in=list(distances)).prefetch_related(_offered())
         }
         shown = [rows[pk] for pk in distances if pk in rows]
     else:

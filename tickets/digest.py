@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from grids.models import Post
 from grids.roles import Role
-from tickets.models import NoticeKind
+from tickets.models import NoticeKind, Notification
 from tickets.notify import Message, notify_many
 from tickets.selectors import dispatchable, view_filter
 
@@ -44,9 +44,17 @@ def send_digests(*, now: dt.datetime | None = None, force: bool = False) -> int:
         .select_related("user", "area")
         .order_by("user_id", "area__path")
     )
+    # Beat runs this hourly: whoever has today's digest already is not counted again.
+    done = set(
+        Notification.objects.filter(
+            kind=NoticeKind.DIGEST, key__endswith=f":{local.date()}"
+        ).values_list("recipient_id", flat=True)
+    )
     areas: dict[int, list[str]] = {}
     users = {}
     for post in posts:
+        if post.user_id in done:
+            continue
         users[post.user_id] = post.user
         areas.setdefault(post.user_id, []).append(post.area.name)
     messages = []

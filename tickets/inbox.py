@@ -24,9 +24,16 @@ from grids.roles import Capability
 from grids.scope import scope_paths
 from tickets import delivery
 from tickets.forms import ChannelPreferencesForm
-from tickets.models import OPEN_STATUSES, Delivery, Notification, Status, SweepRun, Ticket
+from tickets.models import (
+    ACTIVE_STATUSES,
+    OPEN_STATUSES,
+    Delivery,
+    Notification,
+    Status,
+    SweepRun,
+    Ticket,
+)
 from tickets.preferences import effective, save_channel_preferences
-from tickets.selectors import ACTIVE
 from tickets.texts import describe
 
 PAGE_SIZE = 25
@@ -60,9 +67,7 @@ def mark_read(*, user, pk: int | None = None) -> int:
 
 def _own(request, pk: int) -> Notification:
     """One of the user's own notifications; anyone else's is as missing as a wrong number."""
-    return get_object_or_404(
-        Notification.objects.select_related("ticket"), pk=pk, recipient=request.user
-    )
+    return get_object_or_404(Notification.objects.all(), pk=pk, recipient=request.user)
 
 
 def _page_url(request) -> str:
@@ -74,7 +79,7 @@ def _page_url(request) -> str:
 @login_required
 def notifications(request):
     """The user's notifications, newest first; reading the page leaves them unread."""
-    rows = Notification.objects.filter(recipient=request.user).select_related("ticket")
+    rows = Notification.objects.filter(recipient=request.user)
     page = Paginator(rows.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -163,7 +168,9 @@ def operations(request):
     # Three counts rather than one aggregate: each is an index probe on a partial index.
     due_now = Ticket.objects.filter(status__in=OPEN_STATUSES, next_check_at__lte=now).count()
     late_response = Ticket.objects.filter(status=Status.SUBMITTED, response_due__lt=now).count()
-    late_completion = Ticket.objects.filter(status__in=ACTIVE, completion_due__lt=now).count()
+    late_completion = Ticket.objects.filter(
+        status__in=ACTIVE_STATUSES, completion_due__lt=now
+    ).count()
     deliveries = Delivery.objects.select_related(
         "notification__recipient", "notification__webhook__area"
     )

@@ -198,6 +198,8 @@ OPEN_STATUSES = [
     Status.SUSPENDED,
 ]
 FINAL_STATUSES = [Status.CLOSED, Status.REJECTED, Status.MERGED]
+# Accepted and not yet resolved: the completion deadline runs.
+ACTIVE_STATUSES = [Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS]
 # The catalogue item of micro-wishes (微心愿): posted on a community's wish wall and claimed
 # there by its members or co-building units.
 WISH_MATTER = "micro_wish"
@@ -445,7 +447,7 @@ class Ticket(Versioned):
         now = now or timezone.now()
         if self.status == Status.SUBMITTED:
             return now > self.response_due
-        if self.status in (Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS):
+        if self.status in ACTIVE_STATUSES:
             return bool(self.completion_due and now > self.completion_due)
         return False
 

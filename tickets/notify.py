@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
+from grids.models import ancestor_paths
 from tickets.models import (
     ChannelPreference,
     Delivery,
@@ -90,13 +91,6 @@ def channels_for(user, kind: str, preferences: dict | None = None) -> list[str]:
     return sorted(enabled)
 
 
-def _ancestor_paths(path: str) -> list[str]:
-    from grids.models import Area
-
-    step = Area.steplen
-    return [path[:end] for end in range(step, len(path) + 1, step)]
-
-
 @transaction.atomic
 def notify_many(messages: Iterable[Message], now=None) -> int:
     """Write every message's notifications and deliveries; returns how many were new."""
@@ -110,7 +104,7 @@ def notify_many(messages: Iterable[Message], now=None) -> int:
         p
         for m in messages
         if m.ticket is not None and m.robots
-        for p in _ancestor_paths(m.ticket.area.path)
+        for p in ancestor_paths(m.ticket.area.path)
     }
     hooks_by_path = defaultdict(list)
     for hook in WebhookTarget.objects.filter(active=True, area__path__in=paths).select_related(
@@ -152,7 +146,7 @@ def notify_many(messages: Iterable[Message], now=None) -> int:
             rows[key] = {"key": key, "recipient_id": user.pk, "webhook_id": None, **common}
             channels[key] = channels_for(user, m.kind, preferences)
         if m.ticket is not None and m.robots:
-            for path in _ancestor_paths(m.ticket.area.path):
+            for path in ancestor_paths(m.ticket.area.path):
                 for hook in hooks_by_path.get(path, []):
                     key = notification_key(
                         kind=m.kind,

@@ -39,7 +39,16 @@ from grids.models import Area
 from grids.roles import Capability, Level
 from grids.scope import can
 from tickets import services
-from tickets.models import WISH_MATTER, Channel, Event, Matter, Photo, Status, Ticket
+from tickets.models import (
+    ACTIVE_STATUSES,
+    WISH_MATTER,
+    Channel,
+    Event,
+    Matter,
+    Photo,
+    Status,
+    Ticket,
+)
 from tickets.public_forms import LookupForm, RatingForm, ResidentRequestForm, WishForm
 
 A = Event.Action
@@ -256,8 +265,7 @@ def _deadline(ticket: Ticket, now: dt.datetime) -> dict | None:
     """The one deadline the resident is waiting on, in words."""
     if ticket.status == Status.SUBMITTED:
         return {"kind": "response", "at": ticket.response_due, "late": now > ticket.response_due}
-    active = (Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS)
-    if ticket.status in active and ticket.completion_due:
+    if ticket.status in ACTIVE_STATUSES and ticket.completion_due:
         return {
             "kind": "completion",
             "at": ticket.completion_due,

@@ -11,11 +11,9 @@ from django.utils import timezone
 from grids.models import Area
 from grids.roles import LEVEL_DEPTH, Capability, Level
 from grids.scope import path_q, scope_paths
-from tickets.models import OPEN_STATUSES, WISH_MATTER, Status, Ticket
+from tickets.models import ACTIVE_STATUSES, OPEN_STATUSES, WISH_MATTER, Status, Ticket
 
 COMMUNITY_PATH_LENGTH = LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen
-
-ACTIVE = [Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS]
 
 
 def dispatchable(user):
@@ -28,7 +26,7 @@ def dispatchable(user):
 def view_filter(view: str, user, now: dt.datetime | None = None) -> Q:
     now = now or timezone.now()
     overdue = Q(status=Status.SUBMITTED, response_due__lt=now) | Q(
-        status__in=ACTIVE, completion_due__lt=now
+        status__in=ACTIVE_STATUSES, completion_due__lt=now
     )
     return {
         "new": Q(status=Status.SUBMITTED),

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from shapely.geometry import Point
 
-from core.images import clean_image
+from core.images import clean_photos as core_clean_photos
 from grids.models import GRID_PATH_LENGTH, Area, Household
 from grids.roles import Capability, Level
 from grids.scope import can
@@ -124,22 +124,7 @@ def _event(
 
 
 def clean_photos(photos: Iterable) -> list:
-    """Every upload checked and re-encoded before anything is saved: one bad file refuses
-    the lot, and no file of the others reaches the disk."""
-    photos = list(photos)
-    if len(photos) > MAX_PHOTOS:
-        raise ValidationError({"photos": _("At most %(n)s photos.") % {"n": MAX_PHOTOS}})
-    cleaned, errors = [], []
-    for upload in photos:
-        try:
-            cleaned.append(clean_image(upload))
-        except ValidationError as error:
-            name = getattr(upload, "name", "") or ""
-            for message in error.messages:
-                errors.append(f"{name}: {message}" if name else message)
-    if errors:
-        raise ValidationError({"photos": errors})
-    return cleaned
+    return core_clean_photos(photos, max_count=MAX_PHOTOS)
 
 
 def _attach(ticket: Ticket, event: Event | None, cleaned: list, kind: str) -> None:

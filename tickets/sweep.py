@@ -21,9 +21,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from grids.models import Area, Post
+from grids.models import Area, Post, ancestor_paths
 from grids.roles import ROLE_CAPABILITIES, Capability, Level
 from tickets.models import (
+    ACTIVE_STATUSES,
     WISH_MATTER,
     NoticeKind,
     Status,
@@ -32,7 +33,6 @@ from tickets.models import (
 )
 from tickets.notify import Message, notify_many
 
-ACTIVE = (Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS)
 BATCH = 500
 _DISPATCH_ROLES = [
     r for r, caps in ROLE_CAPABILITIES.items() if Capability.DISPATCH_TICKETS in caps
@@ -63,7 +63,7 @@ def points(ticket: Ticket) -> list[Point]:
     stage = None
     if ticket.status == Status.SUBMITTED:
         stage = ("response", ticket.submitted_at, ticket.response_due)
-    elif ticket.status in ACTIVE and ticket.completion_due and ticket.accepted_at:
+    elif ticket.status in ACTIVE_STATUSES and ticket.completion_due and ticket.accepted_at:
         stage = ("completion", ticket.accepted_at, ticket.completion_due)
     if stage is not None:
         name, start, due = stage
@@ -122,7 +122,7 @@ class Audience:
     """Dispatchers of each area and members of each department, read once per batch."""
 
     def __init__(self, tickets: list[Ticket]):
-        paths = {ancestor for t in tickets for ancestor in _ancestors(t.area.path)}
+        paths = {ancestor for t in tickets for ancestor in ancestor_paths(t.area.path)}
         self.by_path: defaultdict[str, list] = defaultdict(list)
         for post in (
             Post.objects.active()
@@ -140,7 +140,7 @@ class Audience:
 
     def dispatchers(self, area: Area) -> list:
         """The nearest level that dispatches for ``area``: its own, else the one above."""
-        for path in reversed(_ancestors(area.path)):
+        for path in reversed(ancestor_paths(area.path)):
             if self.by_path.get(path):
                 return self.by_path[path]
         return []
@@ -151,11 +151,6 @@ class Audience:
         if ticket.department_id:
             return self.departments.get(ticket.department_id, [])
         return []
-
-
-def _ancestors(path: str) -> list[str]:
-    step = Area.steplen
-    return [path[:end] for end in range(step, len(path) + 1, step)]
 
 
 def _params(ticket: Ticket, point: Point) -> dict:
@@ -188,6 +183,7 @@ def _process(
     from tickets import services
 
     lo = ticket.checked_until
+    closed = False
     for point in points(ticket):
         if point.at > now:
             break
@@ -222,8 +218,8 @@ def _process(
                 )
             )
         elif point.action == "escalate":
+            # The service re-reads and returns the whole row, as it now stands.
             ticket = services.escalate_overdue(ticket=ticket)
-            ticket._swept_changed = True
             result.escalations += 1
             people = (
                 audience.handlers(ticket)
@@ -242,8 +238,8 @@ def _process(
             )
             break  # the timeline changed: the next sweep continues from the new one
         elif point.action == "auto_close":
-            result.closed += services.auto_close(ticket_id=ticket.pk, now=now)
-            ticket._swept_changed = True
+            closed = services.auto_close(ticket_id=ticket.pk, now=now)
+            result.closed += closed
             break
         elif point.action == "wish_unclaimed":
             messages.append(
@@ -256,15 +252,11 @@ def _process(
                     _params(ticket, point),
                 )
             )
-    if point_changed_state(ticket):
+    if closed:  # the close happened on another copy of the row
         ticket = Ticket.objects.select_related("matter", "area", "assignee").get(pk=ticket.pk)
     ticket.checked_until = now
     ticket.next_check_at = next_check(ticket, now)
     return ticket
-
-
-def point_changed_state(ticket: Ticket) -> bool:
-    return getattr(ticket, "_swept_changed", False)
 
 
 def _dispatchers_now(ticket: Ticket, audience: Audience) -> list:

@@ -248,7 +248,6 @@
       window.addEventListener("pagehide", saveNow);
       document.addEventListener("visibilitychange", () => { if (document.hidden) { saveNow(); } });
     }
-    if (!clientId.value) { clientId.value = uuid4(); }
 
     form.addEventListener("submit", async (event) => {
       event.preventDefault();

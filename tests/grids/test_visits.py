@@ -7,6 +7,7 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
@@ -471,3 +472,33 @@ def test_the_list_walks_one_micro_grid_at_a_time(own_worker, territory, client):
     response = client.get(reverse("my_visits"), {"view": "all", "micro": territory.micro.code})
     assert [h.address for h in response.context["page"]] == ["东1"]
     assert {m.code for m in response.context["micro_grids"]} == {"G1-M1", "G1-M2"}
+
+
+def test_a_plan_saved_or_removed_moves_its_households_due_dates(
+    clock, own_worker, community_officer, territory
+):
+    household = services.create_household(by=own_worker, grid=territory.grid, address="8幢1")
+    plan = visits.save_plan(
+        by=community_officer, plan=VisitPlan(community=territory.community, routine_days=30)
+    )
+    household.refresh_from_db()
+    assert household.visit_due_on == dt.date(2026, 12, 23)
+    visits.delete_plan(by=community_officer, plan=plan)
+    household.refresh_from_db()
+    assert household.visit_due_on == dt.date(2026, 11, 23) + dt.timedelta(days=90)
+    with pytest.raises(PermissionDenied):
+        visits.save_plan(by=own_worker, plan=VisitPlan(community=territory.community))
+
+
+def test_moving_a_household_to_another_community_takes_its_plan(clock, territory):
+    from grids.models import Area
+    from tests.factories import PostFactory, UserFactory
+
+    officer = UserFactory(username="both_communities")
+    for community in (territory.community, territory.other_community):
+        PostFactory(user=officer, area=community, role="community_staff")
+    VisitPlan.objects.create(community=territory.other_community, routine_days=20)
+    household = services.create_household(by=officer, grid=territory.grid, address="9幢1")
+    services.update_household(by=officer, household=household, grid=Area.objects.get(code="G3"))
+    household.refresh_from_db()
+    assert household.visit_due_on == dt.date(2026, 11, 23) + dt.timedelta(days=20)
