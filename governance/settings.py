@@ -329,6 +329,9 @@ except ValueError:
     raise ImproperlyConfigured(
         "REMINDER_SHARES is not valid: use percentages between 1 and 99, e.g. 50,80"
     ) from None
+# Points: a request closed with 4–5 stars proposes points to its assignee under this rule
+# ("scheme code:rule code"); with no such rule in force, no proposal is made.
+POINTS_TICKET_RULE = env.string("POINTS_TICKET_RULE", "service:ticket")
 # A micro-wish nobody takes up for this many days is raised with the community.
 WISH_UNCLAIMED_DAYS = env.integer("WISH_UNCLAIMED_DAYS", 7, minimum=1)
 # Quiet hours (local time): only urgent messages go out; the rest wait until the end.

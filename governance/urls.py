@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("grids.urls")),
     path("", include("branches.urls")),
     path("", include("stations.urls")),
+    path("", include("points.urls")),
     path("", include("tickets.urls")),
 ]
 

@@ -439,6 +439,24 @@ def build_people(demo: Demo, password: str) -> None:
             )
             users.append(user)
             posts.append((user, grid, role))
+    # Every other community has its community worker too: they verify its points and run its
+    # stations. Named from the community, without the generator, so the rest stays as it was.
+    officers = []
+    for community in sorted(
+        (a for a in codes.values() if a.level in (Level.COMMUNITY, Level.VILLAGE)),
+        key=lambda a: a.path,
+    ):
+        if community.code.endswith("-S01-C01"):
+            continue  # the demo "community" account
+        user = User(
+            username=f"{community.code.lower()}-staff",
+            display_name=f"社区工作者（{community.name}）",
+            password=hashed,
+            is_staff=True,
+        )
+        users.append(user)
+        officers.append(user.username)
+        posts.append((user, community, Role.COMMUNITY_STAFF))
     User.objects.bulk_create(users, batch_size=2000)
     saved = {u.username: u for u in User.objects.filter(username__in=[u.username for u in users])}
     start = timezone.localdate() - dt.timedelta(days=400)
@@ -455,6 +473,8 @@ def build_people(demo: Demo, password: str) -> None:
             for username, _display, account_role, _suffix in DEMO_ACCOUNTS:
                 if account_role == role:
                     saved[username].groups.add(group)
+            if role == Role.COMMUNITY_STAFF:
+                group.user_set.add(*(saved[name] for name in officers))
     demo.counts["users"] = len(users)
     demo.counts["posts"] = len(posts)
 

@@ -130,6 +130,14 @@ class Area(MP_Node):
             return self.get_grid_kind_display()
         return self.get_level_display()
 
+    def community(self) -> Area | None:
+        """The community or village this area lies in (itself at that level); None above."""
+        if self.level in (Level.COMMUNITY, Level.VILLAGE):
+            return self
+        if self.depth > 3:
+            return Area.objects.filter(path=self.path[: 3 * self.steplen]).first()
+        return None
+
     @cached_property
     def geometry(self):
         return to_geometry(self.boundary) if self.boundary else None

@@ -8,6 +8,10 @@ from points.models import (
     DeclarationPhoto,
     DeclarationStep,
     Entry,
+    HonourList,
+    HonourPeriod,
+    HonourRow,
+    Objection,
     Redemption,
     Reward,
     Rule,
@@ -17,7 +21,15 @@ from points.models import (
 
 @admin.register(Scheme)
 class SchemeAdmin(admin.ModelAdmin):
-    list_display = ("code", "name_zh", "name_en", "expiry_months", "active")
+    list_display = (
+        "code",
+        "name_zh",
+        "name_en",
+        "audience",
+        "publicity_days",
+        "expiry_months",
+        "active",
+    )
 
 
 @admin.register(Rule)
@@ -149,3 +161,64 @@ class DeclarationStepAdmin(ByAccount):
     account_field = "declaration__account"
     list_display = ("declaration", "action", "actor", "at")
     readonly_fields = ("declaration", "action", "actor", "note", "at")
+
+
+@admin.register(Objection)
+class ObjectionAdmin(ByAccount):
+    account_field = "declaration__account"
+    list_display = ("created_at", "declaration", "raised_by", "reason")
+    readonly_fields = ("declaration", "raised_by", "reason", "created_at")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HonourList)
+class HonourListAdmin(admin.ModelAdmin):
+    list_display = ("name_zh", "name_en", "unit", "measure", "size", "active")
+
+
+class HonourRowInline(admin.TabularInline):
+    model = HonourRow
+    extra = 0
+    can_delete = False
+    readonly_fields = ("board", "rank", "unit_name", "unit_key", "value")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HonourPeriod)
+class HonourPeriodAdmin(ScopedByCommunity):
+    """Published lists are frozen: shown, never changed or removed here."""
+
+    list_display = ("honour_list", "area", "period", "published_by", "published_at")
+    readonly_fields = ("honour_list", "area", "period", "published_by", "published_at")
+    inlines = [HonourRowInline]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HonourRow)
+class HonourRowAdmin(admin.ModelAdmin):
+    list_display = ("published", "board", "rank", "unit_name", "value")
+    list_filter = ("board",)
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        return rows.filter(published__in=HonourPeriod.objects.visible_to(request.user))
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -9,6 +9,7 @@ that points at the entry it reverses.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -22,20 +23,30 @@ from django.utils.translation import gettext_lazy as _
 
 from core.images import private_storage
 from grids.models import Area, Resident
-from grids.roles import Level
+from grids.roles import Capability, Level
 from grids.scope import ScopedQuerySet
 
 
 class Scheme(models.Model):
     """A points scheme: service points (积分奉献), civility points (文明积分) …"""
 
+    class Audience(models.TextChoices):
+        MEMBERS = "members", _("Party members declare their services")
+        RESIDENTS = "residents", _("Staff record residents' conduct")
+
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_en = models.CharField(_("name (English)"), max_length=100)
     name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    audience = models.CharField(
+        _("who earns"), max_length=20, choices=Audience.choices, default=Audience.MEMBERS
+    )
     # Points earned in one period lapse at its end by expiry entries (None: they never lapse).
     expiry_months = models.PositiveSmallIntegerField(
         _("points lapse after (months)"), null=True, blank=True
     )
+    # 公示: approved points are shown on the community's page this long before they count
+    # for rankings; an objection in that time reopens the item.
+    publicity_days = models.PositiveSmallIntegerField(_("publicity (days)"), default=5)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -49,6 +60,15 @@ class Scheme(models.Model):
     @property
     def name(self) -> str:
         return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+    def lapse_date(self, earned: dt.date) -> dt.date | None:
+        """The first day on which points earned on ``earned`` have lapsed: periods of
+        ``expiry_months`` run from 1 January (12: a calendar year, 6: half-years)."""
+        if not self.expiry_months:
+            return None
+        months = earned.year * 12 + earned.month - 1
+        end = (months // self.expiry_months + 1) * self.expiry_months
+        return dt.date(end // 12, end % 12 + 1, 1)
 
 
 class Rule(models.Model):
@@ -123,7 +143,7 @@ class AccountQuerySet(ScopedQuerySet):
         """The accounts of the user's communities, and their own."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        return super().visible_to(user) | self.filter(user=user)
+        return super().visible_to(user) | self.filter(Q(user=user) | Q(member__user=user))
 
 
 class Account(models.Model):
@@ -240,6 +260,10 @@ class Entry(models.Model):
         verbose_name=_("posted by"),
     )
     posted_at = models.DateTimeField(_("posted"), default=timezone.now)
+    # Rankings: earned points belong to the period of the day they were earned (the day of the
+    # service) and count from the end of their publicity. Other kinds never count.
+    earned_on = models.DateField(_("earned on"), null=True, blank=True)
+    counts_from = models.DateTimeField(_("counts for rankings from"), null=True, blank=True)
     # The same event posted twice (a retried request, a replayed task) is one entry.
     idempotency_key = models.CharField(max_length=120, unique=True, editable=False)
 
@@ -247,7 +271,10 @@ class Entry(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         ordering = ["-posted_at", "-pk"]
-        indexes = [models.Index(fields=["account", "posted_at"], name="points_entry_account")]
+        indexes = [
+            models.Index(fields=["account", "posted_at"], name="points_entry_account"),
+            models.Index(fields=["earned_on", "account"], name="points_entry_earned"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="points_entry_not_zero"),
             models.CheckConstraint(
@@ -367,6 +394,21 @@ class Batch(models.Model):
         return f"{self.branch} · {self.created_at:%Y-%m-%d}"
 
 
+class DeclarationQuerySet(ScopedQuerySet):
+    area_path = "account__community__path"
+
+    def visible_to(self, user, capability: str = Capability.VIEW_TERRITORY):
+        """The items of the user's communities, their own, and their branch's (召集人)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return super().visible_to(user, capability) | self.filter(
+            Q(created_by=user)
+            | Q(account__member__user=user)
+            | Q(account__user=user)
+            | Q(account__member__branch__secretary__user=user)
+        )
+
+
 class Declaration(models.Model):
     """A member's declared service (申报), on its way to the ledger."""
 
@@ -377,8 +419,18 @@ class Declaration(models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 
+    class Origin(models.TextChoices):
+        DECLARED = "declared", _("Declared by the member")
+        TICKET = "ticket", _("Proposed for a closed request")
+        RECORDED = "recorded", _("Recorded by staff")
+
     # Made by the phone when the form opens: a retried declaration is the same one.
     client_id = models.UUIDField(unique=True, editable=False)
+    origin = models.CharField(
+        _("origin"), max_length=20, choices=Origin.choices, default=Origin.DECLARED
+    )
+    # What it was proposed for ("ticket:12"): unique, so a request can never pay out twice.
+    source_key = models.CharField(max_length=60, unique=True, null=True, blank=True)
     account = models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="declarations", verbose_name=_("account")
     )
@@ -409,18 +461,41 @@ class Declaration(models.Model):
         verbose_name=_("batch"),
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # 公示: shown on the community's page until then; it counts for rankings afterwards.
+    public_until = models.DateTimeField(_("publicity ends"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("declared"), default=timezone.now)
 
+    objects = DeclarationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("declaration")
         verbose_name_plural = _("declarations")
         ordering = ["-served_on", "-pk"]
+        indexes = [
+            models.Index(fields=["state", "public_until"], name="points_decl_publicity"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule} · {self.served_on}"
+
+    @property
+    def points(self) -> int | None:
+        """What approval pays under its rule version (None when the hours are missing)."""
+        try:
+            return self.rule.amount_for(self.hours)
+        except ValidationError:
+            return None
+
+    def in_publicity(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.state == self.State.APPROVED
+            and self.public_until is not None
+            and self.public_until > now
+        )
 
 
 class DeclarationPhoto(models.Model):
@@ -438,8 +513,19 @@ class DeclarationPhoto(models.Model):
 class DeclarationStep(models.Model):
     """Every step of a declaration, who took it and why: the record years later."""
 
+    class Action(models.TextChoices):
+        DECLARE = "declare", _("declared")
+        REDECLARE = "redeclare", _("declared again")
+        PROPOSE = "propose", _("proposed for a closed request")
+        RECORD = "record", _("recorded by staff")
+        COLLECT = "collect", _("collected by the convener")
+        RETURN = "return", _("returned to the member")
+        APPROVE = "approve", _("approved")
+        REJECT = "reject", _("rejected")
+        OBJECT = "object", _("objected to under publicity")
+
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="steps")
-    action = models.CharField(_("action"), max_length=20)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     note = models.CharField(_("note"), max_length=200, blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now)
@@ -451,3 +537,111 @@ class DeclarationStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.declaration_id} {self.action}"
+
+
+class Objection(models.Model):
+    """An objection to an item under publicity (公示异议): it reopens the item."""
+
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.PROTECT, related_name="objections"
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    created_at = models.DateTimeField(_("raised"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.declaration_id}: {self.reason[:40]}"
+
+
+# --- Red and black lists (红黑榜) ----------------------------------------------------------------
+
+
+class HonourList(models.Model):
+    """A configured red/black list: the top and bottom ``size`` units by one measure."""
+
+    class Unit(models.TextChoices):
+        BRANCH = "branch", _("Party branches")
+        COMMUNITY = "community", _("Communities")
+
+    class Measure(models.TextChoices):
+        POINTS_PER_MEMBER = "per_member", _("Service points per party member")
+        TOTAL_POINTS = "total", _("Service points in total")
+        MINIMUM_MET = "minimum", _("Share of in-service members with a verified service")
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, verbose_name=_("scheme"))
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    unit = models.CharField(_("units"), max_length=20, choices=Unit.choices)
+    measure = models.CharField(_("measure"), max_length=20, choices=Measure.choices)
+    size = models.PositiveSmallIntegerField(_("units on each list"), default=3)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("red and black list")
+        verbose_name_plural = _("red and black lists")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+
+class HonourPeriodQuerySet(ScopedQuerySet):
+    area_path = "area__path"
+
+
+class HonourPeriod(models.Model):
+    """A list as published for one period and one area: frozen, it never changes after."""
+
+    honour_list = models.ForeignKey(HonourList, on_delete=models.PROTECT, related_name="published")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(_("period"), max_length=10)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published"), default=timezone.now)
+
+    objects = HonourPeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("published red and black list")
+        verbose_name_plural = _("published red and black lists")
+        ordering = ["-published_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["honour_list", "area", "period"], name="points_honour_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.honour_list} · {self.area} · {self.period}"
+
+
+class HonourRow(models.Model):
+    class Board(models.TextChoices):
+        RED = "red", _("Red list")
+        BLACK = "black", _("Black list")
+
+    published = models.ForeignKey(HonourPeriod, on_delete=models.CASCADE, related_name="rows")
+    board = models.CharField(max_length=10, choices=Board.choices)
+    rank = models.PositiveSmallIntegerField()
+    # A copy of the unit's name as it was: the list must read the same years later.
+    unit_name = models.CharField(max_length=100)
+    unit_key = models.CharField(max_length=40)
+    value = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["board", "rank"]
+
+    def __str__(self) -> str:
+        return f"{self.board} {self.rank}. {self.unit_name}"

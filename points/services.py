@@ -5,12 +5,14 @@ retry post nothing new."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,10 +26,16 @@ from points.models import (
     DeclarationPhoto,
     DeclarationStep,
     Entry,
+    HonourList,
+    HonourPeriod,
+    HonourRow,
+    Objection,
     Redemption,
     Reward,
     Rule,
+    Scheme,
 )
+from points.periods import Period
 
 
 def _locked(account: Account) -> Account:
@@ -46,11 +54,17 @@ def post(
     source: str = "",
     note: str = "",
     reverses: Entry | None = None,
+    earned_on: dt.date | None = None,
+    counts_from: dt.datetime | None = None,
 ) -> Entry:
     """Append one entry and move the cached balance; the same key twice returns the first."""
     existing = Entry.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
+    if amount == 0:
+        raise ValidationError(_("An entry moves at least one point."))
+    if (kind == Entry.Kind.REVERSAL) != (reverses is not None):
+        raise ValidationError(_("A reversal, and only a reversal, points at the entry it undoes."))
     account = _locked(account)
     if account.balance + amount < 0:
         raise ValidationError(
@@ -67,8 +81,15 @@ def post(
         reverses=reverses,
         posted_by=by,
         idempotency_key=idempotency_key,
+        earned_on=earned_on,
+        counts_from=counts_from,
     )
-    entry.full_clean(exclude=["idempotency_key"])
+    # The related rows come from the caller and the database enforces the constraints: only
+    # the fields' own rules are checked here (a query per check would slow every posting).
+    entry.full_clean(
+        exclude=["idempotency_key", "account", "rule", "reverses", "posted_by"],
+        validate_constraints=False,
+    )
     try:
         with transaction.atomic():
             entry.save()
@@ -98,6 +119,10 @@ def reverse(*, entry: Entry, by, reason: str) -> Entry:
         source=entry.source,
         note=reason.strip(),
         reverses=entry,
+        # A reversal falls in the same period and counts from the same moment as its entry,
+        # so a ranking never sees one without the other.
+        earned_on=entry.earned_on,
+        counts_from=entry.counts_from,
     )
 
 
@@ -167,7 +192,14 @@ def _step(declaration: Declaration, action: str, by, note: str = "") -> None:
     DeclarationStep.objects.create(declaration=declaration, action=action, actor=by, note=note)
 
 
-def _is_convener(user, branch) -> bool:
+def _save_photos(declaration: Declaration, cleaned) -> None:
+    for content in cleaned:
+        photo = DeclarationPhoto(declaration=declaration)
+        photo.image.save(content.name, content, save=False)
+        photo.save()
+
+
+def is_convener(user, branch) -> bool:
     """The branch secretary (召集人), or community staff standing in for them."""
     secretary = branch.secretary
     return (secretary is not None and secretary.user_id == user.pk) or can(
@@ -195,9 +227,10 @@ def declare(
         return existing
     if account.member is None or account.member.user_id != by.pk:
         raise PermissionDenied
-    rule = Rule.objects.get(pk=rule.pk)  # as it is now: it may have been superseded
-    if rule.superseded_at is not None or rule.scheme_id != account.scheme_id:
-        raise ValidationError({"rule": _("Choose a rule of this scheme that is in force.")})
+    rule = _current_rule(rule, account)
+    ticket = ticket_rule()
+    if ticket is not None and ticket.pk == rule.pk:
+        raise ValidationError({"rule": _("Points for requests are proposed when they close.")})
     if served_on > timezone.localdate():
         raise ValidationError({"served_on": _("A service is declared after it took place.")})
     rule.amount_for(hours)  # per-hour rules need the hours
@@ -217,10 +250,7 @@ def declare(
     )
     declaration.full_clean(exclude=["client_id"])
     declaration.save()
-    for content in cleaned:
-        photo = DeclarationPhoto(declaration=declaration)
-        photo.image.save(content.name, content, save=False)
-        photo.save()
+    _save_photos(declaration, cleaned)
     _step(declaration, "declare", by)
     return declaration
 
@@ -228,7 +258,7 @@ def declare(
 @transaction.atomic
 def collect(*, by, branch, declarations: Iterable[Declaration]) -> Batch:
     """召集人汇总: gather the branch's declared items into one batch."""
-    if not _is_convener(by, branch):
+    if not is_convener(by, branch):
         raise PermissionDenied
     batch = Batch.objects.create(branch=branch, convener=by)
     ids = [d.pk for d in declarations]
@@ -250,7 +280,7 @@ def collect(*, by, branch, declarations: Iterable[Declaration]) -> Batch:
 def return_item(*, by, declaration: Declaration, reason: str) -> Declaration:
     """The convener sends one item back to the member, with the reason."""
     declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
-    if declaration.batch is None or not _is_convener(by, declaration.batch.branch):
+    if declaration.batch is None or not is_convener(by, declaration.batch.branch):
         raise PermissionDenied
     if declaration.batch.state != Batch.State.OPEN:
         raise ValidationError(_("The batch has been submitted; the community decides now."))
@@ -266,7 +296,7 @@ def return_item(*, by, declaration: Declaration, reason: str) -> Declaration:
 @transaction.atomic
 def submit_batch(*, by, batch: Batch) -> Batch:
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
-    if not _is_convener(by, batch.branch):
+    if not is_convener(by, batch.branch):
         raise PermissionDenied
     if batch.state != Batch.State.OPEN or not batch.declarations.exists():
         raise ValidationError(_("Only an open batch with items can be submitted."))
@@ -290,52 +320,383 @@ def _earned(account: Account, rule: Rule, first: dt.date, last: dt.date) -> int:
     return Entry.objects.filter(source__in=sources).aggregate(s=Sum("amount"))["s"] or 0
 
 
+def _community_of(declaration: Declaration):
+    """Who verifies: the batch's branch's community, or (proposals and staff records, which
+    have no batch) the account's."""
+    if declaration.batch_id:
+        return declaration.batch.branch.community
+    return declaration.account.community
+
+
+def _check_caps(declaration: Declaration, amount: int) -> None:
+    rule, day = declaration.rule, declaration.served_on
+    month_end = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(1)
+    for cap, first, last in (
+        (rule.cap_day, day, day),
+        (rule.cap_month, day.replace(day=1), month_end),
+        (rule.cap_year, day.replace(month=1, day=1), day.replace(month=12, day=31)),
+    ):
+        if cap is not None and _earned(declaration.account, rule, first, last) + amount > cap:
+            raise ValidationError(
+                _("This would pass the rule's cap of %(cap)s points; reject it or lower it.")
+                % {"cap": cap}
+            )
+
+
+def _pay(declaration: Declaration, by, *, publicity: bool) -> Entry:
+    """Post an approved item. Its key counts the approvals, so an item approved again after an
+    objection posts anew while a retried approval posts nothing."""
+    amount = declaration.rule.amount_for(declaration.hours)
+    _check_caps(declaration, amount)
+    now = timezone.now()
+    days = declaration.account.scheme.publicity_days if publicity else 0
+    declaration.public_until = now + dt.timedelta(days=days) if days else None
+    earlier = declaration.steps.filter(action="approve").count()
+    key = f"declaration:{declaration.pk}" + (f":{earlier + 1}" if earlier else "")
+    return post(
+        account=declaration.account,
+        amount=amount,
+        kind=Entry.Kind.EARN,
+        idempotency_key=key,
+        by=by,
+        rule=declaration.rule,
+        source=f"declaration:{declaration.pk}",
+        earned_on=declaration.served_on,
+        counts_from=declaration.public_until or now,
+    )
+
+
 @transaction.atomic
 def verify(*, by, declaration: Declaration, approve: bool, reason: str = "") -> Declaration:
-    """社区核实, item by item: approval posts the points in the same transaction; a
-    rejection posts nothing. Caps per day, month and year are the rule's."""
+    """社区核实, item by item: approval posts the points in the same transaction and puts the
+    item under publicity (公示); a rejection posts nothing. Caps are the rule's."""
     declaration = (
         Declaration.objects.select_for_update(of=("self",))
-        .select_related("batch__branch__community", "rule", "account")
+        .select_related("batch__branch__community", "rule", "account__scheme", "account")
         .get(pk=declaration.pk)
     )
     batch = declaration.batch
-    if batch is None or not can(by, Capability.VERIFY_POINTS, batch.branch.community):
+    if not can(by, Capability.VERIFY_POINTS, _community_of(declaration)):
         raise PermissionDenied
-    if batch.state != Batch.State.SUBMITTED or declaration.state != Declaration.State.COLLECTED:
-        raise ValidationError(_("Only items of a submitted batch are verified, each once."))
+    waiting = batch is None or batch.state == Batch.State.SUBMITTED
+    if not waiting or declaration.state != Declaration.State.COLLECTED:
+        raise ValidationError(_("Only items waiting for verification are verified, each once."))
     if approve:
-        rule = declaration.rule
-        amount = rule.amount_for(declaration.hours)
-        day = declaration.served_on
-        month_end = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(1)
-        for cap, first, last in (
-            (rule.cap_day, day, day),
-            (rule.cap_month, day.replace(day=1), month_end),
-            (rule.cap_year, day.replace(month=1, day=1), day.replace(month=12, day=31)),
-        ):
-            if cap is not None and _earned(declaration.account, rule, first, last) + amount > cap:
-                raise ValidationError(
-                    _("This would pass the rule's cap of %(cap)s points; reject it or lower it.")
-                    % {"cap": cap}
-                )
-        post(
-            account=declaration.account,
-            amount=amount,
-            kind=Entry.Kind.EARN,
-            idempotency_key=f"declaration:{declaration.pk}",
-            by=by,
-            rule=rule,
-            source=f"declaration:{declaration.pk}",
-        )
+        _pay(declaration, by, publicity=True)
         declaration.state = Declaration.State.APPROVED
     else:
         if not reason.strip():
             raise ValidationError({"reason": _("Say why it is rejected.")})
         declaration.state = Declaration.State.REJECTED
     declaration.reason = reason.strip()
-    declaration.save(update_fields=["state", "reason"])
+    declaration.save(update_fields=["state", "reason", "public_until"])
     _step(declaration, "approve" if approve else "reject", by, declaration.reason)
-    if not batch.declarations.filter(state=Declaration.State.COLLECTED).exists():
+    if (
+        batch is not None
+        and not batch.declarations.filter(state=Declaration.State.COLLECTED).exists()
+    ):
         Batch.objects.filter(pk=batch.pk).update(state=Batch.State.VERIFIED)
     return declaration
+
+
+def _current_rule(rule: Rule, account: Account) -> Rule:
+    rule = Rule.objects.get(pk=rule.pk)  # as it is now: it may have been superseded
+    if rule.superseded_at is not None or rule.scheme_id != account.scheme_id:
+        raise ValidationError({"rule": _("Choose a rule of this scheme that is in force.")})
+    return rule
+
+
+@transaction.atomic
+def propose(
+    *,
+    by,
+    account: Account,
+    rule: Rule,
+    served_on: dt.date,
+    description: str,
+    source_key: str,
+    hours: Decimal | None = None,
+) -> Declaration:
+    """A proposal made for someone (a closed request's assignee): it waits for the same
+    community verification. One per source, so a request can never pay out twice."""
+    existing = Declaration.objects.filter(source_key=source_key).first()
+    if existing is not None:
+        return existing
+    rule = _current_rule(rule, account)
+    rule.amount_for(hours)
+    declaration = Declaration(
+        client_id=uuid.uuid4(),
+        origin=Declaration.Origin.TICKET,
+        source_key=source_key,
+        account=account,
+        rule=rule,
+        served_on=served_on,
+        hours=hours,
+        description=description.strip()[:1000],
+        state=Declaration.State.COLLECTED,
+        created_by=by,
+    )
+    declaration.full_clean(exclude=["client_id"])
+    declaration.save()
+    _step(declaration, "propose", by)
+    return declaration
+
+
+@transaction.atomic
+def record_conduct(
+    *,
+    by,
+    client_id,
+    account: Account,
+    rule: Rule,
+    served_on: dt.date,
+    description: str,
+    hours: Decimal | None = None,
+    photos: Iterable = (),
+) -> Declaration:
+    """文明积分: staff record a resident's good conduct by rule. A rule verified by nobody
+    posts at once; otherwise the record waits for the community like any declaration."""
+    existing = Declaration.objects.filter(client_id=client_id).first()
+    if existing is not None:
+        return existing
+    if not can(by, Capability.MANAGE_STATIONS, account.community):
+        raise PermissionDenied
+    rule = _current_rule(rule, account)
+    if served_on > timezone.localdate():
+        raise ValidationError({"served_on": _("Conduct is recorded after it took place.")})
+    rule.amount_for(hours)
+    cleaned = clean_photos(photos, max_count=3)
+    if rule.evidence_required and not cleaned:
+        raise ValidationError({"photos": _("This kind of conduct needs a photo.")})
+    declaration = Declaration(
+        client_id=client_id,
+        origin=Declaration.Origin.RECORDED,
+        account=account,
+        rule=rule,
+        served_on=served_on,
+        hours=hours,
+        description=description.strip(),
+        state=Declaration.State.COLLECTED,
+        created_by=by,
+    )
+    declaration.full_clean(exclude=["client_id"])
+    declaration.save()
+    _save_photos(declaration, cleaned)
+    _step(declaration, "record", by)
+    if rule.verifier == Rule.Verifier.NONE:
+        _pay(declaration, by, publicity=False)
+        declaration.state = Declaration.State.APPROVED
+        declaration.save(update_fields=["state", "public_until"])
+        _step(declaration, "approve", by)
+    return declaration
+
+
+def may_object(user, declaration: Declaration) -> bool:
+    """Anyone who can see the community, or who is a party member of it, may object."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    community = declaration.account.community
+    member = getattr(user, "party_member", None)
+    return can(user, Capability.VIEW_TERRITORY, community) or (
+        member is not None and member.community_id == community.pk
+    )
+
+
+@transaction.atomic
+def object_to(*, by, declaration: Declaration, reason: str) -> Objection:
+    """公示异议: an objection in the window reverses the points and sends the item back to
+    the community's verification list, with the objection beside it."""
+    declaration = (
+        Declaration.objects.select_for_update(of=("self",))
+        .select_related("account__community")
+        .get(pk=declaration.pk)
+    )
+    if not may_object(by, declaration):
+        raise PermissionDenied
+    if not declaration.in_publicity():
+        raise ValidationError(_("The objection window for this item has closed."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say what is wrong with it.")})
+    objection = Objection(declaration=declaration, raised_by=by, reason=reason.strip())
+    objection.full_clean()
+    objection.save()
+    paid = Entry.objects.filter(
+        source=f"declaration:{declaration.pk}", kind=Entry.Kind.EARN, reversed_by__isnull=True
+    )
+    for entry in paid:
+        reverse(entry=entry, by=by, reason=_("Objection: %(reason)s") % {"reason": reason[:150]})
+    declaration.state, declaration.public_until = Declaration.State.COLLECTED, None
+    declaration.save(update_fields=["state", "public_until"])
+    if declaration.batch_id:
+        Batch.objects.filter(pk=declaration.batch_id).update(state=Batch.State.SUBMITTED)
+    _step(declaration, "object", by, objection.reason)
+    return objection
+
+
+@transaction.atomic
+def redeclare(*, by, declaration: Declaration, description: str, hours=None) -> Declaration:
+    """A returned item, put right by its member, goes back to the convener."""
+    declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
+    if declaration.created_by_id != by.pk or declaration.origin != Declaration.Origin.DECLARED:
+        raise PermissionDenied
+    if declaration.state != Declaration.State.RETURNED:
+        raise ValidationError(_("Only a returned item is declared again."))
+    declaration.rule.amount_for(hours)
+    declaration.description, declaration.hours = description.strip(), hours
+    declaration.state, declaration.reason = Declaration.State.DECLARED, ""
+    declaration.full_clean(exclude=["client_id"])
+    declaration.save(update_fields=["description", "hours", "state", "reason"])
+    _step(declaration, "redeclare", by)
+    return declaration
+
+
+def _balance_at(account: Account, moment: dt.datetime) -> int:
+    return (
+        Entry.objects.filter(account=account, posted_at__lt=moment).aggregate(s=Sum("amount"))["s"]
+        or 0
+    )
+
+
+@transaction.atomic
+def expire_account(*, account: Account, cutoff: dt.date) -> Entry | None:
+    """Points posted before ``cutoff`` and not spent lapse on it by one expiry entry. What was
+    spent after the cutoff came from the old points first (first in, first out)."""
+    account = _locked(account)
+    moment = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
+    before = _balance_at(account, moment)
+    spent_since = -(
+        Entry.objects.filter(account=account, posted_at__gte=moment, amount__lt=0)
+        .exclude(kind=Entry.Kind.EXPIRY)
+        .aggregate(s=Sum("amount"))["s"]
+        or 0
+    )
+    amount = min(account.balance, before - spent_since)
+    if amount <= 0:
+        return None
+    return post(
+        account=account,
+        amount=-amount,
+        kind=Entry.Kind.EXPIRY,
+        idempotency_key=f"expiry:{account.pk}:{cutoff.isoformat()}",
+        source=f"expiry:{cutoff.isoformat()}",
+        note=_("Points posted before %(date)s lapsed.") % {"date": cutoff.isoformat()},
+    )
+
+
+def expire_points(*, today: dt.date | None = None) -> int:
+    """Run every scheme's latest lapse date that has come (idempotent: each account and date
+    has one key). Returns how many accounts lost points."""
+    today = today or timezone.localdate()
+    lapsed = 0
+    for scheme in Scheme.objects.filter(expiry_months__isnull=False, active=True):
+        # The start of the period today is in: the boundary most recently passed.
+        months = (today.year * 12 + today.month - 1) // scheme.expiry_months
+        start = months * scheme.expiry_months
+        cutoff = dt.date(start // 12, start % 12 + 1, 1)
+        moment = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
+        done = Entry.objects.filter(account=OuterRef("pk"), source=f"expiry:{cutoff.isoformat()}")
+        accounts = Account.objects.filter(
+            Exists(Entry.objects.filter(account=OuterRef("pk"), posted_at__lt=moment)),
+            scheme=scheme,
+            balance__gt=0,
+        ).exclude(Exists(done))
+        for account in accounts.iterator():
+            if expire_account(account=account, cutoff=cutoff) is not None:
+                lapsed += 1
+    return lapsed
+
+
+@transaction.atomic
+def publish_honours(*, by, honour_list: HonourList, area, period: Period) -> HonourPeriod:
+    """红黑榜: measure the units once the period has ended and freeze the result; the
+    published list is never recomputed."""
+    from points.selectors import measure_units
+
+    if not can(by, Capability.MANAGE_BRANCHES, area):
+        raise PermissionDenied
+    if not period.ended:
+        raise ValidationError(_("A list is published once its period has ended."))
+    if HonourPeriod.objects.filter(honour_list=honour_list, area=area, period=period.key).exists():
+        raise ValidationError(_("This list has already been published for this period."))
+    measured = measure_units(honour_list=honour_list, area=area, period=period)
+    if not measured:
+        raise ValidationError(_("No units to rank here."))
+    published = HonourPeriod.objects.create(
+        honour_list=honour_list, area=area, period=period.key, published_by=by
+    )
+    size = min(honour_list.size, len(measured) // 2 or 1)
+    rows = [
+        HonourRow(
+            published=published,
+            board=HonourRow.Board.RED,
+            rank=n,
+            unit_name=unit.name,
+            unit_key=unit.code,
+            value=value,
+        )
+        for n, (unit, value) in enumerate(measured[:size], start=1)
+    ]
+    if len(measured) > size:
+        rows += [
+            HonourRow(
+                published=published,
+                board=HonourRow.Board.BLACK,
+                rank=n,
+                unit_name=unit.name,
+                unit_key=unit.code,
+                value=value,
+            )
+            for n, (unit, value) in enumerate(reversed(measured[-size:]), start=1)
+        ]
+    HonourRow.objects.bulk_create(rows)
+    return published
+
+
+def open_account(*, scheme: Scheme, community=None, member=None, resident=None, user=None):
+    """The holder's one account in ``scheme``, opened on first use (race-safe: the unique
+    constraints decide, the loser reads the winner's row)."""
+    holder = (
+        {"member": member}
+        if member is not None
+        else {"resident": resident}
+        if resident is not None
+        else {"user": user}
+    )
+    found = Account.objects.filter(scheme=scheme, **holder).first()
+    if found is not None:
+        return found
+    if member is not None:
+        community = member.community
+    elif resident is not None:
+        community = resident.household.grid.community()
+    account = Account(scheme=scheme, community=community, **holder)
+    account.full_clean()
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError:
+        return Account.objects.get(scheme=scheme, **holder)
+    return account
+
+
+def account_for_user(*, scheme: Scheme, user, community) -> Account:
+    """A signed-in person's account: their party member's if they are one."""
+    member = getattr(user, "party_member", None)
+    if member is not None:
+        return open_account(scheme=scheme, member=member)
+    return open_account(scheme=scheme, user=user, community=community)
+
+
+def ticket_rule() -> Rule | None:
+    """The rule closed requests earn by (POINTS_TICKET_RULE, "scheme:rule")."""
+    scheme_code, _sep, rule_code = settings.POINTS_TICKET_RULE.partition(":")
+    return (
+        Rule.objects.select_related("scheme")
+        .filter(
+            scheme__code=scheme_code,
+            scheme__active=True,
+            code=rule_code,
+            superseded_at__isnull=True,
+        )
+        .first()
+    )

@@ -12,3 +12,13 @@ def check_balances() -> None:
 
     for pk, cached, actual in check():
         logger.error("points account %s: cached %s, ledger sum %s", pk, cached, actual)
+
+
+@shared_task(ignore_result=True)
+def expire_points() -> None:
+    """Daily: points that reached the end of their scheme's period lapse (idempotent)."""
+    from points.services import expire_points as expire
+
+    lapsed = expire()
+    if lapsed:
+        logger.info("points lapsed on %s accounts", lapsed)

@@ -316,3 +316,81 @@ def seed(demo: Demo, password: str) -> None:
     Ticket.objects.bulk_create(tickets, batch_size=2000)
     Event.objects.bulk_create(events, batch_size=5000)
     demo.counts["requests"] = len(tickets)
+    _points(demo, tickets, communities)
+
+
+def _points(demo: Demo, tickets: list[Ticket], communities: dict[str, Area]) -> None:
+    """Points proposed for requests closed with 4–5 stars: older ones verified, written in
+    bulk as the services leave them; the last fortnight's through the services, waiting."""
+    import uuid
+
+    from django.contrib.auth import get_user_model
+
+    from points import services as points_services
+    from points.demo import Book, community_verifiers, settle
+    from points.models import Declaration, DeclarationStep
+
+    rule = points_services.ticket_rule()
+    if rule is None:
+        return
+    rng, now = demo.rng, timezone.now()
+    earning = [
+        t
+        for t in tickets
+        if t.status == Status.CLOSED
+        and (t.rating or 0) >= 4
+        and t.assignee_id
+        and t.matter.earns_points
+    ]
+    users = get_user_model().objects.in_bulk({t.assignee_id for t in earning})
+    verifier_of = community_verifiers(communities.values())
+    book, touched = Book(), set()
+    for ticket in earning:
+        community = communities.get(ticket.area.path[: 3 * Area.steplen])
+        if community is None:
+            continue
+        account = points_services.account_for_user(
+            scheme=rule.scheme, user=users[ticket.assignee_id], community=community
+        )
+        served_on = timezone.localtime(ticket.resolved_at).date()
+        if ticket.closed_at > now - dt.timedelta(days=14):
+            points_services.propose(
+                by=users[ticket.assignee_id],
+                account=account,
+                rule=rule,
+                served_on=served_on,
+                description=f"{ticket.short_code} · {ticket.matter.name_zh}",
+                source_key=f"ticket:{ticket.pk}",
+            )
+            continue
+        approved = ticket.closed_at + dt.timedelta(days=rng.randint(2, 6))
+        public_until = approved + dt.timedelta(days=rule.scheme.publicity_days)
+        declaration = Declaration(
+            client_id=uuid.UUID(int=rng.getrandbits(128)),
+            origin=Declaration.Origin.TICKET,
+            source_key=f"ticket:{ticket.pk}",
+            account=account,
+            rule=rule,
+            served_on=served_on,
+            description=f"{ticket.short_code} · {ticket.matter.name_zh}",
+            state=Declaration.State.APPROVED,
+            public_until=public_until,
+            created_by_id=ticket.assignee_id,
+            created_at=ticket.closed_at,
+        )
+        verifier = verifier_of.get(community.pk, ticket.assignee_id)
+        book.paid(
+            declaration,
+            [
+                (DeclarationStep.Action.PROPOSE, ticket.assignee_id, ticket.closed_at, ""),
+                (DeclarationStep.Action.APPROVE, verifier, approved, ""),
+            ],
+            by=verifier,
+            at=approved,
+        )
+        touched.add(account.pk)
+    book.write()
+    from points.models import Account
+
+    settle(Account.objects.filter(pk__in=touched))
+    demo.counts["points proposals for requests"] = len(earning)

@@ -25,6 +25,7 @@ from core.images import clean_photos as core_clean_photos
 from grids.models import GRID_PATH_LENGTH, Area, Household
 from grids.roles import Capability, Level
 from grids.scope import can
+from points import services as points_services
 from tickets.deadlines import due
 from tickets.models import (
     FINAL_STATUSES,
@@ -102,11 +103,7 @@ def route(
 
 
 def _community_of(area: Area) -> Area | None:
-    if area.level in (Level.COMMUNITY, Level.VILLAGE):
-        return area
-    if area.depth > 3:
-        return Area.objects.filter(path=area.path[: 3 * Area.steplen]).first()
-    return None
+    return area.community()
 
 
 def _event(
@@ -682,6 +679,8 @@ def rate(*, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
         ticket.full_clean()
         ticket.save()
         _event(ticket, A.RATE, None, before, _("%(n)s stars") % {"n": rating})
+        if rating >= 4:
+            propose_points(ticket=ticket)
         return ticket
     ticket.reopen_count += 1
     ticket.status, ticket.assignee, ticket.department = Status.ACCEPTED, None, None
@@ -706,6 +705,30 @@ def rate(*, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
         _("%(n)s stars: %(comment)s") % {"n": rating, "comment": comment.strip()[:200]},
     )
     return ticket
+
+
+def propose_points(*, ticket: Ticket) -> None:
+    """A request of a points-earning catalogue item, closed with 4–5 stars, proposes points
+    to whoever did it; the proposal waits for the community's verification like any
+    declaration, and the request's key makes it once."""
+    if not (ticket.matter_id and ticket.matter.earns_points and ticket.assignee_id):
+        return
+    rule = points_services.ticket_rule()
+    community = ticket.area.community()
+    # A per-hour rule has no hours to go by here: only a rule per occurrence proposes.
+    if rule is None or community is None or rule.unit != rule.Unit.FIXED:
+        return
+    account = points_services.account_for_user(
+        scheme=rule.scheme, user=ticket.assignee, community=community
+    )
+    points_services.propose(
+        by=ticket.assignee,
+        account=account,
+        rule=rule,
+        served_on=timezone.localtime(ticket.resolved_at or timezone.now()).date(),
+        description=f"{ticket.short_code} · {ticket.matter.name_zh}",
+        source_key=f"ticket:{ticket.pk}",
+    )
 
 
 @transaction.atomic

@@ -15,6 +15,10 @@ MODELS = [
     "batch",
     "declarationphoto",
     "declarationstep",
+    "objection",
+    "honourlist",
+    "honourperiod",
+    "honourrow",
 ]
 
 

@@ -8,63 +8,22 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from branches.models import PartyMember
 from points import services
-from points.models import Account, Batch, Declaration, Entry, Rule, Scheme
-from tests.factories import UserFactory
+from points.models import Batch, Declaration, Entry
+from tests.points.fixtures import declare as _declare
 
 pytestmark = pytest.mark.django_db
 
 
+# The shared points fixtures (tests/points/fixtures.py) under this module's short names.
 @pytest.fixture
-def scheme(db):
-    return Scheme.objects.create(code="service", name_en="Service points", name_zh="服务积分")
-
-
-@pytest.fixture
-def rule(scheme):
-    return Rule.objects.create(
-        scheme=scheme,
-        code="volunteer",
-        name_en="Volunteer service",
-        name_zh="志愿服务",
-        points=2,
-        unit=Rule.Unit.HOUR,
-        cap_day=10,
-    )
+def account(member_account):
+    return member_account
 
 
 @pytest.fixture
-def member_user(member):
-    user = UserFactory(username="member_wang")
-    PartyMember.objects.filter(pk=member.pk).update(user=user)
-    member.refresh_from_db()
-    return user
-
-
-@pytest.fixture
-def account(scheme, member, member_user):
-    return Account.objects.create(scheme=scheme, community=member.community, member=member)
-
-
-@pytest.fixture
-def secretary_user(branch):
-    user = UserFactory(username="secretary_user")
-    PartyMember.objects.filter(pk=branch.secretary_id).update(user=user)
-    branch.refresh_from_db()
-    return user
-
-
-def _declare(user, account, rule, hours="3", served_on=None):
-    return services.declare(
-        by=user,
-        client_id=uuid.uuid4(),
-        account=account,
-        rule=rule,
-        served_on=served_on or dt.date(2026, 11, 20),
-        hours=Decimal(hours),
-        description="社区助老服务",
-    )
+def rule(hour_rule):
+    return hour_rule
 
 
 def test_the_whole_path_posts_points_only_for_what_is_approved(

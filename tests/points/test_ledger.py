@@ -181,3 +181,11 @@ def test_a_grid_worker_cannot_hand_out_rewards(scheme, rule, account, territory,
     )
     with pytest.raises(PermissionDenied):
         services.redeem(account=account, reward=reward, by=own_worker, idempotency_key="k")
+
+
+def test_an_entry_of_nothing_or_a_stray_reversal_is_refused_with_a_message(account, rule):
+    with pytest.raises(ValidationError, match="at least one point"):
+        services.post(account=account, amount=0, kind=Entry.Kind.EARN, idempotency_key="zero")
+    with pytest.raises(ValidationError, match="only a reversal"):
+        services.post(account=account, amount=-1, kind=Entry.Kind.REVERSAL, idempotency_key="r")
+    assert not Entry.objects.exists()

@@ -1,21 +1,11 @@
 """Ticket fixtures in the shared territory: a resident's request in grid G1."""
 
-import io
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from grids.roles import Role
-from tests.factories import PostFactory, UserFactory
+from tests.factories import PostFactory, UserFactory, jpeg
 from tickets import services
 from tickets.models import Channel, Matter
-
-
-def jpeg(name="photo.jpg", size=(64, 48), colour=(200, 30, 30)) -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, "JPEG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.tickets.fixtures import jpeg
+from tests.factories import jpeg
 from tickets import services
 from tickets.models import Channel, Status, Ticket
 

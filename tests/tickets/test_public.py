@@ -11,8 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from tests.factories import PostFactory, UserFactory
-from tests.tickets.fixtures import jpeg
+from tests.factories import PostFactory, UserFactory, jpeg
 from tickets import services
 from tickets.models import Channel, Event, Matter, Photo, Status, Ticket
 

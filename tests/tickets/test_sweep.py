@@ -222,7 +222,7 @@ def test_a_suspended_request_has_no_reminders_and_resuming_starts_a_new_deadline
 def test_an_unrated_request_closes_as_satisfied_by_the_sweep(
     clock, submitted, dispatcher, member_worker
 ):
-    from tests.tickets.fixtures import jpeg
+    from tests.factories import jpeg
 
     ticket = services.assign(
         by=dispatcher,

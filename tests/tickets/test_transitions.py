@@ -7,7 +7,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from tests.tickets.fixtures import jpeg
+from tests.factories import jpeg
 from tickets import services
 from tickets.models import Department, Event, Status, Ticket
 

@@ -11,8 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from branches.models import CoBuildingUnit, PartyMember
-from tests.factories import PostFactory, UserFactory
-from tests.tickets.fixtures import jpeg
+from tests.factories import PostFactory, UserFactory, jpeg
 from tickets import services
 from tickets.models import Channel, Event, Matter, Status, Ticket
 

@@ -1,0 +1,26 @@
+"""The demo's year of points adds up and leaves work waiting for each demo account."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from points.models import Declaration, Entry, HonourPeriod, Redemption
+from points.services import check_balances
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_year_of_points_adds_up_and_leaves_work_waiting():
+    call_command("seed_demo", stdout=io.StringIO())
+    assert check_balances() == []
+    kinds = set(Entry.objects.values_list("kind", flat=True))
+    assert {"earn", "redeem", "expiry"} <= kinds
+    assert Redemption.objects.exists() and HonourPeriod.objects.exists()
+    assert Declaration.objects.filter(origin="ticket").exists()
+    mine = Declaration.objects.filter(created_by__username="parttime")
+    assert mine.filter(state="declared").count() == 2  # for the convener ("leader")
+    assert mine.filter(state="collected", batch__state="submitted").count() == 2  # community
+    assert mine.filter(state="approved", public_until__isnull=False).exists()
+    # Every entry of an approved item cites the rule version it was paid under.
+    assert not Entry.objects.filter(kind="earn", rule_version__isnull=True).exists()
