@@ -33,6 +33,8 @@ app.conf.beat_schedule = {
         "task": "points.tasks.check_balances",
         "schedule": crontab(hour=3, minute=17),
     },
+    # The dashboards' daily rollups follow the request timeline and the visits.
+    "refresh-rollups": {"task": "dashboards.tasks.refresh_rollups", "schedule": 5 * 60.0},
     # Points lapse at the end of their scheme's period by expiry entries (never deletion).
     "expire-points": {"task": "points.tasks.expire_points", "schedule": crontab(hour=0, minute=20)},
 }

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "stations",
     "points",
     "tickets",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("stations.urls")),
     path("", include("points.urls")),
     path("", include("tickets.urls")),
+    path("", include("dashboards.urls")),
 ]
 
 if settings.DEBUG:

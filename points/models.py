@@ -489,6 +489,14 @@ class Declaration(models.Model):
         except ValidationError:
             return None
 
+    @property
+    def state_label(self) -> str:
+        """Proposals and staff records have no batch: "collected" means waiting for the
+        community there."""
+        if self.state == self.State.COLLECTED and not self.batch_id:
+            return _("Waiting for the community's verification")
+        return self.get_state_display()
+
     def in_publicity(self, now=None) -> bool:
         now = now or timezone.now()
         return (

@@ -643,7 +643,12 @@ def rewards(request, code):
     accounts = Account.objects.none()
     if may_redeem and query:
         accounts = (
-            Account.objects.filter(_holder_q(query), community=community, balance__gt=0)
+            Account.objects.filter(
+                _holder_q(query),
+                community=community,
+                balance__gt=0,
+                scheme__in=catalogue.values("scheme"),  # only who can spend here
+            )
             .select_related("member", "resident", "user", "scheme")
             .order_by("pk")[:20]
         )

@@ -16,6 +16,7 @@ def navigation(request):
     return {
         "nav_dispatch": scope_paths(user, Capability.DISPATCH_TICKETS) != [],
         "nav_visits": scope_paths(user, Capability.LOG_VISITS) != [],
+        "nav_dashboard": scope_paths(user, Capability.VIEW_TERRITORY) != [],
         "nav_operations": can_operate(user),
         "nav_unread": SimpleLazyObject(lambda: unread_count(user)),
     }

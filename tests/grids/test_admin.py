@@ -60,7 +60,16 @@ def test_every_project_model_is_in_the_admin():
     from django.apps import apps
     from django.contrib import admin
 
-    project = {"core", "accounts", "grids", "branches", "stations", "points", "tickets"}
+    project = {
+        "core",
+        "accounts",
+        "grids",
+        "branches",
+        "stations",
+        "points",
+        "tickets",
+        "dashboards",
+    }
     missing = [
         model.__name__
         for model in apps.get_models()

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from dashboards import selectors
+from dashboards.models import COMPLETION_HOURS, RESPONSE_HOURS, RollupState
+from dashboards.rollup import REFRESHED_KEY
+from grids.models import Area
+from grids.roles import Level
+from grids.scope import active_posts
+from grids.views import breadcrumbs
+
+# What a league table may be ordered by (best first), and how.
+SORTS = {
+    "received": (lambda f, n: f.received, True),
+    "completion_rate": (lambda f, n: f.completion_rate, True),
+    "on_time_rate": (lambda f, n: f.on_time_rate, True),
+    "satisfaction_rate": (lambda f, n: f.satisfaction_rate, True),
+    "overdue_now": (lambda f, n: n.overdue_now, True),
+    "visits": (lambda f, n: f.visits, True),
+}
+
+
+@login_required
+def home(request):
+    """The dashboard of the widest area the user holds a post in."""
+    if request.user.is_superuser:
+        root = Area.objects.get_root_nodes().first()
+        if root is None:
+            raise Http404
+        return redirect("dashboard", code=root.code)
+    posts = sorted(active_posts(request.user), key=lambda post: post.area.depth)
+    if not posts:
+        raise Http404
+    return redirect("dashboard", code=posts[0].area.code)
+
+
+def _refreshed_at():
+    """From the shared cache; the embedded default's per-process cache may not have it."""
+    found = cache.get(REFRESHED_KEY)
+    if found is None:
+        found = (
+            RollupState.objects.filter(name="main").values_list("refreshed_at", flat=True).first()
+        )
+    return found
+
+
+@login_required
+def dashboard(request, code):
+    area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
+    period = selectors.span(
+        request.GET.get("period"), request.GET.get("from"), request.GET.get("to")
+    )
+    board = selectors.board(area, period)
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "received"
+    value, _best_first = SORTS[sort]
+    rows = sorted(
+        board.children,
+        key=lambda row: (
+            row[0] is None,
+            -(value(row[1], row[2]) or 0),
+            row[0].path if row[0] else "",
+        ),
+    )
+    return render(
+        request,
+        "dashboards/dashboard.html",
+        {
+            "area": area,
+            "breadcrumbs": breadcrumbs(request, area),
+            "board": board,
+            "rows": rows,
+            "sort": sort,
+            "spans": selectors.SPANS,
+            "definitions": selectors.DEFINITIONS,
+            "drillable": area.level not in (Level.GRID, Level.MICRO_GRID),
+            "response": (
+                selectors.hours_label(board.figures.response_p50, RESPONSE_HOURS),
+                selectors.hours_label(board.figures.response_p90, RESPONSE_HOURS),
+            ),
+            "completion": (
+                selectors.hours_label(board.figures.completion_p50, COMPLETION_HOURS),
+                selectors.hours_label(board.figures.completion_p90, COMPLETION_HOURS),
+            ),
+            "refreshed": _refreshed_at(),
+        },
+    )

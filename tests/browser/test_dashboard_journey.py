@@ -1,0 +1,40 @@
+"""The district dashboard in Chromium: district staff drill down from the district to a
+grid through the league tables, on a command-centre screen and in both languages."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DESKTOP, PHONE, no_horizontal_scroll
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.mark.parametrize("locale, lang", [("en-GB", "en"), ("zh-CN", "zh")])
+def test_district_staff_drill_down_to_a_grid(demo, live_server, open_as, shoot, locale, lang):
+    page = open_as("district", locale=locale, viewport=DESKTOP)
+    page.goto(f"{live_server.url}/dashboard/?period=year")
+    expect(page).to_have_url(re.compile(r"/dashboard/QH/"))
+    page.select_option("select[name=period]", "year")
+    page.locator("main form button[type=submit]").click()
+    received = int(page.locator("[data-figure=received]").inner_text())
+    assert received > 0
+    league = page.locator("table.league tbody tr")
+    assert sum(int(row.locator("td").first.inner_text()) for row in league.all()) == received
+    shoot(page, f"dashboard-district-{lang}")
+    page.locator("table.league tbody a", has_text=re.compile("湖滨")).click()
+    expect(page).to_have_url(re.compile(r"/dashboard/QH-S01/"))
+    shoot(page, f"dashboard-street-{lang}")
+    page.locator("table.league tbody a").first.click()
+    expect(page).to_have_url(re.compile(r"/dashboard/QH-S01-C\d\d/"))
+    page.locator("table.league tbody a").first.click()
+    expect(page).to_have_url(re.compile(r"/dashboard/QH-S01-C\d\d-G\d\d/"))
+    shoot(page, f"dashboard-grid-{lang}")
+    assert not page.errors
+
+    phone = open_as("community", locale=locale, viewport=PHONE)
+    phone.goto(f"{live_server.url}/dashboard/")
+    expect(phone).to_have_url(re.compile(r"/dashboard/QH-S01-C01/"))
+    assert no_horizontal_scroll(phone)
+    shoot(phone, f"dashboard-community-phone-{lang}")

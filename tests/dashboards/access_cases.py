@@ -1,0 +1,7 @@
+from tests.access import FOUND, LOGIN, VIEW
+
+CASES = {
+    # Every persona holds a post: each is sent to the dashboard of its widest area.
+    "dashboard_home": ("get", "territory", lambda t: {}, (FOUND,) * 5 + (LOGIN,)),
+    "dashboard": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
+}
