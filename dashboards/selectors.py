@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, Sum
-from django.db.models.functions import Substr
+from django.db.models.functions import Substr, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -266,3 +266,18 @@ def hours_label(hours: int | None, bounds: tuple[int, ...]) -> str:
     if hours == 0:
         return _("over %(n)s h") % {"n": bounds[-1]}
     return _("≤ %(n)s h") % {"n": hours}
+
+
+def trend(area: Area, period: Span) -> list[tuple[dt.date, Figures]]:
+    """The period's figures by week (periods up to a quarter) or by month: one query."""
+    trunc = TruncWeek if period.days <= 92 else TruncMonth
+    rows = (
+        AreaDay.objects.filter(
+            area__path__startswith=area.path, day__range=(period.first, period.last)
+        )
+        .annotate(bucket=trunc("day"))
+        .values("bucket")
+        .annotate(**{key: Sum(key, default=0) for key in COUNTS})
+        .order_by("bucket")
+    )
+    return [(row.pop("bucket"), Figures({k: row[k] or 0 for k in COUNTS})) for row in rows]

@@ -5,4 +5,6 @@ from dashboards import views
 urlpatterns = [
     path("dashboard/", views.home, name="dashboard_home"),
     path("dashboard/<str:code>/", views.dashboard, name="dashboard"),
+    path("dashboard/<str:code>/data.json", views.dashboard_data, name="dashboard_data"),
+    path("dashboard/<str:code>/export.xlsx", views.dashboard_export, name="dashboard_export"),
 ]

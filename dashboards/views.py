@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import Http404
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dashboards import selectors
 from dashboards.models import COMPLETION_HOURS, RESPONSE_HOURS, RollupState
@@ -14,6 +16,14 @@ from grids.scope import active_posts
 from grids.views import breadcrumbs
 
 # What a league table may be ordered by (best first), and how.
+SORT_LABELS = {
+    "received": gettext_lazy("Received"),
+    "completion_rate": gettext_lazy("Completion rate"),
+    "on_time_rate": gettext_lazy("On-time rate"),
+    "satisfaction_rate": gettext_lazy("Satisfaction"),
+    "overdue_now": gettext_lazy("Overdue now"),
+    "visits": gettext_lazy("Visits"),
+}
 SORTS = {
     "received": (lambda f, n: f.received, True),
     "completion_rate": (lambda f, n: f.completion_rate, True),
@@ -74,6 +84,7 @@ def dashboard(request, code):
             "board": board,
             "rows": rows,
             "sort": sort,
+            "sort_label": SORT_LABELS[sort],
             "spans": selectors.SPANS,
             "definitions": selectors.DEFINITIONS,
             "drillable": area.level not in (Level.GRID, Level.MICRO_GRID),
@@ -88,3 +99,90 @@ def dashboard(request, code):
             "refreshed": _refreshed_at(),
         },
     )
+
+
+def _figure_value(key: str, figures, now):
+    value = SORTS[key][0](figures, now)
+    return float(value) if value is not None else None
+
+
+@login_required
+def dashboard_data(request, code):
+    """The charts' data for a dashboard (the page itself shows every number as text)."""
+    area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
+    period = selectors.span(
+        request.GET.get("period"), request.GET.get("from"), request.GET.get("to")
+    )
+    figure = request.GET.get("sort") if request.GET.get("sort") in SORTS else "received"
+    board = selectors.board(area, period)
+    features, values = [], []
+    for child, figures, now in board.children:
+        if child is None or not child.boundary:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"name": child.name, "code": child.code},
+                "geometry": child.boundary,
+            }
+        )
+        values.append(
+            {"name": child.name, "code": child.code, "value": _figure_value(figure, figures, now)}
+        )
+    points = selectors.trend(area, period)
+    return JsonResponse(
+        {
+            "figure": figure,
+            "drillable": area.level not in (Level.GRID, Level.MICRO_GRID),
+            "map": {"type": "FeatureCollection", "features": features},
+            "values": values,
+            "trend": {
+                "labels": [day.isoformat() for day, _f in points],
+                "received": [f.received for _d, f in points],
+                "completion_rate": [
+                    float(f.completion_rate) if f.completion_rate is not None else None
+                    for _d, f in points
+                ],
+            },
+        }
+    )
+
+
+@login_required
+def dashboard_export(request, code):
+    """The league table and the area's own figures for the period, as Excel."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
+    period = selectors.span(
+        request.GET.get("period"), request.GET.get("from"), request.GET.get("to")
+    )
+    board = selectors.board(area, period)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=area.code[:31])
+    sheet.append(
+        [
+            _("%(area)s, %(first)s to %(last)s")
+            % {"area": area.name, "first": period.first, "last": period.last}
+        ]
+    )
+    sheet.append([_("Area"), *[str(label) for label in SORT_LABELS.values()]])
+
+    def line(name, figures, now):
+        return [name, *[_figure_value(key, figures, now) for key in SORT_LABELS]]
+
+    for child, figures, now in board.children:
+        name = child.name if child else _("held at %(name)s itself") % {"name": area.name}
+        sheet.append(line(name, figures, now))
+    sheet.append(line(_("Total"), board.figures, board.now))
+    out = BytesIO()
+    book.save(out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = f"dashboard-{area.code}-{period.first}-{period.last}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -18,6 +18,8 @@ FILES = {
         "LICENSE",
     ],
     "htmx.org": ["dist/htmx.min.js", "LICENSE"],
+    # Dashboards: charts and the areas' map from their own boundaries (no tile server).
+    "echarts": ["dist/echarts.min.js", "LICENSE"],
 }
 
 

@@ -18,11 +18,16 @@ def test_district_staff_drill_down_to_a_grid(demo, live_server, open_as, shoot, 
     expect(page).to_have_url(re.compile(r"/dashboard/QH/"))
     page.select_option("select[name=period]", "year")
     page.locator("main form button[type=submit]").click()
+    expect(page.locator("#dash-charts[data-ready='1']")).to_be_attached()
+    assert page.locator("#dash-map svg path").count() >= 4  # the streets' boundaries
     received = int(page.locator("[data-figure=received]").inner_text())
     assert received > 0
     league = page.locator("table.league tbody tr")
     assert sum(int(row.locator("td").first.inner_text()) for row in league.all()) == received
     shoot(page, f"dashboard-district-{lang}")
+    page.emulate_media(media="print")
+    shoot(page, f"dashboard-district-print-{lang}")
+    page.emulate_media(media="screen")
     page.locator("table.league tbody a", has_text=re.compile("湖滨")).click()
     expect(page).to_have_url(re.compile(r"/dashboard/QH-S01/"))
     shoot(page, f"dashboard-street-{lang}")
@@ -31,7 +36,7 @@ def test_district_staff_drill_down_to_a_grid(demo, live_server, open_as, shoot, 
     page.locator("table.league tbody a").first.click()
     expect(page).to_have_url(re.compile(r"/dashboard/QH-S01-C\d\d-G\d\d/"))
     shoot(page, f"dashboard-grid-{lang}")
-    assert not page.errors
+    assert not page.errors, page.errors
 
     phone = open_as("community", locale=locale, viewport=PHONE)
     phone.goto(f"{live_server.url}/dashboard/")

@@ -4,4 +4,6 @@ CASES = {
     # Every persona holds a post: each is sent to the dashboard of its widest area.
     "dashboard_home": ("get", "territory", lambda t: {}, (FOUND,) * 5 + (LOGIN,)),
     "dashboard": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
+    "dashboard_data": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
+    "dashboard_export": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
 }

@@ -177,3 +177,27 @@ def test_another_streets_dashboard_is_a_404(client, other_street_officer, territ
     client.force_login(other_street_officer)
     response = client.get(reverse("dashboard", kwargs={"code": territory.street.code}))
     assert response.status_code == 404
+
+
+def test_the_chart_data_and_the_excel_agree_with_the_league_table(
+    raw, client, street_officer, territory
+):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    with time_machine.travel(NOW, tick=False):
+        rollup.rebuild(DAY, NOW.date())
+        client.force_login(street_officer)
+        query = "?period=custom&from=2026-11-10&to=2026-11-10&sort=received"
+        code = territory.community.code
+        data = client.get(reverse("dashboard_data", kwargs={"code": code}) + query).json()
+        workbook = client.get(reverse("dashboard_export", kwargs={"code": code}) + query)
+    values = {v["code"]: v["value"] for v in data["values"]}
+    assert values == {"G1": 3.0, "G2": 1.0}
+    assert data["trend"]["received"] == [4]
+    assert {f["properties"]["code"] for f in data["map"]["features"]} == {"G1", "G2"}
+    rows = list(load_workbook(BytesIO(workbook.content)).active.iter_rows(values_only=True))
+    by_name = {row[0]: row for row in rows[2:]}
+    assert by_name[territory.grid.name][1:3] == (3, 66.7)  # 2 resolved of 3
+    assert by_name["Total"][1] == 4
