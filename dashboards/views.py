@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.excel import xlsx_response
 from dashboards import selectors
 from dashboards.models import COMPLETION_HOURS, RESPONSE_HOURS, RollupState
 from dashboards.rollup import REFRESHED_KEY
@@ -151,8 +152,6 @@ def dashboard_data(request, code):
 @login_required
 def dashboard_export(request, code):
     """The league table and the area's own figures for the period, as Excel."""
-    from io import BytesIO
-
     from openpyxl import Workbook
 
     area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
@@ -177,12 +176,4 @@ def dashboard_export(request, code):
         name = child.name if child else _("held at %(name)s itself") % {"name": area.name}
         sheet.append(line(name, figures, now))
     sheet.append(line(_("Total"), board.figures, board.now))
-    out = BytesIO()
-    book.save(out)
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    name = f"dashboard-{area.code}-{period.first}-{period.last}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return xlsx_response(book, f"dashboard-{area.code}-{period.first}-{period.last}.xlsx")

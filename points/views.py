@@ -4,13 +4,11 @@ appraisal export, rewards at a station and residents' conduct."""
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from branches.models import COMMUNITY_LEVELS, Branch, PartyMember
+from core.excel import xlsx_response
 from core.forms import NOT_SAVED, submit_form
 from core.images import serve_private
 from grids.models import Area, Resident
@@ -610,14 +609,7 @@ def export(request, code):
                 _("yes") if row.minimum_met else _("no"),
             ]
         )
-    out = BytesIO()
-    book.save(out)
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="points-{area.code}-{period.key}.xlsx"'
-    return response
+    return xlsx_response(book, f"points-{area.code}-{period.key}.xlsx")
 
 
 # --- Rewards and residents' conduct -----------------------------------------------------------
