@@ -167,7 +167,7 @@ def total(groups: dict[str, dict]) -> Figures:
     counts = _empty()
     for row in groups.values():
         for key in COUNTS:
-            counts[key] += row[key] or 0
+            counts[key] += row[key]
     return Figures(counts)
 
 
@@ -196,21 +196,14 @@ def board(area: Area, period: Span) -> Board:
     )
     current, earlier, standing = groups["current"], groups["earlier"], groups["standing"]
     children = list(Area.objects.filter(path__startswith=area.path, depth=area.depth + 1))
-    rows = []
-    for child in children:
-        figures = Figures({**_empty(), **_clean(current.get(child.path))})
-        now = Figures({**_empty(), **_clean(standing.get(child.path))})
-        rows.append((child, figures, now))
-    own = area.path
-    if own in current or own in standing:
+
+    def pair(path: str) -> tuple[Figures, Figures]:
+        return Figures(current.get(path, _empty())), Figures(standing.get(path, _empty()))
+
+    rows = [(child, *pair(child.path)) for child in children]
+    if area.path in current or area.path in standing:
         # Requests held at this level itself (a community's triage queue, say).
-        rows.append(
-            (
-                None,
-                Figures({**_empty(), **_clean(current.get(own))}),
-                Figures({**_empty(), **_clean(standing.get(own))}),
-            )
-        )
+        rows.append((None, *pair(area.path)))
     return Board(
         area=area,
         period=period,
@@ -219,10 +212,6 @@ def board(area: Area, period: Span) -> Board:
         now=total(standing),
         children=rows,
     )
-
-
-def _clean(row: dict | None) -> dict:
-    return {k: v or 0 for k, v in (row or {}).items()}
 
 
 DEFINITIONS = {

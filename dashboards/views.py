@@ -16,7 +16,6 @@ from grids.roles import Level
 from grids.scope import active_posts
 from grids.views import breadcrumbs
 
-# What a league table may be ordered by (best first), and how.
 SORT_LABELS = {
     "received": gettext_lazy("Received"),
     "completion_rate": gettext_lazy("Completion rate"),
@@ -25,14 +24,24 @@ SORT_LABELS = {
     "overdue_now": gettext_lazy("Overdue now"),
     "visits": gettext_lazy("Visits"),
 }
+# What a league table may be ranked by (largest first): from the period's figures or "now".
 SORTS = {
-    "received": (lambda f, n: f.received, True),
-    "completion_rate": (lambda f, n: f.completion_rate, True),
-    "on_time_rate": (lambda f, n: f.on_time_rate, True),
-    "satisfaction_rate": (lambda f, n: f.satisfaction_rate, True),
-    "overdue_now": (lambda f, n: n.overdue_now, True),
-    "visits": (lambda f, n: f.visits, True),
+    "received": lambda f, n: f.received,
+    "completion_rate": lambda f, n: f.completion_rate,
+    "on_time_rate": lambda f, n: f.on_time_rate,
+    "satisfaction_rate": lambda f, n: f.satisfaction_rate,
+    "overdue_now": lambda f, n: n.overdue_now,
+    "visits": lambda f, n: f.visits,
 }
+
+
+def _asked(request, code: str):
+    """The area (one the user may see, else 404), the period and the ranking column."""
+    area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
+    get = request.GET
+    period = selectors.span(get.get("period"), get.get("from"), get.get("to"))
+    sort = get.get("sort") if get.get("sort") in SORTS else "received"
+    return area, period, sort
 
 
 @login_required
@@ -61,13 +70,9 @@ def _refreshed_at():
 
 @login_required
 def dashboard(request, code):
-    area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
-    period = selectors.span(
-        request.GET.get("period"), request.GET.get("from"), request.GET.get("to")
-    )
+    area, period, sort = _asked(request, code)
     board = selectors.board(area, period)
-    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "received"
-    value, _best_first = SORTS[sort]
+    value = SORTS[sort]
     rows = sorted(
         board.children,
         key=lambda row: (
@@ -103,18 +108,14 @@ def dashboard(request, code):
 
 
 def _figure_value(key: str, figures, now):
-    value = SORTS[key][0](figures, now)
+    value = SORTS[key](figures, now)
     return float(value) if value is not None else None
 
 
 @login_required
 def dashboard_data(request, code):
     """The charts' data for a dashboard (the page itself shows every number as text)."""
-    area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
-    period = selectors.span(
-        request.GET.get("period"), request.GET.get("from"), request.GET.get("to")
-    )
-    figure = request.GET.get("sort") if request.GET.get("sort") in SORTS else "received"
+    area, period, sort = _asked(request, code)
     board = selectors.board(area, period)
     features, values = [], []
     for child, figures, now in board.children:
@@ -128,12 +129,12 @@ def dashboard_data(request, code):
             }
         )
         values.append(
-            {"name": child.name, "code": child.code, "value": _figure_value(figure, figures, now)}
+            {"name": child.name, "code": child.code, "value": _figure_value(sort, figures, now)}
         )
     points = selectors.trend(area, period)
     return JsonResponse(
         {
-            "figure": figure,
+            "figure": sort,
             "drillable": area.level not in (Level.GRID, Level.MICRO_GRID),
             "map": {"type": "FeatureCollection", "features": features},
             "values": values,
@@ -154,10 +155,7 @@ def dashboard_export(request, code):
     """The league table and the area's own figures for the period, as Excel."""
     from openpyxl import Workbook
 
-    area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
-    period = selectors.span(
-        request.GET.get("period"), request.GET.get("from"), request.GET.get("to")
-    )
+    area, period, _sort = _asked(request, code)
     board = selectors.board(area, period)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=area.code[:31])

@@ -61,14 +61,19 @@ class Scheme(models.Model):
     def name(self) -> str:
         return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
 
-    def lapse_date(self, earned: dt.date) -> dt.date | None:
-        """The first day on which points earned on ``earned`` have lapsed: periods of
-        ``expiry_months`` run from 1 January (12: a calendar year, 6: half-years)."""
+    def period_start(self, day: dt.date, later: int = 0) -> dt.date | None:
+        """The first day of the expiry period ``day`` lies in (``later`` periods on): periods
+        of ``expiry_months`` run from 1 January (12: calendar years, 6: half-years)."""
         if not self.expiry_months:
             return None
-        months = earned.year * 12 + earned.month - 1
-        end = (months // self.expiry_months + 1) * self.expiry_months
-        return dt.date(end // 12, end % 12 + 1, 1)
+        months = ((day.year * 12 + day.month - 1) // self.expiry_months + later) * (
+            self.expiry_months
+        )
+        return dt.date(months // 12, months % 12 + 1, 1)
+
+    def lapse_date(self, earned: dt.date) -> dt.date | None:
+        """The first day on which points earned on ``earned`` have lapsed."""
+        return self.period_start(earned, later=1)
 
 
 class Rule(models.Model):

@@ -35,7 +35,7 @@ from points.models import (
     Rule,
     Scheme,
 )
-from points.periods import Period
+from points.periods import Period, containing
 
 
 def _locked(account: Account) -> Account:
@@ -251,7 +251,7 @@ def declare(
     declaration.full_clean(exclude=["client_id"])
     declaration.save()
     _save_photos(declaration, cleaned)
-    _step(declaration, "declare", by)
+    _step(declaration, DeclarationStep.Action.DECLARE, by)
     return declaration
 
 
@@ -272,7 +272,7 @@ def collect(*, by, branch, declarations: Iterable[Declaration]) -> Batch:
     for item in items:
         item.state, item.batch = Declaration.State.COLLECTED, batch
         item.save(update_fields=["state", "batch"])
-        _step(item, "collect", by)
+        _step(item, DeclarationStep.Action.COLLECT, by)
     return batch
 
 
@@ -289,7 +289,7 @@ def return_item(*, by, declaration: Declaration, reason: str) -> Declaration:
     declaration.state, declaration.batch = Declaration.State.RETURNED, None
     declaration.reason = reason.strip()
     declaration.save(update_fields=["state", "batch", "reason"])
-    _step(declaration, "return", by, declaration.reason)
+    _step(declaration, DeclarationStep.Action.RETURN, by, declaration.reason)
     return declaration
 
 
@@ -330,13 +330,12 @@ def _community_of(declaration: Declaration):
 
 def _check_caps(declaration: Declaration, amount: int) -> None:
     rule, day = declaration.rule, declaration.served_on
-    month_end = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(1)
-    for cap, first, last in (
-        (rule.cap_day, day, day),
-        (rule.cap_month, day.replace(day=1), month_end),
-        (rule.cap_year, day.replace(month=1, day=1), day.replace(month=12, day=31)),
-    ):
-        if cap is not None and _earned(declaration.account, rule, first, last) + amount > cap:
+    for cap, kind in ((rule.cap_day, None), (rule.cap_month, "month"), (rule.cap_year, "year")):
+        if cap is None:
+            continue
+        period = containing(day, kind) if kind else None
+        first, last = (period.first, period.last) if period else (day, day)
+        if _earned(declaration.account, rule, first, last) + amount > cap:
             raise ValidationError(
                 _("This would pass the rule's cap of %(cap)s points; reject it or lower it.")
                 % {"cap": cap}
@@ -351,7 +350,7 @@ def _pay(declaration: Declaration, by, *, publicity: bool) -> Entry:
     now = timezone.now()
     days = declaration.account.scheme.publicity_days if publicity else 0
     declaration.public_until = now + dt.timedelta(days=days) if days else None
-    earlier = declaration.steps.filter(action="approve").count()
+    earlier = declaration.steps.filter(action=DeclarationStep.Action.APPROVE).count()
     key = f"declaration:{declaration.pk}" + (f":{earlier + 1}" if earlier else "")
     return post(
         account=declaration.account,
@@ -390,7 +389,8 @@ def verify(*, by, declaration: Declaration, approve: bool, reason: str = "") -> 
         declaration.state = Declaration.State.REJECTED
     declaration.reason = reason.strip()
     declaration.save(update_fields=["state", "reason", "public_until"])
-    _step(declaration, "approve" if approve else "reject", by, declaration.reason)
+    action = DeclarationStep.Action.APPROVE if approve else DeclarationStep.Action.REJECT
+    _step(declaration, action, by, declaration.reason)
     if (
         batch is not None
         and not batch.declarations.filter(state=Declaration.State.COLLECTED).exists()
@@ -438,7 +438,7 @@ def propose(
     )
     declaration.full_clean(exclude=["client_id"])
     declaration.save()
-    _step(declaration, "propose", by)
+    _step(declaration, DeclarationStep.Action.PROPOSE, by)
     return declaration
 
 
@@ -482,12 +482,12 @@ def record_conduct(
     declaration.full_clean(exclude=["client_id"])
     declaration.save()
     _save_photos(declaration, cleaned)
-    _step(declaration, "record", by)
+    _step(declaration, DeclarationStep.Action.RECORD, by)
     if rule.verifier == Rule.Verifier.NONE:
         _pay(declaration, by, publicity=False)
         declaration.state = Declaration.State.APPROVED
         declaration.save(update_fields=["state", "public_until"])
-        _step(declaration, "approve", by)
+        _step(declaration, DeclarationStep.Action.APPROVE, by)
     return declaration
 
 
@@ -529,7 +529,7 @@ def object_to(*, by, declaration: Declaration, reason: str) -> Objection:
     declaration.save(update_fields=["state", "public_until"])
     if declaration.batch_id:
         Batch.objects.filter(pk=declaration.batch_id).update(state=Batch.State.SUBMITTED)
-    _step(declaration, "object", by, objection.reason)
+    _step(declaration, DeclarationStep.Action.OBJECT, by, objection.reason)
     return objection
 
 
@@ -546,7 +546,7 @@ def redeclare(*, by, declaration: Declaration, description: str, hours=None) -> 
     declaration.state, declaration.reason = Declaration.State.DECLARED, ""
     declaration.full_clean(exclude=["client_id"])
     declaration.save(update_fields=["description", "hours", "state", "reason"])
-    _step(declaration, "redeclare", by)
+    _step(declaration, DeclarationStep.Action.REDECLARE, by)
     return declaration
 
 
@@ -589,10 +589,7 @@ def expire_points(*, today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
     lapsed = 0
     for scheme in Scheme.objects.filter(expiry_months__isnull=False, active=True):
-        # The start of the period today is in: the boundary most recently passed.
-        months = (today.year * 12 + today.month - 1) // scheme.expiry_months
-        start = months * scheme.expiry_months
-        cutoff = dt.date(start // 12, start % 12 + 1, 1)
+        cutoff = scheme.period_start(today)  # the boundary most recently passed
         moment = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
         done = Entry.objects.filter(account=OuterRef("pk"), source=f"expiry:{cutoff.isoformat()}")
         accounts = Account.objects.filter(
