@@ -95,15 +95,22 @@ def pending_registrations(community: Area):
     )
 
 
+def served(year: int) -> Exists:
+    """For a registration: its member has served its community in ``year`` (the annual
+    minimum of 双报到)."""
+    return Exists(
+        ServiceRecord.objects.filter(
+            member=OuterRef("member"), community=OuterRef("community"), served_on__year=year
+        )
+    )
+
+
 def without_service(community: Area, year: int | None = None) -> list[Registration]:
     """Confirmed in-service members who have not served the community this year."""
     year = year or timezone.localdate().year
-    served = ServiceRecord.objects.filter(
-        member=OuterRef("member"), community=community, served_on__year=year
-    )
     return list(
         Registration.objects.filter(community=community, status=Registration.Status.CONFIRMED)
-        .annotate(served=Exists(served))
+        .annotate(served=served(year))
         .filter(served=False)
         .select_related("member")
         .order_by("member__name")

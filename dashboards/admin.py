@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dashboards.models import AreaDay, RollupState
+from dashboards.models import AreaDay, AreaMix, AreaStanding, RollupState
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -16,11 +16,7 @@ class ReadOnly(admin.ModelAdmin):
         return False
 
 
-@admin.register(AreaDay)
-class AreaDayAdmin(ReadOnly):
-    list_display = ("day", "area", "received", "resolved", "open_now", "overdue_now", "visits")
-    date_hierarchy = "day"
-
+class ByArea(ReadOnly):
     def get_queryset(self, request):
         rows = super().get_queryset(request).select_related("area")
         if request.user.is_superuser:
@@ -28,6 +24,23 @@ class AreaDayAdmin(ReadOnly):
         from grids.models import Area
 
         return rows.filter(area__in=Area.objects.visible_to(request.user))
+
+
+@admin.register(AreaDay)
+class AreaDayAdmin(ByArea):
+    list_display = ("day", "area", "received", "resolved", "open_now", "overdue_now", "visits")
+    date_hierarchy = "day"
+
+
+@admin.register(AreaMix)
+class AreaMixAdmin(ByArea):
+    list_display = ("day", "area", "channel", "category", "received", "resolved")
+    date_hierarchy = "day"
+
+
+@admin.register(AreaStanding)
+class AreaStandingAdmin(ByArea):
+    list_display = ("area", "grids", "grids_staffed", "grids_with_branch", "grids_with_station")
 
 
 @admin.register(RollupState)

@@ -7,8 +7,11 @@ from django.utils import timezone
 
 from dashboards.models import RollupState
 from dashboards.rollup import rebuild, remember_refresh
+from dashboards.standing import refresh_standing
 from grids.demo import Demo
 from grids.models import Visit
+from points.models import Entry
+from stations.models import Activity
 from tickets.models import Event, Ticket
 
 
@@ -25,8 +28,15 @@ def seed(demo: Demo, password: str) -> None:
             or 0,
             "last_visit_id": Visit.objects.order_by("-pk").values_list("pk", flat=True).first()
             or 0,
+            "last_activity_id": _last(Activity),
+            "last_entry_id": _last(Entry),
             "refreshed_at": timezone.now(),
         },
     )
     remember_refresh(timezone.now())
     demo.counts["rollup days"] = days
+    demo.counts["standing rows"] = refresh_standing()
+
+
+def _last(model) -> int:
+    return model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0

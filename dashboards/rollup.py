@@ -1,11 +1,16 @@
-"""Keeping ``AreaDay`` right: a day is recomputed whole from the raw rows of that day.
+"""Keeping ``AreaDay`` and ``AreaMix`` right: a day is recomputed whole from the raw rows of
+that day, counted where each request, visit, activity or account lives and summed into every
+area above, so that a page reads a handful of rows (an area and its children, per day)
+instead of every grid's.
 
 - ``rebuild(first, last)`` recomputes a range of days (the ``rebuild_rollups`` command).
 - ``refresh()`` is the incremental job (Celery beat, every few minutes, and the
-  ``refresh_rollups`` command). It reads the request timeline (``tickets.Event``) and the
-  visits past its watermark and recomputes the days they touch: the day a changed request
-  was submitted (its cohort's figures moved), the day of a new visit, every day that still
-  has open requests (they become overdue with no event), and today.
+  ``refresh_rollups`` command). It reads the request timeline (``tickets.Event``), the
+  visits, station activities and points entries past their watermarks and recomputes the
+  days they touch: the day a changed request was submitted (its cohort's figures moved),
+  the day of a new visit, activity or entry, every day that still has open requests (they
+  become overdue with no event), and today. An activity edited after the fact moves no
+  watermark; the nightly ``rebuild_rollups --days 35`` catches it.
 
 Each recomputation is one transaction that replaces its days' rows: a rerun changes nothing.
 """
@@ -17,13 +22,27 @@ from collections import defaultdict
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from dashboards.models import COMPLETION_HOURS, COUNTS, RESPONSE_HOURS, AreaDay, RollupState
-from grids.models import Visit
-from tickets.models import OPEN_STATUSES, Event, Status, Ticket
+from dashboards.models import (
+    COMPLETION_HOURS,
+    COUNTS,
+    RESPONSE_HOURS,
+    AreaDay,
+    AreaMix,
+    RollupState,
+)
+from grids.models import Area, Visit
+from points.models import Entry
+from stations.models import Activity
+from tickets.models import OPEN_STATUSES, WISH_MATTER, Event, Status, Ticket
+
+Rows = dict[tuple[dt.date, int], dict[str, int]]
+Mix = dict[
+    tuple[dt.date, int, str, int], list[int]
+]  # (day, area, channel, category): [received, resolved]
 
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -38,14 +57,20 @@ def _bucket(hours: float, bounds: tuple[int, ...]) -> int:
     return len(bounds) + 1
 
 
-def figures_of_days(
+def figures_of_days(first: dt.date, last: dt.date, now: dt.datetime | None = None) -> Rows:
+    """{(day, area id): counts} for ``first``…``last``, straight from the raw rows."""
+    return figures_and_mix(first, last, now)[0]
+
+
+def figures_and_mix(
     first: dt.date, last: dt.date, now: dt.datetime | None = None
-) -> dict[tuple[dt.date, int], dict[str, int]]:
-    """{(day, area id): counts} for ``first``…``last``, straight from the raw rows (two
-    queries, whatever the number of days)."""
+) -> tuple[Rows, Mix]:
+    """The ``AreaDay`` and ``AreaMix`` contents for ``first``…``last``, straight from the raw
+    rows (five queries, whatever the number of days)."""
     now = now or timezone.now()
     start, end = day_bounds(first)[0], day_bounds(last)[1]
     rows: defaultdict[tuple, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
+    mix: defaultdict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     tickets = (
         Ticket.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
         .exclude(status=Status.MERGED)
@@ -60,6 +85,9 @@ def figures_of_days(
             "rating",
             "escalation_level",
             "acknowledged_at",
+            "channel",
+            "matter__category_id",
+            "matter__code",
         )
     )
     for (
@@ -73,9 +101,19 @@ def figures_of_days(
         rating,
         level,
         ack,
+        channel,
+        category,
+        matter,
     ) in tickets.iterator(chunk_size=5000):
-        row = rows[(_local_day(submitted), area)]
+        day = _local_day(submitted)
+        row = rows[(day, area)]
         row["received"] += 1
+        split = mix[(day, area, channel, category)]
+        split[0] += 1
+        if matter == WISH_MATTER:
+            row["wishes"] += 1
+            if resolved is not None:
+                row["wishes_fulfilled"] += 1
         if status == Status.REJECTED:
             row["rejected"] += 1
         if accepted is not None:
@@ -84,6 +122,7 @@ def figures_of_days(
             row[f"response_{_bucket(hours, RESPONSE_HOURS)}"] += 1
         if resolved is not None:
             row["resolved"] += 1
+            split[1] += 1
             if due is None or resolved <= due:
                 row["resolved_on_time"] += 1
             hours = (resolved - submitted).total_seconds() / 3600
@@ -112,20 +151,98 @@ def figures_of_days(
     )
     for day, grid, n in visits:
         rows[(day, grid)]["visits"] += n
-    return {key: dict(counts) for key, counts in rows.items()}
+    activities = (
+        Activity.objects.filter(held_on__range=(first, last))
+        .values_list("held_on", "station__area_id")
+        .annotate(n=Count("pk"), people=Sum("attendance"))
+        .order_by()
+    )
+    for day, area, n, people in activities:
+        rows[(day, area)]["activities"] += n
+        rows[(day, area)]["attendance"] += people or 0
+    entries = (
+        Entry.objects.filter(
+            posted_at__gte=start, posted_at__lt=end, kind__in=[Entry.Kind.EARN, Entry.Kind.REDEEM]
+        )
+        .annotate(d=TruncDate("posted_at"), area=F("account__community_id"))
+        .values_list("d", "area", "kind")
+        .annotate(points=Sum("amount"))
+        .order_by()
+    )
+    for day, area, kind, points in entries:
+        if kind == Entry.Kind.EARN:
+            rows[(day, area)]["points_issued"] += points
+        else:
+            rows[(day, area)]["points_redeemed"] -= points
+    return {key: dict(counts) for key, counts in rows.items()}, dict(mix)
+
+
+def ancestors_of() -> dict[int, list[int]]:
+    """{area id: the ids of the area and every area above it} (one query)."""
+    paths = dict(Area.objects.values_list("pk", "path"))
+    by_path = {path: pk for pk, path in paths.items()}
+    step = Area.steplen
+    return {
+        pk: [by_path[path[:n]] for n in range(step, len(path) + 1, step)]
+        for pk, path in paths.items()
+    }
+
+
+def roll_up(rows: dict[tuple, dict[str, int]], up: dict[int, list[int]]) -> Rows:
+    """Leaf rows ({(day, area): counts}) summed into every area above them, the area itself
+    included: a page reads an area's total from its own rows, never from the rows below."""
+    totals: defaultdict[tuple, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (day, area), counts in rows.items():
+        for target in up.get(area, [area]):
+            total = totals[(day, target)]
+            for key, value in counts.items():
+                total[key] += value
+    return {key: dict(counts) for key, counts in totals.items()}
+
+
+def roll_up_mix(mix: Mix, up: dict[int, list[int]]) -> Mix:
+    totals: defaultdict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for (day, area, channel, category), (received, resolved) in mix.items():
+        for target in up.get(area, [area]):
+            total = totals[(day, target, channel, category)]
+            total[0] += received
+            total[1] += resolved
+    return dict(totals)
 
 
 @transaction.atomic
-def recompute(first: dt.date, last: dt.date, now: dt.datetime | None = None) -> int:
-    """Replace the rows of ``first``…``last`` with what the raw rows say now; returns how
-    many rows were written."""
+def recompute(
+    first: dt.date,
+    last: dt.date,
+    now: dt.datetime | None = None,
+    up: dict[int, list[int]] | None = None,
+) -> int:
+    """Replace the rows of ``first``…``last`` with what the raw rows say now, at every level;
+    returns how many rows were written."""
     now = now or timezone.now()
-    figures = figures_of_days(first, last, now)
+    up = up if up is not None else ancestors_of()
+    leaves, leaf_mix = figures_and_mix(first, last, now)
+    figures, mix = roll_up(leaves, up), roll_up_mix(leaf_mix, up)
     AreaDay.objects.filter(day__range=(first, last)).delete()
     AreaDay.objects.bulk_create(
         [
             AreaDay(area_id=area, day=day, computed_at=now, **{k: c.get(k, 0) for k in COUNTS})
             for (day, area), c in figures.items()
+        ],
+        batch_size=2000,
+    )
+    AreaMix.objects.filter(day__range=(first, last)).delete()
+    AreaMix.objects.bulk_create(
+        [
+            AreaMix(
+                area_id=area,
+                day=day,
+                channel=channel,
+                category_id=category,
+                received=received,
+                resolved=resolved,
+            )
+            for (day, area, channel, category), (received, resolved) in mix.items()
         ],
         batch_size=2000,
     )
@@ -135,11 +252,13 @@ def recompute(first: dt.date, last: dt.date, now: dt.datetime | None = None) -> 
 def rebuild(first: dt.date, last: dt.date, chunk_days: int = 31) -> int:
     """Recompute every day from ``first`` to ``last`` a month at a time; returns the days."""
     now = timezone.now()
+    up = ancestors_of()
     day = first
     while day <= last:
         end = min(day + dt.timedelta(days=chunk_days - 1), last)
-        recompute(day, end, now)
+        recompute(day, end, now, up)
         day = end + dt.timedelta(days=1)
+    remember_refresh(now)
     return (last - first).days + 1
 
 
@@ -157,8 +276,8 @@ def _days_of(tickets):
     )
 
 
-def dirty_days(state: RollupState, now: dt.datetime) -> tuple[set[dt.date], int, int]:
-    """The days to recompute since the watermark, and the new watermarks."""
+def dirty_days(state: RollupState, now: dt.datetime) -> tuple[set[dt.date], dict[str, int]]:
+    """The days to recompute since the watermarks, and the new watermarks."""
     days = {_local_day(now)}
     events = Event.objects.filter(pk__gt=state.last_event_id)
     last_event = events.order_by("-pk").values_list("pk", flat=True).first()
@@ -174,9 +293,26 @@ def dirty_days(state: RollupState, now: dt.datetime) -> tuple[set[dt.date], int,
             _local_day(at)
             for at in visits.filter(pk__lte=last_visit).values_list("visited_at", flat=True)
         }
+    activities = Activity.objects.filter(pk__gt=state.last_activity_id)
+    last_activity = activities.order_by("-pk").values_list("pk", flat=True).first()
+    if last_activity is not None:
+        days |= set(activities.filter(pk__lte=last_activity).values_list("held_on", flat=True))
+    entries = Entry.objects.filter(pk__gt=state.last_entry_id)
+    last_entry = entries.order_by("-pk").values_list("pk", flat=True).first()
+    if last_entry is not None:
+        days |= {
+            _local_day(at)
+            for at in entries.filter(pk__lte=last_entry).values_list("posted_at", flat=True)
+        }
     # Open requests turn overdue without an event: their days are always recounted.
     days |= set(_days_of(Ticket.objects.filter(status__in=OPEN_STATUSES)))
-    return days, last_event or state.last_event_id, last_visit or state.last_visit_id
+    marks = {
+        "last_event_id": last_event or state.last_event_id,
+        "last_visit_id": last_visit or state.last_visit_id,
+        "last_activity_id": last_activity or state.last_activity_id,
+        "last_entry_id": last_entry or state.last_entry_id,
+    }
+    return days, marks
 
 
 REFRESHED_KEY = "dashboards:refreshed_at"
@@ -193,10 +329,13 @@ def refresh(now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         state, _created = RollupState.objects.select_for_update().get_or_create(name="main")
-        days, last_event, last_visit = dirty_days(state, now)
+        days, marks = dirty_days(state, now)
+        up = ancestors_of()
         for day in sorted(days):
-            recompute(day, day, now)
-        state.last_event_id, state.last_visit_id, state.refreshed_at = last_event, last_visit, now
+            recompute(day, day, now, up)
+        for name, value in marks.items():
+            setattr(state, name, value)
+        state.refreshed_at = now
         state.save()
     remember_refresh(now)
     return len(days)

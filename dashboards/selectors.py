@@ -7,13 +7,22 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, Sum
-from django.db.models.functions import Substr, TruncMonth, TruncWeek
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dashboards.models import COMPLETION_HOURS, COUNTS, RESPONSE_HOURS, AreaDay
+from dashboards.models import (
+    COMPLETION_HOURS,
+    COUNTS,
+    RESPONSE_HOURS,
+    STANDING,
+    AreaDay,
+    AreaMix,
+    AreaStanding,
+)
 from grids.models import Area
+from tickets.models import Category, Channel
 
 NOW_FIGURES = ("open_now", "overdue_now", "acknowledged_now")
 
@@ -113,6 +122,10 @@ class Figures:
     def satisfaction_rate(self):
         return _share(self.counts["satisfied"], self.counts["rated"])
 
+    @property
+    def wishes_rate(self):
+        return _share(self.counts["wishes_fulfilled"], self.counts["wishes"])
+
     def _buckets(self, prefix: str, n: int) -> list[int]:
         return [self.counts[f"{prefix}_{i}"] for i in range(1, n + 2)]
 
@@ -139,36 +152,106 @@ def _empty() -> dict[str, int]:
     return dict.fromkeys(COUNTS, 0)
 
 
-def by_child(area: Area, spans: dict[str, tuple[dt.date, dt.date] | None]) -> dict:
-    """{span name: {child path (or the area's own path for rows held at its level): counts}}
-    for several spans at once (None: all days): one grouped query."""
-    child_length = len(area.path) + Area.steplen
-    sums = {}
-    for name, days in spans.items():
-        when = Q(day__range=days) if days else Q()
-        for key in COUNTS:
-            sums[f"{name}__{key}"] = Sum(key, filter=when, default=0)
+class Standing:
+    """How an area stands now (``AreaStanding``), with its shares; zeros where none was
+    computed (an area with no grids yet)."""
+
+    def __init__(self, row: AreaStanding | None):
+        self.counts = {key: getattr(row, key, 0) for key in STANDING}
+        self.computed_at = row.computed_at if row else None
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["counts"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def staffing_rate(self):
+        return _share(self.grids_staffed, self.grids)
+
+    @property
+    def branch_rate(self):
+        return _share(self.grids_with_branch, self.grids)
+
+    @property
+    def one_shoulder_rate(self):
+        return _share(self.branches_one_shoulder, self.branches)
+
+    @property
+    def registered_rate(self):
+        return _share(self.members_registered, self.members_in_service)
+
+    @property
+    def served_rate(self):
+        return _share(self.members_served, self.members_registered)
+
+    @property
+    def linked_rate(self):
+        return _share(self.households_linked, self.households)
+
+    @property
+    def station_rate(self):
+        return _share(self.grids_with_station, self.grids)
+
+    @property
+    def standardised_rate(self):
+        return _share(self.stations_standardised, self.stations)
+
+    @property
+    def circle_rate(self):
+        return _share(self.households_in_circle, self.households_located)
+
+    @property
+    def visited_30_rate(self):
+        return _share(self.visited_30, self.households)
+
+    @property
+    def visited_90_rate(self):
+        return _share(self.visited_90, self.households)
+
+
+def _standing_of(area: Area) -> Standing:
+    try:
+        return Standing(area.standing)
+    except AreaStanding.DoesNotExist:
+        return Standing(None)
+
+
+def by_area(area_ids: list[int], period: Span, earlier: Span) -> dict[str, dict[int, dict]]:
+    """{"current" | "earlier" | "standing": {area id: counts}} for the given areas: the
+    period, the previous one, and the "now" figures summed over every day that still has
+    open requests. One grouped query over the areas' own rows (a few per day)."""
+    spans = {
+        "current": (Q(day__range=(period.first, period.last)), COUNTS),
+        "earlier": (Q(day__range=(earlier.first, earlier.last)), COUNTS),
+        "standing": (Q(open_now__gt=0), NOW_FIGURES),
+    }
+    sums = {
+        f"{name}__{key}": Sum(key, filter=when, default=0)
+        for name, (when, keys) in spans.items()
+        for key in keys
+    }
+    wanted = Q()
+    for when, _keys in spans.values():
+        wanted |= when
     grouped = (
-        AreaDay.objects.filter(area__path__startswith=area.path)
-        .annotate(child=Substr("area__path", 1, child_length))
-        .values("child")
+        AreaDay.objects.filter(wanted, area_id__in=area_ids)
+        .values("area_id")
         .annotate(**sums)
         .order_by()
     )
-    result: dict[str, dict[str, dict]] = {name: {} for name in spans}
+    result: dict[str, dict[int, dict]] = {name: {} for name in spans}
     for row in grouped:
-        child = row.pop("child")
-        for name in spans:
-            result[name][child] = {key: row[f"{name}__{key}"] or 0 for key in COUNTS}
+        for name, (_when, keys) in spans.items():
+            counts = _empty()
+            counts.update({key: row[f"{name}__{key}"] or 0 for key in keys})
+            result[name][row["area_id"]] = counts
     return result
 
 
-def total(groups: dict[str, dict]) -> Figures:
-    counts = _empty()
-    for row in groups.values():
-        for key in COUNTS:
-            counts[key] += row[key]
-    return Figures(counts)
+def _less(whole: dict[str, int], parts: list[dict[str, int]]) -> dict[str, int]:
+    return {key: whole[key] - sum(part[key] for part in parts) for key in COUNTS}
 
 
 @dataclass
@@ -180,38 +263,99 @@ class Board:
     figures: Figures
     previous: Figures
     now: Figures
-    children: list[tuple[Area | None, Figures, Figures]]  # child, period figures, now
+    standing: Standing
+    # child (None: requests held at the area itself), period figures, now, standing
+    children: list[tuple[Area | None, Figures, Figures, Standing | None]]
+    ancestors: list[Area]
+
+    @property
+    def visits_per_worker(self):
+        if not self.standing.workers:
+            return None
+        return (Decimal(self.figures.visits) / self.standing.workers).quantize(Decimal("0.1"))
 
 
-def board(area: Area, period: Span) -> Board:
+def board(area: Area, period: Span, *, boundaries: bool = False) -> Board:
     """The dashboard of ``area`` for ``period``: two queries whatever the size."""
-    earlier = period.previous()
-    groups = by_child(
-        area,
-        {
-            "current": (period.first, period.last),
-            "earlier": (earlier.first, earlier.last),
-            "standing": None,
-        },
-    )
+    # The area, its children (each with its standing) and its ancestors: one query.
+    above = [area.path[:n] for n in range(Area.steplen, len(area.path), Area.steplen)]
+    areas = Area.objects.filter(
+        Q(pk=area.pk) | Q(path__startswith=area.path, depth=area.depth + 1) | Q(path__in=above)
+    ).select_related("standing")
+    if not boundaries:
+        areas = areas.defer("boundary")
+    areas = sorted(areas, key=lambda a: a.path)
+    itself = next((a for a in areas if a.pk == area.pk), area)
+    ancestors = [a for a in areas if a.depth < area.depth]
+    children = [a for a in areas if a.depth == area.depth + 1]
+    groups = by_area([area.pk, *(child.pk for child in children)], period, period.previous())
     current, earlier, standing = groups["current"], groups["earlier"], groups["standing"]
-    children = list(Area.objects.filter(path__startswith=area.path, depth=area.depth + 1))
 
-    def pair(path: str) -> tuple[Figures, Figures]:
-        return Figures(current.get(path, _empty())), Figures(standing.get(path, _empty()))
+    def of(group: dict, pk: int) -> dict[str, int]:
+        return group.get(pk) or _empty()
 
-    rows = [(child, *pair(child.path)) for child in children]
-    if area.path in current or area.path in standing:
-        # Requests held at this level itself (a community's triage queue, say).
-        rows.append((None, *pair(area.path)))
+    rows = [
+        (
+            child,
+            Figures(of(current, child.pk)),
+            Figures(of(standing, child.pk)),
+            _standing_of(child),
+        )
+        for child in children
+    ]
+    # Requests held at this level itself (a community's triage queue, say): the area's total
+    # less its children's.
+    held = _less(of(current, area.pk), [of(current, c.pk) for c in children])
+    held_now = _less(of(standing, area.pk), [of(standing, c.pk) for c in children])
+    if any(held.values()) or any(held_now.values()):
+        rows.append((None, Figures(held), Figures(held_now), None))
     return Board(
         area=area,
         period=period,
-        figures=total(current),
-        previous=total(earlier),
-        now=total(standing),
+        figures=Figures(of(current, area.pk)),
+        previous=Figures(of(earlier, area.pk)),
+        now=Figures(of(standing, area.pk)),
+        standing=_standing_of(itself),
         children=rows,
+        ancestors=ancestors,
     )
+
+
+@dataclass
+class Share:
+    label: str
+    received: int
+    resolved: int
+
+    @property
+    def completion_rate(self):
+        return _share(self.resolved, self.received)
+
+
+def mix(area: Area, period: Span) -> tuple[list[Share], list[Share]]:
+    """The period's requests by channel and by category, largest first: one query."""
+    rows = (
+        AreaMix.objects.filter(area=area, day__range=(period.first, period.last))
+        .values_list("channel", "category_id", "category__name_en", "category__name_zh")
+        .annotate(received=Sum("received"), resolved=Sum("resolved"))
+        .order_by()
+    )
+    channels: dict[str, list[int]] = {}
+    categories: dict[int, list] = {}
+    for channel, category, name_en, name_zh, received, resolved in rows:
+        by_channel = channels.setdefault(channel, [0, 0])
+        by_channel[0] += received
+        by_channel[1] += resolved
+        by_category = categories.setdefault(
+            category, [Category(name_en=name_en, name_zh=name_zh).name, 0, 0]
+        )
+        by_category[1] += received
+        by_category[2] += resolved
+    labels = dict(Channel.choices)
+    by_channel = [Share(str(labels.get(k, k)), *v) for k, v in channels.items()]
+    by_category = [Share(*v) for v in categories.values()]
+    order = lambda share: (-share.received, share.label)  # noqa: E731
+    return sorted(by_channel, key=order), sorted(by_category, key=order)
 
 
 DEFINITIONS = {
@@ -238,7 +382,53 @@ DEFINITIONS = {
         "upper bound of their bucket (1, 3, 7, 15 days)."
     ),
     "escalated": gettext_lazy("Requests of the period that went up the ladder (吹哨)."),
+    "wishes": gettext_lazy(
+        "Micro-wishes (微心愿) posted in the period, and how many of them have been fulfilled."
+    ),
     "visits": gettext_lazy("Household and place visits made in the period."),
+    "visits_per_worker": gettext_lazy(
+        "Visits in the period ÷ full-time and part-time grid workers in post now."
+    ),
+    "visited_30": gettext_lazy(
+        "Households with a visit in the last 30 days ÷ all households (now, not the period)."
+    ),
+    "visited_90": gettext_lazy("Households with a visit in the last 90 days ÷ all households."),
+    "visits_overdue": gettext_lazy(
+        "Households past their next visit date; in brackets those with someone in care "
+        "(elderly living alone, disabled, in hardship…)."
+    ),
+    "grids": gettext_lazy("Grids now: comprehensive / dedicated."),
+    "staffing_rate": gettext_lazy(
+        "Grids with 1+3+N in post: one full-time leader or worker, three part-time workers "
+        "and at least one volunteer or liaison ÷ all grids."
+    ),
+    "vacancies": gettext_lazy("Posts missing for every grid to meet 1+3+N."),
+    "branch_rate": gettext_lazy("Grids covered by a party branch ÷ all grids (一网格一支部)."),
+    "one_shoulder_rate": gettext_lazy(
+        "Branches whose secretary is also the leader of one of its grids (一肩挑) ÷ all branches."
+    ),
+    "registered_rate": gettext_lazy(
+        "In-service party members confirmed as registered with a community (双报到) ÷ active "
+        "in-service members."
+    ),
+    "served_rate": gettext_lazy(
+        "Registered members who have served their community this year (the annual "
+        "minimum) ÷ registered members."
+    ),
+    "linked_rate": gettext_lazy("Households linked to a party member (联户) ÷ all households."),
+    "station_rate": gettext_lazy(
+        "Grids with an open party-mass service centre or grid station ÷ all grids (一阵地)."
+    ),
+    "standardised_rate": gettext_lazy(
+        "Open stations whose latest inspection passed all of 四有三规范 ÷ open stations."
+    ),
+    "circle_rate": gettext_lazy(
+        "Located households within a 15-minute walk of a station ÷ located households."
+    ),
+    "activities": gettext_lazy("Station activities held in the period, and their attendance."),
+    "points_issued": gettext_lazy(
+        "Points credited in the period (earned), and points spent on rewards."
+    ),
     "open_now": gettext_lazy(
         "Requests open now, whenever submitted (as of the last refresh, every 5 minutes)."
     ),
@@ -261,12 +451,42 @@ def trend(area: Area, period: Span) -> list[tuple[dt.date, Figures]]:
     """The period's figures by week (periods up to a quarter) or by month: one query."""
     trunc = TruncWeek if period.days <= 92 else TruncMonth
     rows = (
-        AreaDay.objects.filter(
-            area__path__startswith=area.path, day__range=(period.first, period.last)
-        )
+        AreaDay.objects.filter(area=area, day__range=(period.first, period.last))
         .annotate(bucket=trunc("day"))
         .values("bucket")
         .annotate(**{key: Sum(key, default=0) for key in COUNTS})
         .order_by("bucket")
     )
     return [(row.pop("bucket"), Figures({k: row[k] or 0 for k in COUNTS})) for row in rows]
+
+
+def points_panel(area: Area, period: Span, top: int = 5) -> dict:
+    """The period's top members and residents of ``area`` (as the rankings page counts
+    them) and the latest published red and black lists of the area: up to four queries."""
+    from points.models import HonourPeriod, HonourRow, Scheme
+    from points.periods import Period
+    from points.selectors import Audience, leaderboard
+
+    window = Period("dashboard", period.first, period.last, "custom")
+    schemes = {scheme.audience: scheme for scheme in Scheme.objects.filter(active=True)}
+    boards = {}
+    for audience in (Audience.MEMBERS, Audience.RESIDENTS):
+        scheme = schemes.get(audience)
+        boards[audience] = (
+            leaderboard(scheme=scheme, unit=area, period=window, audience=audience, limit=top)
+            if scheme
+            else []
+        )
+    honours = (
+        HonourPeriod.objects.filter(area=area)
+        .select_related("honour_list")
+        .prefetch_related("rows")
+        .order_by("-published_at")
+        .first()
+    )
+    return {
+        "members": boards[Audience.MEMBERS],
+        "residents": boards[Audience.RESIDENTS],
+        "honours": honours,
+        "boards": [HonourRow.Board.RED, HonourRow.Board.BLACK],
+    }

@@ -7,4 +7,5 @@ urlpatterns = [
     path("dashboard/<str:code>/", views.dashboard, name="dashboard"),
     path("dashboard/<str:code>/data.json", views.dashboard_data, name="dashboard_data"),
     path("dashboard/<str:code>/export.xlsx", views.dashboard_export, name="dashboard_export"),
+    path("dashboard/<str:code>/points/", views.dashboard_points, name="dashboard_points"),
 ]

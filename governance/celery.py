@@ -35,6 +35,13 @@ app.conf.beat_schedule = {
     },
     # The dashboards' daily rollups follow the request timeline and the visits.
     "refresh-rollups": {"task": "dashboards.tasks.refresh_rollups", "schedule": 5 * 60.0},
+    # Coverage, staffing and members per area (heavier: the 15-minute circle for every grid).
+    "refresh-standing": {"task": "dashboards.tasks.refresh_standing", "schedule": 15 * 60.0},
+    # Activities edited after the fact move no watermark: recount the recent days nightly.
+    "rebuild-recent-rollups": {
+        "task": "dashboards.tasks.rebuild_recent_rollups",
+        "schedule": crontab(hour=2, minute=40),
+    },
     # Points lapse at the end of their scheme's period by expiry entries (never deletion).
     "expire-points": {"task": "points.tasks.expire_points", "schedule": crontab(hour=0, minute=20)},
 }

@@ -58,11 +58,14 @@ def _resident(request, pk: int, capability: str) -> Resident:
     return resident
 
 
-def breadcrumbs(request, area: Area) -> list[tuple[Area, bool]]:
-    return [
-        (a, can(request.user, Capability.VIEW_TERRITORY, a))
-        for a in Area.objects.get_ancestors(area)
-    ]
+def breadcrumbs(
+    request, area: Area, ancestors: list[Area] | None = None
+) -> list[tuple[Area, bool]]:
+    """The areas above ``area`` (read here unless the caller already has them), each with
+    whether the user may open it."""
+    if ancestors is None:
+        ancestors = list(Area.objects.get_ancestors(area))
+    return [(a, can(request.user, Capability.VIEW_TERRITORY, a)) for a in ancestors]
 
 
 # --- Pages ----------------------------------------------------------------------------------

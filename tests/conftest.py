@@ -89,6 +89,17 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _no_refresh_stamp():
+    """Dashboards cache their bodies under the rollups' refresh stamp, kept in the cache
+    (Redis is shared by the whole run): each test starts from its own database's stamp."""
+    from django.core.cache import cache
+
+    from dashboards.rollup import REFRESHED_KEY
+
+    cache.delete(REFRESHED_KEY)
+
+
 # --- Territory and personas -----------------------------------------------------------------
 
 

@@ -1,4 +1,3 @@
-import io
 import os
 from pathlib import Path
 
@@ -42,11 +41,16 @@ def shoot():
     return take
 
 
-@pytest.fixture
-def demo(transactional_db):
-    from django.core.management import call_command
+@pytest.fixture(scope="session")
+def demo_photos(tmp_path_factory):
+    return tmp_path_factory.mktemp("demo-photos")
 
-    call_command("seed_demo", stdout=io.StringIO())
+
+@pytest.fixture
+def demo(transactional_db, demo_photos):
+    from tests import demo_snapshot
+
+    demo_snapshot.load(demo_photos)
 
 
 @pytest.fixture

@@ -24,6 +24,19 @@ def test_district_staff_drill_down_to_a_grid(demo, live_server, open_as, shoot, 
     assert received > 0
     league = page.locator("table.league tbody tr")
     assert sum(int(row.locator("td").first.inner_text()) for row in league.all()) == received
+    # The split by channel adds up to the same requests.
+    by_channel = page.locator("table.mix").first.locator("tbody tr")
+    assert sum(int(row.locator("td").first.inner_text()) for row in by_channel.all()) == received
+    # Coverage and staffing from the standing rollup, and the points panel loaded after.
+    assert page.locator("[data-figure=staffing_rate]").inner_text().endswith("%")
+    assert page.locator("[data-figure=branch_rate]").inner_text().endswith("%")
+    expect(page.locator("#dash-points table").first).to_be_visible()
+    # Ranked by 1+3+N, the map is coloured by it.
+    page.locator("table.league thead a[href$='sort=staffing_rate']").click()
+    expect(page.locator("table.league thead a[aria-current=true]")).to_have_attribute(
+        "href", re.compile("sort=staffing_rate")
+    )
+    expect(page.locator("#dash-charts[data-ready='1']")).to_be_attached()
     shoot(page, f"dashboard-district-{lang}")
     page.emulate_media(media="print")
     shoot(page, f"dashboard-district-print-{lang}")

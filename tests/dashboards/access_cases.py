@@ -7,3 +7,4 @@ CASES = {
     "dashboard_data": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
     "dashboard_export": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
 }
+CASES["dashboard_points"] = ("get", "territory", lambda t: {"code": t.grid.code}, VIEW)

@@ -106,7 +106,7 @@ def test_the_figures_are_what_a_hand_count_of_the_raw_rows_says(raw, territory):
     assert (f.response_p50, f.response_p90) == (4, 72)
     assert (f.completion_p50, f.completion_p90) == (24, 168)
     assert (board.now.open_now, board.now.overdue_now) == (1, 1)
-    league = {child.code: figures for child, figures, _now in board.children if child}
+    league = {row[0].code: row[1] for row in board.children if row[0]}
     assert league[territory.grid.code].received == 3
     assert league[territory.neighbour_grid.code].completion_rate is None  # 0 ÷ 0: no figure
     # The district sees the same counts as the sum of its streets.
@@ -142,7 +142,10 @@ def test_the_incremental_job_follows_every_change_and_a_rerun_changes_nothing(
         (row.day, row.area_id): {k: getattr(row, k) for k in COUNTS if getattr(row, k)}
         for row in AreaDay.objects.all()
     }
+    # Stored: the direct count of each grid, summed into every area above it.
+    direct = rollup.roll_up(direct, rollup.ancestors_of())
     assert stored == {key: {k: v for k, v in c.items() if v} for key, c in direct.items()}
+    assert stored[(DAY, territory.district.pk)]["received"] == 4
 
 
 def test_the_commands_rebuild_and_refresh(raw):
@@ -151,26 +154,56 @@ def test_the_commands_rebuild_and_refresh(raw):
     assert "recomputed 20 days" in out.getvalue()
     call_command("refresh_rollups", stdout=out)
     assert "recomputed" in out.getvalue()
-    assert AreaDay.objects.filter(day=DAY).count() == 2
+    assert AreaDay.objects.filter(day=DAY).count() == 2 + 2 + 1  # G1, G2, C1, S1, D
 
 
 @pytest.mark.parametrize("rows", [1, 50])
 def test_the_dashboard_reads_a_constant_number_of_queries(
     rows, client, street_officer, territory, django_assert_max_num_queries
 ):
-    grids = list(Area.objects.filter(level="grid"))
+    read = [territory.street, *Area.objects.filter(path__startswith=territory.street.path, depth=3)]
     for n in range(rows):
         AreaDay.objects.create(
-            area=grids[n % len(grids)], day=DAY - dt.timedelta(days=n), received=n + 1
+            area=read[n % len(read)], day=DAY - dt.timedelta(days=n), received=n + 1, open_now=n
         )
     rollup.remember_refresh(NOW)
     client.force_login(street_officer)
     url = reverse("dashboard", kwargs={"code": territory.street.code}) + "?period=year"
-    # Session, user, posts, the area, its children, the breadcrumbs, the rollup sums (this
-    # period, the previous one and now, in one query), the bell.
+    # Session, user, posts, the area; the rollup sums (this period, the previous one and
+    # now, in one query), the children with their standing, the channel and category split;
+    # the bell.
     with django_assert_max_num_queries(8):
         response = client.get(url)
     assert response.status_code == 200
+    # The body is cached until the next refresh: then only access and the bell are read.
+    with django_assert_max_num_queries(5):
+        again = client.get(url)
+
+    def main(page):  # the page less the per-response CSRF token outside <main>
+        text = page.content.decode()
+        return text[text.index("<main") : text.index("</main>")]
+
+    assert main(again) == main(response)
+
+
+def test_a_refresh_shows_new_figures_at_once_despite_the_cached_page(
+    raw, client, street_officer, territory
+):
+    client.force_login(street_officer)
+    url = reverse("dashboard", kwargs={"code": territory.street.code})
+    url += "?period=custom&from=2026-11-10&to=2026-11-10"
+    with time_machine.travel(NOW, tick=False):
+        rollup.rebuild(DAY, DAY)
+        assert 'data-figure="received">4<' in client.get(url).content.decode()
+        AreaDay.objects.filter(day=DAY, area=territory.street).update(received=40)
+        # Until a refresh the cached page stands: figures are "as of" the last refresh.
+        assert 'data-figure="received">4<' in client.get(url).content.decode()
+    with time_machine.travel(NOW + dt.timedelta(minutes=5), tick=False):
+        rollup.refresh()
+        assert 'data-figure="received">4<' in client.get(url).content.decode()
+        AreaDay.objects.filter(day=DAY, area=territory.street).update(received=40)
+        rollup.remember_refresh(NOW + dt.timedelta(minutes=6))
+        assert 'data-figure="received">40<' in client.get(url).content.decode()
 
 
 def test_another_streets_dashboard_is_a_404(client, other_street_officer, territory):

@@ -1,0 +1,80 @@
+"""The demo, seeded once per test session and copied back for each test that wants it.
+
+Seeding takes seconds on PostgreSQL and a dozen browser journeys start from it. So the first
+test that asks seeds it for real, the rows of every table are copied to a side schema and
+the photos to a side folder, and every later test gets the same rows back by TRUNCATE and
+INSERT … SELECT (well under a second). Times in the copy are those of the first seeding:
+the demo's deadlines are hours and days apart, so a session's minutes do not move them.
+Elsewhere than PostgreSQL the demo is simply seeded every time.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, transaction
+
+SCHEMA = "demo_snapshot"
+_taken: dict[str, object] = {}
+
+
+def _tables(cursor) -> list[str]:
+    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    return sorted(row[0] for row in cursor.fetchall())
+
+
+def _photo_roots() -> list[Path]:
+    return [Path(settings.MEDIA_ROOT), Path(settings.PRIVATE_MEDIA_ROOT)]
+
+
+def _take(folder: Path) -> None:
+    call_command("seed_demo", stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        tables = _tables(cursor)
+        cursor.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA}")
+        filled = []
+        for table in tables:
+            cursor.execute(f'CREATE TABLE {SCHEMA}."{table}" AS TABLE public."{table}"')
+            if cursor.rowcount:
+                filled.append(table)
+        cursor.execute(
+            "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'"
+        )
+        sequences = cursor.fetchall()
+    for n, root in enumerate(_photo_roots()):
+        if root.exists():
+            shutil.copytree(root, folder / str(n), dirs_exist_ok=True)
+    _taken.update(tables=tables, filled=filled, sequences=sequences, folder=folder)
+
+
+def _restore() -> None:
+    tables, filled = _taken["tables"], _taken["filled"]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE " + ", ".join(f'public."{t}"' for t in tables))
+        for table in filled:
+            # Table names come from pg_tables, not from input.
+            cursor.execute(f'INSERT INTO public."{table}" SELECT * FROM {SCHEMA}."{table}"')  # noqa: S608
+        for name, value in _taken["sequences"]:
+            if value is None:
+                cursor.execute("SELECT setval(%s, 1, false)", [f'public."{name}"'])
+            else:
+                cursor.execute("SELECT setval(%s, %s, true)", [f'public."{name}"', value])
+    folder = _taken["folder"]
+    for n, root in enumerate(_photo_roots()):
+        if (folder / str(n)).exists():
+            shutil.copytree(folder / str(n), root, dirs_exist_ok=True)
+
+
+def load(folder: Path) -> None:
+    """Give the current test the demo (``folder``: where the first seeding's photos are
+    kept for the session)."""
+    if connection.vendor != "postgresql":
+        call_command("seed_demo", stdout=io.StringIO())
+    elif not _taken:
+        _take(folder)
+    else:
+        _restore()
