@@ -276,6 +276,17 @@ def _days_of(tickets):
     )
 
 
+def _new_rows(model, mark: int, when: str) -> tuple[int | None, set[dt.date]]:
+    """The last id of the rows past ``mark`` and the local days (``when``: a date or a
+    moment) they fall on."""
+    rows = model.objects.filter(pk__gt=mark)
+    last = rows.order_by("-pk").values_list("pk", flat=True).first()
+    if last is None:
+        return None, set()
+    found = rows.filter(pk__lte=last).values_list(when, flat=True)
+    return last, {at if type(at) is dt.date else _local_day(at) for at in found}
+
+
 def dirty_days(state: RollupState, now: dt.datetime) -> tuple[set[dt.date], dict[str, int]]:
     """The days to recompute since the watermarks, and the new watermarks."""
     days = {_local_day(now)}
@@ -286,24 +297,10 @@ def dirty_days(state: RollupState, now: dt.datetime) -> tuple[set[dt.date], dict
             pk__in=events.filter(pk__lte=last_event).values("ticket_id")
         )
         days |= set(_days_of(changed))
-    visits = Visit.objects.filter(pk__gt=state.last_visit_id)
-    last_visit = visits.order_by("-pk").values_list("pk", flat=True).first()
-    if last_visit is not None:
-        days |= {
-            _local_day(at)
-            for at in visits.filter(pk__lte=last_visit).values_list("visited_at", flat=True)
-        }
-    activities = Activity.objects.filter(pk__gt=state.last_activity_id)
-    last_activity = activities.order_by("-pk").values_list("pk", flat=True).first()
-    if last_activity is not None:
-        days |= set(activities.filter(pk__lte=last_activity).values_list("held_on", flat=True))
-    entries = Entry.objects.filter(pk__gt=state.last_entry_id)
-    last_entry = entries.order_by("-pk").values_list("pk", flat=True).first()
-    if last_entry is not None:
-        days |= {
-            _local_day(at)
-            for at in entries.filter(pk__lte=last_entry).values_list("posted_at", flat=True)
-        }
+    last_visit, visit_days = _new_rows(Visit, state.last_visit_id, "visited_at")
+    last_activity, activity_days = _new_rows(Activity, state.last_activity_id, "held_on")
+    last_entry, entry_days = _new_rows(Entry, state.last_entry_id, "posted_at")
+    days |= visit_days | activity_days | entry_days
     # Open requests turn overdue without an event: their days are always recounted.
     days |= set(_days_of(Ticket.objects.filter(status__in=OPEN_STATUSES)))
     marks = {

@@ -96,8 +96,9 @@ def _quantile(counts: list[int], bounds: tuple[int, ...], q: float) -> int | Non
     return 0
 
 
-@dataclass
-class Figures:
+class Counted:
+    """Counts read as attributes: ``figures.received``."""
+
     counts: dict[str, int]
 
     def __getattr__(self, name):
@@ -105,6 +106,11 @@ class Figures:
             return self.__dict__["counts"][name]
         except KeyError:
             raise AttributeError(name) from None
+
+
+@dataclass
+class Figures(Counted):
+    counts: dict[str, int]
 
     @property
     def accepted(self) -> int:
@@ -152,19 +158,13 @@ def _empty() -> dict[str, int]:
     return dict.fromkeys(COUNTS, 0)
 
 
-class Standing:
+class Standing(Counted):
     """How an area stands now (``AreaStanding``), with its shares; zeros where none was
     computed (an area with no grids yet)."""
 
     def __init__(self, row: AreaStanding | None):
         self.counts = {key: getattr(row, key, 0) for key in STANDING}
         self.computed_at = row.computed_at if row else None
-
-    def __getattr__(self, name):
-        try:
-            return self.__dict__["counts"][name]
-        except KeyError:
-            raise AttributeError(name) from None
 
     @property
     def staffing_rate(self):
