@@ -212,6 +212,7 @@ def test_the_standing_command_and_the_page_show_it(territory, branch, client, st
     client.force_login(street_officer)
     page = client.get(reverse("dashboard", kwargs={"code": territory.street.code})).content
     assert b'data-figure="branch_rate">33.3%' in page  # G1 of G1, G2, G3
+    assert page.count(b'href="/dashboard/C') == 2  # the league table: C1 and C2
 
 
 def test_the_points_panel_ranks_the_period_and_is_scoped(
