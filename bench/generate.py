@@ -36,8 +36,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from dashboards.models import RollupState  # noqa: E402
-from dashboards.rollup import rebuild, remember_refresh  # noqa: E402
+from dashboards.rollup import caught_up, rebuild  # noqa: E402
 from dashboards.standing import refresh_standing  # noqa: E402
 from grids.models import Area  # noqa: E402
 from grids.roles import Level, Role  # noqa: E402
@@ -172,28 +171,12 @@ def main() -> None:
         started = step("ANALYZE", started)
     today = timezone.localdate()
     rebuild(today - dt.timedelta(days=args.days + 1), today)
-    RollupState.objects.update_or_create(
-        name="main",
-        defaults={
-            "last_event_id": _last("tickets_event"),
-            "last_visit_id": _last("grids_visit"),
-            "last_activity_id": _last("stations_activity"),
-            "last_entry_id": _last("points_entry"),
-            "refreshed_at": timezone.now(),
-        },
-    )
-    remember_refresh(timezone.now())
+    caught_up(timezone.now())
     started = step(f"rollups rebuilt for {args.days + 2} days", started)
     rows = refresh_standing()
     step(f"standing of {rows} areas", started)
     grids = Area.objects.filter(level=Level.GRID).count()
     print(f"now: {grids:,} grids, {tickets:,} requests, {visits:,} visits")
-
-
-def _last(table: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608 - fixed names
-        return cursor.fetchone()[0]
 
 
 if __name__ == "__main__":

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from dashboards.models import RollupState
-from dashboards.rollup import rebuild, remember_refresh
+from dashboards.rollup import caught_up, rebuild
 from dashboards.standing import refresh_standing
 from grids.demo import Demo
 from grids.models import Visit
-from points.models import Entry
-from stations.models import Activity
-from tickets.models import Event, Ticket
+from tickets.models import Ticket
 
 
 def seed(demo: Demo, password: str) -> None:
@@ -21,22 +18,6 @@ def seed(demo: Demo, password: str) -> None:
     starts = [timezone.localtime(t).date() for t in (first, visited) if t is not None]
     today = timezone.localdate()
     days = rebuild(min(starts, default=today), today)
-    RollupState.objects.update_or_create(
-        name="main",
-        defaults={
-            "last_event_id": Event.objects.order_by("-pk").values_list("pk", flat=True).first()
-            or 0,
-            "last_visit_id": Visit.objects.order_by("-pk").values_list("pk", flat=True).first()
-            or 0,
-            "last_activity_id": _last(Activity),
-            "last_entry_id": _last(Entry),
-            "refreshed_at": timezone.now(),
-        },
-    )
-    remember_refresh(timezone.now())
+    caught_up(timezone.now())
     demo.counts["rollup days"] = days
     demo.counts["standing rows"] = refresh_standing()
-
-
-def _last(model) -> int:
-    return model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0

@@ -40,9 +40,8 @@ from stations.models import Activity
 from tickets.models import OPEN_STATUSES, WISH_MATTER, Event, Status, Ticket
 
 Rows = dict[tuple[dt.date, int], dict[str, int]]
-Mix = dict[
-    tuple[dt.date, int, str, int], list[int]
-]  # (day, area, channel, category): [received, resolved]
+# (day, area, channel, category): {"received": n, "resolved": n}
+Mix = dict[tuple[dt.date, int, str, int], dict[str, int]]
 
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -70,7 +69,7 @@ def figures_and_mix(
     now = now or timezone.now()
     start, end = day_bounds(first)[0], day_bounds(last)[1]
     rows: defaultdict[tuple, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
-    mix: defaultdict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    mix: defaultdict[tuple, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
     tickets = (
         Ticket.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
         .exclude(status=Status.MERGED)
@@ -109,7 +108,7 @@ def figures_and_mix(
         row = rows[(day, area)]
         row["received"] += 1
         split = mix[(day, area, channel, category)]
-        split[0] += 1
+        split["received"] += 1
         if matter == WISH_MATTER:
             row["wishes"] += 1
             if resolved is not None:
@@ -122,7 +121,7 @@ def figures_and_mix(
             row[f"response_{_bucket(hours, RESPONSE_HOURS)}"] += 1
         if resolved is not None:
             row["resolved"] += 1
-            split[1] += 1
+            split["resolved"] += 1
             if due is None or resolved <= due:
                 row["resolved_on_time"] += 1
             hours = (resolved - submitted).total_seconds() / 3600
@@ -174,7 +173,9 @@ def figures_and_mix(
             rows[(day, area)]["points_issued"] += points
         else:
             rows[(day, area)]["points_redeemed"] -= points
-    return {key: dict(counts) for key, counts in rows.items()}, dict(mix)
+    return {key: dict(counts) for key, counts in rows.items()}, {
+        key: dict(counts) for key, counts in mix.items()
+    }
 
 
 def ancestors_of() -> dict[int, list[int]]:
@@ -188,26 +189,16 @@ def ancestors_of() -> dict[int, list[int]]:
     }
 
 
-def roll_up(rows: dict[tuple, dict[str, int]], up: dict[int, list[int]]) -> Rows:
-    """Leaf rows ({(day, area): counts}) summed into every area above them, the area itself
-    included: a page reads an area's total from its own rows, never from the rows below."""
+def roll_up(rows: dict[tuple, dict[str, int]], up: dict[int, list[int]]) -> dict:
+    """Leaf rows (keyed ``(day, area, …)``) summed into every area above them, the area
+    itself included: a page reads an area's total from its own rows, never the rows below."""
     totals: defaultdict[tuple, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for (day, area), counts in rows.items():
+    for (day, area, *rest), counts in rows.items():
         for target in up.get(area, [area]):
-            total = totals[(day, target)]
+            total = totals[(day, target, *rest)]
             for key, value in counts.items():
                 total[key] += value
     return {key: dict(counts) for key, counts in totals.items()}
-
-
-def roll_up_mix(mix: Mix, up: dict[int, list[int]]) -> Mix:
-    totals: defaultdict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    for (day, area, channel, category), (received, resolved) in mix.items():
-        for target in up.get(area, [area]):
-            total = totals[(day, target, channel, category)]
-            total[0] += received
-            total[1] += resolved
-    return dict(totals)
 
 
 @transaction.atomic
@@ -222,7 +213,7 @@ def recompute(
     now = now or timezone.now()
     up = up if up is not None else ancestors_of()
     leaves, leaf_mix = figures_and_mix(first, last, now)
-    figures, mix = roll_up(leaves, up), roll_up_mix(leaf_mix, up)
+    figures, mix = roll_up(leaves, up), roll_up(leaf_mix, up)
     AreaDay.objects.filter(day__range=(first, last)).delete()
     AreaDay.objects.bulk_create(
         [
@@ -239,10 +230,10 @@ def recompute(
                 day=day,
                 channel=channel,
                 category_id=category,
-                received=received,
-                resolved=resolved,
+                received=counts.get("received", 0),
+                resolved=counts.get("resolved", 0),
             )
-            for (day, area, channel, category), (received, resolved) in mix.items()
+            for (day, area, channel, category), counts in mix.items()
         ],
         batch_size=2000,
     )
@@ -310,6 +301,26 @@ def dirty_days(state: RollupState, now: dt.datetime) -> tuple[set[dt.date], dict
         "last_entry_id": last_entry or state.last_entry_id,
     }
     return days, marks
+
+
+# Where each watermark of ``RollupState`` reads from.
+SOURCES = {
+    "last_event_id": Event,
+    "last_visit_id": Visit,
+    "last_activity_id": Activity,
+    "last_entry_id": Entry,
+}
+
+
+def caught_up(now: dt.datetime) -> None:
+    """After a rebuild of everything (demo, benchmark data): the watermarks at the end of
+    each source, so the first refresh only recounts today and the open requests' days."""
+    marks = {
+        name: model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        for name, model in SOURCES.items()
+    }
+    RollupState.objects.update_or_create(name="main", defaults={**marks, "refreshed_at": now})
+    remember_refresh(now)
 
 
 REFRESHED_KEY = "dashboards:refreshed_at"

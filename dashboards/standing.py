@@ -19,7 +19,7 @@ from django.utils import timezone
 from branches.models import Branch, MemberKind, PartyMember, Registration
 from branches.selectors import branch_coverage, link_gaps, mark_one_shoulder, served
 from dashboards.models import STANDING, AreaStanding
-from dashboards.rollup import remember_refresh
+from dashboards.rollup import ancestors_of, remember_refresh, roll_up
 from grids.models import Area, Household
 from grids.selectors import staffing
 from grids.visits import coverage_by_grid
@@ -114,19 +114,10 @@ def leaf_counts(now: dt.datetime | None = None) -> dict[int, dict[str, int]]:
 def refresh_standing(now: dt.datetime | None = None) -> int:
     """Recompute every area's standing; returns how many rows were written."""
     now = now or timezone.now()
-    leaves = leaf_counts(now)
-    paths = dict(Area.objects.values_list("pk", "path"))
-    by_path = {path: pk for pk, path in paths.items()}
-    totals: Counts = defaultdict(lambda: defaultdict(int))
-    step = Area.steplen
-    for area, counts in leaves.items():
-        path = paths.get(area)
-        if path is None:
-            continue
-        for length in range(step, len(path) + 1, step):
-            target = totals[by_path[path[:length]]]
-            for key, value in counts.items():
-                target[key] += value
+    today = timezone.localdate(now)
+    # The rollups' summing into every area above, with the standing as one "day".
+    rolled = roll_up({(today, area): c for area, c in leaf_counts(now).items()}, ancestors_of())
+    totals = {area: counts for (_today, area), counts in rolled.items()}
     AreaStanding.objects.all().delete()
     AreaStanding.objects.bulk_create(
         [

@@ -13,7 +13,6 @@ from core.excel import xlsx_response
 from dashboards import selectors
 from dashboards.models import COMPLETION_HOURS, RESPONSE_HOURS, RollupState
 from dashboards.rollup import REFRESHED_KEY
-from dashboards.selectors import points_panel
 from grids.models import Area
 from grids.roles import Level
 from grids.scope import active_posts
@@ -276,5 +275,5 @@ def dashboard_points(request, code):
     return render(
         request,
         "dashboards/_points.html",
-        {"area": area, **points_panel(area, period)},
+        {"area": area, **selectors.points_panel(area, period)},
     )
