@@ -16,7 +16,8 @@
     var chart = echarts.init(el, null, { locale: locale, renderer: "svg" });
     chart.setOption({
       color: SERIES,
-      tooltip: { trigger: "axis" },
+      // Drawn by the chart itself: an HTML tooltip carries inline styles the CSP blocks.
+      tooltip: { trigger: "axis", renderMode: "richText" },
       legend: { top: 0 },
       grid: { left: 48, right: 48, top: 36, bottom: 32 },
       xAxis: { type: "category", data: data.trend.labels },
@@ -54,6 +55,7 @@
     chart.setOption({
       tooltip: {
         trigger: "item",
+        renderMode: "richText",
         formatter: function (p) { return p.name + ": " + (p.value === undefined || isNaN(p.value) ? "—" : p.value); }
       },
       visualMap: {
