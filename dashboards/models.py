@@ -55,9 +55,12 @@ class AreaDay(models.Model):
     # Activities held on ``day`` at the stations serving the area, and their attendance.
     activities = models.PositiveIntegerField(default=0)
     attendance = models.PositiveIntegerField(default=0)
-    # Points posted on ``day`` to the community's accounts: earned, and spent on rewards.
+    # Points posted on ``day`` to the community's accounts: earned, and spent on rewards; of
+    # them, those of the residents' schemes (文明积分), the rest being party members' service.
     points_issued = models.PositiveIntegerField(default=0)
     points_redeemed = models.PositiveIntegerField(default=0)
+    points_issued_residents = models.PositiveIntegerField(default=0)
+    points_redeemed_residents = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -35,7 +35,7 @@ from dashboards.models import (
     RollupState,
 )
 from grids.models import Area, Visit
-from points.models import Entry
+from points.models import Entry, Scheme
 from stations.models import Activity
 from tickets.models import OPEN_STATUSES, WISH_MATTER, Event, Status, Ticket
 
@@ -163,16 +163,20 @@ def figures_and_mix(
         Entry.objects.filter(
             posted_at__gte=start, posted_at__lt=end, kind__in=[Entry.Kind.EARN, Entry.Kind.REDEEM]
         )
-        .annotate(d=TruncDate("posted_at"), area=F("account__community_id"))
-        .values_list("d", "area", "kind")
+        .annotate(
+            d=TruncDate("posted_at"),
+            area=F("account__community_id"),
+            audience=F("account__scheme__audience"),
+        )
+        .values_list("d", "area", "kind", "audience")
         .annotate(points=Sum("amount"))
         .order_by()
     )
-    for day, area, kind, points in entries:
-        if kind == Entry.Kind.EARN:
-            rows[(day, area)]["points_issued"] += points
-        else:
-            rows[(day, area)]["points_redeemed"] -= points
+    for day, area, kind, audience, points in entries:
+        name, points = ("issued", points) if kind == Entry.Kind.EARN else ("redeemed", -points)
+        rows[(day, area)][f"points_{name}"] += points
+        if audience == Scheme.Audience.RESIDENTS:
+            rows[(day, area)][f"points_{name}_residents"] += points
     return {key: dict(counts) for key, counts in rows.items()}, {
         key: dict(counts) for key, counts in mix.items()
     }

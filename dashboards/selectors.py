@@ -132,6 +132,14 @@ class Figures(Counted):
     def wishes_rate(self):
         return _share(self.counts["wishes_fulfilled"], self.counts["wishes"])
 
+    @property
+    def points_issued_members(self) -> int:
+        return self.counts["points_issued"] - self.counts["points_issued_residents"]
+
+    @property
+    def points_redeemed_members(self) -> int:
+        return self.counts["points_redeemed"] - self.counts["points_redeemed_residents"]
+
     def _buckets(self, prefix: str, n: int) -> list[int]:
         return [self.counts[f"{prefix}_{i}"] for i in range(1, n + 2)]
 
@@ -427,7 +435,8 @@ DEFINITIONS = {
     ),
     "activities": gettext_lazy("Station activities held in the period, and their attendance."),
     "points_issued": gettext_lazy(
-        "Points credited in the period (earned), and points spent on rewards."
+        "Points credited in the period (earned), and points spent on rewards; below, those of "
+        "party members' service schemes (积分奉献) and of residents' schemes (文明积分)."
     ),
     "open_now": gettext_lazy(
         "Requests open now, whenever submitted (as of the last refresh, every 5 minutes)."

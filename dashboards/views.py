@@ -6,11 +6,11 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import urlencode
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.excel import xlsx_response
-from dashboards import selectors
+from dashboards import league, selectors
 from dashboards.models import COMPLETION_HOURS, RESPONSE_HOURS, RollupState
 from dashboards.rollup import REFRESHED_KEY
 from grids.models import Area
@@ -18,42 +18,13 @@ from grids.roles import Level
 from grids.scope import active_posts
 from grids.views import breadcrumbs
 
-SORT_LABELS = {
-    "received": gettext_lazy("Received"),
-    "completion_rate": gettext_lazy("Completion rate"),
-    "on_time_rate": gettext_lazy("On-time rate"),
-    "satisfaction_rate": gettext_lazy("Satisfaction"),
-    "overdue_now": gettext_lazy("Overdue now"),
-    "visits": gettext_lazy("Visits"),
-    "visited_30_rate": gettext_lazy("Visited in 30 days"),
-    "staffing_rate": gettext_lazy("1+3+N"),
-    "branch_rate": gettext_lazy("Branch coverage"),
-    "station_rate": gettext_lazy("Station coverage"),
-    "circle_rate": gettext_lazy("15-minute circle"),
-}
-# What a league table may be ranked by (largest first): from the period's figures (f), the
-# open requests now (n) or the area's standing (s; None for requests held at the area).
-SORTS = {
-    "received": lambda f, n, s: f.received,
-    "completion_rate": lambda f, n, s: f.completion_rate,
-    "on_time_rate": lambda f, n, s: f.on_time_rate,
-    "satisfaction_rate": lambda f, n, s: f.satisfaction_rate,
-    "overdue_now": lambda f, n, s: n.overdue_now,
-    "visits": lambda f, n, s: f.visits,
-    "visited_30_rate": lambda f, n, s: s and s.visited_30_rate,
-    "staffing_rate": lambda f, n, s: s and s.staffing_rate,
-    "branch_rate": lambda f, n, s: s and s.branch_rate,
-    "station_rate": lambda f, n, s: s and s.station_rate,
-    "circle_rate": lambda f, n, s: s and s.circle_rate,
-}
-
 
 def _asked(request, code: str):
     """The area (one the user may see, else 404), the period and the ranking column."""
     area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
     get = request.GET
     period = selectors.span(get.get("period"), get.get("from"), get.get("to"))
-    sort = get.get("sort") if get.get("sort") in SORTS else "received"
+    sort = get.get("sort") if get.get("sort") in league.COLUMNS else league.DEFAULT
     return area, period, sort
 
 
@@ -71,32 +42,28 @@ def home(request):
     return redirect("dashboard", code=posts[0].area.code)
 
 
-def _refreshed_at():
-    """From the shared cache; the embedded default's per-process cache may not have it."""
-    found = cache.get(REFRESHED_KEY)
-    if found is None:
-        found = (
-            RollupState.objects.filter(name="main").values_list("refreshed_at", flat=True).first()
-        )
-        if found is not None:
-            cache.set(REFRESHED_KEY, found, timeout=60)
+def _stamp_from_database():
+    """The rollups' refresh stamp when the cache has lost it (or, on the embedded default,
+    another process set it), put back for the next minute."""
+    found = RollupState.objects.filter(name="main").values_list("refreshed_at", flat=True).first()
+    if found is not None:
+        cache.set(REFRESHED_KEY, found, timeout=60)
     return found
 
 
 BOARD_SECONDS = 300
 
 
-def _board_key(area, period, sort) -> str | None:
-    """The cache key of a dashboard's body: the area, the period, the ranking, the language
-    and the rollups' refresh stamp, so a refresh makes every cached body stale. None (do not
-    cache) before any refresh."""
-    refreshed = _refreshed_at()
-    if refreshed is None:
-        return None
-    return ":".join(
+@login_required
+def dashboard(request, code):
+    """The area's figures (access first). Their body is rendered once per refresh of the
+    rollups, area, period, ranking and language, then served from the cache: one round trip
+    reads the refresh stamp and the body, which is stale if it carries another stamp. Nothing
+    is cached before the first refresh."""
+    area, period, sort = _asked(request, code)
+    key = ":".join(
         [
             "dashboards:board",
-            refreshed.isoformat(),
             str(area.pk),
             period.first.isoformat(),
             period.last.isoformat(),
@@ -104,21 +71,15 @@ def _board_key(area, period, sort) -> str | None:
             get_language() or "",
         ]
     )
-
-
-@login_required
-def dashboard(request, code):
-    """The area's figures (access first); their body is rendered once per refresh of the
-    rollups and area, period, ranking and language, then served from the cache."""
-    area, period, sort = _asked(request, code)
-    key = _board_key(area, period, sort)
-    cached = cache.get(key) if key else None
-    if cached is None:
+    found = cache.get_many([REFRESHED_KEY, key])
+    refreshed = found.get(REFRESHED_KEY) or _stamp_from_database()
+    cached = found.get(key)
+    if cached is None or refreshed is None or cached[0] != refreshed:
         board = selectors.board(area, period)
-        cached = (_board_body(area, period, sort, board), board.ancestors)
-        if key:
+        cached = (refreshed, _board_body(area, period, sort, board, refreshed), board.ancestors)
+        if refreshed is not None:
             cache.set(key, cached, BOARD_SECONDS)
-    body, ancestors = cached
+    _stamp, body, ancestors = cached
     return render(
         request,
         "dashboards/dashboard.html",
@@ -126,21 +87,21 @@ def dashboard(request, code):
     )
 
 
-def _board_body(area, period, sort, board) -> str:
-    value = SORTS[sort]
+def _board_body(area, period, sort, board, refreshed) -> str:
     rows = sorted(
         board.children,
         key=lambda row: (
             row[0] is None,
-            -(value(row[1], row[2], row[3]) or 0),
+            -(league.value(sort, row[1], row[2], row[3]) or 0),
             row[0].path if row[0] else "",
         ),
     )
+    columns = league.shown(sort)
     by_channel, by_category = selectors.mix(area, period)
     table = [
         {
             "child": child,
-            "cells": [_cell(key, figures, now, standing) for key in SORT_LABELS],
+            "cells": [league.cell(key, figures, now, standing) for key in columns],
         }
         for child, figures, now, standing in rows
     ]
@@ -162,9 +123,10 @@ def _board_body(area, period, sort, board) -> str:
             "LANGUAGE_CODE": get_language(),
             "by_channel": by_channel,
             "by_category": by_category,
-            "sorts": SORT_LABELS,
+            "columns": [(key, league.COLUMNS[key].label) for key in columns],
+            "rankings": league.groups(),
             "sort": sort,
-            "sort_label": SORT_LABELS[sort],
+            "sort_label": league.COLUMNS[sort].label,
             "spans": selectors.SPANS,
             "definitions": selectors.DEFINITIONS,
             "drillable": area.level not in (Level.GRID, Level.MICRO_GRID),
@@ -176,26 +138,9 @@ def _board_body(area, period, sort, board) -> str:
                 selectors.hours_label(board.figures.completion_p50, COMPLETION_HOURS),
                 selectors.hours_label(board.figures.completion_p90, COMPLETION_HOURS),
             ),
-            "refreshed": _refreshed_at(),
+            "refreshed": refreshed,
         },
     )
-
-
-RATES = {key for key in SORTS if key.endswith("_rate")}
-
-
-def _cell(key: str, figures, now, standing) -> tuple[str, str, bool]:
-    """(figure, text, alarming) for one league-table cell."""
-    value = SORTS[key](figures, now, standing)
-    if value is None:
-        return key, "—", False
-    text = f"{value}%" if key in RATES else str(value)
-    return key, text, key == "overdue_now" and value > 0
-
-
-def _figure_value(key: str, figures, now, standing):
-    value = SORTS[key](figures, now, standing)
-    return float(value) if value is not None else None
 
 
 @login_required
@@ -218,7 +163,7 @@ def dashboard_data(request, code):
             {
                 "name": child.name,
                 "code": child.code,
-                "value": _figure_value(sort, figures, now, standing),
+                "value": league.number(sort, figures, now, standing),
             }
         )
     points = selectors.trend(area, period)
@@ -255,10 +200,10 @@ def dashboard_export(request, code):
             % {"area": area.name, "first": period.first, "last": period.last}
         ]
     )
-    sheet.append([_("Area"), *[str(label) for label in SORT_LABELS.values()]])
+    sheet.append([_("Area"), *[str(column.label) for column in league.COLUMNS.values()]])
 
     def line(name, figures, now, standing):
-        return [name, *[_figure_value(key, figures, now, standing) for key in SORT_LABELS]]
+        return [name, *[league.number(key, figures, now, standing) for key in league.COLUMNS]]
 
     for child, figures, now, standing in board.children:
         name = child.name if child else _("held at %(name)s itself") % {"name": area.name}

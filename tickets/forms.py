@@ -55,15 +55,6 @@ class BoardFilterForm(forms.Form):
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-        # Plain Bootstrap classes instead of crispy templates: the board is the dispatchers'
-        # busiest page and crispy cost a fifth of its time.
-        for field in self.fields.values():
-            select = isinstance(field.widget, forms.Select)
-            field.widget.attrs.setdefault("class", "form-select" if select else "form-control")
-
 
 class StaffTicketForm(forms.Form):
     """A request entered by staff (phone, walk-in) or reported by a worker in the field."""

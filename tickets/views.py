@@ -84,7 +84,13 @@ def board(request):
     rows = rows.select_related(
         "matter__category", "area", "assignee", "department", "unit"
     ).order_by("response_due" if view == "new" else "-submitted_at", "pk")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.board_counts(base)
+    paginator = Paginator(rows, PAGE_SIZE)
+    filtering = any(v for k, v in request.GET.items() if k not in ("view", "page"))
+    if not filtering and view in counts:
+        # The view's tab already counted its rows: no second COUNT over the same requests.
+        paginator.count = counts[view]
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -94,8 +100,9 @@ def board(request):
             "form": form,
             "view": view,
             "page": page,
-            "counts": selectors.board_counts(base),
-            "filtering": any(v for k, v in request.GET.items() if k not in ("view", "page")),
+            "counts": counts,
+            "categories": form.fields["category"].queryset,
+            "filtering": filtering,
             "now": timezone.now(),
             "query": query.urlencode(),
             "people": services.assignable_people(request.user),

@@ -37,6 +37,16 @@ def test_district_staff_drill_down_to_a_grid(demo, live_server, open_as, shoot, 
         "href", re.compile("sort=staffing_rate")
     )
     expect(page.locator("#dash-charts[data-ready='1']")).to_be_attached()
+    # Any figure from the menu: one not in the table gets a column of its own.
+    page.select_option("#d-sort", "visits_overdue")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("table.league thead a[aria-current=true]")).to_have_attribute(
+        "href", re.compile("sort=visits_overdue")
+    )
+    expect(page.locator("#dash-charts[data-ready='1']")).to_be_attached()
+    page.select_option("#d-sort", "staffing_rate")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("#dash-charts[data-ready='1']")).to_be_attached()
     shoot(page, f"dashboard-district-{lang}")
     page.emulate_media(media="print")
     shoot(page, f"dashboard-district-print-{lang}")

@@ -18,8 +18,8 @@ from dashboards.models import AreaStanding
 from dashboards.standing import refresh_standing
 from grids.roles import Role
 from points import services as points
-from points.models import Entry
-from tests.factories import HouseholdFactory, PostFactory, UserFactory
+from points.models import Entry, Scheme
+from tests.factories import HouseholdFactory, PostFactory, ResidentFactory, UserFactory
 from tickets import services
 from tickets.models import Channel, Matter, Status, Ticket
 
@@ -74,7 +74,14 @@ def test_requests_split_by_channel_and_category_and_wishes_count_when_fulfilled(
 def test_activities_and_points_land_on_their_day_and_area(
     territory, activity, member_account, hour_rule
 ):
+    civility = Scheme.objects.create(
+        code="civility", name_en="Civility", name_zh="文明积分", audience=Scheme.Audience.RESIDENTS
+    )
+    household = HouseholdFactory(grid=territory.grid)
+    resident = points.open_account(scheme=civility, resident=ResidentFactory(household=household))
     with time_machine.travel(NOW, tick=False):
+        points.post(account=resident, amount=7, kind=Entry.Kind.EARN, idempotency_key="t-r7")
+        points.post(account=resident, amount=-2, kind=Entry.Kind.REDEEM, idempotency_key="t-r2")
         earned = points.post(
             account=member_account,
             amount=30,
@@ -93,12 +100,14 @@ def test_activities_and_points_land_on_their_day_and_area(
     march = selectors.board(territory.street, _span(dt.date(2026, 3, 1), dt.date(2026, 3, 31)))
     f = march.figures
     assert (f.activities, f.attendance) == (1, 30)  # the activity fixture: 5 March, 30 people
-    assert (f.points_issued, f.points_redeemed) == (30, 10)
+    assert (f.points_issued, f.points_redeemed) == (37, 12)
+    assert (f.points_issued_members, f.points_issued_residents) == (30, 7)
+    assert (f.points_redeemed_members, f.points_redeemed_residents) == (10, 2)
     assert earned.posted_at.date() == NOW.date()
     # Points belong to the community's accounts: held at C1 itself on the street's board.
     c1 = selectors.board(territory.community, march.period)
     held = [row for row in c1.children if row[0] is None]
-    assert held and held[0][1].points_issued == 30
+    assert held and held[0][1].points_issued == 37
     # Nothing of it in February, nor in the other street.
     assert (
         selectors.board(
@@ -235,3 +244,51 @@ def test_the_points_panel_ranks_the_period_and_is_scoped(
     assert member_account.member.name in page and ">8<" in page
     client.force_login(other_street_officer)
     assert client.get(url).status_code == 404
+
+
+def _league(page: str) -> str:
+    start = page.index('class="table table-sm align-middle league"')
+    return page[start : page.index("</table>", start)]
+
+
+def _league_codes(page: str) -> list[str]:
+    """The areas of the league table, in the order shown."""
+    import re
+
+    return re.findall(r'<th scope="row"[^>]*><a href="/dashboard/([^/]+)/', _league(page))
+
+
+def test_the_league_table_ranks_by_any_figure_and_shows_its_column(
+    territory, member_account, hour_rule, client, street_officer
+):
+    from dashboards import league
+
+    with time_machine.travel(NOW, tick=False):
+        points.post(
+            account=member_account,
+            amount=30,
+            kind=Entry.Kind.EARN,
+            idempotency_key="t-rank",
+            rule=hour_rule,
+            earned_on=NOW.date(),
+        )
+        rollup.rebuild(NOW.date(), NOW.date())
+        refresh_standing()
+        client.force_login(street_officer)
+        url = reverse("dashboard", kwargs={"code": territory.street.code})
+        span = f"?period=custom&from={NOW.date()}&to={NOW.date()}"
+        pages = {key: client.get(f"{url}{span}&sort={key}") for key in league.COLUMNS}
+        fallback = client.get(f"{url}{span}&sort=nonsense").content.decode()
+    for key, response in pages.items():
+        assert response.status_code == 200, key
+        page = response.content.decode()
+        assert f'sort={key}" aria-current="true"' in page, key
+        assert f'<option value="{key}" selected>' in page, key
+    # Points of C1's member: C1 first. C2 has no points but one grid more of none: by grids
+    # (not a column of its own) C1 (G1, G2) still leads C2 (G3), and the column is shown.
+    assert _league_codes(pages["points_issued"].content.decode()) == ["C1", "C2"]
+    by_grids = pages["grids"].content.decode()
+    assert _league_codes(by_grids) == ["C1", "C2"]
+    assert _league(by_grids).count('<th scope="col"') == len(league.SHOWN) + 2  # area, grids
+    assert _league(fallback).count('<th scope="col"') == len(league.SHOWN) + 1
+    assert 'sort=received" aria-current="true"' in fallback

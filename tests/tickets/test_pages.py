@@ -49,6 +49,30 @@ def test_board_views_and_counts(client, territory, matter, dispatcher, member_wo
     assert (counts["new"], counts["unassigned"], counts["open"]) == (1, 1, 3)
 
 
+def test_the_board_filter_keeps_what_was_asked_and_counts_the_filtered_rows(
+    client, territory, matter, dispatcher
+):
+    tickets = _report(territory, matter, n=3)
+    Ticket.objects.filter(pk=tickets[0].pk).update(description="路灯不亮")
+    client.force_login(dispatcher)
+    url = reverse("ticket_board")
+    response = client.get(
+        url, {"view": "new", "q": "路灯", "category": matter.category_id, "since": "2020-01-01"}
+    )
+    page = response.content.decode()
+    assert [t.short_code for t in response.context["page"]] == [tickets[0].short_code]
+    assert response.context["page"].paginator.count == 1  # not the tab's 3
+    assert 'value="路灯"' in page and 'value="2020-01-01"' in page
+    assert f'<option value="{matter.category_id}" selected>' in page
+    # Unfiltered, the tab's count is the page's count.
+    assert client.get(url).context["page"].paginator.count == 3
+    # A date that is not one: said so, nothing filtered, no error page.
+    response = client.get(url, {"since": "2026-02-31"})
+    assert response.status_code == 200
+    assert 'class="form-control is-invalid"' in response.content.decode()
+    assert response.context["page"].paginator.count == 3
+
+
 def test_the_board_runs_the_same_queries_for_one_or_fifty_requests(
     client, territory, matter, dispatcher
 ):
