@@ -200,6 +200,19 @@ OPEN_STATUSES = [
 FINAL_STATUSES = [Status.CLOSED, Status.REJECTED, Status.MERGED]
 # Accepted and not yet resolved: the completion deadline runs.
 ACTIVE_STATUSES = [Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS]
+
+
+def is_overdue(status: str, response_due, completion_due, now=None) -> bool:
+    """Past the deadline of the stage it is in: the response while submitted, the completion
+    while being handled (``Ticket.overdue``; the board asks it of rows it has not loaded)."""
+    now = now or timezone.now()
+    if status == Status.SUBMITTED:
+        return now > response_due
+    if status in ACTIVE_STATUSES:
+        return bool(completion_due and now > completion_due)
+    return False
+
+
 # The catalogue item of micro-wishes (微心愿): posted on a community's wish wall and claimed
 # there by its members or co-building units.
 WISH_MATTER = "micro_wish"
@@ -440,16 +453,17 @@ class Ticket(Versioned):
         return self.matter.code == WISH_MATTER
 
     @property
+    def status_label(self) -> str:
+        """``get_status_display()`` without its cost: that rebuilds and hashes every choice's
+        translated label on each call, which the boards pay once per row."""
+        return str(Status(self.status).label)
+
+    @property
     def grid(self) -> Area | None:
         return self.area if self.area.level in (Level.GRID, Level.MICRO_GRID) else None
 
     def overdue(self, now=None) -> bool:
-        now = now or timezone.now()
-        if self.status == Status.SUBMITTED:
-            return now > self.response_due
-        if self.status in ACTIVE_STATUSES:
-            return bool(self.completion_due and now > self.completion_due)
-        return False
+        return is_overdue(self.status, self.response_due, self.completion_due, now)
 
     def clean_fields(self, exclude=None) -> None:
         self.reporter_phone = normalize_mobile(self.reporter_phone)

@@ -24,6 +24,7 @@ from grids.models import Area
 from grids.roles import Capability, Level
 from grids.scope import can
 from grids.views import breadcrumbs
+from tickets import rows as board_rows
 from tickets import selectors, services
 from tickets.forms import (
     ActionForm,
@@ -81,9 +82,10 @@ def board(request):
     """派单: what dispatchers must act on in their areas."""
     base = selectors.dispatchable(request.user)
     form, view, rows = _filtered(request, base)
-    rows = rows.select_related(
-        "matter__category", "area", "assignee", "department", "unit"
-    ).order_by("response_due" if view == "new" else "-submitted_at", "pk")
+    # A slim page first; only rows that changed since they were last shown are rendered.
+    rows = rows.order_by("response_due" if view == "new" else "-submitted_at", "pk").values_list(
+        *board_rows.SLIM, named=True
+    )
     counts = selectors.board_counts(base)
     paginator = Paginator(rows, PAGE_SIZE)
     filtering = any(v for k, v in request.GET.items() if k not in ("view", "page"))
@@ -91,6 +93,7 @@ def board(request):
         # The view's tab already counted its rows: no second COUNT over the same requests.
         paginator.count = counts[view]
     page = paginator.get_page(request.GET.get("page"))
+    now = timezone.now()
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -100,12 +103,13 @@ def board(request):
             "form": form,
             "view": view,
             "page": page,
+            "rows": board_rows.render(page.object_list, selectable=view == "unassigned", now=now),
             "counts": counts,
             "categories": form.fields["category"].queryset,
             "filtering": filtering,
-            "now": timezone.now(),
+            "now": now,
             "query": query.urlencode(),
-            "people": services.assignable_people(request.user),
+            "people": services.assignable_people(request.user) if view == "unassigned" else [],
         },
     )
 
@@ -149,7 +153,7 @@ def export(request):
                     t.matter.category.name,
                     t.matter.name,
                     t.area.name,
-                    t.get_status_display(),
+                    t.status_label,
                     str(t.assignee or ""),
                     timezone.localtime(t.response_due).strftime("%Y-%m-%d %H:%M"),
                     timezone.localtime(t.completion_due).strftime("%Y-%m-%d %H:%M")

@@ -210,3 +210,45 @@ def test_a_meeting_decision_becomes_a_request_of_the_community(
         decision.text
         in client.get(reverse("ticket_detail", kwargs={"code": ticket.short_code})).content.decode()
     )
+
+
+def test_board_rows_are_rendered_again_when_the_request_changes_or_falls_overdue(
+    client, territory, matter, dispatcher
+):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        ticket = _report(territory, matter)[0]
+        client.force_login(dispatcher)
+        url = reverse("ticket_board") + "?view=open"
+        first = client.get(url).content.decode()
+        assert ticket.short_code in first and BADGE not in first
+        # Shown again unchanged: from the cache, without reading the row itself.
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as warm:
+            again = client.get(url).content.decode()
+        assert _rows(again) == _rows(first)
+        assert not any('"tickets_ticket"."description"' in q["sql"] for q in warm)
+        services.accept(by=dispatcher, ticket=ticket)
+        accepted = client.get(url).content.decode()
+        assert f'status-accepted">{Status.ACCEPTED.label}<' in accepted
+        ticket.refresh_from_db()
+    with time_machine.travel(ticket.completion_due + dt.timedelta(minutes=1), tick=False):
+        client.force_login(dispatcher)  # the morning's session has expired
+        assert BADGE in client.get(url).content.decode()
+        zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+        assert 'text-bg-warning">超时<' in zh
+
+
+BADGE = 'text-bg-warning">Overdue<'
+
+
+def _rows(page: str) -> str:
+    start = page.index('<div class="list-group mb-3">')
+    return page[start : page.index("</form>", start)]
