@@ -56,7 +56,11 @@ def _filtered(request, base):
     form = BoardFilterForm(request.GET or None)
     view = "new"
     rows = base
-    if form.is_valid():
+    if form.is_bound and not form.is_valid():
+        # A filter that is not one is shown with its error and applied to nothing; the tab
+        # asked for stays.
+        view = form.cleaned_data.get("view") or "new"
+    elif form.is_valid():
         data = form.cleaned_data
         view = data["view"] or "new"
         if data["q"]:

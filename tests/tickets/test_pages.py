@@ -67,9 +67,10 @@ def test_the_board_filter_keeps_what_was_asked_and_counts_the_filtered_rows(
     # Unfiltered, the tab's count is the page's count.
     assert client.get(url).context["page"].paginator.count == 3
     # A date that is not one: said so, nothing filtered, no error page.
-    response = client.get(url, {"since": "2026-02-31"})
+    response = client.get(url, {"view": "open", "q": "路灯", "since": "2026-02-31"})
     assert response.status_code == 200
     assert 'class="form-control is-invalid"' in response.content.decode()
+    assert response.context["view"] == "open"  # the tab asked for stays
     assert response.context["page"].paginator.count == 3
 
 
