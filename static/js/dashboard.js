@@ -66,6 +66,9 @@
       series: [{
         type: "map", map: "areas", roam: false, aspectScale: 1,
         label: { show: true, fontSize: 12, color: "#000", textBorderColor: "#fff", textBorderWidth: 3 },
+        // On a phone the grids' names run into each other: those that would overlap stay
+        // hidden (the tooltip and the table still name every area).
+        labelLayout: { hideOverlap: true },
         data: data.values.map(function (v) { return { name: v.name, value: v.value, code: v.code }; })
       }]
     });
