@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from dashboards.selectors import visits_per_worker
 
 REQUESTS = _("Requests of the period")
 NOW = _("Now")
@@ -30,12 +31,6 @@ class Column:
     group: Promise
     value: Callable
     rate: bool = False
-
-
-def _per_worker(f, s):
-    if not s or not s.workers:
-        return None
-    return (Decimal(f.visits) / s.workers).quantize(Decimal("0.1"))
 
 
 COLUMNS: dict[str, Column] = {
@@ -58,7 +53,7 @@ COLUMNS: dict[str, Column] = {
     ),
     "visits": Column(_("Visits"), VISITS, lambda f, n, s: f.visits),
     "visits_per_worker": Column(
-        _("Visits per grid worker"), VISITS, lambda f, n, s: _per_worker(f, s)
+        _("Visits per grid worker"), VISITS, lambda f, n, s: visits_per_worker(f, s)
     ),
     "visited_30_rate": Column(
         _("Visited in 30 days"), VISITS, lambda f, n, s: s and s.visited_30_rate, rate=True

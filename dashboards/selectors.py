@@ -278,9 +278,14 @@ class Board:
 
     @property
     def visits_per_worker(self):
-        if not self.standing.workers:
-            return None
-        return (Decimal(self.figures.visits) / self.standing.workers).quantize(Decimal("0.1"))
+        return visits_per_worker(self.figures, self.standing)
+
+
+def visits_per_worker(figures: Figures, standing: Standing | None) -> Decimal | None:
+    """Visits of the period ÷ grid workers in post now (None without workers or standing)."""
+    if not standing or not standing.workers:
+        return None
+    return (Decimal(figures.visits) / standing.workers).quantize(Decimal("0.1"))
 
 
 def board(area: Area, period: Span, *, boundaries: bool = False) -> Board:

@@ -42,8 +42,11 @@ def _grids(root: Area, rows: Counts, today: dt.date) -> None:
         row["workers"] = entry.full_time + entry.part_time
     grids = list(Area.objects.under(root).grids())
     without_branch = {grid.pk for grid in branch_coverage(root).uncovered}
+    stations = coverage(root)
+    without_station = {grid.pk for grid in stations.grids_without}
     for grid in grids:
         rows[grid.pk]["grids_with_branch"] = int(grid.pk not in without_branch)
+        rows[grid.pk]["grids_with_station"] = int(grid.pk not in without_station)
     for gap in link_gaps(grids):
         rows[gap.grid.pk]["households"] = gap.households
         rows[gap.grid.pk]["households_linked"] = gap.households - gap.unlinked
@@ -54,10 +57,6 @@ def _grids(root: Area, rows: Counts, today: dt.date) -> None:
         row["visited_90"] = counts["visited90"]
         row["visits_overdue"] = counts["overdue"]
         row["care_overdue"] = counts["overdue_care"]
-    stations = coverage(root)
-    without_station = {grid.pk for grid in stations.grids_without}
-    for grid in grids:
-        rows[grid.pk]["grids_with_station"] = int(grid.pk not in without_station)
     for circle in stations.circle.grids:
         rows[circle.grid.pk]["households_located"] = circle.located
         rows[circle.grid.pk]["households_in_circle"] = circle.inside
