@@ -9,23 +9,35 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core import versioned
 from core.excel import xlsx_response
 from dashboards import league, selectors
 from dashboards.models import COMPLETION_HOURS, RESPONSE_HOURS, RollupState
 from dashboards.rollup import REFRESHED_KEY
 from grids.models import Area
-from grids.roles import Level
-from grids.scope import active_posts
+from grids.roles import Capability, Level
+from grids.scope import (
+    SCOPE_VERSION,
+    active_posts,
+    can,
+    posts_cache_keys,
+    take_found_posts,
+)
 from grids.views import breadcrumbs
+from tickets import bell
+
+
+def _period_and_sort(request):
+    get = request.GET
+    period = selectors.span(get.get("period"), get.get("from"), get.get("to"))
+    sort = get.get("sort") if get.get("sort") in league.COLUMNS else league.DEFAULT
+    return period, sort
 
 
 def _asked(request, code: str):
     """The area (one the user may see, else 404), the period and the ranking column."""
     area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
-    get = request.GET
-    period = selectors.span(get.get("period"), get.get("from"), get.get("to"))
-    sort = get.get("sort") if get.get("sort") in league.COLUMNS else league.DEFAULT
-    return area, period, sort
+    return area, *_period_and_sort(request)
 
 
 @login_required
@@ -56,30 +68,46 @@ BOARD_SECONDS = 300
 
 @login_required
 def dashboard(request, code):
-    """The area's figures (access first). Their body is rendered once per refresh of the
-    rollups, area, period, ranking and language, then served from the cache: one round trip
-    reads the refresh stamp and the body, which is stale if it carries another stamp. Nothing
-    is cached before the first refresh."""
-    area, period, sort = _asked(request, code)
+    """The area's figures. Their body is rendered once per refresh of the rollups, area,
+    period, ranking and language, then served from the cache: one round trip reads the
+    refresh stamp, the body and (on a shared cache) the user's posts and unread count. A
+    body carrying another stamp is stale. On a shared cache the body also keeps its area,
+    trusted while the scope version it was read under is current, and the user's access
+    to it is checked against their posts (the rule ``visible_to`` applies); otherwise the
+    area is read from the database. Nothing is cached before the first refresh."""
+    period, sort = _period_and_sort(request)
+    user = request.user
     key = ":".join(
         [
             "dashboards:board",
-            str(area.pk),
+            code,
             period.first.isoformat(),
             period.last.isoformat(),
             sort,
             get_language() or "",
         ]
     )
-    found = cache.get_many([REFRESHED_KEY, key])
+    found = cache.get_many([REFRESHED_KEY, key, *posts_cache_keys(user), *bell.cache_keys(user)])
+    take_found_posts(user, found)
+    bell.take_found(user, found)
     refreshed = found.get(REFRESHED_KEY) or _stamp_from_database()
+    token = versioned.current(SCOPE_VERSION, found) if versioned.enabled() else None
     cached = found.get(key)
-    if cached is None or refreshed is None or cached[0] != refreshed:
-        board = selectors.board(area, period)
-        cached = (refreshed, _board_body(area, period, sort, board, refreshed), board.ancestors)
-        if refreshed is not None:
-            cache.set(key, cached, BOARD_SECONDS)
-    _stamp, body, ancestors = cached
+    if cached is not None and (refreshed is None or cached[0] != refreshed):
+        cached = None
+    if cached is not None and token is not None and cached[1] == token and cached[2].code == code:
+        area = cached[2]
+        if not can(user, Capability.VIEW_TERRITORY, area):
+            raise Http404
+    else:
+        area = get_object_or_404(Area.objects.visible_to(user).defer("boundary"), code=code)
+        if cached is None or token is not None:
+            board = selectors.board(area, period)
+            body = _board_body(area, period, sort, board, refreshed)
+            cached = (refreshed, token, area, body, board.ancestors)
+            if refreshed is not None:
+                cache.set(key, cached, BOARD_SECONDS)
+    _stamp, _token, _area, body, ancestors = cached
     return render(
         request,
         "dashboards/dashboard.html",

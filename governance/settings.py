@@ -125,6 +125,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery -----------------------------------------------------------------
 REDIS_URL = env.url("REDIS_URL", "", ("redis", "rediss"))
+# Whether every process sees the same cache: only then may facts read on every page (a
+# user's posts, the bell's count) be kept there (core/versioned.py).
+SHARED_CACHE = bool(REDIS_URL)
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "core.cache.SharedClientRedisCache", "LOCATION": REDIS_URL}}

@@ -2,6 +2,12 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _scope_changed(**kwargs) -> None:
+    from grids.scope import scope_changed
+
+    scope_changed()
+
+
 class GridsConfig(AppConfig):
     name = "grids"
     verbose_name = _("Territory and people")
@@ -14,7 +20,21 @@ class GridsConfig(AppConfig):
 
         post_migrate.connect(ensure_groups, sender=self)
 
+        from django.db.models.signals import post_delete, post_save
+
+        # What a user may reach is their posts' areas: cached copies of it follow every
+        # change (moves, which treebeard writes with raw updates, call scope_changed too).
+        post_migrate.connect(_scope_changed, sender=self, dispatch_uid="grids.scope.migrate")
+
         from grids.models import Area, Household, Post, Resident, ResidentCare, VisitPlan
+
+        for model in (Area, Post):
+            post_save.connect(
+                _scope_changed, sender=model, dispatch_uid=f"grids.scope.save.{model.__name__}"
+            )
+            post_delete.connect(
+                _scope_changed, sender=model, dispatch_uid=f"grids.scope.delete.{model.__name__}"
+            )
 
         auditlog.register(Area, exclude_fields=["numchild"])
         auditlog.register(Household)

@@ -32,6 +32,7 @@ from grids.models import (
     VisitPlan,
 )
 from grids.roles import Level, Role
+from grids.scope import scope_changed
 
 DISTRICT_CODE = "QH"
 
@@ -254,6 +255,7 @@ def build_territory(demo: Demo) -> list[Area]:
                                 boundary=_box(m_west, m_south, m_east, m_north),
                             )
     Area.objects.bulk_create(tree.rows, batch_size=1000)
+    scope_changed()  # bulk_create sends no signals
     demo.district = Area.objects.get(code=DISTRICT_CODE)
     demo.counts["areas"] = len(tree.rows)
     return tree.rows
@@ -467,6 +469,7 @@ def build_people(demo: Demo, password: str) -> None:
         ],
         batch_size=2000,
     )
+    scope_changed()
     for role, group_name in OFFICER_GROUPS.items():
         group = Group.objects.filter(name=group_name).first()
         if group is not None:

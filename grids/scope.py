@@ -10,34 +10,90 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
+from core import versioned
 from grids.roles import ROLE_CAPABILITIES, ROLE_SENIORITY, Capability
 
 if TYPE_CHECKING:
     from grids.models import Post
 
 _CACHE_ATTR = "_grids_active_posts"
+_FOUND_ATTR = "_grids_found_posts"
+
+# Every page reads the user's posts (what they may see); on a shared cache they are kept
+# there under this version, which any change to a post or an area renews (grids.signals).
+SCOPE_VERSION = "grids:scope-version"
+
+
+def posts_key(user) -> str:
+    return f"grids:posts:{user.pk}"
+
+
+def posts_cache_keys(user) -> list[str]:
+    """Keys a view may add to its own ``cache.get_many`` (then ``take_found_posts``), so
+    that reading the user's posts costs no round trip of its own."""
+    if not versioned.enabled() or not getattr(user, "is_authenticated", False):
+        return []
+    return [SCOPE_VERSION, posts_key(user)]
+
+
+def take_found_posts(user, found: dict) -> None:
+    if versioned.enabled() and getattr(user, "is_authenticated", False):
+        setattr(user, _FOUND_ATTR, found)
+
+
+def _posts_from_database(user, today) -> list[Post]:
+    from grids.models import Post
+
+    posts = list(
+        Post.objects.active(today).filter(user=user).select_related("area").defer("area__boundary")
+    )
+    posts.sort(key=lambda post: (ROLE_SENIORITY.index(post.role), post.area.path))
+    return posts
+
+
+def _read_posts(user) -> list[Post]:
+    today = timezone.localdate()
+    if not versioned.enabled():
+        return _posts_from_database(user, today)
+    key = posts_key(user)
+    found = getattr(user, _FOUND_ATTR, None) or cache.get_many([SCOPE_VERSION, key])
+    token = versioned.current(SCOPE_VERSION, found)
+    posts = versioned.valid(found.get(key), token, today.isoformat())
+    if posts is None:
+        posts = _posts_from_database(user, today)
+        versioned.remember(key, token, posts, today.isoformat())
+    return posts
 
 
 def active_posts(user) -> list[Post]:
-    """The user's current posts with their areas, read once per request."""
+    """The user's current posts with their areas, read once per request (from the shared
+    cache when it holds them for today and the current scope version)."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        from grids.models import Post
-
-        cached = list(Post.objects.active().filter(user=user).select_related("area"))
-        cached.sort(key=lambda post: (ROLE_SENIORITY.index(post.role), post.area.path))
+        cached = _read_posts(user)
         setattr(user, _CACHE_ATTR, cached)
     return cached
 
 
 def forget_posts(user) -> None:
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    """The user's posts changed: read them again, in this request and the next."""
+    for attr in (_CACHE_ATTR, _FOUND_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
+    if versioned.enabled() and getattr(user, "pk", None) is not None:
+        cache.delete(posts_key(user))
+
+
+def scope_changed() -> None:
+    """A post or an area changed: every user's posts are read again."""
+    versioned.bump([SCOPE_VERSION])
 
 
 def _collapse(paths: Iterable[str]) -> list[str]:

@@ -30,7 +30,7 @@ from grids.models import (
     ResidentCare,
 )
 from grids.roles import LEVEL_DEPTH, Capability, Level
-from grids.scope import can, forget_posts
+from grids.scope import can, forget_posts, scope_changed
 from grids.visits import refresh_due
 
 # --- Permission helper ----------------------------------------------------------------------
@@ -194,6 +194,7 @@ def move_area(*, by, area: Area, new_parent: Area) -> Area:
                 }
             )
     Area.objects.move(area, new_parent, pos="last-child")
+    scope_changed()
     area = Area.objects.get(pk=area.pk)
     _check_boundary(area, new_parent)
     return area

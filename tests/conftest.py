@@ -100,6 +100,44 @@ def _no_refresh_stamp():
     cache.delete(REFRESHED_KEY)
 
 
+def _forget_cached_facts(cache) -> None:
+    """Users' posts and unread counts are kept in a shared cache under versions (core/
+    versioned.py) that the run's Redis outlives each test's database with: start afresh."""
+    from grids.scope import SCOPE_VERSION
+
+    cache.delete(SCOPE_VERSION)
+    client = getattr(cache, "_cache", None)
+    if hasattr(client, "get_client"):  # Redis
+        redis = client.get_client(write=True)
+        stale = list(redis.scan_iter(match="*tickets:unread*", count=1000))
+        if stale:
+            redis.delete(*stale)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cached_facts():
+    from django.core.cache import cache
+
+    _forget_cached_facts(cache)
+
+
+@pytest.fixture
+def shared_cache(settings):
+    """Redis as the cache every process shares, with what it allows (core/versioned.py),
+    whatever this run's own settings are. Tests using it are marked ``redis``."""
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.SharedClientRedisCache",
+            "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
+        }
+    }
+    settings.SHARED_CACHE = True
+    _forget_cached_facts(cache)
+    return cache
+
+
 # --- Territory and personas -----------------------------------------------------------------
 
 

@@ -2,7 +2,8 @@ from django.utils.functional import SimpleLazyObject
 
 from grids.roles import Capability
 from grids.scope import scope_paths
-from tickets.inbox import can_operate, unread_count
+from tickets.bell import unread_count
+from tickets.inbox import can_operate
 
 
 def navigation(request):

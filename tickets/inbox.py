@@ -22,7 +22,8 @@ from core.forms import NOT_SAVED, submit_form
 from grids.models import Area
 from grids.roles import Capability
 from grids.scope import scope_paths
-from tickets import delivery
+from tickets import bell, delivery
+from tickets.bell import unread_count
 from tickets.forms import ChannelPreferencesForm
 from tickets.models import (
     ACTIVE_STATUSES,
@@ -53,16 +54,15 @@ def can_operate(user) -> bool:
     return paths is None or any(len(path) == Area.steplen for path in paths)
 
 
-def unread_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-
-
 def mark_read(*, user, pk: int | None = None) -> int:
     """Mark one of ``user``'s notifications read, or all of them; returns how many changed."""
     rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if pk is not None:
         rows = rows.filter(pk=pk)
-    return rows.update(read_at=timezone.now())
+    changed = rows.update(read_at=timezone.now())
+    if changed:
+        bell.changed([user.pk])
+    return changed
 
 
 def _own(request, pk: int) -> Notification:

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from grids.models import ancestor_paths
+from tickets import bell
 from tickets.models import (
     ChannelPreference,
     Delivery,
@@ -163,6 +164,7 @@ def notify_many(messages: Iterable[Message], now=None) -> int:
         return 0
     ids = _insert_new(list(rows.values()))
     new = list(ids)
+    bell.changed(rows[key]["recipient_id"] for key in new)
     needing = [key for key in new if channels[key]]
     if needing:
         deliveries = [

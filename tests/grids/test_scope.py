@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from grids.models import Area, Household, Post, Resident
+from grids.models import Area, Household, Resident
 from grids.roles import Role
 from grids.scope import forget_posts
 from tests.factories import HouseholdFactory, PostFactory, ResidentFactory, UserFactory
@@ -62,7 +62,8 @@ def test_an_ended_post_gives_nothing(territory, homes):
     user = UserFactory()
     post = PostFactory(user=user, area=territory.community, role=Role.COMMUNITY_STAFF)
     assert _seen(user, homes) == {"G1-M1", "G1-M2", "G2"}
-    Post.objects.filter(pk=post.pk).update(ended_on=dt.date.today())
+    post.ended_on = dt.date.today()
+    post.save()
     forget_posts(user)
     assert _seen(user, homes) == set()
 

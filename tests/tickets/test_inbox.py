@@ -193,6 +193,7 @@ def test_the_notifications_page_runs_the_same_queries_for_one_or_fifty(
     url = reverse("notifications")
 
     def count():
+        client.get(url)  # the bell's count is cached on a shared cache: count a warm page
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200
         return len(ctx.captured_queries)
@@ -383,6 +384,7 @@ def test_the_operations_page_runs_the_same_queries_for_one_or_many_failures(
     url = reverse("operations")
 
     def count():
+        client.get(url)  # posts and the bell's count are cached on a shared cache
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200
         return len(ctx.captured_queries)
@@ -394,3 +396,58 @@ def test_the_operations_page_runs_the_same_queries_for_one_or_many_failures(
         _failed(notification)
         SweepRun.objects.create()
     assert count() == one
+
+
+# --- The bell on a shared cache ---------------------------------------------------------------
+
+
+def _bell(client) -> str:
+    page = client.get(reverse("my_tasks")).content.decode()
+    start = page.index('id="nav-bell"')
+    return page[page.index("aria-label=", start) : page.index(">", start)]
+
+
+@pytest.mark.redis
+def test_on_a_shared_cache_the_bell_follows_every_change_at_once(
+    shared_cache, client, own_worker, ticket
+):
+    first, second = _notifications(own_worker, ticket, 2)
+    client.force_login(own_worker)
+    assert _bell(client) == 'aria-label="Notifications, 2 unread"'
+    with CaptureQueriesContext(connection) as queries:
+        assert _bell(client) == 'aria-label="Notifications, 2 unread"'
+    assert not [q for q in queries.captured_queries if "tickets_notification" in q["sql"]]
+
+    notify.notify(
+        kind=NoticeKind.ASSIGNED, recipients=[own_worker], ticket=ticket, robots=False
+    )  # written in bulk, without signals
+    assert _bell(client) == 'aria-label="Notifications, 3 unread"'
+    client.post(reverse("notification_read", kwargs={"pk": first.pk}))
+    assert _bell(client) == 'aria-label="Notifications, 2 unread"'
+    second.delete()
+    assert _bell(client) == 'aria-label="Notifications, 1 unread"'
+    client.post(reverse("notifications_read_all"))
+    assert _bell(client) == 'aria-label="Notifications"'
+
+
+@pytest.mark.redis
+def test_a_count_cached_under_an_older_version_is_never_shown(
+    shared_cache, client, own_worker, neighbour_worker, ticket
+):
+    """A page that counted just before a notification arrived and cached just after."""
+    from core import versioned
+    from tickets import bell
+
+    client.force_login(own_worker)
+    assert _bell(client) == 'aria-label="Notifications"'
+    version_key, count_key = bell.cache_keys(own_worker)
+    old = shared_cache.get(version_key)
+    _notifications(own_worker, ticket, 1)
+    shared_cache.set(count_key, (old, 0), versioned.SECONDS)
+    assert _bell(client) == 'aria-label="Notifications, 1 unread"'
+    # Someone else's notification leaves this count alone.
+    _notifications(neighbour_worker, ticket, 1)
+    assert shared_cache.get(version_key) != old
+    kept = shared_cache.get(version_key)
+    _notifications(neighbour_worker, ticket, 1)
+    assert shared_cache.get(version_key) == kept

@@ -84,6 +84,8 @@ def test_the_board_runs_the_same_queries_for_one_or_fifty_requests(
     url = reverse("ticket_board") + "?view=open"
 
     def count():
+        # warm: on a shared cache posts and the bell's count are cached (core/versioned.py)
+        client.get(url)
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200
         return len(ctx.captured_queries)

@@ -431,6 +431,8 @@ def test_the_wall_runs_the_same_queries_for_one_or_fifty_wishes(
                 services.assign(by=dispatcher, ticket=wish, unit=unit)
 
     def count():
+        # warm: on a shared cache posts and the bell's count are cached (core/versioned.py)
+        _wall(client)
         with CaptureQueriesContext(connection) as ctx:
             assert _wall(client).status_code == 200
         return len(ctx.captured_queries)

@@ -1,0 +1,66 @@
+"""Values kept in the shared cache under a version token, for facts read on every page.
+
+A fact (a user's posts, their unread count) is cached together with the token of its
+version key as it was *before* the database was read. A change sets a new token: now, so
+the changing request sees it, and again on commit, so that a request which read the old
+rows in between and cached them under the first new token is not believed either. An
+entry whose token is not the current one is never used, so a lost, evicted or late write
+can only cost a query, never serve an old fact.
+
+Only on a cache every process shares (Redis, ``settings.SHARED_CACHE``): a per-process
+cache would leave a change made in one process unseen by the others. Elsewhere every
+function here is inert and callers read the database.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+SECONDS = 600
+
+
+def enabled() -> bool:
+    return bool(getattr(settings, "SHARED_CACHE", False))
+
+
+def _token() -> str:
+    return uuid.uuid4().hex
+
+
+def bump(keys: Iterable[str]) -> None:
+    """The facts behind ``keys`` changed (call inside the changing transaction)."""
+    keys = list(keys)
+    if not enabled() or not keys:
+        return
+    cache.set_many({key: _token() for key in keys}, timeout=None)
+    transaction.on_commit(lambda: cache.set_many({key: _token() for key in keys}, timeout=None))
+
+
+def current(key: str, found: dict[str, Any] | None = None) -> str:
+    """The version token under ``key`` (taken from ``found`` when the caller read it), made
+    if the cache has lost it. Read it before the database, never after."""
+    token = (found or {}).get(key) or cache.get(key)
+    if token is None:
+        cache.add(key, _token(), timeout=None)
+        token = cache.get(key)
+    return token
+
+
+def valid(entry: Any, token: str | None, *extra: Any) -> Any:
+    """The value of a cached ``(token, *extra, value)`` entry if it carries ``token`` and
+    ``extra``; else None."""
+    if token is None or not isinstance(entry, tuple) or len(entry) != 2 + len(extra):
+        return None
+    if entry[0] != token or tuple(entry[1:-1]) != extra:
+        return None
+    return entry[-1]
+
+
+def remember(key: str, token: str, value: Any, *extra: Any) -> None:
+    cache.set(key, (token, *extra, value), SECONDS)
