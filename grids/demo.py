@@ -19,6 +19,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from accounts.backends import users_reloaded
 from core.personal import id_check_character
 from grids.models import (
     Area,
@@ -460,6 +461,7 @@ def build_people(demo: Demo, password: str) -> None:
         officers.append(user.username)
         posts.append((user, community, Role.COMMUNITY_STAFF))
     User.objects.bulk_create(users, batch_size=2000)
+    users_reloaded()  # bulk_create sends no signals
     saved = {u.username: u for u in User.objects.filter(username__in=[u.username for u in users])}
     start = timezone.localdate() - dt.timedelta(days=400)
     Post.objects.bulk_create(

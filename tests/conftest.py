@@ -101,11 +101,12 @@ def _no_refresh_stamp():
 
 
 def _forget_cached_facts(cache) -> None:
-    """Users' posts and unread counts are kept in a shared cache under versions (core/
+    """Users, their posts and unread counts are kept in a shared cache under versions (core/
     versioned.py) that the run's Redis outlives each test's database with: start afresh."""
+    from accounts.backends import GENERATION
     from grids.scope import SCOPE_VERSION
 
-    cache.delete(SCOPE_VERSION)
+    cache.delete_many([SCOPE_VERSION, GENERATION])
     client = getattr(cache, "_cache", None)
     if hasattr(client, "get_client"):  # Redis
         redis = client.get_client(write=True)
