@@ -41,13 +41,12 @@ class ModelBackend(backends.ModelBackend):
             return super().get_user(user_id)
         version, key = version_key(user_id), entry_key(user_id)
         found = cache.get_many([GENERATION, version, key])
-        generation = versioned.current(GENERATION, found)
-        token = versioned.current(version, found)
-        user = versioned.valid(found.get(key), token, generation)
-        if user is None:
-            # None for an unknown or inactive user: not cached, as a sign-in attempt
-            # with such an id is rare and must keep failing.
-            user = super().get_user(user_id)
-            if user is not None:
-                versioned.remember(key, token, user, generation)
-        return user
+        # An unknown or inactive user (None) is not cached: such a request is rare and
+        # must keep failing.
+        return versioned.read(
+            version,
+            key,
+            lambda: super(ModelBackend, self).get_user(user_id),
+            versioned.current(GENERATION, found),
+            found=found,
+        )

@@ -15,7 +15,7 @@ function here is inert and callers read the database.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 SECONDS = 600
+_FOUND_ATTR = "_versioned_found"
 
 
 def enabled() -> bool:
@@ -64,3 +65,41 @@ def valid(entry: Any, token: str | None, *extra: Any) -> Any:
 
 def remember(key: str, token: str, value: Any, *extra: Any) -> None:
     cache.set(key, (token, *extra, value), SECONDS)
+
+
+def read(
+    version_key: str,
+    key: str,
+    load: Callable[[], Any],
+    *extra: Any,
+    found: dict[str, Any] | None = None,
+) -> Any:
+    """The value under ``key`` if it was cached under the current token of ``version_key``
+    (and ``extra``), else ``load()``, remembered unless None. ``found`` is what the caller
+    already read from the cache; without it both keys are read in one round trip."""
+    if found is None:
+        found = cache.get_many([version_key, key])
+    token = current(version_key, found)
+    value = valid(found.get(key), token, *extra)
+    if value is None:
+        value = load()
+        if value is not None:
+            remember(key, token, value, *extra)
+    return value
+
+
+def take_found(user, found: dict[str, Any]) -> None:
+    """Keep on the request's user what a view read in its own ``cache.get_many`` (with
+    the keys of ``grids.scope.posts_cache_keys`` and ``tickets.bell.cache_keys``), so the
+    readers of those facts need no round trip of their own."""
+    if enabled() and getattr(user, "is_authenticated", False):
+        setattr(user, _FOUND_ATTR, found)
+
+
+def found_on(user) -> dict[str, Any] | None:
+    return getattr(user, _FOUND_ATTR, None)
+
+
+def forget_found(user) -> None:
+    if hasattr(user, _FOUND_ATTR):
+        delattr(user, _FOUND_ATTR)

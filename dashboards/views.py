@@ -16,13 +16,7 @@ from dashboards.models import COMPLETION_HOURS, RESPONSE_HOURS, RollupState
 from dashboards.rollup import REFRESHED_KEY
 from grids.models import Area
 from grids.roles import Capability, Level
-from grids.scope import (
-    SCOPE_VERSION,
-    active_posts,
-    can,
-    posts_cache_keys,
-    take_found_posts,
-)
+from grids.scope import SCOPE_VERSION, active_posts, can, posts_cache_keys
 from grids.views import breadcrumbs
 from tickets import bell
 
@@ -88,8 +82,7 @@ def dashboard(request, code):
         ]
     )
     found = cache.get_many([REFRESHED_KEY, key, *posts_cache_keys(user), *bell.cache_keys(user)])
-    take_found_posts(user, found)
-    bell.take_found(user, found)
+    versioned.take_found(user, found)
     refreshed = found.get(REFRESHED_KEY) or _stamp_from_database()
     token = versioned.current(SCOPE_VERSION, found) if versioned.enabled() else None
     cached = found.get(key)

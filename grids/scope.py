@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.core.cache import cache
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -22,10 +21,9 @@ if TYPE_CHECKING:
     from grids.models import Post
 
 _CACHE_ATTR = "_grids_active_posts"
-_FOUND_ATTR = "_grids_found_posts"
 
 # Every page reads the user's posts (what they may see); on a shared cache they are kept
-# there under this version, which any change to a post or an area renews (grids.signals).
+# there under this version, which any change to a post or an area renews (grids/apps.py).
 SCOPE_VERSION = "grids:scope-version"
 
 
@@ -34,16 +32,11 @@ def posts_key(user) -> str:
 
 
 def posts_cache_keys(user) -> list[str]:
-    """Keys a view may add to its own ``cache.get_many`` (then ``take_found_posts``), so
-    that reading the user's posts costs no round trip of its own."""
+    """Keys a view may add to its own ``cache.get_many`` (then ``versioned.take_found``),
+    so that reading the user's posts costs no round trip of its own."""
     if not versioned.enabled() or not getattr(user, "is_authenticated", False):
         return []
     return [SCOPE_VERSION, posts_key(user)]
-
-
-def take_found_posts(user, found: dict) -> None:
-    if versioned.enabled() and getattr(user, "is_authenticated", False):
-        setattr(user, _FOUND_ATTR, found)
 
 
 def _posts_from_database(user, today) -> list[Post]:
@@ -60,14 +53,13 @@ def _read_posts(user) -> list[Post]:
     today = timezone.localdate()
     if not versioned.enabled():
         return _posts_from_database(user, today)
-    key = posts_key(user)
-    found = getattr(user, _FOUND_ATTR, None) or cache.get_many([SCOPE_VERSION, key])
-    token = versioned.current(SCOPE_VERSION, found)
-    posts = versioned.valid(found.get(key), token, today.isoformat())
-    if posts is None:
-        posts = _posts_from_database(user, today)
-        versioned.remember(key, token, posts, today.isoformat())
-    return posts
+    return versioned.read(
+        SCOPE_VERSION,
+        posts_key(user),
+        lambda: _posts_from_database(user, today),
+        today.isoformat(),
+        found=versioned.found_on(user),
+    )
 
 
 def active_posts(user) -> list[Post]:
@@ -83,12 +75,11 @@ def active_posts(user) -> list[Post]:
 
 
 def forget_posts(user) -> None:
-    """The user's posts changed: read them again, in this request and the next."""
-    for attr in (_CACHE_ATTR, _FOUND_ATTR):
-        if hasattr(user, attr):
-            delattr(user, attr)
-    if versioned.enabled() and getattr(user, "pk", None) is not None:
-        cache.delete(posts_key(user))
+    """The user's posts changed: read them again in this request (later requests see the
+    new scope version the change set)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+    versioned.forget_found(user)
 
 
 def scope_changed() -> None:

@@ -139,6 +139,20 @@ def shared_cache(settings):
     return cache
 
 
+def record_calls(monkeypatch, owner, name: str, pick) -> list:
+    """Patch ``owner.name`` to record ``pick(*args)`` for each call, then call the original:
+    how often a cached fact was read from the database."""
+    calls = []
+    real = getattr(owner, name)
+
+    def recorded(*args, **kwargs):
+        calls.append(pick(*args))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recorded)
+    return calls
+
+
 # --- Territory and personas -----------------------------------------------------------------
 
 

@@ -8,12 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.core.cache import cache
-
 from core import versioned
 from tickets.models import Notification
-
-_FOUND_ATTR = "_tickets_found_unread"
 
 
 def _version_key(user_pk: int) -> str:
@@ -25,15 +21,10 @@ def _count_key(user_pk: int) -> str:
 
 
 def cache_keys(user) -> list[str]:
-    """Keys a view may add to its own ``cache.get_many`` (then ``take_found``)."""
+    """Keys a view may add to its own ``cache.get_many`` (then ``versioned.take_found``)."""
     if not versioned.enabled() or not getattr(user, "is_authenticated", False):
         return []
     return [_version_key(user.pk), _count_key(user.pk)]
-
-
-def take_found(user, found: dict) -> None:
-    if versioned.enabled() and getattr(user, "is_authenticated", False):
-        setattr(user, _FOUND_ATTR, found)
 
 
 def _from_database(user) -> int:
@@ -43,14 +34,12 @@ def _from_database(user) -> int:
 def unread_count(user) -> int:
     if not versioned.enabled():
         return _from_database(user)
-    keys = cache_keys(user)
-    found = getattr(user, _FOUND_ATTR, None) or cache.get_many(keys)
-    token = versioned.current(keys[0], found)
-    count = versioned.valid(found.get(keys[1]), token)
-    if count is None:
-        count = _from_database(user)
-        versioned.remember(keys[1], token, count)
-    return count
+    return versioned.read(
+        _version_key(user.pk),
+        _count_key(user.pk),
+        lambda: _from_database(user),
+        found=versioned.found_on(user),
+    )
 
 
 def changed(user_ids: Iterable[int | None]) -> None:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts import backends
 from accounts.models import User
 from core import versioned
+from tests.conftest import record_calls
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis]
 
@@ -19,15 +20,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.redis]
 @pytest.fixture
 def database_reads(monkeypatch):
     """The users read from the database to sign a request in."""
-    reads = []
-    real = DjangoModelBackend.get_user
-
-    def counted(self, user_id):
-        reads.append(int(user_id))
-        return real(self, user_id)
-
-    monkeypatch.setattr(DjangoModelBackend, "get_user", counted)
-    return reads
+    return record_calls(
+        monkeypatch, DjangoModelBackend, "get_user", lambda backend, user_id: int(user_id)
+    )
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from grids import scope, services
 from grids.models import Post
 from grids.roles import Role
 from grids.scope import SCOPE_VERSION, active_posts, posts_key, scope_paths
+from tests.conftest import record_calls
 from tests.factories import PostFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis]
@@ -24,16 +25,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.redis]
 
 @pytest.fixture
 def database_reads(monkeypatch):
-    """How many times the user's posts were read from the database."""
-    reads = []
-    real = scope._posts_from_database
-
-    def counted(user, today):
-        reads.append(user.pk)
-        return real(user, today)
-
-    monkeypatch.setattr(scope, "_posts_from_database", counted)
-    return reads
+    """The users whose posts were read from the database."""
+    return record_calls(monkeypatch, scope, "_posts_from_database", lambda user, today: user.pk)
 
 
 def test_a_warm_page_takes_the_posts_from_the_shared_cache(
