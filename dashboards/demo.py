@@ -8,8 +8,8 @@ from django.utils import timezone
 from dashboards.rollup import caught_up, rebuild
 from dashboards.standing import refresh_standing
 from grids.demo import Demo
-from grids.models import Visit
 from tickets.models import Ticket
+from visits.models import Visit
 
 
 def seed(demo: Demo, password: str) -> None:

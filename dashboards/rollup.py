@@ -34,10 +34,11 @@ from dashboards.models import (
     AreaMix,
     RollupState,
 )
-from grids.models import Area, Visit
+from grids.models import Area
 from points.models import Entry, Scheme
 from stations.models import Activity
 from tickets.models import OPEN_STATUSES, WISH_MATTER, Event, Status, Ticket
+from visits.models import Visit
 
 Rows = dict[tuple[dt.date, int], dict[str, int]]
 # (day, area, channel, category): {"received": n, "resolved": n}

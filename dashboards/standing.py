@@ -22,9 +22,9 @@ from dashboards.models import STANDING, AreaStanding
 from dashboards.rollup import ancestors_of, remember_refresh, roll_up
 from grids.models import Area, Household
 from grids.selectors import staffing
-from grids.visits import coverage_by_grid
 from stations.models import Station
 from stations.selectors import coverage
+from visits.selectors import coverage_by_grid
 
 Counts = defaultdict[int, defaultdict[str, int]]
 

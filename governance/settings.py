@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "grids",
+    "visits",
     "branches",
     "stations",
     "points",

@@ -2,14 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from core.views import healthz, service_worker
+from core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("sw.js", service_worker, name="service_worker"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("", include("grids.urls")),
+    path("", include("visits.urls")),
     path("", include("branches.urls")),
     path("", include("stations.urls")),
     path("", include("points.urls")),

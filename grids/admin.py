@@ -13,19 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import UserAdmin
 from accounts.models import User
-from grids import services, visits
-from grids.models import (
-    Area,
-    GridTally,
-    Household,
-    Place,
-    Post,
-    Resident,
-    ResidentCare,
-    Visit,
-    VisitPhoto,
-    VisitPlan,
-)
+from grids import services
+from grids.models import Area, GridTally, Household, Post, Resident, ResidentCare
 from grids.roles import Capability
 from grids.scope import can
 
@@ -234,7 +223,7 @@ class ResidentAdmin(ScopedAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)  # the care categories inline
-        visits.refresh_due(household_ids=[form.instance.household_id])
+        services.visit_interval_changed_for([form.instance.household_id])
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
@@ -254,20 +243,20 @@ class ResidentCareAdmin(ScopedAdmin):
     list_select_related = ("resident",)
     raw_id_fields = ("resident",)
 
-    # A care category sets how often the household is visited (grids/visits.py).
+    # A care category sets how often the household is visited (grids.signals).
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        visits.refresh_due(household_ids=[obj.resident.household_id])
+        services.visit_interval_changed_for([obj.resident.household_id])
 
     def delete_model(self, request, obj):
         household_id = obj.resident.household_id
         super().delete_model(request, obj)
-        visits.refresh_due(household_ids=[household_id])
+        services.visit_interval_changed_for([household_id])
 
     def delete_queryset(self, request, queryset):
         ids = list(queryset.values_list("resident__household_id", flat=True))
         super().delete_queryset(request, queryset)
-        visits.refresh_due(household_ids=ids)
+        services.visit_interval_changed_for(ids)
 
 
 @admin.register(GridTally)
@@ -299,71 +288,6 @@ class PostAdmin(ScopedAdmin):
         if not change or (obj.ended_on and "ended_on" in form.changed_data):
             services.require(request.user, Capability.MANAGE_POSTS, obj.area)
         super().save_model(request, obj, form, change)
-
-
-# --- Visits ---------------------------------------------------------------------------------
-
-
-@admin.register(VisitPlan)
-class VisitPlanAdmin(ScopedAdmin):
-    scope_capability = Capability.SUPERVISE_VISITS
-    list_display = ("community", "routine_days", "care_days", "updated_at")
-    search_fields = ("community__name", "community__code")
-
-    def save_model(self, request, obj, form, change):
-        visits.save_plan(by=request.user, plan=obj)
-
-    def delete_model(self, request, obj):
-        visits.delete_plan(by=request.user, plan=obj)
-
-    def delete_queryset(self, request, queryset):
-        for plan in queryset:
-            visits.delete_plan(by=request.user, plan=plan)
-
-
-@admin.register(Place)
-class PlaceAdmin(ScopedAdmin):
-    list_display = ("name", "kind", "grid", "address", "active", "last_visited_at")
-    list_filter = ("kind", "active")
-    search_fields = ("name", "address", "grid__code")
-    list_select_related = ("grid",)
-
-
-class VisitPhotoInline(admin.TabularInline):
-    model = VisitPhoto
-    extra = 0
-    can_delete = False
-    readonly_fields = ("image", "created_at")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Visit)
-class VisitAdmin(ScopedAdmin):
-    """Read-only: visits are logged in the field, through grids.visits.log_visit."""
-
-    scope_capability = Capability.VIEW_HOUSEHOLDS
-    list_display = ("visited_at", "kind", "household", "place", "grid", "by", "follow_up")
-    list_filter = ("kind", "follow_up")
-    search_fields = ("household__address", "place__name", "findings")
-    list_select_related = ("household", "place", "grid", "by")
-    date_hierarchy = "visited_at"
-    readonly_fields = [f.name for f in Visit._meta.fields if f.name != "id"]
-    inlines = [VisitPhotoInline]
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(VisitPhoto)
-class VisitPhotoAdmin(ScopedAdmin):
-    scope_capability = Capability.VIEW_HOUSEHOLDS
-    list_display = ("visit", "created_at")
-    readonly_fields = ("visit", "image", "created_at")
-
-    def has_add_permission(self, request):
-        return False
 
 
 # --- Users, scoped here because scope is defined by posts ---------------------------------------

@@ -26,7 +26,7 @@ class GridsConfig(AppConfig):
         # change (moves, which treebeard writes with raw updates, call scope_changed too).
         post_migrate.connect(_scope_changed, sender=self, dispatch_uid="grids.scope.migrate")
 
-        from grids.models import Area, Household, Post, Resident, ResidentCare, VisitPlan
+        from grids.models import Area, Household, Post, Resident, ResidentCare
 
         for model in (Area, Post):
             post_save.connect(
@@ -42,24 +42,3 @@ class GridsConfig(AppConfig):
         auditlog.register(Resident, mask_fields=["id_number", "phone"])
         auditlog.register(ResidentCare)
         auditlog.register(Post)
-        auditlog.register(VisitPlan)
-
-        from grids.navigation import AreaLink, register_area_link
-        from grids.roles import Capability
-
-        register_area_link(
-            AreaLink(
-                _("Visits (走访)"),
-                "visit_report",
-                capability=Capability.SUPERVISE_VISITS,
-                order=5,
-            )
-        )
-        register_area_link(
-            AreaLink(
-                _("Places to patrol"),
-                "area_places",
-                capability=Capability.VIEW_TERRITORY,
-                order=6,
-            )
-        )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -21,17 +21,7 @@ from django.utils import timezone
 
 from accounts.backends import users_reloaded
 from core.personal import id_check_character
-from grids.models import (
-    Area,
-    CareCategory,
-    Household,
-    Post,
-    Resident,
-    ResidentCare,
-    Visit,
-    VisitKind,
-    VisitPlan,
-)
+from grids.models import Area, CareCategory, Household, Post, Resident, ResidentCare
 from grids.roles import Level, Role
 from grids.scope import scope_changed
 
@@ -117,6 +107,13 @@ class Demo:
     district: Area | None = None
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # hook(households, care) for each grid's households before they are inserted, ``care``
+    # being their residents' care categories by id(household): later apps fill the fields
+    # they keep on a household (the visits app: last visit and due date) without a second
+    # pass over hundreds of thousands of rows. Added by their demo module's prepare().
+    household_hooks: list[Callable[[list[Household], dict[int, set[str]]], None]] = field(
+        default_factory=list
+    )
 
 
 def _box(west, south, east, north):
@@ -271,8 +268,6 @@ def build_households(demo: Demo, areas: list[Area]) -> None:
         if area.level == Level.MICRO_GRID:
             micro.setdefault(area.path[: -Area.steplen], []).append(area)
     today = timezone.localdate()
-    plan = VisitPlan()  # the demo's communities keep the default intervals
-    visits_rng = random.Random(f"{demo.scale}-visits")  # noqa: S311 - demo data
     used_ids: set[str] = set()
     used_phones: set[str] = set()
     household_total = resident_total = 0
@@ -354,21 +349,8 @@ def build_households(demo: Demo, areas: list[Area]) -> None:
                     categories.append(CareCategory.LEFT_BEHIND_CHILD)
                 care.extend((resident, category) for category in categories)
                 household_care.setdefault(id(household), set()).update(categories)
-        # Visit history from a generator of its own, so the people above stay as they were:
-        # most households were visited within their interval, some are overdue, a few never.
-        for household in households:
-            interval = plan.days_for(household_care.get(id(household), ()))
-            roll = visits_rng.random()
-            if roll < 0.08:
-                since = today - dt.timedelta(days=visits_rng.randint(0, 3))
-                household.last_visited_at = None
-            else:
-                stretch = 1.4 if roll < 0.25 else 0.95
-                since = today - dt.timedelta(days=visits_rng.randint(0, int(interval * stretch)))
-                household.last_visited_at = timezone.make_aware(
-                    dt.datetime.combine(since, dt.time(visits_rng.randint(9, 17)))
-                )
-            household.visit_due_on = since + dt.timedelta(days=interval)
+        for hook in demo.household_hooks:
+            hook(households, household_care)
         Household.objects.bulk_create(households, batch_size=2000)
         Resident.objects.bulk_create(residents, batch_size=5000)
         ResidentCare.objects.bulk_create(
@@ -484,55 +466,10 @@ def build_people(demo: Demo, password: str) -> None:
     demo.counts["posts"] = len(posts)
 
 
-def build_visits(demo: Demo) -> None:
-    """The visits behind each household's last visit, by the people posted to its grid, so
-    the supervision pages have figures. A generator of its own keeps the rest as it was."""
-    rng = random.Random(f"{demo.scale}-visit-rows")  # noqa: S311 - demo data
-    visitors: dict[int, list[int]] = {}
-    for grid_id, user_id in Post.objects.filter(
-        area__path__startswith=demo.district.path,
-        area__level=Level.GRID,
-        role__in=[Role.GRID_LEADER, Role.GRID_WORKER, Role.PART_TIME_WORKER],
-    ).values_list("area_id", "user_id"):
-        visitors.setdefault(grid_id, []).append(user_id)
-    in_care = set(
-        ResidentCare.objects.filter(
-            resident__household__grid__path__startswith=demo.district.path
-        ).values_list("resident__household_id", flat=True)
-    )
-    rows = []
-    found = ["老人身体还好，子女每周来看", "家中一切正常", "反映楼道灯不亮", "询问医保缴费", ""]
-    households = Household.objects.filter(
-        grid__path__startswith=demo.district.path, last_visited_at__isnull=False
-    ).values_list("pk", "grid_id", "last_visited_at")
-    for pk, grid_id, visited_at in households.iterator(chunk_size=5000):
-        people = visitors.get(grid_id)
-        if not people:
-            continue
-        rows.append(
-            Visit(
-                client_id=uuid.UUID(int=rng.getrandbits(128), version=4),
-                grid_id=grid_id,
-                household_id=pk,
-                by_id=rng.choice(people),
-                kind=VisitKind.CARE if pk in in_care else VisitKind.ROUTINE,
-                visited_at=visited_at,
-                findings=rng.choice(found),
-                tags=["all_well"] if rng.random() < 0.7 else ["needs_help"],
-            )
-        )
-        if len(rows) >= 5000:
-            Visit.objects.bulk_create(rows)
-            rows = []
-    Visit.objects.bulk_create(rows)
-    demo.counts["visits"] = Visit.objects.filter(grid__path__startswith=demo.district.path).count()
-
-
 def seed(demo: Demo, password: str) -> None:
     from grids.services import refresh_tallies
 
     areas = build_territory(demo)
     build_households(demo, areas)
     build_people(demo, password)
-    build_visits(demo)
     refresh_tallies()

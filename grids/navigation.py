@@ -1,4 +1,4 @@
-"""Links that later apps add to an area's page, so grids never imports them.
+"""Links that later apps add to an area's or a household's page, so grids never imports them.
 
 An app registers its pages in its AppConfig.ready(); the area page shows those the
 user may open at that area's level.
@@ -45,13 +45,15 @@ def area_links(user, area) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class HouseholdPanel:
-    """``rows(user, household)`` returns what to show (a list; empty hides the panel);
-    ``template`` renders them as ``rows``. One query per panel, whatever the household."""
+    """``rows(user, household)`` returns what to show (a list; empty hides the panel unless
+    ``show_empty``, when the template says there is nothing yet); ``template`` renders them
+    as ``rows``. One query per panel, whatever the household."""
 
     title: str  # a lazy translation
     template: str
     rows: object  # Callable[[user, Household], list]
     order: int = 100
+    show_empty: bool = False
 
 
 _PANELS: list[HouseholdPanel] = []
@@ -67,6 +69,35 @@ def household_panels(user, household) -> list[tuple[str, str, list]]:
     shown = []
     for panel in _PANELS:
         rows = list(panel.rows(user, household))
-        if rows:
+        if rows or panel.show_empty:
             shown.append((panel.title, panel.template, rows))
     return shown
+
+
+# --- Buttons that later apps add to a household's page -------------------------------------------
+
+
+@dataclass(frozen=True)
+class HouseholdAction:
+    label: str  # a lazy translation
+    url_name: str  # takes the household's ``pk``
+    capability: str  # held at the household's micro-grid or grid
+    order: int = 100
+
+
+_ACTIONS: list[HouseholdAction] = []
+
+
+def register_household_action(action: HouseholdAction) -> None:
+    if action not in _ACTIONS:
+        _ACTIONS.append(action)
+        _ACTIONS.sort(key=lambda item: item.order)
+
+
+def household_actions(user, household) -> list[tuple[str, str]]:
+    area = household.area
+    return [
+        (action.label, reverse(action.url_name, kwargs={"pk": household.pk}))
+        for action in _ACTIONS
+        if can(user, action.capability, area)
+    ]

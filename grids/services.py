@@ -31,7 +31,7 @@ from grids.models import (
 )
 from grids.roles import LEVEL_DEPTH, Capability, Level
 from grids.scope import can, forget_posts, scope_changed
-from grids.visits import refresh_due
+from grids.signals import visit_interval_changed
 
 # --- Permission helper ----------------------------------------------------------------------
 
@@ -203,6 +203,12 @@ def move_area(*, by, area: Area, new_parent: Area) -> Area:
 # --- Households and residents ---------------------------------------------------------------
 
 
+def visit_interval_changed_for(household_ids: Iterable[int]) -> None:
+    """These households' visit interval may have changed: the visits app, which keeps their
+    due dates, listens (grids.signals)."""
+    visit_interval_changed.send(sender=Household, household_ids=list(household_ids))
+
+
 _HOUSEHOLD_FIELDS = ["grid", "micro_grid", "address", "longitude", "latitude", "note"]
 
 
@@ -228,7 +234,7 @@ def create_household(
     )
     household.full_clean()
     household.save()
-    refresh_due(household_ids=[household.pk])
+    visit_interval_changed_for([household.pk])
     household.refresh_from_db(fields=["visit_due_on"])
     _recount(household.grid_id)
     return household
@@ -250,7 +256,7 @@ def update_household(
     previous_grid = Household.objects.filter(pk=household.pk).values_list("grid_id", flat=True)[0]
     save_if_unchanged(household, expected_version, _HOUSEHOLD_FIELDS)
     if previous_grid != household.grid_id:  # another community may visit more often
-        refresh_due(household_ids=[household.pk])
+        visit_interval_changed_for([household.pk])
     _recount(previous_grid, household.grid_id)
     return household
 
@@ -269,7 +275,7 @@ def _set_care(resident: Resident, care: Iterable[str]) -> None:
         ResidentCare(resident=resident, category=category) for category in sorted(wanted - current)
     )
     if wanted != current:
-        refresh_due(household_ids=[resident.household_id])
+        visit_interval_changed_for([resident.household_id])
 
 
 def _save_resident(resident: Resident, write) -> None:
@@ -317,7 +323,7 @@ def update_resident(
     if care is not None:
         _set_care(resident, care)
     if "status" in fields:  # someone in care moved out: the household's interval may change
-        refresh_due(household_ids=[resident.household_id])
+        visit_interval_changed_for([resident.household_id])
     _recount(resident.household.grid_id)
     return resident
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grids import views, visit_views
+from grids import views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,16 +17,4 @@ urlpatterns = [
     path("households/<int:pk>/residents/new/", views.resident_create, name="resident_create"),
     path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
     path("residents/<int:pk>/reveal/<str:field>/", views.resident_reveal, name="resident_reveal"),
-    # 走访: the grid worker's households and the visit form (grids/visit_views.py).
-    path("visits/", visit_views.my_visits, name="my_visits"),
-    path("visits/household/<int:pk>/", visit_views.visit_household, name="visit_household"),
-    path("visits/place/<int:pk>/", visit_views.visit_place, name="visit_place"),
-    path("visits/submit/", visit_views.visit_submit, name="visit_submit"),
-    path("areas/<str:code>/visits/", visit_views.visit_report, name="visit_report"),
-    path("areas/<str:code>/places/", visit_views.area_places, name="area_places"),
-    path(
-        "areas/<str:code>/visits/export.csv",
-        visit_views.visit_report_export,
-        name="visit_report_export",
-    ),
 ]

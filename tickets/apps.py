@@ -14,8 +14,8 @@ class TicketsConfig(AppConfig):
             DecisionAction(_("Turn into a request"), "decision_ticket", Capability.DISPATCH_TICKETS)
         )
 
-        from grids.visits import register_follow_up
         from tickets.services import follow_up_choices, follow_up_visit
+        from visits.services import register_follow_up
 
         register_follow_up(follow_up_visit, follow_up_choices)
 

@@ -379,7 +379,7 @@ class Ticket(Versioned):
     )
     # The visit that found the problem (a ticket points at a visit, never the reverse).
     visit = models.ForeignKey(
-        "grids.Visit",
+        "visits.Visit",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

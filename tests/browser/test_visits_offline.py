@@ -78,7 +78,7 @@ def _draft(page, household) -> str:
 def test_a_visit_logged_offline_is_sent_when_the_connection_returns(
     own_worker, household, open_as, live_server, shoot, tmp_path
 ):
-    from grids.models import Visit
+    from visits.models import Visit
 
     _with_password(own_worker)
     page = open_as("own_worker")
@@ -174,7 +174,7 @@ def test_a_dropped_request_waits_and_goes_out_on_the_next_page(
     own_worker, household, open_as, live_server, shoot
 ):
     """In Chinese: the phone thinks it is online but the request dies on the way."""
-    from grids.models import Visit
+    from visits.models import Visit
 
     _with_password(own_worker)
     page = open_as("own_worker", locale="zh-CN")
@@ -209,7 +209,7 @@ def test_the_visit_pages_open_without_a_signal_from_the_service_worker(
 ):
     """localhost is a secure context, as HTTPS is: the service worker keeps the list and the
     form, and a visit logged from the kept form is queued and sent when the signal returns."""
-    from grids.models import Visit
+    from visits.models import Visit
 
     _with_password(own_worker)
     page = open_as("own_worker")

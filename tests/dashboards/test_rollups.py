@@ -15,10 +15,10 @@ from django.urls import reverse
 from dashboards import rollup, selectors
 from dashboards.models import COUNTS, AreaDay
 from grids.models import Area
-from grids.visits import log_visit
 from tests.factories import HouseholdFactory, jpeg
 from tickets import services
 from tickets.models import Channel, Status, Ticket
+from visits.services import log_visit
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")

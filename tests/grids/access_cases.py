@@ -1,9 +1,8 @@
-from tests.access import DENIED, EDIT, END_POST, EXPORT, LOGIN, MANAGE, MISSING, OK, VIEW
+from tests.access import EDIT, END_POST, EXPORT, MANAGE, VIEW
 
 # Pages that are not about one scoped object.
 NOT_SCOPED = {
     "healthz",  # public, no personal data (tests/core/test_health.py)
-    "service_worker",  # public script, no data (tests/core/test_service_worker.py)
     "login",
     "logout",
     "password_change",
@@ -28,30 +27,4 @@ CASES = {
     "resident_create": ("get", "household", lambda h: {"pk": h.pk}, EDIT),
     "resident_edit": ("get", "resident", lambda r: {"pk": r.pk}, EDIT),
     "resident_reveal": ("post", "resident", lambda r: {"pk": r.pk, "field": "phone"}, EDIT),
-    # 走访: grid workers log visits where they work; officers above see but do not visit.
-    "my_visits": ("get", "territory", lambda t: {}, (OK, OK, DENIED, DENIED, DENIED, LOGIN)),
-    "visit_household": ("get", "household", lambda h: {"pk": h.pk}, EDIT),
-    "visit_place": ("get", "place", lambda p: {"pk": p.pk}, EDIT),
-    # The target is in the body: a POST naming none finds nothing (tests/grids/test_visits.py
-    # tries other grids' households).
-    "visit_submit": (
-        "post",
-        "territory",
-        lambda t: {},
-        (MISSING, MISSING, MISSING, MISSING, MISSING, LOGIN),
-    ),
-    # Community officers and above follow coverage; grid workers do not.
-    "visit_report": (
-        "get",
-        "territory",
-        lambda t: {"code": t.grid.code},
-        (DENIED, MISSING, OK, MISSING, OK, LOGIN),
-    ),
-    "visit_report_export": (
-        "get",
-        "territory",
-        lambda t: {"code": t.grid.code},
-        (DENIED, MISSING, OK, MISSING, OK, LOGIN),
-    ),
-    "area_places": ("get", "place", lambda p: {"code": p.grid.code}, VIEW),
 }

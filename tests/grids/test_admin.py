@@ -64,6 +64,7 @@ def test_every_project_model_is_in_the_admin():
         "core",
         "accounts",
         "grids",
+        "visits",
         "branches",
         "stations",
         "points",

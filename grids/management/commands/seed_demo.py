@@ -54,14 +54,22 @@ class Command(BaseCommand):
 
 
 def seed_all(demo: Demo, password: str) -> None:
-    """The territory first, then each later app's own demo data, in dependency order."""
-    seed(demo, password)
+    """The territory first, then each later app's own demo data, in dependency order.
+
+    A later app's ``prepare(demo)`` runs before the territory is built, to hook into it.
+    """
+    modules = []
     for config in apps.get_app_configs():
         if config.name in ("grids",) or not config.name.isidentifier():
             continue
         try:
-            module = importlib.import_module(f"{config.name}.demo")
+            modules.append(importlib.import_module(f"{config.name}.demo"))
         except ModuleNotFoundError:
             continue
+    for module in modules:
+        if hasattr(module, "prepare"):
+            module.prepare(demo)
+    seed(demo, password)
+    for module in modules:
         if hasattr(module, "seed"):
             module.seed(demo, password)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from grids.models import Place, PlaceKind
+from visits.models import Place, PlaceKind
 
 
 @pytest.fixture

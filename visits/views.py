@@ -2,14 +2,17 @@
 
 The form works as a plain POST with JavaScript off; static/js/visits.js adds a draft kept on
 the phone, photos resized before upload, and a queue that sends what was logged offline. Its
-requests ask for JSON; either way ``grids.visits.log_visit`` treats a repeated ``client_id``
-as the same visit.
+requests ask for JSON; either way ``visits.services.log_visit`` treats a repeated ``client_id``
+as the same visit. Over HTTPS the service worker (``/sw.js``) keeps these pages for a doorway
+without a signal.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
+import hashlib
 import uuid
 
 from django.contrib import messages
@@ -18,33 +21,32 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import NOT_SAVED, apply_errors, submit_form
-from grids import visits
-from grids.forms import PlaceForm, VisitForm
 from grids.models import (
     GRID_PATH_LENGTH,
-    VISIT_TAGS,
     Area,
     CareCategory,
     Household,
-    Place,
     Post,
     Resident,
     ResidentCare,
-    Visit,
-    VisitKind,
     household_q,
 )
 from grids.roles import ROLE_CAPABILITIES, Capability, Level
 from grids.scope import can, path_q, scope_paths
 from grids.views import Echo, household_matches
+from visits import selectors, services
+from visits.forms import PlaceForm, VisitForm
+from visits.models import VISIT_TAGS, Place, Visit, VisitKind
 
 PAGE_SIZE = 30
 VIEWS = ("overdue", "today", "week", "all")
@@ -81,12 +83,12 @@ def my_visits(request):
     today = timezone.localdate()
     counts = base.aggregate(
         **{
-            name: Count("pk", filter=Q(**visits.due_filter(name, today)))
+            name: Count("pk", filter=Q(**selectors.due_filter(name, today)))
             for name in ("overdue", "today", "week")
         },
         all=Count("pk"),
     )
-    rows = base.filter(**visits.due_filter(view, today))
+    rows = base.filter(**selectors.due_filter(view, today))
     if query:
         rows = rows.filter(household_matches(query))
     rows = rows.select_related("grid", "micro_grid").order_by("visit_due_on", "address", "pk")
@@ -104,7 +106,7 @@ def my_visits(request):
     places = list(_places(request.user).select_related("grid").order_by("name")[:50])
     return render(
         request,
-        "grids/my_visits.html",
+        "visits/my_visits.html",
         {
             "page": page,
             "view": view,
@@ -154,7 +156,7 @@ def _target(request, household_id, place_id) -> tuple[Household | None, Place | 
 
 
 def _form(request, data=None, files=None, initial=None) -> VisitForm:
-    return VisitForm(data, files, initial=initial, follow_up_choices=visits.follow_up_choices())
+    return VisitForm(data, files, initial=initial, follow_up_choices=services.follow_up_choices())
 
 
 def _render_form(request, form, household, place, status=200):
@@ -166,7 +168,7 @@ def _render_form(request, form, household, place, status=200):
         residents = household.residents.filter(status=Resident.Status.LIVING).order_by("pk")
     return render(
         request,
-        "grids/visit_form.html",
+        "visits/visit_form.html",
         {
             "form": form,
             "household": household,
@@ -235,7 +237,7 @@ def visit_submit(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            logged = visits.log_visit(
+            logged = services.log_visit(
                 by=request.user,
                 client_id=data["client_id"],
                 kind=data["kind"],
@@ -290,7 +292,7 @@ def report_rows(area, today):
 
     Two grouped queries whatever the number of grids; visits per person a third.
     """
-    grids = visits.coverage_by_grid(Household.objects.under(area), today)
+    grids = selectors.coverage_by_grid(Household.objects.under(area), today)
     names = dict(Area.objects.filter(pk__in=list(grids)).values_list("pk", "name"))
     rows = []
     for grid_id, row in sorted(grids.items(), key=lambda item: names.get(item[0], "")):
@@ -363,7 +365,7 @@ def visit_report(request, code):
     totals["share90"] = round(100 * totals["visited90"] / base)
     return render(
         request,
-        "grids/visit_report.html",
+        "visits/visit_report.html",
         {
             "area": area,
             "rows": rows,
@@ -442,7 +444,7 @@ def area_places(request, code):
         saved = submit_form(
             request,
             form,
-            lambda data, _version: visits.create_place(by=request.user, grid=area, **data),
+            lambda data, _version: services.create_place(by=request.user, grid=area, **data),
             _("Place added."),
         )
         if saved is not NOT_SAVED:
@@ -455,7 +457,7 @@ def area_places(request, code):
     )
     return render(
         request,
-        "grids/area_places.html",
+        "visits/area_places.html",
         {
             "area": area,
             "places": places[:200],
@@ -463,3 +465,25 @@ def area_places(request, code):
             "can_patrol": can(request.user, Capability.LOG_VISITS, area),
         },
     )
+
+
+# --- The service worker ---------------------------------------------------------------------------
+
+
+@functools.cache
+def _service_worker_script() -> str:
+    # The static URLs change only with a release: render once per process.
+    probe = render_to_string("visits/sw.js", {"version": ""})
+    version = hashlib.sha256(probe.encode()).hexdigest()[:12]
+    return render_to_string("visits/sw.js", {"version": version})
+
+
+@never_cache
+@require_GET
+def service_worker(request):
+    """/sw.js from the site's root, so that it may look after pages outside /static/.
+
+    Rendered to carry the static files' (hashed) URLs; its asset cache is named after them,
+    so a release with new assets replaces the old cache.
+    """
+    return HttpResponse(_service_worker_script(), content_type="text/javascript; charset=utf-8")

@@ -12,18 +12,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from grids import services, visits
-from grids.models import (
-    CareCategory,
-    Household,
-    Resident,
-    ResidentCare,
-    Visit,
-    VisitKind,
-    VisitPhoto,
-    VisitPlan,
-)
+from grids import services
+from grids.models import CareCategory, Household, Resident, ResidentCare
 from tests.factories import HouseholdFactory, ResidentFactory
+from visits import services as visits
+from visits.models import Visit, VisitKind, VisitPhoto, VisitPlan
 
 pytestmark = pytest.mark.django_db
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -424,7 +417,7 @@ def test_the_household_page_shows_its_open_requests_and_linked_members(
 
 
 def test_a_grid_worker_adds_a_place_and_patrols_it(own_worker, territory, client):
-    from grids.models import Place
+    from visits.models import Place
 
     client.force_login(own_worker)
     url = reverse("area_places", kwargs={"code": territory.grid.code})
@@ -442,7 +435,7 @@ def test_a_grid_worker_adds_a_place_and_patrols_it(own_worker, territory, client
 
 @pytest.mark.parametrize("persona_name", ["neighbour_worker", "street_officer"])
 def test_only_the_grids_own_workers_add_places_there(persona_name, persona, client, territory):
-    from grids.models import Place
+    from visits.models import Place
 
     persona(persona_name)
     url = reverse("area_places", kwargs={"code": territory.grid.code})

@@ -1,8 +1,12 @@
-"""Visits (走访) and patrols (巡查): when a household is due, and logging a visit exactly once.
+"""Every write to visits, places and visit plans, and the due dates they set.
 
 ``log_visit`` is the one way a visit is written (the visit form, its offline queue, the admin
 and any API call it): the browser makes a ``client_id`` when the form opens, and a repeated
 submit of that id returns the visit already stored instead of writing a second one.
+
+``refresh_due`` keeps ``Household.visit_due_on``. Grids stands to the left of this app, so it
+does not call it: it sends ``grids.signals.visit_interval_changed``, which this app connects to
+``refresh_due`` in its AppConfig.ready().
 
 A visit that needs following up can become a request in the same step. Requests live in the
 tickets app, which stands to the right of this one, so it registers the handler here
@@ -19,24 +23,15 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.images import clean_photos
-from grids.models import (
-    Area,
-    Household,
-    Place,
-    Resident,
-    ResidentCare,
-    Visit,
-    VisitKind,
-    VisitPhoto,
-    VisitPlan,
-)
+from grids.models import Area, Household, Resident, ResidentCare
 from grids.roles import LEVEL_DEPTH, Capability, Level
 from grids.scope import can
+from visits.models import Place, Visit, VisitKind, VisitPhoto, VisitPlan
 
 MAX_PHOTOS = 4
 COMMUNITY_PATH_LENGTH = LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen
@@ -82,48 +77,6 @@ def refresh_due(*, household_ids: Iterable[int]) -> int:
         for due, pks in by_date.items():
             changed += Household.objects.filter(pk__in=pks).update(visit_due_on=due)
     return changed
-
-
-def coverage_by_grid(households, today: dt.date) -> dict[int, dict[str, int]]:
-    """{grid id: total, visited30, visited90, overdue, overdue_care} for the households of a
-    queryset: the visit coverage the supervision report and the dashboards show (two grouped
-    queries whatever the number of grids)."""
-    since30 = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=30), dt.time.min))
-    since90 = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=90), dt.time.min))
-    grids = {
-        row["grid"]: row
-        for row in households.values("grid").annotate(
-            total=Count("pk"),
-            visited30=Count("pk", filter=Q(last_visited_at__gte=since30)),
-            visited90=Count("pk", filter=Q(last_visited_at__gte=since90)),
-            overdue=Count("pk", filter=Q(visit_due_on__lt=today)),
-        )
-    }
-    in_care = ResidentCare.objects.filter(
-        resident__household=OuterRef("pk"), resident__status=Resident.Status.LIVING
-    )
-    care = (
-        households.filter(Exists(in_care), visit_due_on__lt=today)
-        .values("grid")
-        .annotate(n=Count("pk"))
-        .values_list("grid", "n")
-    )
-    for row in grids.values():
-        row["overdue_care"] = 0
-    for grid, n in care:
-        grids[grid]["overdue_care"] = n
-    return grids
-
-
-def due_filter(view: str, today: dt.date | None = None) -> dict:
-    """Household filters for the worker's "due" views."""
-    today = today or timezone.localdate()
-    week_end = today + dt.timedelta(days=6 - today.weekday())
-    return {
-        "overdue": {"visit_due_on__lt": today},
-        "today": {"visit_due_on__lte": today},
-        "week": {"visit_due_on__lte": week_end},
-    }.get(view, {})
 
 
 # --- Logging a visit ------------------------------------------------------------------------------

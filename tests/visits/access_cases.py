@@ -1,0 +1,35 @@
+from tests.access import DENIED, EDIT, LOGIN, MISSING, OK, VIEW
+
+NOT_SCOPED = {
+    "service_worker",  # public script, no data (tests/visits/test_service_worker.py)
+}
+
+# name: (method, target fixture, kwargs from the target, expected per persona)
+CASES = {
+    # 走访: grid workers log visits where they work; officers above see but do not visit.
+    "my_visits": ("get", "territory", lambda t: {}, (OK, OK, DENIED, DENIED, DENIED, LOGIN)),
+    "visit_household": ("get", "household", lambda h: {"pk": h.pk}, EDIT),
+    "visit_place": ("get", "place", lambda p: {"pk": p.pk}, EDIT),
+    # The target is in the body: a POST naming none finds nothing (tests/visits/test_visits.py
+    # tries other grids' households).
+    "visit_submit": (
+        "post",
+        "territory",
+        lambda t: {},
+        (MISSING, MISSING, MISSING, MISSING, MISSING, LOGIN),
+    ),
+    # Community officers and above follow coverage; grid workers do not.
+    "visit_report": (
+        "get",
+        "territory",
+        lambda t: {"code": t.grid.code},
+        (DENIED, MISSING, OK, MISSING, OK, LOGIN),
+    ),
+    "visit_report_export": (
+        "get",
+        "territory",
+        lambda t: {"code": t.grid.code},
+        (DENIED, MISSING, OK, MISSING, OK, LOGIN),
+    ),
+    "area_places": ("get", "place", lambda p: {"code": p.grid.code}, VIEW),
+}

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import MultipleFileField
+from visits.models import VISIT_TAGS, Place, VisitKind
+
+
+class VisitForm(forms.Form):
+    """What a grid worker records at the door; visits.services.log_visit does the rest."""
+
+    client_id = forms.UUIDField(widget=forms.HiddenInput)
+    household = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    place = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label=_("Kind"), choices=VisitKind.choices)
+    people_met = forms.CharField(label=_("People met"), max_length=200, required=False)
+    findings = forms.CharField(
+        label=_("What was found"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    tags = forms.MultipleChoiceField(
+        label=_("Quick picks"),
+        choices=list(VISIT_TAGS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    photos = MultipleFileField(label=_("Photos"), required=False)
+    latitude = forms.FloatField(required=False, widget=forms.HiddenInput)
+    longitude = forms.FloatField(required=False, widget=forms.HiddenInput)
+    # Sent by the offline queue: when the worker pressed Save, not when the signal came back.
+    visited_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    follow_up = forms.BooleanField(label=_("Follow-up needed: make it a request"), required=False)
+    follow_up_matter = forms.ChoiceField(label=_("Request type"), required=False)
+
+    def clean_visited_at(self):
+        moment = self.cleaned_data.get("visited_at")
+        if moment is None:
+            return None
+        now = timezone.now()
+        # A phone's clock may be a little ahead; a month is longer than any queue waits.
+        if moment > now + dt.timedelta(minutes=10) or moment < now - dt.timedelta(days=30):
+            raise forms.ValidationError(_("The time of the visit is not plausible."))
+        return min(moment, now)
+
+    def __init__(self, *args, follow_up_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photos"].widget.attrs.update({"capture": "environment"})
+        if follow_up_choices:
+            self.fields["follow_up_matter"].choices = [("", "---------"), *follow_up_choices]
+        else:
+            del self.fields["follow_up_matter"]
+
+
+class PlaceForm(forms.ModelForm):
+    class Meta:
+        model = Place
+        fields = ["name", "kind", "address"]
