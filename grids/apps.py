@@ -15,10 +15,14 @@ class GridsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
         from django.db.models.signals import post_migrate
+        from django.utils.module_loading import autodiscover_modules
 
         from grids.groups import ensure_groups
 
-        post_migrate.connect(ensure_groups, sender=self)
+        # Each app's part of the permission table registers itself when its policy module is
+        # imported; every installed app's is, before any request or task asks the table.
+        autodiscover_modules("policy")
+        post_migrate.connect(ensure_groups, dispatch_uid="grids.groups")
 
         from django.db.models.signals import post_delete, post_save
 
@@ -45,13 +49,13 @@ class GridsConfig(AppConfig):
         auditlog.register(VisitPlan)
 
         from grids.navigation import AreaLink, register_area_link
-        from grids.roles import Capability
+        from grids.policy import TerritoryCapability, VisitCapability
 
         register_area_link(
             AreaLink(
                 _("Visits (走访)"),
                 "visit_report",
-                capability=Capability.SUPERVISE_VISITS,
+                capability=VisitCapability.SUPERVISE_VISITS,
                 order=5,
             )
         )
@@ -59,7 +63,7 @@ class GridsConfig(AppConfig):
             AreaLink(
                 _("Places to patrol"),
                 "area_places",
-                capability=Capability.VIEW_TERRITORY,
+                capability=TerritoryCapability.VIEW_TERRITORY,
                 order=6,
             )
         )
