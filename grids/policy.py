@@ -4,8 +4,9 @@ A post (a role held at an area, ``grids.roles``) lets its holder do things at an
 area. Each app states the things it decides in its own ``<app>/policy.py``: a TextChoices of
 capabilities, which roles hold each of them, the admin model permissions they open to the
 officers' groups, and any rule about one object (an assignee acknowledging their own ticket).
-That module calls ``register`` when it is imported (from the app's ``ready()`` at the latest),
-so the table is the union of the installed apps' declarations and grids names none of them.
+That module calls ``register`` when it is imported: whoever uses a capability imports it, and
+``GridsConfig.ready()`` imports every installed app's (``autodiscover_modules("policy")``), so
+the table is the union of the installed apps' declarations and grids names none of them.
 
 ``grids.scope.can`` and ``scope_paths`` read the table through ``roles_holding``;
 ``grids.groups`` builds the admin groups from ``admin_permissions``.
@@ -33,7 +34,7 @@ _ACTIONS = {"v": "view", "a": "add", "c": "change", "d": "delete"}
 
 
 @dataclass(frozen=True)
-class Declaration:
+class AppPolicy:
     """One app's part of the table."""
 
     app: str
@@ -43,7 +44,7 @@ class Declaration:
     admin: Mapping[str, Mapping[str, str]]
 
 
-_declarations: list[Declaration] = []
+_policies: list[AppPolicy] = []
 _holders: dict[str, frozenset[str]] = {}
 
 
@@ -78,14 +79,14 @@ def register(
         for label, letters in permissions.items():
             if label.count(".") != 1 or not set(letters) <= set(_ACTIONS):
                 raise ImproperlyConfigured(f"{app}: bad admin permission {label}: {letters}")
-            if any(label in d.admin.get(role, {}) for d in _declarations):
+            if any(label in d.admin.get(role, {}) for d in _policies):
                 raise ImproperlyConfigured(f"{app}: {label} given to {role} twice")
-    _declarations.append(Declaration(app, capabilities, roles, admin))
+    _policies.append(AppPolicy(app, capabilities, roles, admin))
     _holders.update(roles)
 
 
-def declarations() -> list[Declaration]:
-    return list(_declarations)
+def app_policies() -> list[AppPolicy]:
+    return list(_policies)
 
 
 def roles_holding(capability: str) -> frozenset[str]:
@@ -104,8 +105,8 @@ def capabilities_of(role: str) -> frozenset[str]:
 def admin_permissions(role: str) -> dict[str, set[str]]:
     """The admin permissions of a role's group: app label -> codenames."""
     wanted: dict[str, set[str]] = {}
-    for declaration in _declarations:
-        for label, letters in declaration.admin.get(role, {}).items():
+    for app_policy in _policies:
+        for label, letters in app_policy.admin.get(role, {}).items():
             app_label, model = label.split(".")
             wanted.setdefault(app_label, set()).update(
                 f"{_ACTIONS[letter]}_{model}" for letter in letters

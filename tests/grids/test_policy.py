@@ -192,18 +192,18 @@ def _apps_with_a_policy() -> dict[str, object]:
 
 
 def test_a_roles_capabilities_are_the_union_of_its_apps_declarations():
-    declared = policy.declarations()
+    declared = policy.app_policies()
     for role in Role:
         union = set()
-        for declaration in declared:
-            union |= {c for c, roles in declaration.holders.items() if role in roles}
+        for app_policy in declared:
+            union |= {c for c, roles in app_policy.holders.items() if role in roles}
         assert policy.capabilities_of(role) == union, role
 
 
 def test_every_app_policy_declares_its_capabilities_and_nothing_else():
     """Each app's capabilities are registered from its own policy module, and every
     TextChoices of capabilities in a policy module is registered."""
-    registered = {declaration.capabilities for declaration in policy.declarations()}
+    registered = {app_policy.capabilities for app_policy in policy.app_policies()}
     for label, module in _apps_with_a_policy().items():
         choices = {
             value
@@ -215,13 +215,13 @@ def test_every_app_policy_declares_its_capabilities_and_nothing_else():
         }
         assert choices, f"{label}.policy declares no capabilities"
         assert choices <= registered, f"{label}.policy: unregistered {choices - registered}"
-    assert {d.app for d in policy.declarations()} == set(_apps_with_a_policy())
+    assert {d.app for d in policy.app_policies()} == set(_apps_with_a_policy())
 
 
 def test_every_capability_is_registered_exactly_once():
-    values = [value for d in policy.declarations() for value in d.capabilities.values]
+    values = [value for d in policy.app_policies() for value in d.capabilities.values]
     assert len(values) == len(set(values))
-    assert set(values) == {c for d in policy.declarations() for c in d.holders}
+    assert set(values) == {c for d in policy.app_policies() for c in d.holders}
 
 
 def _capabilities_named_in_the_code() -> set[tuple[str, str]]:
@@ -237,7 +237,7 @@ def _capabilities_named_in_the_code() -> set[tuple[str, str]]:
 
 
 def test_every_capability_used_in_the_code_is_a_registered_one():
-    classes = {d.capabilities.__name__: d.capabilities for d in policy.declarations()}
+    classes = {d.capabilities.__name__: d.capabilities for d in policy.app_policies()}
     named = _capabilities_named_in_the_code()
     assert named, "the scan found no capability in the code"
     for class_name, member in named:
@@ -258,14 +258,14 @@ def test_a_capability_registered_twice_or_without_holders_stops_the_start():
     class Unheld(models.TextChoices):
         FLY_DRONES = "fly_drones", "fly drones"
 
-    before = policy.declarations()
+    before = policy.app_policies()
     with pytest.raises(ImproperlyConfigured, match="twice"):
         policy.register(Again, {Again.VIEW_TERRITORY: (Role.VOLUNTEER,)})
     with pytest.raises(ImproperlyConfigured, match="missing"):
         policy.register(Unheld, {})
     with pytest.raises(ImproperlyConfigured, match="unknown roles"):
         policy.register(Unheld, {Unheld.FLY_DRONES: ("pilot",)})
-    assert policy.declarations() == before
+    assert policy.app_policies() == before
 
 
 @pytest.mark.django_db
