@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches.models import COMMUNITY_LEVELS, Branch, PartyMember
+from branches.models import Branch, PartyMember
 from core.forms import NOT_SAVED, submit_form
 from grids.models import Area
+from grids.roles import COMMUNITY_LEVELS
 from grids.scope import path_q, scope_paths
 from points import periods, selectors, services
 from points.forms import DeclarationForm, RedeclareForm
