@@ -23,10 +23,10 @@ from core.personal import (
     validate_phone,
 )
 from grids.models import Area, Household, code_validator
-from grids.roles import LEVEL_DEPTH, Capability, Level
+from grids.policy import TerritoryCapability
+from grids.roles import COMMUNITY_LEVELS, LEVEL_DEPTH, Level
 from grids.scope import scope_paths
 
-COMMUNITY_LEVELS = (Level.COMMUNITY, Level.VILLAGE)
 COMMUNITY_PATH_LENGTH = LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen
 
 
@@ -61,7 +61,7 @@ def _validate_community(area: Area | None, field: str) -> None:
 
 
 class BranchQuerySet(models.QuerySet):
-    def visible_to(self, user, capability: str = Capability.VIEW_TERRITORY):
+    def visible_to(self, user, capability: str = TerritoryCapability.VIEW_TERRITORY):
         return self.filter(community_q(scope_paths(user, capability), "community", "pk"))
 
 
@@ -148,7 +148,7 @@ class MemberKind(models.TextChoices):
 
 
 class PartyMemberQuerySet(models.QuerySet):
-    def visible_to(self, user, capability: str = Capability.VIEW_TERRITORY):
+    def visible_to(self, user, capability: str = TerritoryCapability.VIEW_TERRITORY):
         return self.filter(community_q(scope_paths(user, capability), "community", "branch"))
 
 
@@ -318,7 +318,7 @@ class ServicePost(models.TextChoices):
 
 
 class RegistrationQuerySet(models.QuerySet):
-    def visible_to(self, user, capability: str = Capability.VIEW_TERRITORY):
+    def visible_to(self, user, capability: str = TerritoryCapability.VIEW_TERRITORY):
         return self.filter(
             community_q(scope_paths(user, capability), "community", "member__branch")
         )
@@ -410,7 +410,7 @@ class ServiceClaim(models.Model):
 
 
 class ServiceRecordQuerySet(models.QuerySet):
-    def visible_to(self, user, capability: str = Capability.VIEW_TERRITORY):
+    def visible_to(self, user, capability: str = TerritoryCapability.VIEW_TERRITORY):
         return self.filter(
             community_q(scope_paths(user, capability), "community", "member__branch")
         )
@@ -470,7 +470,7 @@ class ServiceRecord(models.Model):
 
 
 class HouseholdLinkQuerySet(models.QuerySet):
-    def visible_to(self, user, capability: str = Capability.VIEW_TERRITORY):
+    def visible_to(self, user, capability: str = TerritoryCapability.VIEW_TERRITORY):
         from grids.models import household_q
 
         return self.filter(household_q(scope_paths(user, capability), "household__"))
@@ -519,7 +519,7 @@ class UnitKind(models.TextChoices):
 
 
 class CoBuildingQuerySet(models.QuerySet):
-    def visible_to(self, user, capability: str = Capability.VIEW_TERRITORY):
+    def visible_to(self, user, capability: str = TerritoryCapability.VIEW_TERRITORY):
         return self.filter(community_q(scope_paths(user, capability), "community"))
 
 

@@ -28,8 +28,9 @@ from branches.models import (
     ServicePost,
     ServiceRecord,
 )
+from branches.policy import BranchCapability
 from grids.models import Area, Household
-from grids.roles import Capability, Level
+from grids.roles import Level
 from grids.services import require
 
 # --- Branches -------------------------------------------------------------------------------
@@ -83,7 +84,7 @@ def save_branch(
     branch: Branch | None = None,
 ) -> Branch:
     """Create a branch, or change one: its grids are replaced by ``grids``."""
-    require(by, Capability.MANAGE_BRANCHES, community)
+    require(by, BranchCapability.MANAGE_BRANCHES, community)
     grids = list(grids)
     if branch is None:
         branch = Branch(community=community)
@@ -132,7 +133,7 @@ MEMBER_FIELDS = [
 def save_member(
     *, by, community: Area, member: PartyMember | None = None, **fields: Any
 ) -> PartyMember:
-    require(by, Capability.MANAGE_BRANCHES, community)
+    require(by, BranchCapability.MANAGE_BRANCHES, community)
     unknown = set(fields) - set(MEMBER_FIELDS)
     if unknown:
         raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
@@ -176,7 +177,7 @@ def register_in_service_member(
     this community is reused, so registering twice does not duplicate them.
     """
     if by is not None:
-        require(by, Capability.MANAGE_BRANCHES, community)
+        require(by, BranchCapability.MANAGE_BRANCHES, community)
         channel = Registration.Channel.STAFF
     posts = sorted(set(posts))
     if not posts:
@@ -210,7 +211,7 @@ def register_in_service_member(
 def decide_registration(
     *, by, registration: Registration, confirm: bool, reason: str = ""
 ) -> Registration:
-    require(by, Capability.VERIFY_REGISTRATIONS, registration.community)
+    require(by, BranchCapability.VERIFY_REGISTRATIONS, registration.community)
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status != Registration.Status.PENDING:
         raise ValidationError(_("This registration has already been decided."))
@@ -235,7 +236,7 @@ def record_service(
     description: str,
     hours: Decimal = Decimal("1"),
 ) -> ServiceRecord:
-    require(by, Capability.VERIFY_REGISTRATIONS, member.community)
+    require(by, BranchCapability.VERIFY_REGISTRATIONS, member.community)
     record = ServiceRecord(
         member=member,
         community=member.community,
@@ -255,7 +256,7 @@ def record_service(
 
 @transaction.atomic
 def link_household(*, by, member: PartyMember, household: Household) -> HouseholdLink:
-    require(by, Capability.LINK_HOUSEHOLDS, household.area)
+    require(by, BranchCapability.LINK_HOUSEHOLDS, household.area)
     # The member row is the lock: two links added at once cannot both pass the limit.
     member = PartyMember.objects.select_for_update().get(pk=member.pk)
     if not household.grid.path.startswith(member.community.path):
@@ -278,7 +279,7 @@ def link_household(*, by, member: PartyMember, household: Household) -> Househol
 
 @transaction.atomic
 def unlink_household(*, by, link: HouseholdLink) -> None:
-    require(by, Capability.LINK_HOUSEHOLDS, link.household.area)
+    require(by, BranchCapability.LINK_HOUSEHOLDS, link.household.area)
     link.delete()
 
 
@@ -299,7 +300,7 @@ UNIT_FIELDS = [
 def save_unit(
     *, by, community: Area, unit: CoBuildingUnit | None = None, **fields: Any
 ) -> CoBuildingUnit:
-    require(by, Capability.MANAGE_BRANCHES, community)
+    require(by, BranchCapability.MANAGE_BRANCHES, community)
     unit = unit or CoBuildingUnit(community=community)
     for name, value in fields.items():
         if name not in UNIT_FIELDS:
@@ -322,7 +323,7 @@ def record_meeting(
     attendees: str = "",
     decisions: Iterable[str] = (),
 ) -> JointMeeting:
-    require(by, Capability.MANAGE_BRANCHES, community)
+    require(by, BranchCapability.MANAGE_BRANCHES, community)
     units = list(units)
     strangers = [u.name for u in units if u.community_id != community.pk]
     if strangers:
@@ -356,7 +357,7 @@ def save_group(
     micro_grids: Iterable[Area],
     group: PartyGroup | None = None,
 ) -> PartyGroup:
-    require(by, Capability.MANAGE_BRANCHES, branch.community)
+    require(by, BranchCapability.MANAGE_BRANCHES, branch.community)
     micro_grids = list(micro_grids)
     covered = set(branch.coverage.values_list("grid__path", flat=True))
     if any(

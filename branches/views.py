@@ -31,9 +31,10 @@ from branches.models import (
     Registration,
 )
 from branches.navigation import decision_actions, decision_url
+from branches.policy import BranchCapability
 from core.forms import NOT_SAVED, apply_errors, submit_form
+from grids.access import area_or_404, community_or_404
 from grids.models import Area, Household
-from grids.roles import Capability
 from grids.scope import can
 from grids.views import breadcrumbs
 
@@ -41,20 +42,6 @@ PAGE_SIZE = 25
 
 
 # --- Access helpers -------------------------------------------------------------------------
-
-
-def _area(request, code: str) -> Area:
-    return get_object_or_404(Area.objects.visible_to(request.user), code=code)
-
-
-def _community(request, code: str, capability: str | None = None) -> Area:
-    """A community or village the user can see; 403 without ``capability`` there."""
-    area = get_object_or_404(
-        Area.objects.visible_to(request.user).filter(level__in=COMMUNITY_LEVELS), code=code
-    )
-    if capability and not can(request.user, capability, area):
-        raise PermissionDenied
-    return area
 
 
 def _branch(request, code: str, capability: str | None = None) -> Branch:
@@ -79,10 +66,10 @@ def _member(request, pk: int, capability: str | None = None) -> PartyMember:
 
 def _can_link(request, member: PartyMember) -> bool:
     """Community staff link anywhere in the community; a grid leader in the branch's grids."""
-    if can(request.user, Capability.LINK_HOUSEHOLDS, member.community):
+    if can(request.user, BranchCapability.LINK_HOUSEHOLDS, member.community):
         return True
     return any(
-        can(request.user, Capability.LINK_HOUSEHOLDS, link.grid)
+        can(request.user, BranchCapability.LINK_HOUSEHOLDS, link.grid)
         for link in BranchGrid.objects.filter(branch=member.branch_id).select_related("grid")
     )
 
@@ -109,7 +96,7 @@ def _form_page(request, form, area: Area, title: str):
 
 @login_required
 def area_branches(request, code):
-    area = _area(request, code)
+    area = area_or_404(request.user, code)
     return render(
         request,
         "branches/area_branches.html",
@@ -119,7 +106,7 @@ def area_branches(request, code):
             "coverage": selectors.branch_coverage(area),
             "branches": selectors.branches_under(area, request.user),
             "can_manage": area.level in COMMUNITY_LEVELS
-            and can(request.user, Capability.MANAGE_BRANCHES, area),
+            and can(request.user, BranchCapability.MANAGE_BRANCHES, area),
         },
     )
 
@@ -146,7 +133,7 @@ def branch_detail(request, code):
             "members": members,
             "groups": groups,
             "gaps": gaps,
-            "can_manage": can(request.user, Capability.MANAGE_BRANCHES, branch.community),
+            "can_manage": can(request.user, BranchCapability.MANAGE_BRANCHES, branch.community),
         },
     )
 
@@ -177,18 +164,20 @@ def _branch_form(request, community: Area, branch: Branch | None):
 
 @login_required
 def branch_create(request, code):
-    return _branch_form(request, _community(request, code, Capability.MANAGE_BRANCHES), None)
+    return _branch_form(
+        request, community_or_404(request.user, code, BranchCapability.MANAGE_BRANCHES), None
+    )
 
 
 @login_required
 def branch_edit(request, code):
-    branch = _branch(request, code, Capability.MANAGE_BRANCHES)
+    branch = _branch(request, code, BranchCapability.MANAGE_BRANCHES)
     return _branch_form(request, branch.community, branch)
 
 
 @login_required
 def group_create(request, code):
-    branch = _branch(request, code, Capability.MANAGE_BRANCHES)
+    branch = _branch(request, code, BranchCapability.MANAGE_BRANCHES)
     form = GroupForm(request.POST or None, branch=branch)
     saved = submit_form(
         request,
@@ -233,12 +222,14 @@ def _member_form(request, community: Area, member: PartyMember | None):
 
 @login_required
 def member_create(request, code):
-    return _member_form(request, _community(request, code, Capability.MANAGE_BRANCHES), None)
+    return _member_form(
+        request, community_or_404(request.user, code, BranchCapability.MANAGE_BRANCHES), None
+    )
 
 
 @login_required
 def member_edit(request, pk):
-    member = _member(request, pk, Capability.MANAGE_BRANCHES)
+    member = _member(request, pk, BranchCapability.MANAGE_BRANCHES)
     return _member_form(request, member.community, member)
 
 
@@ -270,8 +261,10 @@ def member_detail(request, pk):
             "query": query,
             "candidates": candidates,
             "can_link": can_link,
-            "can_manage": can(request.user, Capability.MANAGE_BRANCHES, member.community),
-            "can_verify": can(request.user, Capability.VERIFY_REGISTRATIONS, member.community),
+            "can_manage": can(request.user, BranchCapability.MANAGE_BRANCHES, member.community),
+            "can_verify": can(
+                request.user, BranchCapability.VERIFY_REGISTRATIONS, member.community
+            ),
             "registrations": member.registrations.prefetch_related("claims").select_related(
                 "community"
             ),
@@ -315,7 +308,7 @@ def link_remove(request, pk):
 
 @login_required
 def area_links(request, code):
-    area = _area(request, code)
+    area = area_or_404(request.user, code)
     grid_code = request.GET.get("grid")
     grid = None
     page = None
@@ -342,7 +335,7 @@ def area_links(request, code):
 
 @login_required
 def area_registrations(request, code):
-    community = _community(request, code)
+    community = community_or_404(request.user, code)
     registrations = Registration.objects.filter(community=community).select_related("member")
     return render(
         request,
@@ -360,8 +353,8 @@ def area_registrations(request, code):
             .order_by("member__name"),
             "rejected": registrations.filter(status=Registration.Status.REJECTED)[:20],
             "without_service": selectors.without_service(community),
-            "can_verify": can(request.user, Capability.VERIFY_REGISTRATIONS, community),
-            "can_manage": can(request.user, Capability.MANAGE_BRANCHES, community),
+            "can_verify": can(request.user, BranchCapability.VERIFY_REGISTRATIONS, community),
+            "can_manage": can(request.user, BranchCapability.MANAGE_BRANCHES, community),
             "join_url": request.build_absolute_uri(f"/join/{community.code}/"),
         },
     )
@@ -374,7 +367,7 @@ def registration_decide(request, pk):
         Registration.objects.visible_to(request.user).select_related("community", "member"),
         pk=pk,
     )
-    if not can(request.user, Capability.VERIFY_REGISTRATIONS, registration.community):
+    if not can(request.user, BranchCapability.VERIFY_REGISTRATIONS, registration.community):
         raise PermissionDenied
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -398,7 +391,7 @@ def registration_decide(request, pk):
 
 @login_required
 def registration_create(request, code):
-    community = _community(request, code, Capability.MANAGE_BRANCHES)
+    community = community_or_404(request.user, code, BranchCapability.MANAGE_BRANCHES)
     form = RegistrationForm(request.POST or None)
     saved = submit_form(
         request,
@@ -454,7 +447,7 @@ def join(request, code):
 
 @login_required
 def service_create(request, pk):
-    member = _member(request, pk, Capability.VERIFY_REGISTRATIONS)
+    member = _member(request, pk, BranchCapability.VERIFY_REGISTRATIONS)
     form = ServiceForm(request.POST or None)
     saved = submit_form(
         request,
@@ -474,7 +467,7 @@ def service_create(request, pk):
 
 @login_required
 def area_cobuilding(request, code):
-    community = _community(request, code)
+    community = community_or_404(request.user, code)
     return render(
         request,
         "branches/cobuilding.html",
@@ -487,7 +480,7 @@ def area_cobuilding(request, code):
             "meetings": JointMeeting.objects.filter(community=community).prefetch_related(
                 "units", "decisions"
             )[:20],
-            "can_manage": can(request.user, Capability.MANAGE_BRANCHES, community),
+            "can_manage": can(request.user, BranchCapability.MANAGE_BRANCHES, community),
         },
     )
 
@@ -511,7 +504,9 @@ def _unit_form(request, community: Area, unit: CoBuildingUnit | None):
 
 @login_required
 def unit_create(request, code):
-    return _unit_form(request, _community(request, code, Capability.MANAGE_BRANCHES), None)
+    return _unit_form(
+        request, community_or_404(request.user, code, BranchCapability.MANAGE_BRANCHES), None
+    )
 
 
 @login_required
@@ -519,14 +514,14 @@ def unit_edit(request, pk):
     unit = get_object_or_404(
         CoBuildingUnit.objects.visible_to(request.user).select_related("community"), pk=pk
     )
-    if not can(request.user, Capability.MANAGE_BRANCHES, unit.community):
+    if not can(request.user, BranchCapability.MANAGE_BRANCHES, unit.community):
         raise PermissionDenied
     return _unit_form(request, unit.community, unit)
 
 
 @login_required
 def meeting_create(request, code):
-    community = _community(request, code, Capability.MANAGE_BRANCHES)
+    community = community_or_404(request.user, code, BranchCapability.MANAGE_BRANCHES)
     form = MeetingForm(request.POST or None, community=community)
     meeting = submit_form(
         request,

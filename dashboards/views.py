@@ -14,8 +14,10 @@ from core.excel import xlsx_response
 from dashboards import league, selectors
 from dashboards.models import COMPLETION_HOURS, RESPONSE_HOURS, RollupState
 from dashboards.rollup import REFRESHED_KEY
+from grids.access import area_or_404
 from grids.models import Area
-from grids.roles import Capability, Level
+from grids.policy import TerritoryCapability
+from grids.roles import Level
 from grids.scope import SCOPE_VERSION, active_posts, can, posts_cache_keys
 from grids.views import breadcrumbs
 from tickets import bell
@@ -30,8 +32,7 @@ def _period_and_sort(request):
 
 def _asked(request, code: str):
     """The area (one the user may see, else 404), the period and the ranking column."""
-    area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
-    return area, *_period_and_sort(request)
+    return area_or_404(request.user, code), *_period_and_sort(request)
 
 
 @login_required
@@ -90,7 +91,7 @@ def dashboard(request, code):
         cached = None
     if cached is not None and token is not None and cached[1] == token and cached[2].code == code:
         area = cached[2]
-        if not can(user, Capability.VIEW_TERRITORY, area):
+        if not can(user, TerritoryCapability.VIEW_TERRITORY, area):
             raise Http404
     else:
         area = get_object_or_404(Area.objects.visible_to(user).defer("boundary"), code=code)

@@ -51,7 +51,6 @@ INSTALLED_APPS = [
     "csp",
     "auditlog",
     "axes",
-    "rules.apps.AutodiscoverRulesConfig",
     "django_ratelimit",
     # Project apps, in dependency order: each imports only from those above it.
     "core",
@@ -175,7 +174,6 @@ CELERY_ACCEPT_CONTENT = ["json"]
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "rules.permissions.ObjectPermissionBackend",
     # Django's, with the signed-in user kept in the shared cache (accounts/backends.py).
     "accounts.backends.ModelBackend",
 ]

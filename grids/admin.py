@@ -15,14 +15,14 @@ from accounts.admin import UserAdmin
 from accounts.models import User
 from grids import services
 from grids.models import Area, GridTally, Household, Post, Resident, ResidentCare
-from grids.roles import Capability
+from grids.policy import TerritoryCapability
 from grids.scope import can
 
 
 class ScopedAdmin(admin.ModelAdmin):
     """Non-superusers see and pick only what lies under their posts."""
 
-    scope_capability = Capability.VIEW_TERRITORY
+    scope_capability = TerritoryCapability.VIEW_TERRITORY
 
     def get_queryset(self, request):
         rows = super().get_queryset(request)
@@ -97,7 +97,7 @@ class AreaAdmin(ScopedAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        parents = Area.objects.visible_to(request.user, Capability.EDIT_AREAS)
+        parents = Area.objects.visible_to(request.user, TerritoryCapability.EDIT_AREAS)
         if obj is not None:
             parents = parents.exclude(path__startswith=obj.path)
             form.base_fields["parent"].initial = Area.objects.get_parent(obj)
@@ -106,7 +106,7 @@ class AreaAdmin(ScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or can(request.user, Capability.EDIT_AREAS, obj))
+        return allowed and (obj is None or can(request.user, TerritoryCapability.EDIT_AREAS, obj))
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -146,7 +146,7 @@ class AreaAdmin(ScopedAdmin):
 
 @admin.register(Household)
 class HouseholdAdmin(ScopedAdmin):
-    scope_capability = Capability.VIEW_HOUSEHOLDS
+    scope_capability = TerritoryCapability.VIEW_HOUSEHOLDS
     list_display = ("address", "grid", "micro_grid", "updated_at")
     list_filter = ("grid__grid_kind",)
     search_fields = ("address", "grid__name", "grid__code")
@@ -168,7 +168,7 @@ class ResidentCareInline(admin.TabularInline):
 
 @admin.register(Resident)
 class ResidentAdmin(ScopedAdmin):
-    scope_capability = Capability.VIEW_HOUSEHOLDS
+    scope_capability = TerritoryCapability.VIEW_HOUSEHOLDS
     list_display = ("name", "household", "masked_id", "masked_mobile", "relationship", "status")
     list_filter = ("status", "relationship", "gender", "care__category")
     search_fields = ("name", "household__address")
@@ -185,7 +185,9 @@ class ResidentAdmin(ScopedAdmin):
         return obj.masked_phone
 
     def _may_reveal(self, request, obj) -> bool:
-        return obj is None or can(request.user, Capability.REVEAL_PERSONAL, obj.household.area)
+        return obj is None or can(
+            request.user, TerritoryCapability.REVEAL_PERSONAL, obj.household.area
+        )
 
     def get_fields(self, request, obj=None):
         fields = [
@@ -236,7 +238,7 @@ class ResidentAdmin(ScopedAdmin):
 
 @admin.register(ResidentCare)
 class ResidentCareAdmin(ScopedAdmin):
-    scope_capability = Capability.VIEW_HOUSEHOLDS
+    scope_capability = TerritoryCapability.VIEW_HOUSEHOLDS
     list_display = ("resident", "category", "since")
     list_filter = ("category",)
     search_fields = ("resident__name", "resident__household__address")
@@ -286,7 +288,7 @@ class PostAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change or (obj.ended_on and "ended_on" in form.changed_data):
-            services.require(request.user, Capability.MANAGE_POSTS, obj.area)
+            services.require(request.user, TerritoryCapability.MANAGE_POSTS, obj.area)
         super().save_model(request, obj, form, change)
 
 

@@ -15,10 +15,14 @@ class GridsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
         from django.db.models.signals import post_migrate
+        from django.utils.module_loading import autodiscover_modules
 
         from grids.groups import ensure_groups
 
-        post_migrate.connect(ensure_groups, sender=self)
+        # Each app's part of the permission table registers itself when its policy module is
+        # imported; every installed app's is, before any request or task asks the table.
+        autodiscover_modules("policy")
+        post_migrate.connect(ensure_groups, dispatch_uid="grids.groups")
 
         from django.db.models.signals import post_delete, post_save
 

@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Area, CareCategory, Household, Post, Resident
-from grids.roles import Capability, Level
+from grids.policy import TerritoryCapability
+from grids.roles import Level
 
 
 class VersionedForm(forms.ModelForm):
@@ -28,7 +29,7 @@ class HouseholdForm(VersionedForm):
     def __init__(self, *args, user, within: Area, **kwargs):
         super().__init__(*args, **kwargs)
         # Only grids where this user may edit: another grid's id in a crafted POST is refused.
-        editable = Area.objects.visible_to(user, Capability.EDIT_HOUSEHOLDS).under(within)
+        editable = Area.objects.visible_to(user, TerritoryCapability.EDIT_HOUSEHOLDS).under(within)
         self.fields["grid"].queryset = editable.filter(level=Level.GRID)
         self.fields["micro_grid"].queryset = editable.filter(level=Level.MICRO_GRID)
         self.fields["grid"].empty_label = None if within.level == Level.GRID else "—"
@@ -88,7 +89,7 @@ class PostForm(forms.Form):
     def __init__(self, *args, user, within: Area, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = (
-            Area.objects.visible_to(user, Capability.MANAGE_POSTS)
+            Area.objects.visible_to(user, TerritoryCapability.MANAGE_POSTS)
             .under(within)
             .filter(depth__lte=within.depth + 1)
         )

@@ -25,7 +25,8 @@ from core.personal import (
     validate_mobile,
 )
 from grids.geo import to_geometry, validate_geometry
-from grids.roles import LEVEL_DEPTH, ROLE_LEVELS, Capability, Level, Role
+from grids.policy import TerritoryCapability
+from grids.roles import LEVEL_DEPTH, ROLE_LEVELS, Level, Role
 from grids.scope import ScopedQuerySet, path_q, scope_paths
 
 code_validator = RegexValidator(
@@ -38,7 +39,7 @@ code_validator = RegexValidator(
 
 
 class AreaQuerySet(MP_NodeQuerySet):
-    def visible_to(self, user, capability: str = Capability.VIEW_TERRITORY):
+    def visible_to(self, user, capability: str = TerritoryCapability.VIEW_TERRITORY):
         return self.filter(path_q(scope_paths(user, capability), "path"))
 
     def grids(self):
@@ -260,7 +261,7 @@ def household_q(paths: list[str] | None, via: str = "") -> Q:
 
 
 class HouseholdQuerySet(models.QuerySet):
-    def visible_to(self, user, capability: str = Capability.VIEW_HOUSEHOLDS):
+    def visible_to(self, user, capability: str = TerritoryCapability.VIEW_HOUSEHOLDS):
         return self.filter(household_q(scope_paths(user, capability)))
 
     def under(self, area: Area):
@@ -356,7 +357,7 @@ class Household(Versioned):
 
 
 class ResidentQuerySet(models.QuerySet):
-    def visible_to(self, user, capability: str = Capability.VIEW_HOUSEHOLDS):
+    def visible_to(self, user, capability: str = TerritoryCapability.VIEW_HOUSEHOLDS):
         return self.filter(household_q(scope_paths(user, capability), "household__"))
 
 
@@ -478,7 +479,7 @@ class Resident(Versioned):
 
 
 class ResidentCareQuerySet(models.QuerySet):
-    def visible_to(self, user, capability: str = Capability.VIEW_HOUSEHOLDS):
+    def visible_to(self, user, capability: str = TerritoryCapability.VIEW_HOUSEHOLDS):
         return self.filter(household_q(scope_paths(user, capability), "resident__household__"))
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from grids.roles import Capability
+from grids.policy import TerritoryCapability
 from grids.scope import can
 
 
@@ -19,7 +19,7 @@ class AreaLink:
     label: str  # a lazy translation
     url_name: str  # takes the area code as ``code``
     levels: frozenset[str] | None = None  # None: every level
-    capability: str = Capability.VIEW_TERRITORY
+    capability: str = TerritoryCapability.VIEW_TERRITORY
     order: int = 100
 
 

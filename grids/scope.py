@@ -15,7 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import versioned
-from grids.roles import ROLE_CAPABILITIES, ROLE_SENIORITY, Capability
+from grids.policy import TerritoryCapability, roles_holding
+from grids.roles import ROLE_SENIORITY
 
 if TYPE_CHECKING:
     from grids.models import Post
@@ -96,18 +97,17 @@ def _collapse(paths: Iterable[str]) -> list[str]:
     return kept
 
 
-def scope_paths(user, capability: str = Capability.VIEW_TERRITORY) -> list[str] | None:
+def scope_paths(user, capability: str = TerritoryCapability.VIEW_TERRITORY) -> list[str] | None:
     """Area paths under which ``user`` holds ``capability``.
 
     ``None`` means everywhere (superusers); an empty list means nowhere.
     """
+    holders = roles_holding(capability)
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     if user.is_superuser:
         return None
-    return _collapse(
-        post.area.path for post in active_posts(user) if capability in ROLE_CAPABILITIES[post.role]
-    )
+    return _collapse(post.area.path for post in active_posts(user) if post.role in holders)
 
 
 def path_q(paths: list[str] | None, *fields: str) -> Q:
@@ -136,5 +136,5 @@ class ScopedQuerySet(models.QuerySet):
 
     area_path = "area__path"
 
-    def visible_to(self, user, capability: str = Capability.VIEW_TERRITORY):
+    def visible_to(self, user, capability: str = TerritoryCapability.VIEW_TERRITORY):
         return self.filter(path_q(scope_paths(user, capability), self.area_path))

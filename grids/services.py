@@ -29,7 +29,8 @@ from grids.models import (
     Resident,
     ResidentCare,
 )
-from grids.roles import LEVEL_DEPTH, Capability, Level
+from grids.policy import TerritoryCapability
+from grids.roles import LEVEL_DEPTH, Level
 from grids.scope import can, forget_posts, scope_changed
 from grids.signals import visit_interval_changed
 
@@ -136,7 +137,7 @@ def create_area(
     boundary: dict[str, Any] | None = None,
 ) -> Area:
     if parent is not None:
-        require(by, Capability.EDIT_AREAS, parent)
+        require(by, TerritoryCapability.EDIT_AREAS, parent)
         # treebeard derives the new path from the last child: serialise concurrent additions.
         parent = Area.objects.select_for_update().get(pk=parent.pk)
     elif by is not None and not by.is_superuser:
@@ -159,7 +160,7 @@ def create_area(
 
 @transaction.atomic
 def update_area(*, by, area: Area, **fields: Any) -> Area:
-    require(by, Capability.EDIT_AREAS, area)
+    require(by, TerritoryCapability.EDIT_AREAS, area)
     area = Area.objects.select_for_update().get(pk=area.pk)
     if "code" in fields and fields["code"] != area.code:
         raise ValidationError(
@@ -174,8 +175,8 @@ def update_area(*, by, area: Area, **fields: Any) -> Area:
 
 @transaction.atomic
 def move_area(*, by, area: Area, new_parent: Area) -> Area:
-    require(by, Capability.EDIT_AREAS, area)
-    require(by, Capability.EDIT_AREAS, new_parent)
+    require(by, TerritoryCapability.EDIT_AREAS, area)
+    require(by, TerritoryCapability.EDIT_AREAS, new_parent)
     area = Area.objects.select_for_update().get(pk=area.pk)
     new_parent = Area.objects.select_for_update().get(pk=new_parent.pk)
     if new_parent.path.startswith(area.path):
@@ -223,7 +224,7 @@ def create_household(
     latitude: float | None = None,
     note: str = "",
 ) -> Household:
-    require(by, Capability.EDIT_HOUSEHOLDS, micro_grid or grid)
+    require(by, TerritoryCapability.EDIT_HOUSEHOLDS, micro_grid or grid)
     household = Household(
         grid=grid,
         micro_grid=micro_grid,
@@ -244,7 +245,7 @@ def create_household(
 def update_household(
     *, by, household: Household, expected_version: int | None = None, **fields: Any
 ) -> Household:
-    require(by, Capability.EDIT_HOUSEHOLDS, household.area)
+    require(by, TerritoryCapability.EDIT_HOUSEHOLDS, household.area)
     unknown = set(fields) - set(_HOUSEHOLD_FIELDS)
     if unknown:
         raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
@@ -252,7 +253,7 @@ def update_household(
         setattr(household, name, value)
     household.full_clean()
     # Moving a household to another grid needs the right to edit there too.
-    require(by, Capability.EDIT_HOUSEHOLDS, household.area)
+    require(by, TerritoryCapability.EDIT_HOUSEHOLDS, household.area)
     previous_grid = Household.objects.filter(pk=household.pk).values_list("grid_id", flat=True)[0]
     save_if_unchanged(household, expected_version, _HOUSEHOLD_FIELDS)
     if previous_grid != household.grid_id:  # another community may visit more often
@@ -294,7 +295,7 @@ def _save_resident(resident: Resident, write) -> None:
 def create_resident(
     *, by, household: Household, name: str, care: Iterable[str] = (), **fields: Any
 ) -> Resident:
-    require(by, Capability.EDIT_HOUSEHOLDS, household.area)
+    require(by, TerritoryCapability.EDIT_HOUSEHOLDS, household.area)
     resident = Resident(household=household, name=name, **fields)
     resident.full_clean()
     _save_resident(resident, resident.save)
@@ -312,7 +313,7 @@ def update_resident(
     care: Iterable[str] | None = None,
     **fields: Any,
 ) -> Resident:
-    require(by, Capability.EDIT_HOUSEHOLDS, resident.household.area)
+    require(by, TerritoryCapability.EDIT_HOUSEHOLDS, resident.household.area)
     unknown = set(fields) - set(RESIDENT_FIELDS)
     if unknown:
         raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
@@ -394,7 +395,7 @@ def reveal_personal(*, by, resident: Resident, field: str, remote_addr: str | No
     """The full ID or mobile number, for a user allowed to see it; every reveal is logged."""
     if field not in REVEALABLE:
         raise ValidationError(_("This field cannot be revealed."))
-    require(by, Capability.REVEAL_PERSONAL, resident.household.area)
+    require(by, TerritoryCapability.REVEAL_PERSONAL, resident.household.area)
     value = getattr(resident, field)
     if value:
         _log_access(by, resident, [field], remote_addr)
@@ -404,7 +405,7 @@ def reveal_personal(*, by, resident: Resident, field: str, remote_addr: str | No
 @transaction.atomic
 def open_for_editing(*, by, resident: Resident, remote_addr: str | None = None) -> None:
     """The edit form shows full values: same permission and the same audit as a reveal."""
-    require(by, Capability.REVEAL_PERSONAL, resident.household.area)
+    require(by, TerritoryCapability.REVEAL_PERSONAL, resident.household.area)
     shown = [field for field in REVEALABLE if getattr(resident, field)]
     if shown:
         _log_access(by, resident, shown, remote_addr)
@@ -417,7 +418,7 @@ def open_for_editing(*, by, resident: Resident, remote_addr: str | None = None) 
 def appoint(
     *, by, user, area: Area, role: str, started_on: dt.date | None = None, note: str = ""
 ) -> Post:
-    require(by, Capability.MANAGE_POSTS, area)
+    require(by, TerritoryCapability.MANAGE_POSTS, area)
     post = Post(
         user=user, area=area, role=role, note=note, started_on=started_on or timezone.localdate()
     )
@@ -433,7 +434,7 @@ def appoint(
 
 @transaction.atomic
 def end_post(*, by, post: Post, ended_on: dt.date | None = None) -> Post:
-    require(by, Capability.MANAGE_POSTS, post.area)
+    require(by, TerritoryCapability.MANAGE_POSTS, post.area)
     post = Post.objects.select_for_update().get(pk=post.pk)
     if by is not None and post.user_id == by.pk:
         raise ValidationError(_("You cannot end your own post; ask another officer."))

@@ -16,9 +16,11 @@ from django.views.decorators.http import require_POST
 
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from grids import geo, navigation, selectors, services
+from grids.access import area_or_404
 from grids.forms import HouseholdForm, HouseholdSearchForm, PostForm, ResidentForm
 from grids.models import Area, Household, Post, Resident, ResidentCare, household_q
-from grids.roles import Capability, Level
+from grids.policy import TerritoryCapability
+from grids.roles import Level
 from grids.scope import active_posts, can
 
 PAGE_SIZE = 25
@@ -27,19 +29,13 @@ PAGE_SIZE = 25
 # --- Access helpers: the only ways a view reaches a scoped object ---------------------------
 
 
-def _area(request, code: str, capability: str = Capability.VIEW_TERRITORY) -> Area:
-    """The area by code if the user may see it; otherwise 404, whether or not it exists."""
-    area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
-    if capability != Capability.VIEW_TERRITORY and not can(request.user, capability, area):
-        raise PermissionDenied
-    return area
-
-
-def _household(request, pk: int, capability: str = Capability.VIEW_HOUSEHOLDS) -> Household:
+def _household(
+    request, pk: int, capability: str = TerritoryCapability.VIEW_HOUSEHOLDS
+) -> Household:
     household = get_object_or_404(
         Household.objects.visible_to(request.user).select_related("grid", "micro_grid"), pk=pk
     )
-    if capability != Capability.VIEW_HOUSEHOLDS and not can(
+    if capability != TerritoryCapability.VIEW_HOUSEHOLDS and not can(
         request.user, capability, household.area
     ):
         raise PermissionDenied
@@ -65,7 +61,7 @@ def breadcrumbs(
     whether the user may open it."""
     if ancestors is None:
         ancestors = list(Area.objects.get_ancestors(area))
-    return [(a, can(request.user, Capability.VIEW_TERRITORY, a)) for a in ancestors]
+    return [(a, can(request.user, TerritoryCapability.VIEW_TERRITORY, a)) for a in ancestors]
 
 
 # --- Pages ----------------------------------------------------------------------------------
@@ -85,8 +81,8 @@ def home(request):
 
 @login_required
 def area_detail(request, code):
-    area = _area(request, code)
-    see_households = can(request.user, Capability.VIEW_HOUSEHOLDS, area)
+    area = area_or_404(request.user, code)
+    see_households = can(request.user, TerritoryCapability.VIEW_HOUSEHOLDS, area)
     overview = selectors.overview(area, show_households=see_households)
     team_depth = area.depth + (1 if area.level == Level.GRID else 0)
     team = (
@@ -107,9 +103,9 @@ def area_detail(request, code):
             "shapes": shapes,
             "map_size": size,
             "see_households": see_households,
-            "can_export": can(request.user, Capability.EXPORT, area),
-            "can_edit_households": can(request.user, Capability.EDIT_HOUSEHOLDS, area),
-            "can_manage_posts": can(request.user, Capability.MANAGE_POSTS, area),
+            "can_export": can(request.user, TerritoryCapability.EXPORT, area),
+            "can_edit_households": can(request.user, TerritoryCapability.EDIT_HOUSEHOLDS, area),
+            "can_manage_posts": can(request.user, TerritoryCapability.MANAGE_POSTS, area),
             "more_links": navigation.area_links(request.user, area),
         },
     )
@@ -137,7 +133,7 @@ def _households(request, area: Area, query: str):
 
 @login_required
 def household_list(request, code):
-    area = _area(request, code, Capability.VIEW_HOUSEHOLDS)
+    area = area_or_404(request.user, code, TerritoryCapability.VIEW_HOUSEHOLDS)
     form = HouseholdSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     households = (
@@ -173,8 +169,8 @@ def household_list(request, code):
             "form": form,
             "query": query,
             "page": page,
-            "can_export": can(request.user, Capability.EXPORT, area),
-            "can_edit_households": can(request.user, Capability.EDIT_HOUSEHOLDS, area),
+            "can_export": can(request.user, TerritoryCapability.EXPORT, area),
+            "can_edit_households": can(request.user, TerritoryCapability.EDIT_HOUSEHOLDS, area),
         },
     )
 
@@ -186,7 +182,7 @@ class Echo:
 
 @login_required
 def household_export(request, code):
-    area = _area(request, code, Capability.EXPORT)
+    area = area_or_404(request.user, code, TerritoryCapability.EXPORT)
     residents = (
         Resident.objects.visible_to(request.user)
         .filter(household_q([area.path], "household__"))
@@ -250,8 +246,8 @@ def household_detail(request, pk):
             "area": household.grid,
             "breadcrumbs": [*breadcrumbs(request, household.grid), (household.grid, True)],
             "residents": residents,
-            "can_edit": can(request.user, Capability.EDIT_HOUSEHOLDS, area),
-            "can_reveal": can(request.user, Capability.REVEAL_PERSONAL, area),
+            "can_edit": can(request.user, TerritoryCapability.EDIT_HOUSEHOLDS, area),
+            "can_reveal": can(request.user, TerritoryCapability.REVEAL_PERSONAL, area),
             "actions": navigation.household_actions(request.user, household),
             "panels": navigation.household_panels(request.user, household),
             "today": timezone.localdate(),
@@ -261,7 +257,7 @@ def household_detail(request, pk):
 
 @login_required
 def household_create(request, code):
-    area = _area(request, code, Capability.EDIT_HOUSEHOLDS)
+    area = area_or_404(request.user, code, TerritoryCapability.EDIT_HOUSEHOLDS)
     form = HouseholdForm(
         request.POST or None,
         user=request.user,
@@ -289,7 +285,7 @@ def household_create(request, code):
 
 @login_required
 def household_edit(request, pk):
-    household = _household(request, pk, Capability.EDIT_HOUSEHOLDS)
+    household = _household(request, pk, TerritoryCapability.EDIT_HOUSEHOLDS)
     within = household.grid
     form = HouseholdForm(request.POST or None, instance=household, user=request.user, within=within)
     saved = submit_form(
@@ -316,7 +312,7 @@ def household_edit(request, pk):
 
 @login_required
 def resident_create(request, pk):
-    household = _household(request, pk, Capability.EDIT_HOUSEHOLDS)
+    household = _household(request, pk, TerritoryCapability.EDIT_HOUSEHOLDS)
     form = ResidentForm(request.POST or None)
     saved = submit_form(
         request,
@@ -339,9 +335,9 @@ def resident_create(request, pk):
 
 @login_required
 def resident_edit(request, pk):
-    resident = _resident(request, pk, Capability.EDIT_HOUSEHOLDS)
+    resident = _resident(request, pk, TerritoryCapability.EDIT_HOUSEHOLDS)
     household = resident.household
-    if not can(request.user, Capability.REVEAL_PERSONAL, household.area):
+    if not can(request.user, TerritoryCapability.REVEAL_PERSONAL, household.area):
         raise PermissionDenied  # the edit form shows the full ID and mobile numbers
     form = ResidentForm(request.POST or None, instance=resident)
     if request.method == "GET":
@@ -375,7 +371,7 @@ def resident_edit(request, pk):
 def resident_reveal(request, pk, field):
     if field not in services.REVEALABLE:
         raise Http404
-    resident = _resident(request, pk, Capability.REVEAL_PERSONAL)
+    resident = _resident(request, pk, TerritoryCapability.REVEAL_PERSONAL)
     value = services.reveal_personal(
         by=request.user, resident=resident, field=field, remote_addr=request.META.get("REMOTE_ADDR")
     )
@@ -387,7 +383,7 @@ def resident_reveal(request, pk, field):
 
 @login_required
 def area_staffing(request, code):
-    area = _area(request, code)
+    area = area_or_404(request.user, code)
     rows = selectors.staffing(area)
     show_all = request.GET.get("all") == "1"
     short = [row for row in rows if not row.compliant]
@@ -412,7 +408,7 @@ def area_staffing(request, code):
 
 @login_required
 def area_coverage(request, code):
-    area = _area(request, code)
+    area = area_or_404(request.user, code)
     report = selectors.coverage_report(area)
     drawings = []
     for entry in report:
@@ -437,7 +433,7 @@ def area_coverage(request, code):
 
 @login_required
 def post_create(request, code):
-    area = _area(request, code, Capability.MANAGE_POSTS)
+    area = area_or_404(request.user, code, TerritoryCapability.MANAGE_POSTS)
     form = PostForm(request.POST or None, user=request.user, within=area)
     if request.method == "POST" and form.is_valid():
         try:

@@ -8,7 +8,9 @@ class PointsConfig(AppConfig):
 
     def ready(self):
         from grids.navigation import AreaLink, register_area_link
-        from grids.roles import Capability, Level
+        from grids.roles import Level
+        from points.policy import PointsCapability
+        from stations.policy import StationCapability
 
         communities = frozenset({Level.COMMUNITY, Level.VILLAGE})
         above_community = frozenset({Level.DISTRICT, Level.STREET, Level.TOWN})
@@ -19,7 +21,7 @@ class PointsConfig(AppConfig):
                 _("Points to verify"),
                 "points_verify",
                 levels=communities,
-                capability=Capability.VERIFY_POINTS,
+                capability=PointsCapability.VERIFY_POINTS,
                 order=41,
             ),
             AreaLink(_("Points under publicity"), "points_publicity", levels=communities, order=42),
@@ -28,7 +30,7 @@ class PointsConfig(AppConfig):
                 _("Record residents' conduct"),
                 "points_record",
                 levels=communities,
-                capability=Capability.MANAGE_STATIONS,
+                capability=StationCapability.MANAGE_STATIONS,
                 order=44,
             ),
             AreaLink(

@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.images import private_storage
 from grids.models import Area, Resident
-from grids.roles import Capability, Level
+from grids.policy import TerritoryCapability
+from grids.roles import Level
 from grids.scope import ScopedQuerySet
 
 
@@ -402,7 +403,7 @@ class Batch(models.Model):
 class DeclarationQuerySet(ScopedQuerySet):
     area_path = "account__community__path"
 
-    def visible_to(self, user, capability: str = Capability.VIEW_TERRITORY):
+    def visible_to(self, user, capability: str = TerritoryCapability.VIEW_TERRITORY):
         """The items of the user's communities, their own, and their branch's (召集人)."""
         if not getattr(user, "is_authenticated", False):
             return self.none()

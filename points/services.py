@@ -16,8 +16,8 @@ from django.db.models import Exists, F, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from branches.policy import BranchCapability
 from core.images import clean_photos
-from grids.roles import Capability
 from grids.scope import can
 from points.models import (
     Account,
@@ -36,6 +36,8 @@ from points.models import (
     Scheme,
 )
 from points.periods import Period, containing
+from points.policy import PointsCapability, is_convener, may_object
+from stations.policy import StationCapability
 
 
 def _locked(account: Account) -> Account:
@@ -130,7 +132,7 @@ def reverse(*, entry: Entry, by, reason: str) -> Entry:
 def redeem(*, account: Account, reward: Reward, by, idempotency_key: str) -> Redemption:
     """积分兑奖励 at a station: stock and balance are checked under row locks (reward first,
     then account, always in that order), so concurrent redemptions never overdraw either."""
-    if not can(by, Capability.MANAGE_STATIONS, reward.community):
+    if not can(by, StationCapability.MANAGE_STATIONS, reward.community):
         raise PermissionDenied
     done = Entry.objects.filter(idempotency_key=idempotency_key).first()
     if done is not None:
@@ -197,14 +199,6 @@ def _save_photos(declaration: Declaration, cleaned) -> None:
         photo = DeclarationPhoto(declaration=declaration)
         photo.image.save(content.name, content, save=False)
         photo.save()
-
-
-def is_convener(user, branch) -> bool:
-    """The branch secretary (召集人), or community staff standing in for them."""
-    secretary = branch.secretary
-    return (secretary is not None and secretary.user_id == user.pk) or can(
-        user, Capability.MANAGE_BRANCHES, branch.community
-    )
 
 
 @transaction.atomic
@@ -375,7 +369,7 @@ def verify(*, by, declaration: Declaration, approve: bool, reason: str = "") -> 
         .get(pk=declaration.pk)
     )
     batch = declaration.batch
-    if not can(by, Capability.VERIFY_POINTS, _community_of(declaration)):
+    if not can(by, PointsCapability.VERIFY_POINTS, _community_of(declaration)):
         raise PermissionDenied
     waiting = batch is None or batch.state == Batch.State.SUBMITTED
     if not waiting or declaration.state != Declaration.State.COLLECTED:
@@ -459,7 +453,7 @@ def record_conduct(
     existing = Declaration.objects.filter(client_id=client_id).first()
     if existing is not None:
         return existing
-    if not can(by, Capability.MANAGE_STATIONS, account.community):
+    if not can(by, StationCapability.MANAGE_STATIONS, account.community):
         raise PermissionDenied
     rule = _current_rule(rule, account)
     if served_on > timezone.localdate():
@@ -489,17 +483,6 @@ def record_conduct(
         declaration.save(update_fields=["state", "public_until"])
         _step(declaration, DeclarationStep.Action.APPROVE, by)
     return declaration
-
-
-def may_object(user, declaration: Declaration) -> bool:
-    """Anyone who can see the community, or who is a party member of it, may object."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    community = declaration.account.community
-    member = getattr(user, "party_member", None)
-    return can(user, Capability.VIEW_TERRITORY, community) or (
-        member is not None and member.community_id == community.pk
-    )
 
 
 @transaction.atomic
@@ -609,7 +592,7 @@ def publish_honours(*, by, honour_list: HonourList, area, period: Period) -> Hon
     published list is never recomputed."""
     from points.selectors import measure_units
 
-    if not can(by, Capability.MANAGE_BRANCHES, area):
+    if not can(by, BranchCapability.MANAGE_BRANCHES, area):
         raise PermissionDenied
     if not period.ended:
         raise ValidationError(_("A list is published once its period has ended."))

@@ -1,24 +1,24 @@
 from django.urls import path
 
-from points import views
+from points.views import community, convener, everyone, exports, members
 
 urlpatterns = [
-    path("points/", views.my_points, name="my_points"),
-    path("points/declare/", views.declare, name="points_declare"),
-    path("points/items/<int:pk>/", views.item_detail, name="points_item"),
-    path("points/items/<int:pk>/again/", views.redeclare, name="points_redeclare"),
-    path("points/items/<int:pk>/return/", views.return_item, name="points_return"),
-    path("points/items/<int:pk>/verify/", views.verify_item, name="points_verify_item"),
-    path("points/items/<int:pk>/object/", views.object_to, name="points_object"),
-    path("points/photos/<int:pk>/", views.photo, name="points_photo"),
-    path("points/branches/<str:code>/collect/", views.collect, name="points_collect"),
-    path("points/batches/<int:pk>/submit/", views.submit_batch, name="points_submit_batch"),
-    path("points/areas/<str:code>/verify/", views.verify_list, name="points_verify"),
-    path("points/areas/<str:code>/publicity/", views.publicity, name="points_publicity"),
-    path("points/areas/<str:code>/rankings/", views.rankings, name="points_rankings"),
-    path("points/areas/<str:code>/minimum/", views.minimum, name="points_minimum"),
-    path("points/areas/<str:code>/honours/", views.honours, name="points_honours"),
-    path("points/areas/<str:code>/export.xlsx", views.export, name="points_export"),
-    path("points/areas/<str:code>/rewards/", views.rewards, name="points_rewards"),
-    path("points/areas/<str:code>/conduct/", views.record_conduct, name="points_record"),
+    path("points/", members.my_points, name="my_points"),
+    path("points/declare/", members.declare, name="points_declare"),
+    path("points/items/<int:pk>/", everyone.item_detail, name="points_item"),
+    path("points/items/<int:pk>/again/", members.redeclare, name="points_redeclare"),
+    path("points/items/<int:pk>/return/", convener.return_item, name="points_return"),
+    path("points/items/<int:pk>/verify/", community.verify_item, name="points_verify_item"),
+    path("points/items/<int:pk>/object/", everyone.object_to, name="points_object"),
+    path("points/photos/<int:pk>/", everyone.photo, name="points_photo"),
+    path("points/branches/<str:code>/collect/", convener.collect, name="points_collect"),
+    path("points/batches/<int:pk>/submit/", convener.submit_batch, name="points_submit_batch"),
+    path("points/areas/<str:code>/verify/", community.verify_list, name="points_verify"),
+    path("points/areas/<str:code>/publicity/", everyone.publicity, name="points_publicity"),
+    path("points/areas/<str:code>/rankings/", everyone.rankings, name="points_rankings"),
+    path("points/areas/<str:code>/minimum/", community.minimum, name="points_minimum"),
+    path("points/areas/<str:code>/honours/", everyone.honours, name="points_honours"),
+    path("points/areas/<str:code>/export.xlsx", exports.export, name="points_export"),
+    path("points/areas/<str:code>/rewards/", community.rewards, name="points_rewards"),
+    path("points/areas/<str:code>/conduct/", community.record_conduct, name="points_record"),
 ]

@@ -8,15 +8,10 @@ class StationsConfig(AppConfig):
 
     def ready(self) -> None:
         from auditlog.registry import auditlog
-        from django.db.models.signals import post_migrate
 
         from grids.navigation import AreaLink, register_area_link
         from grids.roles import Level
         from stations import models
-        from stations.groups import ensure_permissions
-
-        # After grids' own post_migrate (earlier in INSTALLED_APPS) has reset the groups.
-        post_migrate.connect(ensure_permissions, sender=self)
 
         for model in (
             models.StationStaff,

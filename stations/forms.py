@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import MultipleFileField
 from grids.models import Area
-from grids.scope import path_q
-from stations.access import MANAGE_STATIONS, scope_paths
+from grids.scope import path_q, scope_paths
 from stations.models import (
     STATION_LEVELS,
     ActivityKind,
@@ -20,6 +19,7 @@ from stations.models import (
     ServiceType,
     Station,
 )
+from stations.policy import StationCapability
 from stations.services import staff_candidates
 
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
@@ -73,7 +73,7 @@ class StationForm(forms.ModelForm):
 
     def __init__(self, *args, user, within: Area, **kwargs):
         super().__init__(*args, **kwargs)
-        paths = scope_paths(user, MANAGE_STATIONS)
+        paths = scope_paths(user, StationCapability.MANAGE_STATIONS)
         areas = Area.objects.under(within).filter(level__in=sorted(STATION_LEVELS))
         if paths is not None:
             # Only areas this user manages: another area's id in a crafted POST is refused.

@@ -21,7 +21,7 @@ from core.concurrency import save_if_unchanged
 from core.images import clean_image
 from grids.models import Area, Post
 from grids.roles import LEVEL_DEPTH, Level
-from stations.access import INSPECT_STATIONS, LOG_ACTIVITIES, MANAGE_STATIONS, require
+from grids.services import require
 from stations.models import (
     BOUNDARY_SLACK_DEG,
     Activity,
@@ -36,6 +36,7 @@ from stations.models import (
     StationPhoto,
     StationStaff,
 )
+from stations.policy import StationCapability
 
 MAX_ACTIVITY_PHOTOS = 6
 MAX_STATION_PHOTOS = 12
@@ -167,7 +168,7 @@ def create_station(
     facilities: Iterable[Facility] = (),
     staff: Iterable = (),
 ) -> Station:
-    require(by, MANAGE_STATIONS, area)
+    require(by, StationCapability.MANAGE_STATIONS, area)
     station = Station(
         code=code,
         name=name,
@@ -202,7 +203,7 @@ def update_station(
     staff: Iterable | None = None,
     **fields: Any,
 ) -> Station:
-    require(by, MANAGE_STATIONS, station.area)
+    require(by, StationCapability.MANAGE_STATIONS, station.area)
     if "code" in fields and fields.pop("code") != station.code:
         raise ValidationError(
             {"code": _("A station's code is permanent; it is printed on posters.")}
@@ -214,7 +215,7 @@ def update_station(
         setattr(station, name, value)
     station.full_clean()
     # Moving a station to another area needs the right to manage there too.
-    require(by, MANAGE_STATIONS, station.area)
+    require(by, StationCapability.MANAGE_STATIONS, station.area)
     staff_ids = _check_staff(station.area, staff) if staff is not None else None
     chosen_services = _catalogue(ServiceType, services) if services is not None else None
     chosen_facilities = _catalogue(Facility, facilities) if facilities is not None else None
@@ -234,7 +235,7 @@ def update_station(
 
 @transaction.atomic
 def add_station_photo(*, by, station: Station, image, caption: str = "") -> StationPhoto:
-    require(by, MANAGE_STATIONS, station.area)
+    require(by, StationCapability.MANAGE_STATIONS, station.area)
     if station.photos.count() >= MAX_STATION_PHOTOS:
         raise ValidationError(
             {
@@ -251,7 +252,7 @@ def add_station_photo(*, by, station: Station, image, caption: str = "") -> Stat
 
 @transaction.atomic
 def delete_station_photo(*, by, photo: StationPhoto) -> None:
-    require(by, MANAGE_STATIONS, photo.station.area)
+    require(by, StationCapability.MANAGE_STATIONS, photo.station.area)
     name, storage = photo.image.name, photo.image.storage
     photo.delete()
     transaction.on_commit(lambda: storage.delete(name))
@@ -277,7 +278,7 @@ def record_inspection(
     note: str = "",
 ) -> Inspection:
     """Record all seven items: ``results[item] = {"passed": bool, "note": str, "photo": file}``."""
-    require(by, INSPECT_STATIONS, station.area)
+    require(by, StationCapability.INSPECT_STATIONS, station.area)
     missing = [Item(item).label for item in Item.values if item not in results]
     if missing:
         raise ValidationError(
@@ -327,7 +328,7 @@ def log_activity(
     description: str = "",
     photos: Iterable = (),
 ) -> Activity:
-    require(by, LOG_ACTIVITIES, station.area)
+    require(by, StationCapability.LOG_ACTIVITIES, station.area)
     photos = list(photos)
     if len(photos) > MAX_ACTIVITY_PHOTOS:
         raise ValidationError(
@@ -355,7 +356,7 @@ def record_served(
     *, by, station: Station, month: dt.date, people: int, note: str = ""
 ) -> MonthlyServed:
     """Set the number of people served in ``month`` (any day of it); a second entry replaces."""
-    require(by, LOG_ACTIVITIES, station.area)
+    require(by, StationCapability.LOG_ACTIVITIES, station.area)
     month = month.replace(day=1)
     probe = MonthlyServed(station=station, month=month, people=people, note=note, recorded_by=by)
     probe.full_clean(validate_unique=False, validate_constraints=False)

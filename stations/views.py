@@ -28,12 +28,12 @@ from django.views.decorators.http import require_GET, require_POST
 from core.concurrency import ConcurrentEdit
 from core.forms import apply_errors
 from core.images import serve_private
+from grids.access import area_or_404
 from grids.models import Area, Household
-from grids.roles import GRID_DEPTH, Capability, Level
-from grids.scope import can as can_grids
-from grids.scope import path_q
-from stations import access, geo, selectors, services
-from stations.access import INSPECT_STATIONS, LOG_ACTIVITIES, MANAGE_STATIONS
+from grids.policy import TerritoryCapability
+from grids.roles import GRID_DEPTH, Level
+from grids.scope import can, path_q
+from stations import geo, selectors, services
 from stations.forms import (
     ActivityForm,
     DirectoryForm,
@@ -52,6 +52,7 @@ from stations.models import (
     Station,
     StationPhoto,
 )
+from stations.policy import StationCapability
 
 PAGE_SIZE = 25
 DIRECTORY_PAGE_SIZE = 20
@@ -60,19 +61,11 @@ OUTSIDE_PAGE_SIZE = 50
 # --- Access helpers: the only ways a staff view reaches a scoped object -----------------------
 
 
-def _area(request, code: str, capability: str = Capability.VIEW_TERRITORY) -> Area:
-    """The area by code if the user may see it; otherwise 404, whether or not it exists."""
-    area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
-    if capability != Capability.VIEW_TERRITORY and not access.can(request.user, capability, area):
-        raise PermissionDenied
-    return area
-
-
-def _station(request, code: str, capability: str = Capability.VIEW_TERRITORY) -> Station:
+def _station(request, code: str, capability: str = TerritoryCapability.VIEW_TERRITORY) -> Station:
     station = get_object_or_404(
         Station.objects.visible_to(request.user).select_related("area", "grid"), code=code
     )
-    if capability != Capability.VIEW_TERRITORY and not access.can(
+    if capability != TerritoryCapability.VIEW_TERRITORY and not can(
         request.user, capability, station.area
     ):
         raise PermissionDenied
@@ -81,7 +74,7 @@ def _station(request, code: str, capability: str = Capability.VIEW_TERRITORY) ->
 
 def _breadcrumbs(request, area: Area, include_self: bool = False) -> list[tuple[Area, bool]]:
     crumbs = [
-        (a, can_grids(request.user, Capability.VIEW_TERRITORY, a))
+        (a, can(request.user, TerritoryCapability.VIEW_TERRITORY, a))
         for a in Area.objects.get_ancestors(area)
     ]
     return [*crumbs, (area, True)] if include_self else crumbs
@@ -287,7 +280,7 @@ def grid_poster(request, code):
 
 @login_required
 def station_list(request, code):
-    area = _area(request, code)
+    area = area_or_404(request.user, code)
     form = StationSearchForm(request.GET or None)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
@@ -324,17 +317,17 @@ def station_list(request, code):
             "form": form,
             "page": page,
             "keep": keep.urlencode(),
-            "can_manage": access.can(request.user, MANAGE_STATIONS, area),
+            "can_manage": can(request.user, StationCapability.MANAGE_STATIONS, area),
         },
     )
 
 
 @login_required
 def station_coverage(request, code):
-    area = _area(request, code)
+    area = area_or_404(request.user, code)
     report = selectors.coverage(area)
     circle = report.circle
-    see_households = can_grids(request.user, Capability.VIEW_HOUSEHOLDS, area)
+    see_households = can(request.user, TerritoryCapability.VIEW_HOUSEHOLDS, area)
     outside_page = None
     if see_households and len(circle.outside_ids):
         paginator = Paginator(list(range(len(circle.outside_ids))), OUTSIDE_PAGE_SIZE)
@@ -386,9 +379,9 @@ def station_detail(request, code):
             "served": served,
             "served_max": max([people or 0 for _month, people in served] + [1]),
             "activity_count": station.activities.count(),
-            "can_manage": access.can(user, MANAGE_STATIONS, station.area),
-            "can_inspect": access.can(user, INSPECT_STATIONS, station.area),
-            "can_log": access.can(user, LOG_ACTIVITIES, station.area),
+            "can_manage": can(user, StationCapability.MANAGE_STATIONS, station.area),
+            "can_inspect": can(user, StationCapability.INSPECT_STATIONS, station.area),
+            "can_log": can(user, StationCapability.LOG_ACTIVITIES, station.area),
             "photo_form": PhotoForm(),
         }
     )
@@ -397,7 +390,7 @@ def station_detail(request, code):
 
 @login_required
 def station_create(request, code):
-    area = _area(request, code, MANAGE_STATIONS)
+    area = area_or_404(request.user, code, StationCapability.MANAGE_STATIONS)
     form = StationForm(request.POST or None, user=request.user, within=area)
     station = _write(
         request,
@@ -423,7 +416,7 @@ def station_create(request, code):
 
 @login_required
 def station_edit(request, code):
-    station = _station(request, code, MANAGE_STATIONS)
+    station = _station(request, code, StationCapability.MANAGE_STATIONS)
     form = StationForm(
         request.POST or None,
         instance=station,
@@ -457,7 +450,7 @@ def station_edit(request, code):
 @login_required
 @require_POST
 def photo_add(request, code):
-    station = _station(request, code, MANAGE_STATIONS)
+    station = _station(request, code, StationCapability.MANAGE_STATIONS)
     form = PhotoForm(request.POST, request.FILES)
     saved = _write(
         request,
@@ -484,7 +477,7 @@ def photo_delete(request, pk):
 
 @login_required
 def inspection_create(request, code):
-    station = _station(request, code, INSPECT_STATIONS)
+    station = _station(request, code, StationCapability.INSPECT_STATIONS)
     form = InspectionForm(request.POST or None, request.FILES or None)
     inspection = _write(
         request,
@@ -549,7 +542,7 @@ def activity_list(request, code):
             "station": station,
             "page": page,
             "breadcrumbs": _breadcrumbs(request, station.area, include_self=True),
-            "can_log": access.can(request.user, LOG_ACTIVITIES, station.area),
+            "can_log": can(request.user, StationCapability.LOG_ACTIVITIES, station.area),
         },
     )
 
@@ -575,7 +568,7 @@ def activity_detail(request, pk):
 
 @login_required
 def activity_create(request, code):
-    station = _station(request, code, LOG_ACTIVITIES)
+    station = _station(request, code, StationCapability.LOG_ACTIVITIES)
     form = ActivityForm(request.POST or None, request.FILES or None)
     activity = _write(
         request,
@@ -605,7 +598,7 @@ def activity_photo(request, pk):
 
 @login_required
 def served_record(request, code):
-    station = _station(request, code, LOG_ACTIVITIES)
+    station = _station(request, code, StationCapability.LOG_ACTIVITIES)
     today = timezone.localdate()
     initial = {"month": dt.date(today.year, today.month, 1)}
     form = ServedForm(request.POST or None, initial=initial)

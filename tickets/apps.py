@@ -8,10 +8,12 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from branches.navigation import DecisionAction, register_decision_action
-        from grids.roles import Capability
+        from tickets.policy import TicketCapability
 
         register_decision_action(
-            DecisionAction(_("Turn into a request"), "decision_ticket", Capability.DISPATCH_TICKETS)
+            DecisionAction(
+                _("Turn into a request"), "decision_ticket", TicketCapability.DISPATCH_TICKETS
+            )
         )
 
         from tickets.services import follow_up_choices, follow_up_visit

@@ -1,9 +1,11 @@
 from django.utils.functional import SimpleLazyObject
 
-from grids.roles import Capability
+from grids.policy import TerritoryCapability
 from grids.scope import scope_paths
 from tickets.bell import unread_count
 from tickets.inbox import can_operate
+from tickets.policy import TicketCapability
+from visits.policy import VisitCapability
 
 
 def navigation(request):
@@ -15,9 +17,9 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "nav_dispatch": scope_paths(user, Capability.DISPATCH_TICKETS) != [],
-        "nav_visits": scope_paths(user, Capability.LOG_VISITS) != [],
-        "nav_dashboard": scope_paths(user, Capability.VIEW_TERRITORY) != [],
+        "nav_dispatch": scope_paths(user, TicketCapability.DISPATCH_TICKETS) != [],
+        "nav_visits": scope_paths(user, VisitCapability.LOG_VISITS) != [],
+        "nav_dashboard": scope_paths(user, TerritoryCapability.VIEW_TERRITORY) != [],
         "nav_operations": can_operate(user),
         "nav_unread": SimpleLazyObject(lambda: unread_count(user)),
     }

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_POST
 
 from core.forms import NOT_SAVED, submit_form
 from grids.models import Area
-from grids.roles import Capability
 from grids.scope import scope_paths
 from tickets import bell, delivery
 from tickets.bell import unread_count
@@ -34,6 +33,7 @@ from tickets.models import (
     SweepRun,
     Ticket,
 )
+from tickets.policy import TicketCapability
 from tickets.preferences import effective, save_channel_preferences
 from tickets.texts import describe
 
@@ -50,7 +50,7 @@ def can_operate(user) -> bool:
     Only district staff hold a post at the root, and they dispatch there; street and community
     officers dispatch lower down, so the operations page stays theirs alone.
     """
-    paths = scope_paths(user, Capability.DISPATCH_TICKETS)
+    paths = scope_paths(user, TicketCapability.DISPATCH_TICKETS)
     return paths is None or any(len(path) == Area.steplen for path in paths)
 
 

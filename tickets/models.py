@@ -22,7 +22,8 @@ from core.concurrency import Versioned
 from core.images import private_storage
 from core.personal import mask_mobile, normalize_mobile, validate_mobile
 from grids.models import Area, Household
-from grids.roles import Capability, Level
+from grids.policy import TerritoryCapability
+from grids.roles import Level
 from grids.scope import ScopedQuerySet, path_q, scope_paths
 
 # --- Data in two languages --------------------------------------------------------------------
@@ -238,7 +239,7 @@ def _short_code() -> str:
 
 
 class TicketQuerySet(models.QuerySet):
-    def visible_to(self, user, capability: str = Capability.VIEW_TERRITORY):
+    def visible_to(self, user, capability: str = TerritoryCapability.VIEW_TERRITORY):
         """In the user's areas, or given to them or their department, or reported by them."""
         if not getattr(user, "is_authenticated", False):
             return self.none()

@@ -36,7 +36,7 @@ from django_ratelimit.core import get_usage
 from core.forms import apply_errors
 from core.images import serve_private
 from grids.models import Area
-from grids.roles import Capability, Level
+from grids.roles import COMMUNITY_LEVELS, Level
 from grids.scope import can
 from tickets import services
 from tickets.models import (
@@ -49,13 +49,13 @@ from tickets.models import (
     Status,
     Ticket,
 )
+from tickets.policy import TicketCapability, may_claim, may_dispatch, may_help_with_wishes
 from tickets.public_forms import LookupForm, RatingForm, ResidentRequestForm, WishForm
 
 A = Event.Action
 SUBMIT_GROUP = "tickets.public.submit"
 LOOKUP_GROUP = "tickets.public.lookup"
 WALL_PAGE_SIZE = 20
-COMMUNITY_LEVELS = (Level.COMMUNITY, Level.VILLAGE)
 
 # What the resident reads: plain words, never the staff vocabulary or a person.
 STATUS_WORDS = {
@@ -442,8 +442,8 @@ def wish_wall(request, code):
     year_ago = timezone.now() - dt.timedelta(days=365)
     fulfilled = _wishes(community).filter(status=Status.CLOSED, closed_at__gte=year_ago).count()
     user = request.user
-    helper = services.may_help_with_wishes(user, community)
-    dispatcher = user.is_authenticated and can(user, Capability.DISPATCH_TICKETS, community)
+    helper = may_help_with_wishes(user, community)
+    dispatcher = user.is_authenticated and can(user, TicketCapability.DISPATCH_TICKETS, community)
     units = list(_units(community)) if dispatcher else []
     for wish in page:
         wish.words = WISH_WORDS[wish.status]
@@ -515,7 +515,7 @@ def _version(request) -> int | None:
 def wish_claim(request, code, pk):
     """A member takes a wish from the wall (接单); they fulfil it from their tasks."""
     community, ticket = _wish(code, pk)
-    if not services.may_claim(request.user, ticket):
+    if not may_claim(request.user, ticket):
         raise PermissionDenied
     try:
         services.claim(by=request.user, ticket=ticket, expected_version=_version(request))
@@ -547,7 +547,7 @@ def wish_claim(request, code, pk):
 def wish_unit(request, code, pk):
     """Community staff record that a co-building unit (共建单位) took a wish."""
     community, ticket = _wish(code, pk)
-    if not services.may_dispatch(request.user, ticket):
+    if not may_dispatch(request.user, ticket):
         raise PermissionDenied
     form = UnitForm(request.POST, units=_units(community))
     if not form.is_valid():

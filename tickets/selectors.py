@@ -9,9 +9,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from grids.models import Area
-from grids.roles import LEVEL_DEPTH, Capability, Level
+from grids.roles import LEVEL_DEPTH, Level
 from grids.scope import path_q, scope_paths
 from tickets.models import ACTIVE_STATUSES, OPEN_STATUSES, WISH_MATTER, Status, Ticket
+from tickets.policy import TicketCapability
 
 COMMUNITY_PATH_LENGTH = LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen
 
@@ -19,7 +20,7 @@ COMMUNITY_PATH_LENGTH = LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen
 def dispatchable(user):
     """Tickets in the areas where ``user`` dispatches (派单)."""
     return Ticket.objects.filter(
-        path_q(scope_paths(user, Capability.DISPATCH_TICKETS), "area__path")
+        path_q(scope_paths(user, TicketCapability.DISPATCH_TICKETS), "area__path")
     )
 
 
@@ -64,7 +65,7 @@ def my_tasks(user):
 def open_pool(user):
     """Accepted, unassigned requests the user may claim (接单), and the micro-wishes of the
     communities they take requests in (a wish lives at the community, above their grid)."""
-    paths = scope_paths(user, Capability.CLAIM_TICKETS)
+    paths = scope_paths(user, TicketCapability.CLAIM_TICKETS)
     wishes = Q(pk__in=[])
     if paths:
         communities = {path[:COMMUNITY_PATH_LENGTH] for path in paths}

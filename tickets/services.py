@@ -23,7 +23,8 @@ from shapely.geometry import Point
 
 from core.images import clean_photos as core_clean_photos
 from grids.models import GRID_PATH_LENGTH, Area, Household
-from grids.roles import Capability, Level
+from grids.policy import TerritoryCapability
+from grids.roles import Level
 from grids.scope import can
 from points import services as points_services
 from tickets.deadlines import due
@@ -42,6 +43,7 @@ from tickets.models import (
     Ticket,
 )
 from tickets.notify import notify
+from tickets.policy import TicketCapability, is_handler, may_acknowledge, may_claim, may_dispatch
 from tickets.sweep import schedule
 
 A = Event.Action
@@ -174,7 +176,7 @@ def submit(
     area = route(
         grid=grid, household=household, longitude=longitude, latitude=latitude, community=community
     )
-    if by is not None and not can(by, Capability.VIEW_TERRITORY, area):
+    if by is not None and not can(by, TerritoryCapability.VIEW_TERRITORY, area):
         raise PermissionDenied(_("You can only report in the areas you work in."))
     if api_client is not None and not area.path.startswith(api_client.area.path):
         raise ValidationError(
@@ -224,61 +226,7 @@ def submit(
     return ticket
 
 
-# --- Who may do what ----------------------------------------------------------------------------
-
-
-def may_dispatch(user, ticket: Ticket) -> bool:
-    return user is not None and can(user, Capability.DISPATCH_TICKETS, ticket.area)
-
-
-def may_claim(user, ticket: Ticket) -> bool:
-    """接单 from the open pool: workers and members of the area; a micro-wish, anyone who
-    helps in its community (see ``may_help_with_wishes``)."""
-    if user is None:
-        return False
-    if can(user, Capability.CLAIM_TICKETS, ticket.area):
-        return True
-    if ticket.is_wish:
-        community = _community_of(ticket.area)
-        return community is not None and may_help_with_wishes(user, community)
-    return False
-
-
-def may_help_with_wishes(user, community: Area) -> bool:
-    """Who claims a community's micro-wishes from its wall: anyone who takes requests
-    (CLAIM_TICKETS) in the community or one of its grids, and its party members who have
-    an account (in-service members registered there, 双报到, included)."""
-    from branches.models import PartyMember
-    from grids.scope import scope_paths
-
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    paths = scope_paths(user, Capability.CLAIM_TICKETS)
-    if paths is None or any(
-        path.startswith(community.path) or community.path.startswith(path) for path in paths
-    ):
-        return True
-    return PartyMember.objects.filter(user=user, active=True, community=community).exists()
-
-
-def is_handler(user, ticket: Ticket) -> bool:
-    if user is None:
-        return False
-    if ticket.assignee_id:
-        return ticket.assignee_id == user.pk
-    if ticket.unit_id:
-        # A co-building unit has no account: the community's staff record its work.
-        return may_dispatch(user, ticket)
-    return bool(ticket.department_id) and ticket.department.members.filter(pk=user.pk).exists()
-
-
-def may_acknowledge(user, ticket: Ticket) -> bool:
-    """报到: staff of the level the ticket was escalated to, or its department."""
-    if user is None or not ticket.escalation_level or ticket.acknowledged_at:
-        return False
-    if ticket.department_id:
-        return ticket.department.members.filter(pk=user.pk).exists()
-    return can(user, Capability.DISPATCH_TICKETS, ticket.area)
+# --- Who may do what (the rules live in tickets.policy) ---------------------------------------
 
 
 @dataclass(frozen=True)
@@ -407,8 +355,8 @@ def assign(
                 }
             )
     if assignee is not None and not (
-        can(assignee, Capability.CLAIM_TICKETS, ticket.area)
-        or can(assignee, Capability.DISPATCH_TICKETS, ticket.area)
+        can(assignee, TicketCapability.CLAIM_TICKETS, ticket.area)
+        or can(assignee, TicketCapability.DISPATCH_TICKETS, ticket.area)
         or _is_member_of_branch(assignee, ticket.area)
     ):
         raise ValidationError(
@@ -771,7 +719,9 @@ def assignable_people(user, ticket: Ticket | None = None):
     if ticket is not None:
         posts = posts.filter(area__path__startswith=ticket.area.path[:GRID_PATH_LENGTH])
     else:
-        posts = posts.filter(path_q(scope_paths(user, Capability.DISPATCH_TICKETS), "area__path"))
+        posts = posts.filter(
+            path_q(scope_paths(user, TicketCapability.DISPATCH_TICKETS), "area__path")
+        )
     return User.objects.filter(pk__in=posts.values("user_id"), is_active=True).order_by(
         "display_name", "username"
     )

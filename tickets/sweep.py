@@ -22,7 +22,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from grids.models import Area, Post, ancestor_paths
-from grids.roles import ROLE_CAPABILITIES, Capability, Level
+from grids.policy import roles_holding
+from grids.roles import Level
 from tickets.models import (
     ACTIVE_STATUSES,
     WISH_MATTER,
@@ -32,11 +33,10 @@ from tickets.models import (
     Ticket,
 )
 from tickets.notify import Message, notify_many
+from tickets.policy import TicketCapability
 
 BATCH = 500
-_DISPATCH_ROLES = [
-    r for r, caps in ROLE_CAPABILITIES.items() if Capability.DISPATCH_TICKETS in caps
-]
+_DISPATCH_ROLES = roles_holding(TicketCapability.DISPATCH_TICKETS)
 
 
 def reminder_shares() -> tuple[int, ...]:

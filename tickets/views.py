@@ -21,7 +21,7 @@ from core.forms import NOT_SAVED, apply_errors, submit_form
 from core.images import serve_private
 from grids import geo
 from grids.models import Area
-from grids.roles import Capability, Level
+from grids.roles import Level
 from grids.scope import can
 from grids.views import breadcrumbs
 from tickets import rows as board_rows
@@ -37,6 +37,7 @@ from tickets.forms import (
     StaffTicketForm,
 )
 from tickets.models import Channel, Event, Photo, Ticket
+from tickets.policy import TicketCapability
 
 PAGE_SIZE = 25
 A = Event.Action
@@ -197,7 +198,7 @@ def ticket_new(request):
     area = None
     if request.GET.get("area") or request.POST.get("area"):
         area = get_object_or_404(grids, code=request.GET.get("area") or request.POST.get("area"))
-    dispatcher = area is not None and can(request.user, Capability.DISPATCH_TICKETS, area)
+    dispatcher = area is not None and can(request.user, TicketCapability.DISPATCH_TICKETS, area)
     channels = (Channel.STAFF, Channel.FIELD) if dispatcher else (Channel.FIELD,)
     form = StaffTicketForm(request.POST or None, request.FILES or None, channels=channels)
     if request.method == "POST" and area is not None and form.is_valid():
@@ -409,7 +410,7 @@ def decision_ticket(request, pk):
         meeting__in=JointMeeting.objects.visible_to(request.user),
     )
     community = decision.meeting.community
-    if not can(request.user, Capability.DISPATCH_TICKETS, community):
+    if not can(request.user, TicketCapability.DISPATCH_TICKETS, community):
         raise PermissionDenied
     form = DecisionTicketForm(
         request.POST or None,

@@ -9,14 +9,15 @@ from __future__ import annotations
 from django.contrib import admin
 
 from grids.admin import ScopedAdmin
-from grids.roles import Capability
+from grids.policy import TerritoryCapability
 from visits import services
 from visits.models import Place, Visit, VisitPhoto, VisitPlan
+from visits.policy import VisitCapability
 
 
 @admin.register(VisitPlan)
 class VisitPlanAdmin(ScopedAdmin):
-    scope_capability = Capability.SUPERVISE_VISITS
+    scope_capability = VisitCapability.SUPERVISE_VISITS
     list_display = ("community", "routine_days", "care_days", "updated_at")
     search_fields = ("community__name", "community__code")
 
@@ -53,7 +54,7 @@ class VisitPhotoInline(admin.TabularInline):
 class VisitAdmin(ScopedAdmin):
     """Read-only: visits are logged in the field, through visits.services.log_visit."""
 
-    scope_capability = Capability.VIEW_HOUSEHOLDS
+    scope_capability = TerritoryCapability.VIEW_HOUSEHOLDS
     list_display = ("visited_at", "kind", "household", "place", "grid", "by", "follow_up")
     list_filter = ("kind", "follow_up")
     search_fields = ("household__address", "place__name", "findings")
@@ -68,7 +69,7 @@ class VisitAdmin(ScopedAdmin):
 
 @admin.register(VisitPhoto)
 class VisitPhotoAdmin(ScopedAdmin):
-    scope_capability = Capability.VIEW_HOUSEHOLDS
+    scope_capability = TerritoryCapability.VIEW_HOUSEHOLDS
     list_display = ("visit", "created_at")
     readonly_fields = ("visit", "image", "created_at")
 

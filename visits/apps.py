@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from grids.policy import TerritoryCapability
+from visits.policy import VisitCapability
+
 
 def _interval_changed(*, household_ids, **kwargs) -> None:
     from visits.services import refresh_due
@@ -38,13 +41,12 @@ class VisitsConfig(AppConfig):
             register_household_action,
             register_household_panel,
         )
-        from grids.roles import Capability
 
         register_area_link(
             AreaLink(
                 _("Visits (走访)"),
                 "visit_report",
-                capability=Capability.SUPERVISE_VISITS,
+                capability=VisitCapability.SUPERVISE_VISITS,
                 order=5,
             )
         )
@@ -52,12 +54,12 @@ class VisitsConfig(AppConfig):
             AreaLink(
                 _("Places to patrol"),
                 "area_places",
-                capability=Capability.VIEW_TERRITORY,
+                capability=TerritoryCapability.VIEW_TERRITORY,
                 order=6,
             )
         )
         register_household_action(
-            HouseholdAction(_("Log a visit"), "visit_household", Capability.LOG_VISITS)
+            HouseholdAction(_("Log a visit"), "visit_household", VisitCapability.LOG_VISITS)
         )
         # Listed after the other apps' panels, and "none yet" is worth saying here.
         register_household_panel(

@@ -29,9 +29,10 @@ from django.utils.translation import gettext as _
 
 from core.images import clean_photos
 from grids.models import Area, Household, Resident, ResidentCare
-from grids.roles import LEVEL_DEPTH, Capability, Level
+from grids.roles import LEVEL_DEPTH, Level
 from grids.scope import can
 from visits.models import Place, Visit, VisitKind, VisitPhoto, VisitPlan
+from visits.policy import VisitCapability
 
 MAX_PHOTOS = 4
 COMMUNITY_PATH_LENGTH = LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen
@@ -139,7 +140,7 @@ def log_visit(
     if (household is None) == (place is None):
         raise ValidationError({"household": _("A visit is to one household or one place.")})
     area = _target_area(household, place)
-    if not can(by, Capability.LOG_VISITS, area):
+    if not can(by, VisitCapability.LOG_VISITS, area):
         raise PermissionDenied
     if place is not None and kind != VisitKind.PATROL:
         raise ValidationError({"kind": _("A place is patrolled, not visited.")})
@@ -194,7 +195,7 @@ def log_visit(
 @transaction.atomic
 def create_place(*, by, grid: Area, name: str, kind: str, address: str = "") -> Place:
     """A place to patrol in ``grid``, added by someone who patrols there."""
-    if not can(by, Capability.LOG_VISITS, grid):
+    if not can(by, VisitCapability.LOG_VISITS, grid):
         raise PermissionDenied
     place = Place(grid=grid, name=name.strip(), kind=kind, address=address.strip())
     place.full_clean()
@@ -205,7 +206,7 @@ def create_place(*, by, grid: Area, name: str, kind: str, address: str = "") -> 
 @transaction.atomic
 def save_plan(*, by, plan: VisitPlan) -> VisitPlan:
     """Set a community's visit intervals; its households' due dates follow at once."""
-    if not can(by, Capability.SUPERVISE_VISITS, plan.community):
+    if not can(by, VisitCapability.SUPERVISE_VISITS, plan.community):
         raise PermissionDenied
     plan.full_clean()
     plan.save()
@@ -216,7 +217,7 @@ def save_plan(*, by, plan: VisitPlan) -> VisitPlan:
 @transaction.atomic
 def delete_plan(*, by, plan: VisitPlan) -> None:
     """Back to the default intervals for the community."""
-    if not can(by, Capability.SUPERVISE_VISITS, plan.community):
+    if not can(by, VisitCapability.SUPERVISE_VISITS, plan.community):
         raise PermissionDenied
     community = plan.community
     plan.delete()

@@ -41,12 +41,14 @@ from grids.models import (
     ResidentCare,
     household_q,
 )
-from grids.roles import ROLE_CAPABILITIES, Capability, Level
+from grids.policy import TerritoryCapability, roles_holding
+from grids.roles import Level
 from grids.scope import can, path_q, scope_paths
 from grids.views import Echo, household_matches
 from visits import selectors, services
 from visits.forms import PlaceForm, VisitForm
 from visits.models import VISIT_TAGS, Place, Visit, VisitKind
+from visits.policy import VisitCapability
 
 PAGE_SIZE = 30
 VIEWS = ("overdue", "today", "week", "all")
@@ -54,17 +56,17 @@ VIEWS = ("overdue", "today", "week", "all")
 
 def _visitable(user):
     """Households where ``user`` logs visits (their grids, micro-grids, or community)."""
-    return Household.objects.filter(household_q(scope_paths(user, Capability.LOG_VISITS)))
+    return Household.objects.filter(household_q(scope_paths(user, VisitCapability.LOG_VISITS)))
 
 
 def _places(user):
-    return Place.objects.visible_to(user, Capability.LOG_VISITS).filter(active=True)
+    return Place.objects.visible_to(user, VisitCapability.LOG_VISITS).filter(active=True)
 
 
 @login_required
 def my_visits(request):
     """走访: the worker's households, searchable, with when each is due."""
-    if scope_paths(request.user, Capability.LOG_VISITS) == []:
+    if scope_paths(request.user, VisitCapability.LOG_VISITS) == []:
         raise PermissionDenied
     view = request.GET.get("view", "today")
     view = view if view in VIEWS else "today"
@@ -73,7 +75,7 @@ def my_visits(request):
     # The worker's micro-grids (微网格), to walk one block at a time.
     micro_grids = list(
         Area.objects.filter(
-            path_q(scope_paths(request.user, Capability.LOG_VISITS), "path"),
+            path_q(scope_paths(request.user, VisitCapability.LOG_VISITS), "path"),
             level=Level.MICRO_GRID,
         ).order_by("path")[:50]
     )
@@ -150,7 +152,9 @@ def _target(request, household_id, place_id) -> tuple[Household | None, Place | 
     except ValueError:
         raise Http404 from None
     household, place = household_place
-    if not can(request.user, Capability.LOG_VISITS, household.area if household else place.grid):
+    if not can(
+        request.user, VisitCapability.LOG_VISITS, household.area if household else place.grid
+    ):
         raise PermissionDenied
     return household, place
 
@@ -164,7 +168,9 @@ def _render_form(request, form, household, place, status=200):
     # Changes found at the door (a new phone, someone moved out, a care category) go through
     # the resident pages: the same validation and audit log as anywhere else.
     residents = []
-    if household is not None and can(request.user, Capability.EDIT_HOUSEHOLDS, household.area):
+    if household is not None and can(
+        request.user, TerritoryCapability.EDIT_HOUSEHOLDS, household.area
+    ):
         residents = household.residents.filter(status=Resident.Status.LIVING).order_by("pk")
     return render(
         request,
@@ -330,7 +336,7 @@ def worker_rows(area, today):
         )
     }
     # Everyone posted to visit here is listed, those with no visit too.
-    roles = [r for r, caps in ROLE_CAPABILITIES.items() if Capability.LOG_VISITS in caps]
+    roles = roles_holding(VisitCapability.LOG_VISITS)
     people = {
         post.user_id: post.user
         for post in Post.objects.active(today)
@@ -378,7 +384,7 @@ def visit_report(request, code):
 
 def _supervised(request, code) -> Area:
     area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
-    if not can(request.user, Capability.SUPERVISE_VISITS, area):
+    if not can(request.user, VisitCapability.SUPERVISE_VISITS, area):
         raise PermissionDenied
     return area
 
@@ -436,7 +442,7 @@ def visit_report_export(request, code):
 def area_places(request, code):
     """The places patrolled in an area; a grid's own workers add to its list."""
     area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
-    can_add = area.level == Level.GRID and can(request.user, Capability.LOG_VISITS, area)
+    can_add = area.level == Level.GRID and can(request.user, VisitCapability.LOG_VISITS, area)
     form = PlaceForm(request.POST or None)
     if request.method == "POST":
         if not can_add:
@@ -462,7 +468,7 @@ def area_places(request, code):
             "area": area,
             "places": places[:200],
             "form": form if can_add else None,
-            "can_patrol": can(request.user, Capability.LOG_VISITS, area),
+            "can_patrol": can(request.user, VisitCapability.LOG_VISITS, area),
         },
     )
 

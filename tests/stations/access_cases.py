@@ -1,6 +1,6 @@
 from tests.access import DENIED, EDIT, LOGIN, MANAGE, MISSING, PUBLIC, VIEW
 
-# Managing stations belongs to community staff and grid leaders (stations.access), none of
+# Managing stations belongs to community staff and grid leaders (stations.policy), none of
 # the matrix personas: the grid worker and officers above are refused, strangers see 404.
 MANAGE_STATIONS = (DENIED, MISSING, DENIED, MISSING, DENIED, LOGIN)
 # Inspections are recorded by community, street and district staff.

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from branches.models import CoBuildingUnit, PartyMember
 from tests.factories import PostFactory, UserFactory, jpeg
-from tickets import services
+from tickets import policy, services
 from tickets.models import Channel, Event, Matter, Status, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -268,7 +268,7 @@ def test_a_party_member_with_an_account_but_no_post_claims_and_fulfils(
 )
 def test_who_may_claim_a_wish(client, open_wish, request, who, allowed):
     user = request.getfixturevalue(who)
-    assert services.may_claim(user, open_wish) is allowed
+    assert policy.may_claim(user, open_wish) is allowed
     client.force_login(user)
     assert (f"/wishes/C1/{open_wish.pk}/claim/" in _wall(client).content.decode()) is allowed
     response = _claim(client, open_wish)

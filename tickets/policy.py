@@ -1,0 +1,92 @@
+"""Resident requests: the capabilities, who holds them, and who may act on one ticket.
+
+``tickets.services.RULES`` asks these rules before every transition; pages ask them to
+offer only the actions the user may take.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import PartyMember
+from grids.policy import register
+from grids.roles import Role
+from grids.scope import can, scope_paths
+
+
+class TicketCapability(models.TextChoices):
+    DISPATCH_TICKETS = "dispatch_tickets", _("Accept, assign and supervise resident requests")
+    CLAIM_TICKETS = "claim_tickets", _("Claim resident requests from the open pool")
+
+
+register(
+    TicketCapability,
+    {
+        # "社区派单": the community dispatches, the street and the grid leader too; the
+        # district's command centre takes in hand what the overdue ladder brings to it.
+        TicketCapability.DISPATCH_TICKETS: (
+            Role.DISTRICT_STAFF,
+            Role.STREET_STAFF,
+            Role.COMMUNITY_STAFF,
+            Role.GRID_LEADER,
+        ),
+        # "党员接单": whoever works in the grid takes requests from its open pool.
+        TicketCapability.CLAIM_TICKETS: (
+            Role.GRID_LEADER,
+            Role.GRID_WORKER,
+            Role.PART_TIME_WORKER,
+            Role.LIAISON,
+            Role.VOLUNTEER,
+        ),
+    },
+)
+
+
+def may_dispatch(user, ticket) -> bool:
+    return user is not None and can(user, TicketCapability.DISPATCH_TICKETS, ticket.area)
+
+
+def may_claim(user, ticket) -> bool:
+    """接单 from the open pool: workers and members of the area; a micro-wish, anyone who
+    helps in its community (see ``may_help_with_wishes``)."""
+    if user is None:
+        return False
+    if can(user, TicketCapability.CLAIM_TICKETS, ticket.area):
+        return True
+    if ticket.is_wish:
+        community = ticket.area.community()
+        return community is not None and may_help_with_wishes(user, community)
+    return False
+
+
+def may_help_with_wishes(user, community) -> bool:
+    """Who claims a community's micro-wishes from its wall: anyone who takes requests
+    (CLAIM_TICKETS) in the community or one of its grids, and its party members who have
+    an account (in-service members registered there, 双报到, included)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    paths = scope_paths(user, TicketCapability.CLAIM_TICKETS)
+    if paths is None or any(
+        path.startswith(community.path) or community.path.startswith(path) for path in paths
+    ):
+        return True
+    return PartyMember.objects.filter(user=user, active=True, community=community).exists()
+
+
+def is_handler(user, ticket) -> bool:
+    if user is None:
+        return False
+    if ticket.assignee_id:
+        return ticket.assignee_id == user.pk
+    if ticket.unit_id:
+        # A co-building unit has no account: the community's staff record its work.
+        return may_dispatch(user, ticket)
+    return bool(ticket.department_id) and ticket.department.members.filter(pk=user.pk).exists()
+
+
+def may_acknowledge(user, ticket) -> bool:
+    """报到: staff of the level the ticket was escalated to, or its department."""
+    if user is None or not ticket.escalation_level or ticket.acknowledged_at:
+        return False
+    if ticket.department_id:
+        return ticket.department.members.filter(pk=user.pk).exists()
+    return can(user, TicketCapability.DISPATCH_TICKETS, ticket.area)
