@@ -18,7 +18,7 @@ from grids.models import Area
 from grids.roles import Capability, Level
 from grids.scope import SCOPE_VERSION, active_posts, can, posts_cache_keys
 from grids.views import breadcrumbs
-from tickets import bell
+from notifications import bell
 
 
 def _period_and_sort(request):

@@ -15,7 +15,17 @@ MANAGE = (DENIED, MISSING, OK, MISSING, OK, LOGIN)
 END_POST = (DENIED, MISSING, FOUND, MISSING, FOUND, LOGIN)
 PUBLIC = (OK, OK, OK, OK, OK, OK)
 
-APPS = ["core", "accounts", "grids", "branches", "stations", "points", "tickets", "dashboards"]
+APPS = [
+    "core",
+    "accounts",
+    "grids",
+    "notifications",
+    "branches",
+    "stations",
+    "points",
+    "tickets",
+    "dashboards",
+]
 
 
 def all_cases():

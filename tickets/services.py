@@ -11,7 +11,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
@@ -25,6 +24,8 @@ from core.images import clean_photos as core_clean_photos
 from grids.models import GRID_PATH_LENGTH, Area, Household
 from grids.roles import Capability, Level
 from grids.scope import can
+from notifications.models import NoticeKind
+from notifications.notify import notify
 from points import services as points_services
 from tickets.deadlines import due
 from tickets.models import (
@@ -35,19 +36,15 @@ from tickets.models import (
     Department,
     Event,
     Matter,
-    NoticeKind,
     OwnerLevel,
     Photo,
     Status,
     Ticket,
 )
-from tickets.notify import notify
-from tickets.sweep import schedule
+from tickets.timeline import AUTO_CLOSE_DAYS, schedule
 
 A = Event.Action
 MAX_PHOTOS = 3
-# A resolved request the resident never rated closes as satisfied after this many days.
-AUTO_CLOSE_DAYS = settings.TICKET_AUTO_CLOSE_DAYS
 
 
 class StaleTicket(Exception):
@@ -427,7 +424,7 @@ def assign(
         notify(
             kind=NoticeKind.ASSIGNED,
             recipients=[p for p in people if p != by],
-            ticket=ticket,
+            subject=ticket,
             deadline_version=ticket.deadline_version,
             params={"code": ticket.short_code, "due": _iso(ticket.completion_due)},
             robots=False,
