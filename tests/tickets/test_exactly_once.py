@@ -278,7 +278,7 @@ def test_three_sweepers_and_a_killed_worker_write_and_send_every_reminder_once(
     assert reminders.filter(recipient=dispatcher).count() == 10_000 * 2  # none missed
     assert reminders.filter(webhook__isnull=False).count() == 250 * 2
     duplicates = (
-        reminders.values("ticket", "level", "recipient", "webhook")
+        reminders.values("subject_type", "subject_id", "level", "recipient", "webhook")
         .annotate(n=Count("pk"))
         .filter(n__gt=1)
     )
