@@ -38,12 +38,11 @@ from django.utils import timezone  # noqa: E402
 
 from grids.models import Area, Post  # noqa: E402
 from grids.roles import Role  # noqa: E402
-from tickets import sweep  # noqa: E402
+from notifications.models import Delivery, Notification  # noqa: E402
+from tickets import sweep, timeline  # noqa: E402
 from tickets.models import (  # noqa: E402
     Channel,
-    Delivery,
     Matter,
-    Notification,
     Status,
     SweepRun,
     Ticket,
@@ -92,7 +91,7 @@ def fill(grid, count: int) -> None:
             submitted_at=now,
             response_due=now + dt.timedelta(days=2),
         )
-        sweep.schedule(template)
+        timeline.schedule(template)
         template.save()
     columns = [f.column for f in Ticket._meta.concrete_fields if f.column != "id"]
     unique = {
@@ -181,7 +180,7 @@ def soak(grid, minutes: int) -> None:
             submitted_at=submitted,
             response_due=submitted + dt.timedelta(hours=4),
         )
-        sweep.schedule(ticket)
+        timeline.schedule(ticket)
         rows.append(ticket)
     Ticket.objects.bulk_create(rows, batch_size=2000)
     end = time.monotonic() + minutes * 60 + 61
@@ -190,8 +189,8 @@ def soak(grid, minutes: int) -> None:
         sweep.sweep()
         time.sleep(max(0.0, 60 - (time.monotonic() - tick)))
     late = []
-    for note in Notification.objects.filter(level=50).select_related("ticket"):
-        ticket = note.ticket
+    for note in Notification.objects.filter(level=50).prefetch_related("subject"):
+        ticket = note.subject
         moment = ticket.submitted_at + (ticket.response_due - ticket.submitted_at) / 2
         late.append((note.created_at - moment).total_seconds())
     late.sort()

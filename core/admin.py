@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.models import Heartbeat
+from core.models import CalendarDay, Heartbeat
 
 
 @admin.register(Heartbeat)
@@ -11,3 +11,11 @@ class HeartbeatAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ("date", "is_workday", "note")
+    list_filter = ("is_workday",)
+    date_hierarchy = "date"
+    search_fields = ("note",)

@@ -18,3 +18,22 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class CalendarDay(models.Model):
+    """An exception to Monday–Friday: a public holiday on a weekday, or a weekend working day
+    (调休). Seeded for 2024–2026 from the State Council notices; add next year's in the admin.
+    core/workdays.py counts working days with it."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=50, blank=True)
+
+    class Meta:
+        db_table = "tickets_calendarday"  # where the tickets app, its first user, created it
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'work' if self.is_workday else 'holiday'}"

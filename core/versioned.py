@@ -90,7 +90,7 @@ def read(
 
 def take_found(user, found: dict[str, Any]) -> None:
     """Keep on the request's user what a view read in its own ``cache.get_many`` (with
-    the keys of ``grids.scope.posts_cache_keys`` and ``tickets.bell.cache_keys``), so the
+    the keys of ``grids.scope.posts_cache_keys`` and ``notifications.bell.cache_keys``), so the
     readers of those facts need no round trip of their own."""
     if enabled() and getattr(user, "is_authenticated", False):
         setattr(user, _FOUND_ATTR, found)

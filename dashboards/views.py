@@ -20,7 +20,7 @@ from grids.policy import TerritoryCapability
 from grids.roles import Level
 from grids.scope import SCOPE_VERSION, active_posts, can, posts_cache_keys
 from grids.views import breadcrumbs
-from tickets import bell
+from notifications import bell
 
 
 def _period_and_sort(request):

@@ -25,7 +25,7 @@ app.conf.beat_schedule = {
     # closing unrated requests: one sweep of what is due (tickets/sweep.py).
     "sweep-deadlines": {"task": "tickets.tasks.sweep_deadlines", "schedule": 60.0},
     # Deliveries held for quiet hours, backing off, or never enqueued (broker was down).
-    "send-due-deliveries": {"task": "tickets.tasks.send_due_deliveries", "schedule": 60.0},
+    "send-due-deliveries": {"task": "notifications.tasks.send_due_deliveries", "schedule": 60.0},
     # The daily digest; hourly so that a beat that was down at DIGEST_HOUR catches up.
     "send-digests": {"task": "tickets.tasks.send_digests", "schedule": crontab(minute=5)},
     # Proof that each points balance is the sum of its ledger (logs any that is not).

@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "grids",
+    # Needs grids for areas' group robots (WebhookTarget.area); every feature app above may
+    # notify.
+    "notifications",
     "visits",
     "branches",
     "stations",
@@ -98,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "notifications.context_processors.bell",
                 "tickets.context_processors.navigation",
             ],
         },
@@ -330,7 +334,7 @@ TICKET_AUTO_CLOSE_DAYS = env.integer("TICKET_AUTO_CLOSE_DAYS", 7, minimum=1)
 PUBLIC_FORM_RATE_IP = env.string("PUBLIC_FORM_RATE_IP", "10/h")
 PUBLIC_FORM_RATE_PHONE = env.string("PUBLIC_FORM_RATE_PHONE", "5/d")
 
-# --- Deadlines and notifications (tickets/sweep.py, tickets/delivery.py) --------------------
+# --- Deadlines and notifications (tickets/sweep.py, notifications/delivery.py) --------------
 # Reminders before a deadline, at these percentages of the allowed time.
 try:
     REMINDER_SHARES = tuple(sorted({int(v) for v in env.listing("REMINDER_SHARES", ["50", "80"])}))
@@ -356,4 +360,4 @@ NOTIFY_RETRY_BASE_SECONDS = env.integer("NOTIFY_RETRY_BASE_SECONDS", 60, minimum
 # Seconds to wait for a WeCom or DingTalk robot (or an SMS provider) to answer.
 NOTIFY_HTTP_TIMEOUT = env.integer("NOTIFY_HTTP_TIMEOUT", 5, minimum=1)
 # Dotted path of the SMS backend; the default writes each message to the log.
-SMS_BACKEND = env.string("SMS_BACKEND", "tickets.channels.LoggingSMSBackend")
+SMS_BACKEND = env.string("SMS_BACKEND", "notifications.channels.LoggingSMSBackend")

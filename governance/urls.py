@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("", include("grids.urls")),
+    path("", include("notifications.urls")),
     path("", include("visits.urls")),
     path("", include("branches.urls")),
     path("", include("stations.urls")),

@@ -19,6 +19,7 @@ APPS = [
     "core",
     "accounts",
     "grids",
+    "notifications",
     "visits",
     "branches",
     "stations",

@@ -7,27 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from grids.admin import ScopedAdmin
 from tickets.models import (
     ApiClient,
-    CalendarDay,
     Category,
-    ChannelPreference,
-    Delivery,
     Department,
     Event,
     Matter,
-    Notification,
     Photo,
     SweepRun,
     Ticket,
-    WebhookTarget,
 )
-
-
-@admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
-    list_display = ("date", "is_workday", "note")
-    list_filter = ("is_workday",)
-    date_hierarchy = "date"
-    search_fields = ("note",)
 
 
 @admin.register(Department)
@@ -163,67 +150,6 @@ class ApiClientAdmin(admin.ModelAdmin):
             _("Token for %(name)s (copy it now, it is not shown again): %(token)s")
             % {"name": client.name, "token": token},
         )
-
-
-# --- Notifications (issue 5) ------------------------------------------------------------------
-
-
-class OwnAdmin(admin.ModelAdmin):
-    """An officer sees their own rows; the operations page is where staff see everyone's."""
-
-    def get_queryset(self, request):
-        return self.model.objects.visible_to(request.user)
-
-
-class DeliveryInline(admin.TabularInline):
-    model = Delivery
-    extra = 0
-    can_delete = False
-    readonly_fields = ("channel", "state", "attempts", "next_attempt_at", "sent_at", "last_error")
-    exclude = ("idempotency_key",)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Notification)
-class NotificationAdmin(OwnAdmin):
-    list_display = ("created_at", "kind", "recipient", "webhook", "ticket", "level", "read_at")
-    list_filter = ("kind", "urgent")
-    search_fields = ("ticket__short_code", "key")
-    list_select_related = ("recipient", "webhook__area", "ticket")
-    date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in Notification._meta.fields if f.name != "id"]
-    inlines = [DeliveryInline]
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(Delivery)
-class DeliveryAdmin(OwnAdmin):
-    list_display = ("notification", "channel", "state", "attempts", "next_attempt_at", "sent_at")
-    list_filter = ("channel", "state")
-    list_select_related = ("notification",)
-    readonly_fields = [f.name for f in Delivery._meta.fields if f.name != "id"]
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(ChannelPreference)
-class ChannelPreferenceAdmin(OwnAdmin):
-    list_display = ("user", "kind", "channel", "enabled")
-    list_filter = ("kind", "channel", "enabled")
-    list_select_related = ("user",)
-
-
-@admin.register(WebhookTarget)
-class WebhookTargetAdmin(ScopedAdmin):
-    list_display = ("area", "channel", "active")
-    list_filter = ("channel", "active")
-    list_select_related = ("area",)
-    search_fields = ("area__name", "area__code")
 
 
 @admin.register(SweepRun)

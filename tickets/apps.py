@@ -29,20 +29,11 @@ class TicketsConfig(AppConfig):
             )
         )
 
-        from django.db.models.signals import post_delete, post_save
+        from notifications import texts
+        from tickets import notices
 
-        from tickets.models import Notification
-
-        # Writes one at a time (the admin, a ticket's deletion); the bulk ones in notify
-        # and inbox call bell.changed themselves.
-        for name, signal in (("save", post_save), ("delete", post_delete)):
-            signal.connect(_bell_changed, sender=Notification, dispatch_uid=f"tickets.bell.{name}")
-
-
-def _bell_changed(instance, **kwargs) -> None:
-    from tickets import bell
-
-    bell.changed([instance.recipient_id])
+        # What the deadline notices and the digest say: notifications know no tickets.
+        texts.register(notices.KINDS, notices.describe)
 
 
 def _open_tickets(user, household):

@@ -1,10 +1,11 @@
-"""The default catalogue of matters (事项清单), departments and the 2024–2026 calendar.
+"""The default catalogue of matters (事项清单) and departments.
 
 Data that offices then edit in the admin. Filled by a data migration, and again by the
-demo when a test database was flushed.
+demo when a test database was flushed, together with the working-day calendar's defaults
+(core/workdays.py).
 """
 
-import datetime as dt
+from core.workdays import fill_calendar
 
 DEPARTMENTS = [
     ("chengguan", "Urban Management Bureau", "区城市管理局"),
@@ -338,79 +339,10 @@ CATALOGUE = [
     ),
 ]
 
-HOLIDAYS = {
-    2024: [
-        "01-01",
-        "02-12",
-        "02-13",
-        "02-14",
-        "02-15",
-        "02-16",
-        "04-04",
-        "04-05",
-        "05-01",
-        "05-02",
-        "05-03",
-        "06-10",
-        "09-16",
-        "09-17",
-        "10-01",
-        "10-02",
-        "10-03",
-        "10-04",
-        "10-07",
-    ],
-    2025: [
-        "01-01",
-        "01-28",
-        "01-29",
-        "01-30",
-        "01-31",
-        "02-03",
-        "02-04",
-        "04-04",
-        "05-01",
-        "05-02",
-        "05-05",
-        "06-02",
-        "10-01",
-        "10-02",
-        "10-03",
-        "10-06",
-        "10-07",
-        "10-08",
-    ],
-    2026: [
-        "01-01",
-        "01-02",
-        "02-16",
-        "02-17",
-        "02-18",
-        "02-19",
-        "02-20",
-        "02-23",
-        "04-06",
-        "05-01",
-        "05-04",
-        "05-05",
-        "06-19",
-        "09-25",
-        "10-01",
-        "10-02",
-        "10-05",
-        "10-06",
-        "10-07",
-    ],
-}
-WORKING_WEEKENDS = {
-    2024: ["02-04", "02-18", "04-07", "04-28", "05-11", "09-14", "09-29", "10-12"],
-    2025: ["01-26", "02-08", "04-27", "09-28", "10-11"],
-    2026: ["01-04", "02-14", "02-28", "05-09", "09-20", "10-10"],
-}
-
 
 def fill_defaults(Department, Category, Matter, CalendarDay) -> None:
-    """Add the default rows that are missing (historical models from a migration work too)."""
+    """Add the default rows that are missing (historical models from a migration work too);
+    the calendar's are core's (core/workdays.py)."""
     departments = {}
     for code, en, zh in DEPARTMENTS:
         departments[code], _ = Department.objects.get_or_create(
@@ -449,15 +381,4 @@ def fill_defaults(Department, Category, Matter, CalendarDay) -> None:
                     "earns_points": points,
                 },
             )
-    for year, days in HOLIDAYS.items():
-        for day in days:
-            CalendarDay.objects.get_or_create(
-                date=dt.date.fromisoformat(f"{year}-{day}"),
-                defaults={"is_workday": False, "note": "holiday"},
-            )
-    for year, days in WORKING_WEEKENDS.items():
-        for day in days:
-            CalendarDay.objects.get_or_create(
-                date=dt.date.fromisoformat(f"{year}-{day}"),
-                defaults={"is_workday": True, "note": "adjusted working day"},
-            )
+    fill_calendar(CalendarDay)

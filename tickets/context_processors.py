@@ -1,17 +1,15 @@
-from django.utils.functional import SimpleLazyObject
-
 from grids.policy import TerritoryCapability
 from grids.scope import scope_paths
-from tickets.bell import unread_count
-from tickets.inbox import can_operate
+from tickets.operations import can_operate
 from tickets.policy import TicketCapability
 from visits.policy import VisitCapability
 
 
 def navigation(request):
-    """What the navbar offers: the dispatch board, the operations page, the bell's count.
+    """What the navbar offers: the dispatch board, visits, the dashboard, the operations page
+    (the bell's count is notifications.context_processors.bell's).
 
-    Posts are read once per request; the unread count is a query only if a page renders it.
+    Posts are read once per request.
     """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -21,5 +19,4 @@ def navigation(request):
         "nav_visits": scope_paths(user, VisitCapability.LOG_VISITS) != [],
         "nav_dashboard": scope_paths(user, TerritoryCapability.VIEW_TERRITORY) != [],
         "nav_operations": can_operate(user),
-        "nav_unread": SimpleLazyObject(lambda: unread_count(user)),
     }

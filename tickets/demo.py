@@ -7,14 +7,13 @@ from collections import defaultdict
 
 from django.utils import timezone
 
+from core.models import CalendarDay
 from grids.demo import Demo
 from grids.models import Area, Household, Post
 from grids.roles import Level, Role
 from tickets.catalogue import fill_defaults
 from tickets.deadlines import due
 from tickets.models import (
-    _SHORT_ALPHABET,
-    CalendarDay,
     Category,
     Channel,
     Department,
@@ -24,7 +23,8 @@ from tickets.models import (
     Status,
     Ticket,
 )
-from tickets.sweep import schedule
+from tickets.models.workflow import _SHORT_ALPHABET
+from tickets.timeline import schedule
 
 A = Event.Action
 DESCRIPTIONS = {

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from grids.models import Post
 from grids.roles import Role
-from tickets.models import NoticeKind, Notification
-from tickets.notify import Message, notify_many
+from notifications.models import NoticeKind, Notification
+from notifications.notify import Message, notify_many
 from tickets.selectors import dispatchable, view_filter
 
 DIGEST_ROLES = (Role.GRID_LEADER, Role.COMMUNITY_STAFF)

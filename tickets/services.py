@@ -11,7 +11,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
@@ -26,6 +25,8 @@ from grids.models import GRID_PATH_LENGTH, Area, Household
 from grids.policy import TerritoryCapability
 from grids.roles import Level
 from grids.scope import can
+from notifications.models import NoticeKind
+from notifications.notify import notify
 from points import services as points_services
 from tickets.deadlines import due
 from tickets.models import (
@@ -36,20 +37,16 @@ from tickets.models import (
     Department,
     Event,
     Matter,
-    NoticeKind,
     OwnerLevel,
     Photo,
     Status,
     Ticket,
 )
-from tickets.notify import notify
 from tickets.policy import TicketCapability, is_handler, may_acknowledge, may_claim, may_dispatch
-from tickets.sweep import schedule
+from tickets.timeline import AUTO_CLOSE_DAYS, schedule
 
 A = Event.Action
 MAX_PHOTOS = 3
-# A resolved request the resident never rated closes as satisfied after this many days.
-AUTO_CLOSE_DAYS = settings.TICKET_AUTO_CLOSE_DAYS
 
 
 class StaleTicket(Exception):
@@ -375,7 +372,7 @@ def assign(
         notify(
             kind=NoticeKind.ASSIGNED,
             recipients=[p for p in people if p != by],
-            ticket=ticket,
+            subject=ticket,
             deadline_version=ticket.deadline_version,
             params={"code": ticket.short_code, "due": _iso(ticket.completion_due)},
             robots=False,

@@ -17,102 +17,20 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from grids.models import Area, Post, ancestor_paths
 from grids.policy import roles_holding
-from grids.roles import Level
-from tickets.models import (
-    ACTIVE_STATUSES,
-    WISH_MATTER,
-    NoticeKind,
-    Status,
-    SweepRun,
-    Ticket,
-)
-from tickets.notify import Message, notify_many
+from notifications.models import NoticeKind
+from notifications.notify import Message, notify_many
+from tickets import services
+from tickets.models import Department, SweepRun, Ticket
 from tickets.policy import TicketCapability
+from tickets.timeline import Point, next_check, points, wish_unclaimed_days
 
 BATCH = 500
 _DISPATCH_ROLES = roles_holding(TicketCapability.DISPATCH_TICKETS)
-
-
-def reminder_shares() -> tuple[int, ...]:
-    return settings.REMINDER_SHARES
-
-
-def wish_unclaimed_days() -> int:
-    return settings.WISH_UNCLAIMED_DAYS
-
-
-@dataclass(frozen=True)
-class Point:
-    at: dt.datetime
-    action: str  # reminder, overdue, escalate, auto_close, wish_unclaimed
-    level: int = 0
-    stage: str = ""
-
-
-def points(ticket: Ticket) -> list[Point]:
-    """Every point on the ticket's current timeline, in time order."""
-    from tickets.services import AUTO_CLOSE_DAYS
-
-    found: list[Point] = []
-    stage = None
-    if ticket.status == Status.SUBMITTED:
-        stage = ("response", ticket.submitted_at, ticket.response_due)
-    elif ticket.status in ACTIVE_STATUSES and ticket.completion_due and ticket.accepted_at:
-        stage = ("completion", ticket.accepted_at, ticket.completion_due)
-    if stage is not None:
-        name, start, due = stage
-        allowed = due - start
-        for share in reminder_shares():
-            found.append(Point(start + allowed * share / 100, "reminder", share, name))
-        found.append(Point(due, "overdue", 0, name))
-        escalate_at = _next_escalation(ticket, due)
-        if escalate_at is not None:
-            found.append(Point(escalate_at, "escalate", ticket.escalation_level + 1, name))
-    if ticket.status == Status.RESOLVED and ticket.resolved_at:
-        found.append(Point(ticket.resolved_at + dt.timedelta(days=AUTO_CLOSE_DAYS), "auto_close"))
-    if (
-        ticket.status == Status.ACCEPTED
-        and ticket.matter.code == WISH_MATTER
-        and not (ticket.assignee_id or ticket.department_id or ticket.unit_id)
-        and ticket.accepted_at
-    ):
-        found.append(
-            Point(ticket.accepted_at + dt.timedelta(days=wish_unclaimed_days()), "wish_unclaimed")
-        )
-    return sorted(found, key=lambda p: p.at)
-
-
-def _next_escalation(ticket: Ticket, due: dt.datetime) -> dt.datetime | None:
-    """The 吹哨 ladder: grid → community at the deadline, then a level up every period, to
-    the owning department (or the district) at the top."""
-    if ticket.matter.code == WISH_MATTER or ticket.department_id:
-        return None
-    level = ticket.area.level
-    if level == Level.DISTRICT:
-        return None
-    if level in (Level.GRID, Level.MICRO_GRID):
-        return due
-    base = max(due, ticket.escalated_at or due)
-    return base + dt.timedelta(hours=ticket.matter.escalate_after_hours)
-
-
-def next_check(ticket: Ticket, after: dt.datetime | None) -> dt.datetime | None:
-    """The first point after ``after`` (None: after nothing yet)."""
-    for point in points(ticket):
-        if after is None or point.at > after:
-            return point.at
-    return None
-
-
-def schedule(ticket: Ticket) -> None:
-    """Set ``next_check_at`` after the ticket changed (called by every transition)."""
-    ticket.next_check_at = next_check(ticket, ticket.checked_until)
 
 
 # --- Who hears what -----------------------------------------------------------------------------
@@ -133,8 +51,6 @@ class Audience:
         self.departments: defaultdict[int, list] = defaultdict(list)
         ids = {t.department_id for t in tickets if t.department_id}
         if ids:
-            from tickets.models import Department
-
             for department in Department.objects.filter(pk__in=ids).prefetch_related("members"):
                 self.departments[department.pk] = list(department.members.all())
 
@@ -180,8 +96,6 @@ def _process(
     ticket: Ticket, now: dt.datetime, audience: Audience, result: Result, messages: list[Message]
 ) -> Ticket:
     """Act on the ticket's points in (checked_until, now]; returns the ticket as it now is."""
-    from tickets import services
-
     lo = ticket.checked_until
     closed = False
     for point in points(ticket):

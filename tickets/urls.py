@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import api, inbox, public_views, views
+from tickets import api, operations, public_views, views
 
 urlpatterns = [
     path("tickets/", views.board, name="ticket_board"),
@@ -12,19 +12,13 @@ urlpatterns = [
     path("tickets/from-decision/<int:pk>/", views.decision_ticket, name="decision_ticket"),
     path("tickets/<str:code>/", views.ticket_detail, name="ticket_detail"),
     path("tickets/<str:code>/<str:action>/", views.ticket_act, name="ticket_act"),
-    # The bell: each person's own notifications and channels; the command centre's
-    # operations page (tickets/inbox.py).
-    path("notifications/", inbox.notifications, name="notifications"),
-    path("notifications/read/", inbox.notifications_read_all, name="notifications_read_all"),
+    # The command centre's operations page: the sweep and the messages (tickets/operations.py).
+    path("operations/", operations.operations, name="operations"),
     path(
-        "notifications/preferences/",
-        inbox.notification_preferences,
-        name="notification_preferences",
+        "operations/deliveries/<int:pk>/retry/",
+        operations.delivery_retry,
+        name="delivery_retry",
     ),
-    path("notifications/<int:pk>/read/", inbox.notification_read, name="notification_read"),
-    path("notifications/<int:pk>/open/", inbox.notification_open, name="notification_open"),
-    path("operations/", inbox.operations, name="operations"),
-    path("operations/deliveries/<int:pk>/retry/", inbox.delivery_retry, name="delivery_retry"),
     # Public: residents on a phone, no sign-in (tickets/public_views.py).
     path("r/<str:code>/", public_views.resident_request, name="resident_request"),
     path("t/", public_views.track_lookup, name="track_lookup"),

@@ -18,12 +18,12 @@ def _with_password(user):
 
 
 def _notify(user, ticket, kind, **extra):
-    from tickets.models import Notification
+    from notifications.models import Notification
 
     return Notification.objects.create(
         key=f"browser:{kind}:{user.pk}",
         recipient=user,
-        ticket=ticket,
+        subject=ticket,
         kind=kind,
         params={
             "code": ticket.short_code,
@@ -37,7 +37,7 @@ def _notify(user, ticket, kind, **extra):
 def test_a_grid_worker_reads_and_clears_notifications_on_a_phone(
     own_worker, ticket, open_as, shoot
 ):
-    from tickets.models import NoticeKind
+    from notifications.models import NoticeKind
 
     own_worker.email, own_worker.phone = "wang.fang@example.org", "13900001111"
     _with_password(own_worker)
@@ -89,7 +89,8 @@ def test_a_grid_worker_reads_and_clears_notifications_on_a_phone(
 def test_district_staff_see_a_failed_message_and_retry_it_on_a_phone(
     district_officer, failed_delivery, open_as, shoot
 ):
-    from tickets.models import Delivery, SweepRun
+    from notifications.models import Delivery
+    from tickets.models import SweepRun
 
     _with_password(district_officer)
     SweepRun.objects.create(duration_ms=840, claimed=12, notifications=4, escalations=1)
@@ -116,7 +117,8 @@ def test_district_staff_see_a_failed_message_and_retry_it_on_a_phone(
 def test_a_chinese_phone_gets_the_bell_and_the_messages_in_chinese(
     own_worker, district_officer, ticket, failed_delivery, open_as, shoot
 ):
-    from tickets.models import NoticeKind, SweepRun
+    from notifications.models import NoticeKind
+    from tickets.models import SweepRun
 
     _with_password(own_worker)
     _with_password(district_officer)

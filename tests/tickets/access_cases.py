@@ -29,7 +29,6 @@ def _wish_on_the_wall(ticket) -> dict:
 
 _community = lambda t: {"code": t.community.code}  # noqa: E731
 _pk = lambda obj: {"pk": obj.pk}  # noqa: E731
-_OWN = (FOUND, MISSING, MISSING, MISSING, MISSING, LOGIN)
 _COMMAND_CENTRE = (DENIED, DENIED, DENIED, DENIED, OK, LOGIN)
 
 CASES = {
@@ -81,14 +80,7 @@ CASES = {
     ),
     # Systems authenticate with their own token; a session is not one.
     "api_tickets": ("post", "territory", lambda t: {}, (401,) * 6),
-    # The bell: everyone signed in has their own list and settings; a notification is its
-    # recipient's alone (the own-grid worker's), anyone else's is missing.
-    "notifications": ("get", "own_notification", lambda n: {}, (OK,) * 5 + (LOGIN,)),
-    "notifications_read_all": ("post", "territory", lambda t: {}, (FOUND,) * 5 + (LOGIN,)),
-    "notification_preferences": ("get", "territory", lambda t: {}, (OK,) * 5 + (LOGIN,)),
-    "notification_read": ("post", "own_notification", _pk, _OWN),
-    "notification_open": ("get", "own_notification", _pk, _OWN),
-    # The operations page is the district command centre's (tests/tickets/test_inbox.py).
+    # The operations page is the district command centre's (tests/notifications/test_inbox.py).
     "operations": ("get", "territory", lambda t: {}, _COMMAND_CENTRE),
     "delivery_retry": (
         "post",

@@ -10,8 +10,9 @@ from tickets.models import Channel, Matter
 
 @pytest.fixture
 def matter(db):
+    from core.models import CalendarDay
     from tickets.catalogue import fill_defaults
-    from tickets.models import CalendarDay, Category, Department
+    from tickets.models import Category, Department
 
     # A transactional test before this one may have flushed the migration's rows.
     fill_defaults(Department, Category, Matter, CalendarDay)
@@ -61,37 +62,3 @@ def member_worker(territory):
     user = UserFactory(username="member_g1", display_name="刘党员")
     PostFactory(user=user, area=territory.grid, role=Role.PART_TIME_WORKER)
     return user
-
-
-@pytest.fixture
-def own_notification(ticket, own_worker):
-    """The own-grid worker's unread reminder about the G1 request (the bell's matrix target)."""
-    from tickets.models import NoticeKind, Notification
-
-    return Notification.objects.create(
-        key=f"test:reminder:{ticket.pk}:{own_worker.pk}",
-        recipient=own_worker,
-        ticket=ticket,
-        kind=NoticeKind.REMINDER,
-        level=50,
-        params={
-            "code": ticket.short_code,
-            "stage": "response",
-            "due": ticket.response_due.isoformat(),
-        },
-    )
-
-
-@pytest.fixture
-def failed_delivery(own_notification):
-    """An email to the own-grid worker that ran out of attempts."""
-    from tickets.models import Delivery, NoticeChannel
-
-    return Delivery.objects.create(
-        notification=own_notification,
-        channel=NoticeChannel.EMAIL,
-        state=Delivery.State.FAILED,
-        attempts=5,
-        last_error="SMTPServerDisconnected: Connection unexpectedly closed",
-        idempotency_key=f"{own_notification.key}:email",
-    )

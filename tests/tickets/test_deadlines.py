@@ -4,8 +4,10 @@ import zoneinfo
 import pytest
 import time_machine
 
-from tickets.deadlines import add_working_days, due
-from tickets.models import CalendarDay, LimitUnit
+from core.models import CalendarDay
+from core.workdays import add_working_days
+from tickets.deadlines import due
+from tickets.models import LimitUnit
 
 pytestmark = pytest.mark.django_db
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")

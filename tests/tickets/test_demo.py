@@ -5,8 +5,9 @@ import io
 import pytest
 from django.core.management import call_command
 
+from notifications.models import NoticeKind, Notification
 from tickets import sweep
-from tickets.models import OPEN_STATUSES, NoticeKind, Notification, Status, Ticket
+from tickets.models import OPEN_STATUSES, Status, Ticket
 
 pytestmark = pytest.mark.django_db
 

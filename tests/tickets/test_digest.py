@@ -10,9 +10,10 @@ import time_machine
 from django.core.management import call_command
 
 from grids.roles import Role
+from notifications.models import NoticeKind, Notification
 from tests.factories import PostFactory, UserFactory
 from tickets import digest, services
-from tickets.models import Channel, NoticeKind, Notification
+from tickets.models import Channel
 
 pytestmark = pytest.mark.django_db
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")

@@ -31,16 +31,19 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from tickets import delivery, sweep
-from tickets.models import (
-    Channel,
+from notifications import delivery
+from notifications.models import (
     Delivery,
     NoticeChannel,
     NoticeKind,
     Notification,
+    WebhookTarget,
+)
+from tickets import sweep, timeline
+from tickets.models import (
+    Channel,
     Status,
     Ticket,
-    WebhookTarget,
 )
 
 pytestmark = [
@@ -241,7 +244,7 @@ def _due_tickets(n: int, area, matter, now: dt.datetime) -> None:
             submitted_at=submitted,
             response_due=submitted + dt.timedelta(hours=4),
         )
-        sweep.schedule(ticket)
+        timeline.schedule(ticket)
         rows.append(ticket)
     Ticket.objects.bulk_create(rows, batch_size=2000)
 
@@ -275,7 +278,7 @@ def test_three_sweepers_and_a_killed_worker_write_and_send_every_reminder_once(
     assert reminders.filter(recipient=dispatcher).count() == 10_000 * 2  # none missed
     assert reminders.filter(webhook__isnull=False).count() == 250 * 2
     duplicates = (
-        reminders.values("ticket", "level", "recipient", "webhook")
+        reminders.values("subject_type", "subject_id", "level", "recipient", "webhook")
         .annotate(n=Count("pk"))
         .filter(n__gt=1)
     )
@@ -431,7 +434,7 @@ def test_a_broker_outage_loses_no_reminder_and_fails_no_request(
             ticket.completion_due = timezone.now() - dt.timedelta(minutes=5)
             ticket.submitted_at -= dt.timedelta(days=6)
             ticket.response_due -= dt.timedelta(days=6)
-            sweep.schedule(ticket)
+            timeline.schedule(ticket)
             ticket.save()
         run = sweep.sweep()
         assert run.claimed == 5

@@ -9,13 +9,12 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from notifications.models import NoticeKind, Notification
 from tickets import services, sweep
 from tickets.models import (
     Channel,
     Event,
     Matter,
-    NoticeKind,
-    Notification,
     Status,
     SweepRun,
     Ticket,
@@ -239,8 +238,9 @@ def test_an_unrated_request_closes_as_satisfied_by_the_sweep(
 
 
 def test_a_micro_wish_nobody_takes_up_is_raised_with_the_community(clock, territory, dispatcher):
+    from core.models import CalendarDay
     from tickets.catalogue import fill_defaults
-    from tickets.models import CalendarDay, Category, Department
+    from tickets.models import Category, Department
 
     fill_defaults(Department, Category, Matter, CalendarDay)
     wish = services.submit(

@@ -5,7 +5,7 @@ import core.personal
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import tickets.models
+import tickets.models.workflow
 from django.conf import settings
 from django.db import migrations, models
 
@@ -129,8 +129,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('short_code', models.CharField(default=tickets.models._short_code, editable=False, max_length=8, unique=True, verbose_name='code')),
-                ('tracking_token', models.CharField(default=tickets.models._tracking_token, editable=False, max_length=40, unique=True)),
+                ('short_code', models.CharField(default=tickets.models.workflow._short_code, editable=False, max_length=8, unique=True, verbose_name='code')),
+                ('tracking_token', models.CharField(default=tickets.models.workflow._tracking_token, editable=False, max_length=40, unique=True)),
                 ('channel', models.CharField(choices=[('qr', 'Resident (QR code)'), ('field', 'Grid worker or member in the field'), ('staff', 'Phone or walk-in, entered by staff'), ('wish', 'Micro-wish'), ('system', 'System (sensor, 12345 hotline)')], max_length=20, verbose_name='channel')),
                 ('description', models.TextField(max_length=2000, verbose_name='description')),
                 ('address', models.CharField(blank=True, max_length=200, verbose_name='location')),
@@ -178,7 +178,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('report', 'with the report'), ('result', 'of the result')], max_length=10)),
-                ('image', models.ImageField(storage=core.images.private_storage, upload_to=tickets.models._photo_path)),
+                ('image', models.ImageField(storage=core.images.private_storage, upload_to=tickets.models.workflow._photo_path)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='photos', to='tickets.event')),
                 ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='tickets.ticket')),

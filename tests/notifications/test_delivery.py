@@ -17,16 +17,16 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from tests.factories import UserFactory
-from tickets import channels, delivery
-from tickets.models import (
+from notifications import channels, delivery
+from notifications.models import (
     ChannelPreference,
     Delivery,
     NoticeChannel,
     NoticeKind,
     WebhookTarget,
 )
-from tickets.notify import notify
+from notifications.notify import notify
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -47,7 +47,7 @@ def _delivery_settings(settings):
     settings.NOTIFY_RETRY_BASE_SECONDS = 60
     settings.NOTIFY_HTTP_TIMEOUT = 2
     settings.PUBLIC_BASE_URL = "https://grid.example.gov.cn"
-    settings.SMS_BACKEND = "tickets.channels.LoggingSMSBackend"
+    settings.SMS_BACKEND = "notifications.channels.LoggingSMSBackend"
 
 
 class Robot:
@@ -97,7 +97,7 @@ def robot(monkeypatch):
 
 def _notify(ticket, recipients=(), kind=NoticeKind.ASSIGNED, **extra):
     params = {"code": ticket.short_code, "due": "2026-03-13T18:00:00+08:00"}
-    notify(kind=kind, recipients=recipients, ticket=ticket, params=params, **extra)
+    notify(kind=kind, recipients=recipients, subject=ticket, params=params, **extra)
 
 
 def _delivery(channel: str) -> Delivery:
@@ -213,7 +213,7 @@ def test_back_off_doubles_then_the_delivery_fails(ticket, territory, robot, cloc
     wecom = _delivery(NoticeChannel.WECOM)
     now = MORNING
     waits = []
-    with caplog.at_level(logging.WARNING, logger="tickets.delivery"):
+    with caplog.at_level(logging.WARNING, logger="notifications.delivery"):
         for attempt in range(1, 5):
             assert delivery.deliver(wecom.pk) == Delivery.State.PENDING
             wecom.refresh_from_db()
@@ -370,9 +370,9 @@ def test_sms_goes_to_the_logging_backend(ticket, caplog):
     )
     _notify(ticket, [reader])
     sms = _delivery(NoticeChannel.SMS)
-    with caplog.at_level(logging.INFO, logger="tickets.sms"):
+    with caplog.at_level(logging.INFO, logger="notifications.sms"):
         assert delivery.deliver(sms.pk) == Delivery.State.SENT
-    (record,) = [r for r in caplog.records if r.name == "tickets.sms"]
+    (record,) = [r for r in caplog.records if r.name == "notifications.sms"]
     message = record.getMessage()
     assert ticket.short_code in message
     assert f"https://grid.example.gov.cn/tickets/{ticket.short_code}/" in message

@@ -7,6 +7,9 @@ commits; a broker outage must not fail the caller (the periodic delivery job cat
 two workers given the same id — a duplicated task, or ``send_due`` re-enqueueing a row whose
 task is still queued — send it once. The claim pushes ``next_attempt_at`` a lease ahead: a
 worker killed mid-send leaves the row to be tried again when the lease runs out.
+
+``deliver_task`` is the Celery task of ``deliver``, kept here beside the function it runs so
+that enqueueing needs no import of notifications/tasks.py (which imports this module).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 
+from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,7 +26,9 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tickets.models import Delivery
+from core.queue import enqueue_on_commit
+from notifications import channels
+from notifications.models import Delivery
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +40,8 @@ DUE_STATES = [Delivery.State.PENDING, Delivery.State.HELD]
 
 
 def send_after_commit(delivery_ids: Iterable[int]) -> None:
-    from core.queue import enqueue_on_commit
-    from tickets.tasks import deliver
-
     for pk in list(delivery_ids):
-        enqueue_on_commit(deliver, pk)
+        enqueue_on_commit(deliver_task, pk)
 
 
 def quiet_until(now: dt.datetime) -> dt.datetime | None:
@@ -72,8 +75,6 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> str:
     Channel failures never raise: they are logged and scheduled for a retry, or end in
     "failed" after NOTIFY_MAX_ATTEMPTS.
     """
-    from tickets import channels
-
     now = now or timezone.now()
     due = Delivery.objects.filter(pk=delivery_id, state__in=DUE_STATES, next_attempt_at__lte=now)
     delivery = due.select_related("notification__recipient", "notification__webhook").first()
@@ -124,11 +125,15 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> str:
     return Delivery.State.SENT.value
 
 
+@shared_task(ignore_result=True)
+def deliver_task(delivery_id: int) -> None:
+    """Send one delivery; takes an id, re-checks its state, safe to run twice."""
+    deliver(delivery_id)
+
+
 def send_due(*, now: dt.datetime | None = None, limit: int = 2000) -> int:
     """Enqueue every delivery that is due (held until morning, backing off, or never enqueued
     because the broker was down); returns how many were enqueued."""
-    from tickets.tasks import deliver as deliver_task
-
     now = now or timezone.now()
     # The filter is the partial index ``delivery_due``'s condition, so it can serve it.
     due = (

@@ -1,9 +1,9 @@
 """The external channels a delivery goes out on: email, WeCom and DingTalk group robots, SMS.
 
 Each ``send_*`` takes the delivery and its idempotency key and returns when the provider has
-accepted the message, or raises ``ChannelError``; tickets/delivery.py decides about retries.
-The words come from tickets/texts.py, rendered in the reader's language: the recipient's for
-email and SMS, Chinese for group robots (a group has no single reader).
+accepted the message, or raises ``ChannelError``; notifications/delivery.py decides about
+retries. The words come from notifications/texts.py, rendered in the reader's language: the
+recipient's for email and SMS, Chinese for group robots (a group has no single reader).
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from core.personal import mask_mobile
-from tickets import texts
-from tickets.models import Delivery, NoticeChannel
+from notifications import texts
+from notifications.models import Delivery, NoticeChannel
 
 logger = logging.getLogger(__name__)
-sms_logger = logging.getLogger("tickets.sms")
+sms_logger = logging.getLogger("notifications.sms")
 
 ROBOT_LANGUAGE = "zh-hans"
 
@@ -68,8 +68,8 @@ def send_email(delivery: Delivery, *, idempotency_key: str) -> None:
     with translation.override(_language(recipient)):
         text = texts.describe(delivery.notification)
         context = {"text": text, "link": absolute(text.link), "recipient": recipient}
-        subject = render_to_string("tickets/email/notification_subject.txt", context)
-        body = render_to_string("tickets/email/notification_body.txt", context)
+        subject = render_to_string("notifications/email/notification_subject.txt", context)
+        body = render_to_string("notifications/email/notification_body.txt", context)
     message = EmailMessage(
         # A header must be one line, whatever the template or the parameters hold.
         subject=" ".join(subject.split()),
@@ -183,7 +183,8 @@ class SMSBackend:
 
 
 class LoggingSMSBackend(SMSBackend):
-    """Writes each message to the "tickets.sms" log instead of sending it (no provider yet)."""
+    """Writes each message to the "notifications.sms" log instead of sending it (no provider
+    yet)."""
 
     def send(self, *, phone: str, text: str, idempotency_key: str) -> None:
         # The number is masked: logs travel further than the database does.

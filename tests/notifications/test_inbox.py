@@ -8,15 +8,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tickets import notify
-from tickets.models import (
+from notifications import notify
+from notifications.models import (
     ChannelPreference,
     Delivery,
     NoticeChannel,
     NoticeKind,
     Notification,
-    SweepRun,
 )
+from tickets.models import SweepRun
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def _notifications(user, ticket, n=1, *, kind=NoticeKind.REMINDER, read=False, p
         Notification.objects.create(
             key=f"test:{user.pk}:{start + i}",
             recipient=user,
-            ticket=ticket,
+            subject=ticket,
             kind=kind,
             level=50,
             params=params if params is not None else {"code": ticket.short_code},
@@ -72,7 +72,7 @@ def test_the_bell_has_no_badge_when_all_is_read(client, own_worker, ticket):
 
 def test_the_bell_counts_only_when_a_page_shows_it(rf, own_worker):
     from grids.scope import active_posts
-    from tickets.context_processors import navigation
+    from notifications.context_processors import bell as navigation
 
     request = rf.get("/")
     request.user = own_worker
@@ -175,8 +175,8 @@ def test_opening_a_notification_marks_it_read_and_goes_to_the_request(client, ow
 def test_opening_a_notification_never_redirects_off_the_site(
     client, own_worker, ticket, monkeypatch
 ):
-    from tickets import inbox
-    from tickets.texts import Text
+    from notifications import inbox
+    from notifications.texts import Text
 
     (notification,) = _notifications(own_worker, ticket)
     for link in ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"]:
@@ -246,7 +246,7 @@ def test_preferences_are_saved_and_read_back_and_honoured_when_notifying(
     notify.notify(
         kind=NoticeKind.ASSIGNED,
         recipients=[own_worker],
-        ticket=ticket,
+        subject=ticket,
         params={"code": ticket.short_code},
         robots=False,
     )
@@ -272,7 +272,7 @@ def test_channels_without_an_address_are_disabled_and_not_written(client, own_wo
 def test_group_robot_channels_cannot_be_chosen_as_a_preference(own_worker):
     from django.core.exceptions import ValidationError
 
-    from tickets.preferences import save_channel_preferences
+    from notifications.preferences import save_channel_preferences
 
     with pytest.raises(ValidationError):
         save_channel_preferences(
@@ -419,7 +419,7 @@ def test_on_a_shared_cache_the_bell_follows_every_change_at_once(
     assert not [q for q in queries.captured_queries if "tickets_notification" in q["sql"]]
 
     notify.notify(
-        kind=NoticeKind.ASSIGNED, recipients=[own_worker], ticket=ticket, robots=False
+        kind=NoticeKind.ASSIGNED, recipients=[own_worker], subject=ticket, robots=False
     )  # written in bulk, without signals
     assert _bell(client) == 'aria-label="Notifications, 3 unread"'
     client.post(reverse("notification_read", kwargs={"pk": first.pk}))
@@ -436,7 +436,7 @@ def test_a_count_cached_under_an_older_version_is_never_shown(
 ):
     """A page that counted just before a notification arrived and cached just after."""
     from core import versioned
-    from tickets import bell
+    from notifications import bell
 
     client.force_login(own_worker)
     assert _bell(client) == 'aria-label="Notifications"'

@@ -1,26 +1,29 @@
-"""What a notification says: one place for the bell, the notifications page, email, the group
-robots and SMS. Rows store a kind and parameters; the words are chosen when the message is
-shown or sent, in the reader's language (call inside ``translation.override``).
+"""What the requests' notifications say: reminders, overdue notices, escalations, requests
+given to someone, unclaimed micro-wishes and the daily digest. Registered with
+notifications/texts.py for those kinds (tickets/apps.py); the rows' parameters are what the
+sweep, the services and the digest wrote, and the words are chosen when a message is shown or
+sent, in the reader's language.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from tickets.models import NoticeKind, Notification
+from notifications.models import NoticeKind, Notification
+from notifications.texts import Text
 
-
-@dataclass(frozen=True)
-class Text:
-    title: str
-    body: str
-    # A path on this site ("/tickets/…/"); channels that leave the site make it absolute.
-    link: str
+# The kinds this module describes: every one the requests' deadline work and digest send.
+KINDS = (
+    NoticeKind.REMINDER,
+    NoticeKind.OVERDUE,
+    NoticeKind.ESCALATED,
+    NoticeKind.ASSIGNED,
+    NoticeKind.WISH_UNCLAIMED,
+    NoticeKind.DIGEST,
+)
 
 
 def _when(value: str | None) -> str:

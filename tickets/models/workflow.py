@@ -1,8 +1,7 @@
 """Resident requests (工单): "群众点单、社区派单、党员接单".
 
-The catalogue of matters (事项清单) says who owns a matter and how long each stage may
-take; a ticket moves through one state machine (tickets/services.py) and every move is
-an event on its timeline.
+A ticket moves through one state machine (tickets/services.py) and every move is an event on
+its timeline; photos belong to the ticket and to the event that added them.
 """
 
 from __future__ import annotations
@@ -10,13 +9,14 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.concurrency import Versioned
 from core.images import private_storage
@@ -24,159 +24,9 @@ from core.personal import mask_mobile, normalize_mobile, validate_mobile
 from grids.models import Area, Household
 from grids.policy import TerritoryCapability
 from grids.roles import Level
-from grids.scope import ScopedQuerySet, path_q, scope_paths
-
-# --- Data in two languages --------------------------------------------------------------------
-
-
-class Bilingual(models.Model):
-    """Catalogue rows are data, not code: each carries its own English and Chinese name."""
-
-    name_en = models.CharField(_("name (English)"), max_length=120)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=120)
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
-
-
-# --- Working days -----------------------------------------------------------------------------
-
-
-class CalendarDay(models.Model):
-    """An exception to Monday–Friday: a public holiday on a weekday, or a weekend working day
-    (调休). Seeded for 2024–2026 from the State Council notices; add next year's in the admin."""
-
-    date = models.DateField(_("date"), unique=True)
-    is_workday = models.BooleanField(_("working day"))
-    note = models.CharField(_("note"), max_length=50, blank=True)
-
-    class Meta:
-        verbose_name = _("calendar day")
-        verbose_name_plural = _("calendar days")
-        ordering = ["date"]
-
-    def __str__(self) -> str:
-        return f"{self.date} {'work' if self.is_workday else 'holiday'}"
-
-
-# --- Catalogue of matters ---------------------------------------------------------------------
-
-
-class Department(Bilingual):
-    """A functional department that takes escalated or department-owned matters (部门报到)."""
-
-    code = models.SlugField(_("code"), max_length=32, unique=True)
-    members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL,
-        blank=True,
-        related_name="departments",
-        verbose_name=_("members"),
-    )
-    active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        verbose_name = _("department")
-        verbose_name_plural = _("departments")
-        ordering = ["code"]
-
-
-class Category(Bilingual):
-    code = models.SlugField(_("code"), max_length=32, unique=True)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
-    active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        verbose_name = _("category of matters")
-        verbose_name_plural = _("categories of matters")
-        ordering = ["order", "code"]
-
-
-class OwnerLevel(models.TextChoices):
-    GRID = "grid", _("Grid")
-    COMMUNITY = "community", _("Community")
-    STREET = "street", _("Street")
-    DEPARTMENT = "department", _("Department")
-
-
-class LimitUnit(models.TextChoices):
-    HOURS = "hours", pgettext_lazy("time limit unit", "hours")
-    WORKING_DAYS = "working_days", _("working days")
-    DAYS = "days", _("calendar days")
-
-
-class Matter(Bilingual):
-    """An item of the catalogue (事项): who owns it and the time allowed for each stage."""
-
-    category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="matters", verbose_name=_("category")
-    )
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    owner_level = models.CharField(
-        _("owned by"), max_length=20, choices=OwnerLevel.choices, default=OwnerLevel.GRID
-    )
-    department = models.ForeignKey(
-        Department,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="matters",
-        verbose_name=_("department"),
-    )
-    response_limit = models.PositiveSmallIntegerField(
-        _("response time limit"),
-        validators=[MinValueValidator(1)],
-    )
-    response_unit = models.CharField(
-        _("unit"), max_length=20, choices=LimitUnit.choices, default=LimitUnit.HOURS
-    )
-    completion_limit = models.PositiveSmallIntegerField(
-        _("completion time limit"),
-        validators=[MinValueValidator(1)],
-    )
-    completion_unit = models.CharField(
-        _("unit"), max_length=20, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS
-    )
-    photo_required = models.BooleanField(_("photo required to resolve"), default=False)
-    # 吹哨 ladder: overdue this long above the grid, the ticket moves up to the next level.
-    escalate_after_hours = models.PositiveSmallIntegerField(
-        _("escalate after (hours overdue)"),
-        default=24,
-        validators=[MinValueValidator(1)],
-        help_text=_(
-            "Overdue at a grid, a request goes up to the community at once; still overdue "
-            "this many hours later, to the street; then to the owning department or the "
-            "district."
-        ),
-    )
-    earns_points = models.BooleanField(_("completion earns points"), default=False)
-    active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        verbose_name = _("matter")
-        verbose_name_plural = _("catalogue of matters")
-        ordering = ["category__order", "code"]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(owner_level="department") | Q(department__isnull=False),
-                name="matter_department_owner_names_it",
-                violation_error_message=_("Name the department that owns this matter."),
-            ),
-        ]
-
-    def clean(self) -> None:
-        super().clean()
-        if self.owner_level == OwnerLevel.DEPARTMENT and not self.department_id:
-            raise ValidationError({"department": _("Name the department that owns this matter.")})
-
-
-# --- Tickets ----------------------------------------------------------------------------------
+from grids.scope import path_q, scope_paths
+from notifications.models import Notification
+from tickets.models.catalogue import Department, Matter
 
 
 class Status(models.TextChoices):
@@ -398,6 +248,15 @@ class Ticket(Versioned):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Its notifications (reminders, escalations…) go when it goes, as when they had a foreign
+    # key to it.
+    notifications = GenericRelation(
+        Notification, content_type_field="subject_type", object_id_field="subject_id"
+    )
+
+    # A ticket is a notification's subject (notifications/notify.py, ``Subject``): "t" names
+    # it in notification keys, and its area's group robots hear of it.
+    notification_tag = "t"
 
     objects = TicketQuerySet.as_manager()
 
@@ -553,251 +412,3 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind}"
-
-
-class ApiClient(models.Model):
-    """A system allowed to create tickets through the API (a sensor platform, 12345)."""
-
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    token_hint = models.CharField(_("token ends with"), max_length=6, editable=False)
-    area = models.ForeignKey(
-        Area,
-        on_delete=models.PROTECT,
-        related_name="api_clients",
-        verbose_name=_("area"),
-        help_text=_("The area whose grids this system may report into."),
-    )
-    active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("API client")
-        verbose_name_plural = _("API clients")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-# --- Notifications (issue 5): the database is the truth, Celery only moves work --------------
-
-
-class NoticeKind(models.TextChoices):
-    REMINDER = "reminder", _("Reminder before a deadline")
-    OVERDUE = "overdue", _("Deadline passed")
-    ESCALATED = "escalated", _("Escalated to you (吹哨)")
-    ASSIGNED = "assigned", _("Given to you")
-    WISH_UNCLAIMED = "wish_unclaimed", _("Micro-wish not taken up")
-    DIGEST = "digest", _("Daily digest")
-
-
-class NoticeChannel(models.TextChoices):
-    EMAIL = "email", _("Email")
-    WECOM = "wecom", _("WeCom group robot")
-    DINGTALK = "dingtalk", _("DingTalk group robot")
-    SMS = "sms", _("Text message")
-
-
-class OwnQuerySet(models.QuerySet):
-    """Rows that belong to one person: ``visible_to(user)`` is theirs (all, for a superuser)."""
-
-    owner = "recipient"
-
-    def visible_to(self, user):
-        if user.is_superuser:
-            return self.all()
-        return self.filter(**{self.owner: user}) if user.is_authenticated else self.none()
-
-
-class DeliveryQuerySet(OwnQuerySet):
-    owner = "notification__recipient"
-
-
-class PreferenceQuerySet(OwnQuerySet):
-    owner = "user"
-
-
-class WebhookQuerySet(ScopedQuerySet):
-    area_path = "area__path"
-
-
-class Notification(models.Model):
-    """One message to one person; the in-app bell shows these. Each external channel it goes
-    out on is a Delivery.
-
-    ``key`` makes it exactly once: (ticket, deadline version, kind, level, recipient) for
-    deadline work, (digest date, recipient) for digests. Sweepers insert with
-    ``ignore_conflicts``, so a second sweeper or a retried task adds nothing.
-    """
-
-    key = models.CharField(max_length=160, unique=True, editable=False)
-    # NULL for a message to an area's group robot (WeCom, DingTalk) rather than to a person.
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="notifications",
-        verbose_name=_("recipient"),
-    )
-    webhook = models.ForeignKey(
-        "WebhookTarget",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="notifications",
-        verbose_name=_("group robot"),
-    )
-    ticket = models.ForeignKey(
-        Ticket,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="notifications",
-        verbose_name=_("request"),
-    )
-    kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
-    # For reminders the share of the allowed time (50, 80); for escalations the level.
-    level = models.PositiveSmallIntegerField(_("level"), default=0)
-    deadline_version = models.PositiveIntegerField(default=0)
-    urgent = models.BooleanField(_("urgent"), default=False)
-    # What to say, rendered in the recipient's language when shown or sent.
-    params = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    read_at = models.DateTimeField(_("read"), null=True, blank=True)
-
-    objects = OwnQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at", "-pk"]
-        indexes = [
-            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
-            models.Index(
-                fields=["recipient"], name="notification_unread", condition=Q(read_at__isnull=True)
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.recipient_id} {self.kind} {self.ticket_id or ''}"
-
-
-class Delivery(models.Model):
-    """A notification going out on one channel: pending → sent, or failed after retries."""
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("Waiting to be sent")
-        HELD = "held", _("Held for quiet hours")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", pgettext_lazy("delivery state", "Failed")
-
-    notification = models.ForeignKey(
-        Notification, on_delete=models.CASCADE, related_name="deliveries"
-    )
-    channel = models.CharField(_("channel"), max_length=20, choices=NoticeChannel.choices)
-    state = models.CharField(
-        _("state"), max_length=10, choices=State.choices, default=State.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    last_error = models.CharField(_("last error"), max_length=500, blank=True)
-    # Passed to the channel so that a provider can drop a repeat of the same message.
-    idempotency_key = models.CharField(max_length=200, unique=True, editable=False)
-
-    objects = DeliveryQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("delivery")
-        verbose_name_plural = _("deliveries")
-        ordering = ["-pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once"),
-        ]
-        indexes = [
-            models.Index(
-                fields=["next_attempt_at"],
-                name="delivery_due",
-                condition=Q(state__in=["pending", "held"]),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.notification_id} {self.channel} {self.state}"
-
-
-class ChannelPreference(models.Model):
-    """Which channels a person wants for which kind of notification (in-app is always on)."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_preferences"
-    )
-    kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
-    channel = models.CharField(_("channel"), max_length=20, choices=NoticeChannel.choices)
-    enabled = models.BooleanField(_("enabled"), default=True)
-
-    objects = PreferenceQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("channel preference")
-        verbose_name_plural = _("channel preferences")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "kind", "channel"], name="preference_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} {self.kind} {self.channel} {'on' if self.enabled else 'off'}"
-
-
-class WebhookTarget(models.Model):
-    """A WeCom or DingTalk group robot of an area; messages about tickets there go to it."""
-
-    area = models.ForeignKey(
-        Area, on_delete=models.CASCADE, related_name="webhooks", verbose_name=_("area")
-    )
-    channel = models.CharField(
-        _("channel"),
-        max_length=20,
-        choices=[
-            (NoticeChannel.WECOM, NoticeChannel.WECOM.label),
-            (NoticeChannel.DINGTALK, NoticeChannel.DINGTALK.label),
-        ],
-    )
-    url = models.URLField(_("webhook URL"), max_length=500)
-    secret = models.CharField(
-        _("signing secret"),
-        max_length=200,
-        blank=True,
-        help_text=_("DingTalk 加签 secret; leave empty for WeCom."),
-    )
-    active = models.BooleanField(_("active"), default=True)
-
-    objects = WebhookQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("group robot")
-        verbose_name_plural = _("group robots")
-
-    def __str__(self) -> str:
-        return f"{self.area} · {self.get_channel_display()}"
-
-
-class SweepRun(models.Model):
-    """What one deadline sweep did (the operations page and /healthz read the latest)."""
-
-    started_at = models.DateTimeField(_("started"), default=timezone.now)
-    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
-    claimed = models.PositiveIntegerField(_("requests looked at"), default=0)
-    notifications = models.PositiveIntegerField(_("notifications written"), default=0)
-    escalations = models.PositiveIntegerField(_("escalations"), default=0)
-    closed = models.PositiveIntegerField(_("closed unrated"), default=0)
-
-    class Meta:
-        verbose_name = _("deadline sweep")
-        verbose_name_plural = _("deadline sweeps")
-        ordering = ["-started_at"]
-        indexes = [models.Index(fields=["-started_at"], name="sweep_latest")]
-
-    def __str__(self) -> str:
-        return f"{self.started_at:%Y-%m-%d %H:%M:%S} {self.duration_ms} ms"

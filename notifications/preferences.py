@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tickets.models import ChannelPreference, NoticeChannel, NoticeKind
+from notifications.models import ChannelPreference, NoticeChannel, NoticeKind
 
 PERSONAL_CHANNELS = (NoticeChannel.EMAIL, NoticeChannel.SMS)
 

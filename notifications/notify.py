@@ -3,10 +3,13 @@
 Every notification has a unique key; rows are inserted with ``ignore_conflicts``, so a
 second sweeper, a retried task or a replayed transition writes nothing new. Deliveries are
 created in the same transaction; their sending is enqueued on commit, and the periodic
-delivery job re-sends anything the broker never got (tickets/delivery.py).
+delivery job re-sends anything the broker never got (notifications/delivery.py).
 
 ``notify_many`` writes a whole batch in a fixed number of queries (the deadline sweep calls
 it once per batch of claimed tickets); ``notify`` is the one-message convenience.
+
+A message may be about a *subject*: any model instance that follows ``Subject`` (a ticket,
+say). Notifications store its content type and id, and ask nothing else of it.
 """
 
 from __future__ import annotations
@@ -15,19 +18,20 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 
-from grids.models import ancestor_paths
-from tickets import bell
-from tickets.models import (
+from grids.models import Area, ancestor_paths
+from notifications import bell, delivery
+from notifications.models import (
     ChannelPreference,
     Delivery,
     NoticeChannel,
     NoticeKind,
     Notification,
-    Ticket,
     WebhookTarget,
 )
 
@@ -35,13 +39,24 @@ from tickets.models import (
 URGENT_KINDS = {NoticeKind.ESCALATED}
 
 
+class Subject(Protocol):
+    """What a notification can be about: a saved model instance that lies in an area."""
+
+    pk: int
+    # Whose group robots hear of it: the robots of this area and of every area above.
+    area: Area
+    # Names the subject's model in notification keys ("t" for tickets). Keys are stored and
+    # compared for ever, so it never changes once chosen.
+    notification_tag: ClassVar[str]
+
+
 @dataclass
 class Message:
-    """One thing to tell some people (and the group robots of the ticket's areas)."""
+    """One thing to tell some people (and the group robots of the subject's areas)."""
 
     kind: str
     recipients: Iterable
-    ticket: Ticket | None = None
+    subject: Subject | None = None
     level: int = 0
     deadline_version: int = 0
     params: dict = field(default_factory=dict)
@@ -54,14 +69,14 @@ def notification_key(
     *,
     kind: str,
     recipient_id: int | None,
-    ticket: Ticket | None = None,
+    subject: Subject | None = None,
     level: int = 0,
     deadline_version: int = 0,
     webhook_id: int | None = None,
     extra: str = "",
 ) -> str:
     who = f"u{recipient_id}" if recipient_id is not None else f"w{webhook_id}"
-    what = f"t{ticket.pk}:v{deadline_version}" if ticket is not None else "-"
+    what = f"{subject.notification_tag}{subject.pk}:v{deadline_version}" if subject else "-"
     return f"{kind}:{what}:l{level}:{who}{':' + extra if extra else ''}"
 
 
@@ -104,8 +119,8 @@ def notify_many(messages: Iterable[Message], now=None) -> int:
     paths = {
         p
         for m in messages
-        if m.ticket is not None and m.robots
-        for p in ancestor_paths(m.ticket.area.path)
+        if m.subject is not None and m.robots
+        for p in ancestor_paths(m.subject.area.path)
     }
     hooks_by_path = defaultdict(list)
     for hook in WebhookTarget.objects.filter(active=True, area__path__in=paths).select_related(
@@ -124,8 +139,12 @@ def notify_many(messages: Iterable[Message], now=None) -> int:
     channels: dict[str, list[str]] = {}
     for m in messages:
         urgent = m.kind in URGENT_KINDS if m.urgent is None else m.urgent
+        subject_type = (
+            ContentType.objects.get_for_model(m.subject) if m.subject is not None else None
+        )
         common = {
-            "ticket_id": m.ticket.pk if m.ticket is not None else None,
+            "subject_type_id": subject_type.pk if subject_type is not None else None,
+            "subject_id": m.subject.pk if m.subject is not None else None,
             "kind": m.kind,
             "level": m.level,
             "deadline_version": m.deadline_version,
@@ -139,21 +158,21 @@ def notify_many(messages: Iterable[Message], now=None) -> int:
             key = notification_key(
                 kind=m.kind,
                 recipient_id=user.pk,
-                ticket=m.ticket,
+                subject=m.subject,
                 level=m.level,
                 deadline_version=m.deadline_version,
                 extra=m.extra_key,
             )
             rows[key] = {"key": key, "recipient_id": user.pk, "webhook_id": None, **common}
             channels[key] = channels_for(user, m.kind, preferences)
-        if m.ticket is not None and m.robots:
-            for path in ancestor_paths(m.ticket.area.path):
+        if m.subject is not None and m.robots:
+            for path in ancestor_paths(m.subject.area.path):
                 for hook in hooks_by_path.get(path, []):
                     key = notification_key(
                         kind=m.kind,
                         recipient_id=None,
                         webhook_id=hook.pk,
-                        ticket=m.ticket,
+                        subject=m.subject,
                         level=m.level,
                         deadline_version=m.deadline_version,
                         extra=m.extra_key,
@@ -178,8 +197,6 @@ def notify_many(messages: Iterable[Message], now=None) -> int:
             for channel in channels[key]
         ]
         Delivery.objects.bulk_create(deliveries, ignore_conflicts=True, batch_size=2000)
-        from tickets import delivery
-
         delivery.send_after_commit(
             Delivery.objects.filter(
                 idempotency_key__in=[d.idempotency_key for d in deliveries],
@@ -189,11 +206,13 @@ def notify_many(messages: Iterable[Message], now=None) -> int:
     return len(new)
 
 
+# Attribute names (a column may be named otherwise: Notification.subject_id's is ticket_id).
 _COLUMNS = (
     ("key", "varchar"),
     ("recipient_id", "bigint"),
     ("webhook_id", "bigint"),
-    ("ticket_id", "bigint"),
+    ("subject_type_id", "integer"),
+    ("subject_id", "bigint"),
     ("kind", "varchar"),
     ("level", "integer"),
     ("deadline_version", "integer"),
@@ -212,7 +231,7 @@ def _insert_new(rows: list[dict]) -> dict[str, int]:
     ORM in three statements.
     """
     if connection.vendor == "postgresql":
-        names = ", ".join(name for name, _ in _COLUMNS)
+        names = ", ".join(Notification._meta.get_field(name).column for name, _ in _COLUMNS)
         arrays = ", ".join(f"%s::{kind}[]" for _, kind in _COLUMNS)
         values = [
             [json.dumps(r["params"]) if name == "params" else r[name] for r in rows]
@@ -220,7 +239,7 @@ def _insert_new(rows: list[dict]) -> dict[str, int]:
         ]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO tickets_notification ({names}) "  # noqa: S608 - fixed names
+                f"INSERT INTO {Notification._meta.db_table} ({names}) "  # noqa: S608 - fixed names
                 f"SELECT * FROM unnest({arrays}) "
                 "ON CONFLICT (key) DO NOTHING RETURNING key, id",
                 values,
@@ -244,7 +263,7 @@ def notify(
     *,
     kind: str,
     recipients: Iterable,
-    ticket: Ticket | None = None,
+    subject: Subject | None = None,
     level: int = 0,
     deadline_version: int = 0,
     params: dict | None = None,
@@ -259,7 +278,7 @@ def notify(
             Message(
                 kind=kind,
                 recipients=list(recipients),
-                ticket=ticket,
+                subject=subject,
                 level=level,
                 deadline_version=deadline_version,
                 params=params or {},

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from tickets import delivery
+from notifications import delivery
 
 
 class Command(BaseCommand):

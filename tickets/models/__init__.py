@@ -1,0 +1,50 @@
+"""The tickets app's models, one module per reason to change: the catalogue of matters, the
+workflow (tickets, their timeline and photos), the API's clients and the sweep's record.
+The working-day calendar is core's (core/models.py, core/workdays.py); notifications are
+their own app's."""
+
+from tickets.models.catalogue import (
+    Bilingual,
+    Category,
+    Department,
+    LimitUnit,
+    Matter,
+    OwnerLevel,
+)
+from tickets.models.clients import ApiClient
+from tickets.models.sweeps import SweepRun
+from tickets.models.workflow import (
+    ACTIVE_STATUSES,
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    WISH_MATTER,
+    Channel,
+    Event,
+    Photo,
+    Status,
+    Ticket,
+    TicketQuerySet,
+    is_overdue,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "FINAL_STATUSES",
+    "OPEN_STATUSES",
+    "WISH_MATTER",
+    "ApiClient",
+    "Bilingual",
+    "Category",
+    "Channel",
+    "Department",
+    "Event",
+    "LimitUnit",
+    "Matter",
+    "OwnerLevel",
+    "Photo",
+    "Status",
+    "SweepRun",
+    "Ticket",
+    "TicketQuerySet",
+    "is_overdue",
+]

@@ -1,0 +1,32 @@
+"""Systems that file tickets through the API (tickets/api.py)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import Area
+
+
+class ApiClient(models.Model):
+    """A system allowed to create tickets through the API (a sensor platform, 12345)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hint = models.CharField(_("token ends with"), max_length=6, editable=False)
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        related_name="api_clients",
+        verbose_name=_("area"),
+        help_text=_("The area whose grids this system may report into."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+
+    def __str__(self) -> str:
+        return self.name

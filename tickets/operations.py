@@ -1,0 +1,101 @@
+"""The operations page, where the district's command centre watches the deadline sweep and
+the messages going out, and sends a failed one again."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from grids.models import Area
+from grids.scope import scope_paths
+from notifications import delivery
+from notifications.models import Delivery
+from notifications.texts import describe
+from tickets.models import ACTIVE_STATUSES, OPEN_STATUSES, Status, SweepRun, Ticket
+from tickets.policy import TicketCapability
+
+# A pending or held delivery whose time came this long ago and is still not out is stuck: the
+# worker or the broker is not doing its job (held ones wait for the morning on purpose).
+STUCK_AFTER = dt.timedelta(minutes=10)
+LIST_LIMIT = 50
+
+
+def can_operate(user) -> bool:
+    """The district's command centre: dispatching across the whole district (the tree's root).
+
+    Only district staff hold a post at the root, and they dispatch there; street and community
+    officers dispatch lower down, so the operations page stays theirs alone.
+    """
+    paths = scope_paths(user, TicketCapability.DISPATCH_TICKETS)
+    return paths is None or any(len(path) == Area.steplen for path in paths)
+
+
+def _require_operator(user) -> None:
+    if not can_operate(user):
+        raise PermissionDenied
+
+
+@login_required
+def operations(request):
+    """Is the deadline machinery running: the sweeps, what is due, what did not go out."""
+    _require_operator(request.user)
+    now = timezone.now()
+    sweeps = list(SweepRun.objects.order_by("-started_at")[:10])
+    # Three counts rather than one aggregate: each is an index probe on a partial index.
+    due_now = Ticket.objects.filter(status__in=OPEN_STATUSES, next_check_at__lte=now).count()
+    late_response = Ticket.objects.filter(status=Status.SUBMITTED, response_due__lt=now).count()
+    late_completion = Ticket.objects.filter(
+        status__in=ACTIVE_STATUSES, completion_due__lt=now
+    ).count()
+    deliveries = Delivery.objects.select_related(
+        "notification__recipient", "notification__webhook__area"
+    )
+    failed = list(deliveries.filter(state=Delivery.State.FAILED).order_by("-pk")[:LIST_LIMIT])
+    stuck = list(
+        deliveries.filter(
+            state__in=[Delivery.State.PENDING, Delivery.State.HELD],
+            next_attempt_at__lte=now - STUCK_AFTER,
+        ).order_by("next_attempt_at", "pk")[:LIST_LIMIT]
+    )
+    for row in failed + stuck:
+        row.text = describe(row.notification)
+    counts = delivery.counts()
+    return render(
+        request,
+        "tickets/operations.html",
+        {
+            "last_sweep": sweeps[0] if sweeps else None,
+            "sweeps": sweeps,
+            "due_now": due_now,
+            "late_response": late_response,
+            "late_completion": late_completion,
+            "delivery_counts": [(state, counts.get(state, 0)) for state in Delivery.State],
+            "failed": failed,
+            "stuck": stuck,
+            "stuck_minutes": int(STUCK_AFTER.total_seconds() // 60),
+            "now": now,
+        },
+    )
+
+
+@login_required
+@require_POST
+def delivery_retry(request, pk):
+    _require_operator(request.user)
+    if not Delivery.objects.filter(pk=pk).exists():
+        raise Http404
+    try:
+        delivery.retry(delivery_id=pk)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Delivery %(pk)s will be sent again.") % {"pk": pk})
+    return redirect("operations")
