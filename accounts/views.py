@@ -2,11 +2,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accounts.forms import ProfileForm
+from core.navigation import listed
 
 
 @require_POST
@@ -26,4 +28,5 @@ def profile(request):
         form.save()
         messages.success(request, _("Your profile was saved."))
         return redirect("profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    links = [(link.label, reverse(link.url_name)) for link in listed("PROFILE_LINKS")]
+    return render(request, "accounts/profile.html", {"form": form, "links": links})

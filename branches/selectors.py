@@ -154,3 +154,13 @@ def members_with_link_counts(queryset) -> list[PartyMember]:
         low, _high = member.link_limits
         member.links_short = member.link_count < low
     return members
+
+
+def household_members(user, household):
+    """The party members linked to the household (党员联户; a panel of the household's page)."""
+    return (
+        HouseholdLink.objects.visible_to(user)
+        .filter(household=household)
+        .select_related("member__branch")
+        .order_by("since")[:10]
+    )

@@ -30,7 +30,7 @@ from branches.models import (
     PartyMember,
     Registration,
 )
-from branches.navigation import decision_actions, decision_url
+from branches.navigation import decision_links
 from branches.policy import BranchCapability
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from grids.access import area_or_404, community_or_404
@@ -551,11 +551,7 @@ def meeting_detail(request, pk):
         .prefetch_related("units", Prefetch("decisions")),
         pk=pk,
     )
-    actions = decision_actions(request.user, meeting.community)
-    decisions = [
-        (decision, [(label, decision_url(name, decision.pk)) for label, name in actions])
-        for decision in meeting.decisions.all()
-    ]
+    decisions = decision_links(request.user, meeting.community, meeting.decisions.all())
     return render(
         request,
         "branches/meeting_detail.html",

@@ -86,6 +86,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "governance.urls"
+# The menu and what each page shows of the apps above its own (core.navigation).
+NAVIGATION = "governance.navigation"
 WSGI_APPLICATION = "governance.wsgi.application"
 ASGI_APPLICATION = "governance.asgi.application"
 
@@ -102,7 +104,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "notifications.context_processors.bell",
-                "tickets.context_processors.navigation",
+                "governance.navigation.menu",
             ],
         },
     },

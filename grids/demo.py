@@ -467,7 +467,7 @@ def build_people(demo: Demo, password: str) -> None:
 
 
 def seed(demo: Demo, password: str) -> None:
-    from grids.services import refresh_tallies
+    from grids.tallies import refresh_tallies
 
     areas = build_territory(demo)
     build_households(demo, areas)

@@ -1,103 +1,48 @@
-"""Links that later apps add to an area's or a household's page, so grids never imports them.
+"""What of the links, buttons and panels listed for the area and household pages a user sees.
 
-An app registers its pages in its AppConfig.ready(); the area page shows those the
-user may open at that area's level.
+The lists themselves are in ``governance/navigation.py`` (``core.navigation``): they name
+pages of apps above grids, which grids must not import or name.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.urls import reverse
 
+from core.navigation import listed
 from grids.policy import TerritoryCapability
 from grids.scope import can
 
 
-@dataclass(frozen=True)
-class AreaLink:
-    label: str  # a lazy translation
-    url_name: str  # takes the area code as ``code``
-    levels: frozenset[str] | None = None  # None: every level
-    capability: str = TerritoryCapability.VIEW_TERRITORY
-    order: int = 100
-
-
-_LINKS: list[AreaLink] = []
-
-
-def register_area_link(link: AreaLink) -> None:
-    if link not in _LINKS:
-        _LINKS.append(link)
-        _LINKS.sort(key=lambda item: item.order)
-
-
-def area_links(user, area) -> list[tuple[str, str]]:
+def _offered(user, links, area) -> list:
     return [
-        (link.label, reverse(link.url_name, kwargs={"code": area.code}))
-        for link in _LINKS
-        if (link.levels is None or area.level in link.levels) and can(user, link.capability, area)
+        link
+        for link in links
+        if (link.levels is None or area.level in link.levels)
+        and can(user, link.capability or TerritoryCapability.VIEW_TERRITORY, area)
     ]
 
 
-# --- Panels that later apps add to a household's page --------------------------------------------
+def area_links(user, area) -> list[tuple[str, str]]:
+    """(label, URL) of the other apps' pages for this area that the user may open."""
+    return [
+        (link.label, reverse(link.url_name, args=[area.code]))
+        for link in _offered(user, listed("AREA_PAGE_LINKS"), area)
+    ]
 
 
-@dataclass(frozen=True)
-class HouseholdPanel:
-    """``rows(user, household)`` returns what to show (a list; empty hides the panel unless
-    ``show_empty``, when the template says there is nothing yet); ``template`` renders them
-    as ``rows``. One query per panel, whatever the household."""
-
-    title: str  # a lazy translation
-    template: str
-    rows: object  # Callable[[user, Household], list]
-    order: int = 100
-    show_empty: bool = False
-
-
-_PANELS: list[HouseholdPanel] = []
-
-
-def register_household_panel(panel: HouseholdPanel) -> None:
-    if panel not in _PANELS:
-        _PANELS.append(panel)
-        _PANELS.sort(key=lambda item: item.order)
+def household_actions(user, household) -> list[tuple[str, str]]:
+    """(label, URL) of the buttons on a household's page, held at its micro-grid or grid."""
+    return [
+        (link.label, reverse(link.url_name, args=[household.pk]))
+        for link in _offered(user, listed("HOUSEHOLD_PAGE_ACTIONS"), household.area)
+    ]
 
 
 def household_panels(user, household) -> list[tuple[str, str, list]]:
+    """(title, template, rows) of the other apps' panels on a household's page."""
     shown = []
-    for panel in _PANELS:
+    for panel in listed("HOUSEHOLD_PAGE_PANELS"):
         rows = list(panel.rows(user, household))
         if rows or panel.show_empty:
             shown.append((panel.title, panel.template, rows))
     return shown
-
-
-# --- Buttons that later apps add to a household's page -------------------------------------------
-
-
-@dataclass(frozen=True)
-class HouseholdAction:
-    label: str  # a lazy translation
-    url_name: str  # takes the household's ``pk``
-    capability: str  # held at the household's micro-grid or grid
-    order: int = 100
-
-
-_ACTIONS: list[HouseholdAction] = []
-
-
-def register_household_action(action: HouseholdAction) -> None:
-    if action not in _ACTIONS:
-        _ACTIONS.append(action)
-        _ACTIONS.sort(key=lambda item: item.order)
-
-
-def household_actions(user, household) -> list[tuple[str, str]]:
-    area = household.area
-    return [
-        (action.label, reverse(action.url_name, kwargs={"pk": household.pk}))
-        for action in _ACTIONS
-        if can(user, action.capability, area)
-    ]

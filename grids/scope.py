@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -41,8 +42,8 @@ def posts_cache_keys(user) -> list[str]:
 
 
 def _posts_from_database(user, today) -> list[Post]:
-    from grids.models import Post
-
+    # Looked up, not imported: the models' querysets are scoped by this module.
+    Post = apps.get_model("grids", "Post")
     posts = list(
         Post.objects.active(today).filter(user=user).select_related("area").defer("area__boundary")
     )

@@ -13,7 +13,6 @@ from typing import Any
 from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +22,6 @@ from grids import geo
 from grids.models import (
     Area,
     CareCategory,
-    GridTally,
     Household,
     Post,
     Resident,
@@ -33,6 +31,7 @@ from grids.policy import TerritoryCapability
 from grids.roles import LEVEL_DEPTH, Level
 from grids.scope import can, forget_posts, scope_changed
 from grids.signals import visit_interval_changed
+from grids.tasks import refresh_grid_tally
 
 # --- Permission helper ----------------------------------------------------------------------
 
@@ -330,49 +329,8 @@ def update_resident(
 
 
 def _recount(*grid_ids: int) -> None:
-    from grids.tasks import refresh_grid_tally
-
     for grid_id in sorted(set(grid_ids)):
         enqueue_on_commit(refresh_grid_tally, grid_id)
-
-
-@transaction.atomic
-def refresh_tallies(*, grid_ids: Iterable[int] | None = None) -> int:
-    """Recount households and living residents for ``grid_ids`` (all grids when None)."""
-    grids = Area.objects.grids()
-    households = Household.objects.all()
-    residents = Resident.objects.filter(status=Resident.Status.LIVING)
-    if grid_ids is not None:
-        ids = list(grid_ids)
-        grids = grids.filter(pk__in=ids)
-        households = households.filter(grid_id__in=ids)
-        residents = residents.filter(household__grid_id__in=ids)
-    household_counts = dict(
-        households.values("grid_id").annotate(n=Count("id")).values_list("grid_id", "n")
-    )
-    resident_counts = dict(
-        residents.values("household__grid_id")
-        .annotate(n=Count("id"))
-        .values_list("household__grid_id", "n")
-    )
-    now = timezone.now()
-    tallies = [
-        GridTally(
-            grid_id=grid_id,
-            households=household_counts.get(grid_id, 0),
-            residents=resident_counts.get(grid_id, 0),
-            computed_at=now,
-        )
-        for grid_id in grids.values_list("pk", flat=True)
-    ]
-    GridTally.objects.bulk_create(
-        tallies,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["grid"],
-        update_fields=["households", "residents", "computed_at"],
-    )
-    return len(tallies)
 
 
 REVEALABLE = ("id_number", "phone")

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.concurrency import ConcurrentEdit
 from core.forms import apply_errors
 from core.images import serve_private
+from core.navigation import listed
 from grids.access import area_or_404
 from grids.models import Area, Household
 from grids.policy import TerritoryCapability
@@ -187,7 +188,16 @@ def directory(request):
 @require_GET
 def station_public(request, code):
     station = get_object_or_404(_public_stations().select_related("grid"), code=code)
-    return render(request, "stations/station_public.html", _station_context(station, public=True))
+    context = _station_context(station, public=True)
+    if station.grid is not None:
+        context["request_link"] = (listed("GRID_REQUEST").label, _grid_request_url(station.grid))
+    return render(request, "stations/station_public.html", context)
+
+
+def _grid_request_url(grid: Area) -> str:
+    """Where residents of the grid send a request (a page of tickets, named by the project's
+    navigation so stations need not know it)."""
+    return reverse(listed("GRID_REQUEST").url_name, args=[grid.code])
 
 
 def _station_context(station: Station, *, public: bool) -> dict:
@@ -228,7 +238,7 @@ def station_photo(request, code, pk):
 def station_poster(request, code):
     station = get_object_or_404(_public_stations().select_related("grid"), code=code)
     if station.grid is not None:
-        target = _public_base(request) + reverse("resident_request", args=[station.grid.code])
+        target = _public_base(request) + _grid_request_url(station.grid)
     else:
         target = _public_base(request) + reverse("station_public", args=[station.code])
     return render(
@@ -261,7 +271,7 @@ def _grid_stations(grid: Area):
 @require_GET
 def grid_poster(request, code):
     grid = _public_grid(code)
-    target = _public_base(request) + reverse("resident_request", args=[grid.code])
+    target = _public_base(request) + _grid_request_url(grid)
     return render(
         request,
         "stations/poster.html",

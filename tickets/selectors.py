@@ -120,3 +120,14 @@ def metres(a: Ticket, b: Ticket) -> float:
     dx = (a.longitude - b.longitude) * 111_320 * math.cos(lat)
     dy = (a.latitude - b.latitude) * 110_574
     return math.hypot(dx, dy)
+
+
+def open_for_household(user, household):
+    """The household's open requests the user may see (a panel of the household's page)."""
+    return (
+        Ticket.objects.visible_to(user)
+        .open()
+        .filter(household=household)
+        .select_related("matter")
+        .order_by("-submitted_at")[:10]
+    )

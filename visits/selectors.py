@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from grids.models import Resident, ResidentCare
+from visits.models import Visit
 
 
 def coverage_by_grid(households, today: dt.date) -> dict[int, dict[str, int]]:
@@ -50,3 +51,10 @@ def due_filter(view: str, today: dt.date | None = None) -> dict:
         "today": {"visit_due_on__lte": today},
         "week": {"visit_due_on__lte": week_end},
     }.get(view, {})
+
+
+def household_visits(user, household):
+    """The household's latest visits (a panel of the household's page, which already checked
+    that the user may see the household)."""
+    latest = Visit.objects.filter(household=household).select_related("by")
+    return latest.order_by("-visited_at")[:10]

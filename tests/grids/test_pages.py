@@ -184,7 +184,7 @@ def test_two_officers_editing_at_once_the_second_is_told_and_nothing_is_lost(
 
 
 def test_counts_on_a_street_page_leave_out_other_streets(persona, client, territory, household):
-    from grids.services import refresh_tallies
+    from grids.tallies import refresh_tallies
 
     HouseholdFactory(grid=territory.other_street_grid)
     refresh_tallies()

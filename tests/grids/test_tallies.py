@@ -4,7 +4,7 @@ import time
 import pytest
 from django.core.management import call_command
 
-from grids import services
+from grids import services, tallies
 from grids.models import GridTally, Resident
 from grids.selectors import overview
 from tests.factories import HouseholdFactory, ResidentFactory
@@ -62,7 +62,7 @@ def test_a_broker_outage_does_not_fail_the_write(
         app.conf.broker_url, app.conf.task_always_eager = previous
     assert household.pk
     assert not GridTally.objects.exists()  # the periodic refresh will count it
-    services.refresh_tallies()
+    tallies.refresh_tallies()
     assert GridTally.objects.get(grid=territory.grid).households == 1
 
 

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from grids.services import refresh_tallies
+from grids.tallies import refresh_tallies
 
 
 class Command(BaseCommand):

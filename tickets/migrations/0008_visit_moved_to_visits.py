@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("tickets", "0006_ticket_visit"),
+        ("tickets", "0007_notifications_and_calendar_move_out"),
         ("visits", "0001_initial"),
     ]
     run_before = [("grids", "0003_visits_moved_out")]

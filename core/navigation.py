@@ -1,0 +1,46 @@
+"""What a page shows that belongs to apps above the page's own app, read from one place.
+
+An area's page (grids) lists the pages other apps keep for that area, a household's page
+shows their panels, a joint meeting's decision offers their actions, the profile links to
+the notification settings: the page's own app must not import those apps or name their URLs.
+Instead ``settings.NAVIGATION`` names one module (``governance/navigation.py``) that lists,
+page by page, every link, panel and action, in the order shown; the page's app reads its
+section with ``listed`` and keeps only what the user may open (``grids.navigation``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link to a page of another app. ``url_name`` takes the page's object (an area's
+    code, a decision's pk) as its one argument; ``capability`` (checked at the page's area)
+    and ``levels`` (the area levels it is offered at; None for every level) decide who sees it.
+    """
+
+    label: str  # a lazy translation
+    url_name: str
+    capability: str | None = None
+    levels: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A panel of another app on an object's page: ``rows(user, obj)`` returns what to show
+    (one query, whatever the object), rendered by ``template`` as ``rows``."""
+
+    title: str  # a lazy translation
+    template: str
+    rows: Callable
+    show_empty: bool = False  # shown, saying there is nothing yet, when ``rows`` is empty
+
+
+def listed(name: str):
+    """What the navigation module lists under ``name``: a tuple of links or panels, or one."""
+    return getattr(import_module(settings.NAVIGATION), name)

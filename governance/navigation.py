@@ -1,0 +1,103 @@
+"""The menu, and what each page shows of apps above its own: one place to read them all.
+
+A page of a lower app (an area's page in grids, a household's, a joint meeting's decisions in
+branches, the profile in accounts, a station's public page) must not import or name the apps
+above it. It reads its list here (``settings.NAVIGATION``, through ``core.navigation.listed``),
+in the order shown, and keeps what the user may open: a link's capability is checked at the
+page's area, ``levels`` limits the area levels it is offered at.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from branches.selectors import household_members
+from core.navigation import Link, Panel
+from grids.policy import TerritoryCapability
+from grids.roles import COMMUNITY_LEVELS, Level
+from grids.scope import scope_paths
+from points.policy import PointsCapability
+from stations.policy import StationCapability
+from tickets.operations import can_operate
+from tickets.policy import TicketCapability
+from tickets.selectors import open_for_household
+from visits.policy import VisitCapability
+from visits.selectors import household_visits
+
+_COMMUNITIES = frozenset(COMMUNITY_LEVELS)
+_ABOVE_COMMUNITY = frozenset({Level.DISTRICT, Level.STREET, Level.TOWN})
+_UNITS = _COMMUNITIES | _ABOVE_COMMUNITY
+# Stations serve grids and communities: nothing to list below a grid.
+_ABOVE_MICRO = frozenset(level for level in Level.values if level != Level.MICRO_GRID)
+
+
+def menu(request) -> dict:
+    """The navbar's entries (templates/base.html) a signed-in user may open; posts are read
+    once per request. The bell's count is ``notifications.context_processors.bell``'s."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav_dispatch": scope_paths(user, TicketCapability.DISPATCH_TICKETS) != [],
+        "nav_visits": scope_paths(user, VisitCapability.LOG_VISITS) != [],
+        "nav_dashboard": scope_paths(user, TerritoryCapability.VIEW_TERRITORY) != [],
+        "nav_operations": can_operate(user),
+    }
+
+
+# An area's page (grids/views.py area_detail): its other pages, by area code.
+AREA_PAGE_LINKS = (
+    Link(_("Visits (走访)"), "visit_report", VisitCapability.SUPERVISE_VISITS),
+    Link(_("Places to patrol"), "area_places"),
+    Link(_("Party branches"), "area_branches"),
+    Link(
+        _("Households linked to members"),
+        "area_links",
+        levels=frozenset({Level.COMMUNITY, Level.VILLAGE, Level.GRID}),
+    ),
+    Link(_("In-service members registered here"), "area_registrations", levels=_COMMUNITIES),
+    Link(_("Co-building units"), "area_cobuilding", levels=_COMMUNITIES),
+    Link(_("Service stations"), "station_list", levels=_ABOVE_MICRO),
+    Link(_("Station coverage"), "station_coverage", levels=_ABOVE_MICRO),
+    Link(_("Points rankings"), "points_rankings"),
+    Link(
+        _("Points to verify"),
+        "points_verify",
+        PointsCapability.VERIFY_POINTS,
+        levels=_COMMUNITIES,
+    ),
+    Link(_("Points under publicity"), "points_publicity", levels=_COMMUNITIES),
+    Link(_("Rewards"), "points_rewards", levels=_COMMUNITIES),
+    Link(
+        _("Record residents' conduct"),
+        "points_record",
+        StationCapability.MANAGE_STATIONS,
+        levels=_COMMUNITIES,
+    ),
+    Link(_("In-service members' annual minimum"), "points_minimum", levels=_UNITS),
+    Link(_("Red and black lists"), "points_honours", levels=_UNITS),
+    Link(_("Points for the annual appraisal (Excel)"), "points_export", levels=_UNITS),
+)
+
+# A household's page (grids/views.py household_detail): buttons by household pk, then panels.
+HOUSEHOLD_PAGE_ACTIONS = (Link(_("Log a visit"), "visit_household", VisitCapability.LOG_VISITS),)
+HOUSEHOLD_PAGE_PANELS = (
+    Panel(_("Open requests"), "tickets/_household_tickets.html", open_for_household),
+    Panel(
+        _("Linked party members (党员联户)"), "branches/_household_members.html", household_members
+    ),
+    # Last, and "none yet" is worth saying here.
+    Panel(_("Visits"), "visits/_household_visits.html", household_visits, show_empty=True),
+)
+
+# A joint meeting's decisions (branches/views.py meeting_detail): actions by decision pk.
+DECISION_ACTIONS = (
+    Link(_("Turn into a request"), "decision_ticket", TicketCapability.DISPATCH_TICKETS),
+)
+
+# The user's profile (accounts/views.py profile).
+PROFILE_LINKS = (Link(_("Notification settings"), "notification_preferences"),)
+
+# Where a station's public page and the QR posters send residents: their grid's request form,
+# by grid code (stations/views.py).
+GRID_REQUEST = Link(_("Send a request to your grid"), "resident_request")
