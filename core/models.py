@@ -1,5 +1,11 @@
+import uuid
+
 from django.db import models
+from django.http import FileResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.images import private_storage, serve_private
 
 
 class Heartbeat(models.Model):
@@ -37,3 +43,26 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'work' if self.is_workday else 'holiday'}"
+
+
+def photo_path(instance, filename: str) -> str:
+    """``<folder>/YYYY/MM/<name>``: the name is random already (``core.images``); the folder is
+    the model's ``photo_folder`` (its model name if it has none) and the month spreads files."""
+    folder = getattr(instance, "photo_folder", "") or instance._meta.model_name
+    return f"{folder}/{timezone.now():%Y/%m}/{filename or uuid.uuid4().hex}"
+
+
+class PrivatePhoto(models.Model):
+    """A photo kept in private storage, never under a public URL: a view that checks access
+    serves it (``serve``). Uploads are cleaned first (``core.images.clean_photos``: verified,
+    capped, turned upright, re-encoded without their EXIF location, randomly named)."""
+
+    photo_folder = ""
+
+    image = models.ImageField(_("photo"), storage=private_storage, upload_to=photo_path)
+
+    class Meta:
+        abstract = True
+
+    def serve(self, *, public: bool = False) -> FileResponse:
+        return serve_private(self.image, public=public)

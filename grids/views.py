@@ -1,19 +1,18 @@
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.exports import csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from grids import geo, navigation, selectors, services
 from grids.access import area_or_404
@@ -175,11 +174,6 @@ def household_list(request, code):
     )
 
 
-class Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 def household_export(request, code):
     area = area_or_404(request.user, code, TerritoryCapability.EXPORT)
@@ -189,7 +183,6 @@ def household_export(request, code):
         .select_related("household__grid", "household__micro_grid")
         .order_by("household__grid__path", "household__address", "pk")
     )
-    writer = csv.writer(Echo())
     header = [
         _("Grid code"),
         _("Grid"),
@@ -205,30 +198,23 @@ def household_export(request, code):
     ]
 
     def rows():
-        yield "\ufeff"  # Excel needs the BOM to read UTF-8 Chinese
-        yield writer.writerow(header)
         for r in residents.iterator(chunk_size=2000):
             h = r.household
-            yield writer.writerow(
-                [
-                    h.grid.code,
-                    h.grid.name,
-                    h.micro_grid.name if h.micro_grid else "",
-                    h.address,
-                    r.name,
-                    r.get_relationship_display(),
-                    r.masked_id_number,
-                    r.masked_phone,
-                    r.get_gender_display(),
-                    r.birth_date.year if r.birth_date else "",
-                    r.get_status_display(),
-                ]
-            )
+            yield [
+                h.grid.code,
+                h.grid.name,
+                h.micro_grid.name if h.micro_grid else "",
+                h.address,
+                r.name,
+                r.get_relationship_display(),
+                r.masked_id_number,
+                r.masked_phone,
+                r.get_gender_display(),
+                r.birth_date.year if r.birth_date else "",
+                r.get_status_display(),
+            ]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="residents-{area.code}-{stamp}.csv"'
-    return response
+    return csv_response(f"residents-{area.code}", header, rows())
 
 
 @login_required

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from core.images import private_storage
+from core.models import PrivatePhoto
 from grids.models import Area, Resident
 from grids.policy import TerritoryCapability
 from grids.roles import Level
@@ -512,9 +512,10 @@ class Declaration(models.Model):
         )
 
 
-class DeclarationPhoto(models.Model):
+class DeclarationPhoto(PrivatePhoto):
+    photo_folder = "points"
+
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("photo"), storage=private_storage, upload_to="points/%Y/%m/")
 
     class Meta:
         verbose_name = _("declaration photo")

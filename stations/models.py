@@ -8,8 +8,6 @@ community/village), stands at a point inside that area, and is inspected against
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -23,6 +21,7 @@ from shapely.geometry import Point
 
 from core.concurrency import Versioned
 from core.images import private_storage
+from core.models import PrivatePhoto, photo_path
 from core.personal import normalize_phone, validate_phone
 from grids.models import Area, code_validator
 from grids.roles import Level
@@ -299,18 +298,12 @@ class StationStaff(models.Model):
         return self.user.display_name or self.user.get_full_name() or _("Staff member")
 
 
-def _photo_path(instance, filename: str) -> str:
-    # The file name is random already (core.images); the folder spreads files by month.
-    return f"{instance._meta.model_name}/{timezone.now():%Y/%m}/{filename or uuid.uuid4().hex}"
-
-
-class StationPhoto(models.Model):
+class StationPhoto(PrivatePhoto):
     """A photo of the station itself, shown on its public page."""
 
     station = models.ForeignKey(
         Station, on_delete=models.CASCADE, related_name="photos", verbose_name=_("station")
     )
-    image = models.FileField(_("photo"), storage=private_storage, upload_to=_photo_path)
     caption = models.CharField(_("caption"), max_length=100, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -401,7 +394,7 @@ class InspectionItem(models.Model):
     item = models.CharField(_("item"), max_length=20, choices=Item.choices)
     passed = models.BooleanField(_("passed"))
     note = models.CharField(_("note"), max_length=200, blank=True)
-    photo = models.FileField(_("photo"), storage=private_storage, upload_to=_photo_path, blank=True)
+    photo = models.FileField(_("photo"), storage=private_storage, upload_to=photo_path, blank=True)
 
     objects = ItemQuerySet.as_manager()
 
@@ -473,13 +466,12 @@ class ActivityPhotoQuerySet(ScopedQuerySet):
     area_path = "activity__station__area__path"
 
 
-class ActivityPhoto(models.Model):
+class ActivityPhoto(PrivatePhoto):
     """Photos of an event may show residents: staff only, never on public pages."""
 
     activity = models.ForeignKey(
         Activity, on_delete=models.CASCADE, related_name="photos", verbose_name=_("activity")
     )
-    image = models.FileField(_("photo"), storage=private_storage, upload_to=_photo_path)
 
     objects = ActivityPhotoQuerySet.as_manager()
 

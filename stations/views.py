@@ -228,10 +228,10 @@ def station_photo(request, code, pk):
         StationPhoto.objects.select_related("station"), station__code=code, pk=pk
     )
     if photo.station.is_open:
-        return serve_private(photo.image, public=True)
+        return photo.serve(public=True)
     if not Station.objects.visible_to(request.user).filter(pk=photo.station_id).exists():
         raise Http404
-    return serve_private(photo.image)
+    return photo.serve()
 
 
 @require_GET
@@ -603,7 +603,7 @@ def activity_create(request, code):
 @require_GET
 def activity_photo(request, pk):
     photo = get_object_or_404(ActivityPhoto.objects.visible_to(request.user), pk=pk)
-    return serve_private(photo.image)
+    return photo.serve()
 
 
 @login_required

@@ -34,7 +34,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import get_usage
 
 from core.forms import apply_errors
-from core.images import serve_private
 from grids.models import Area
 from grids.roles import COMMUNITY_LEVELS, Level
 from grids.scope import can
@@ -347,7 +346,7 @@ def track_photo(request, token, pk):
     photo = get_object_or_404(
         Photo.objects.select_related("ticket"), pk=pk, ticket__tracking_token=token
     )
-    return _private(serve_private(photo.image))
+    return _private(photo.serve())
 
 
 @never_cache

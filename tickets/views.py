@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +15,8 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from branches.models import JointMeeting
+from core.exports import csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
-from core.images import serve_private
 from grids import geo
 from grids.models import Area
 from grids.roles import Level
@@ -125,54 +123,41 @@ def export(request):
     _form, _view, rows = _filtered(request, base)
     rows = rows.select_related("matter__category", "area", "assignee").order_by("-submitted_at")
 
-    class Echo:
-        def write(self, value):
-            return value
-
-    writer = csv.writer(Echo())
+    header = [
+        _("Code"),
+        pgettext("when, column heading", "Submitted"),
+        _("Channel"),
+        _("Category"),
+        _("Matter"),
+        _("Area"),
+        _("Status"),
+        _("Assignee"),
+        _("Response due"),
+        _("Completion due"),
+        _("Mobile number"),
+        _("Satisfaction"),
+    ]
 
     def lines():
-        yield "\ufeff"
-        yield writer.writerow(
-            [
-                _("Code"),
-                pgettext("when, column heading", "Submitted"),
-                _("Channel"),
-                _("Category"),
-                _("Matter"),
-                _("Area"),
-                _("Status"),
-                _("Assignee"),
-                _("Response due"),
-                _("Completion due"),
-                _("Mobile number"),
-                _("Satisfaction"),
-            ]
-        )
         for t in rows.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    t.short_code,
-                    timezone.localtime(t.submitted_at).strftime("%Y-%m-%d %H:%M"),
-                    t.get_channel_display(),
-                    t.matter.category.name,
-                    t.matter.name,
-                    t.area.name,
-                    t.status_label,
-                    str(t.assignee or ""),
-                    timezone.localtime(t.response_due).strftime("%Y-%m-%d %H:%M"),
-                    timezone.localtime(t.completion_due).strftime("%Y-%m-%d %H:%M")
-                    if t.completion_due
-                    else "",
-                    t.masked_reporter_phone,
-                    t.rating or "",
-                ]
-            )
+            yield [
+                t.short_code,
+                timezone.localtime(t.submitted_at).strftime("%Y-%m-%d %H:%M"),
+                t.get_channel_display(),
+                t.matter.category.name,
+                t.matter.name,
+                t.area.name,
+                t.status_label,
+                str(t.assignee or ""),
+                timezone.localtime(t.response_due).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(t.completion_due).strftime("%Y-%m-%d %H:%M")
+                if t.completion_due
+                else "",
+                t.masked_reporter_phone,
+                t.rating or "",
+            ]
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="requests-{stamp}.csv"'
-    return response
+    return csv_response("requests", header, lines())
 
 
 @login_required
@@ -450,4 +435,4 @@ def photo(request, pk):
     picture = get_object_or_404(Photo.objects.select_related("ticket"), pk=pk)
     if not Ticket.objects.visible_to(request.user).filter(pk=picture.ticket_id).exists():
         raise Http404
-    return serve_private(picture.image)
+    return picture.serve()

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.images import private_storage
+from core.models import PrivatePhoto
 from grids.models import Area, CareCategory, Household
 from grids.roles import Level
 from grids.scope import ScopedQuerySet
@@ -245,11 +245,12 @@ class VisitPhotoQuerySet(ScopedQuerySet):
     area_path = "visit__grid__path"
 
 
-class VisitPhoto(models.Model):
+class VisitPhoto(PrivatePhoto):
+    photo_folder = "visits"
+
     visit = models.ForeignKey(
         Visit, on_delete=models.CASCADE, related_name="photos", verbose_name=_("visit")
     )
-    image = models.ImageField(_("photo"), storage=private_storage, upload_to="visits/%Y/%m/")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = VisitPhotoQuerySet.as_manager()

@@ -9,7 +9,6 @@ without a signal.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 import hashlib
@@ -21,7 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -30,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.exports import csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from grids.models import (
     GRID_PATH_LENGTH,
@@ -44,7 +44,7 @@ from grids.models import (
 from grids.policy import TerritoryCapability, roles_holding
 from grids.roles import Level
 from grids.scope import can, path_q, scope_paths
-from grids.views import Echo, household_matches
+from grids.views import household_matches
 from visits import selectors, services
 from visits.forms import PlaceForm, VisitForm
 from visits.models import VISIT_TAGS, Place, Visit, VisitKind
@@ -401,41 +401,32 @@ def visit_report_export(request, code):
         .select_related("grid", "household", "place", "by")
         .order_by("-visited_at", "-pk")
     )
-    writer = csv.writer(Echo())
     labels = {key: str(label) for key, label in VISIT_TAGS.items()}
+    header = [
+        _("Visited"),
+        _("Grid"),
+        _("Household or place"),
+        _("Kind"),
+        _("Visited by"),
+        _("Quick picks"),
+        _("Follow-up needed"),
+        _("What was found"),
+    ]
 
     def lines():
-        yield "\ufeff"  # Excel needs the BOM to read UTF-8 Chinese
-        yield writer.writerow(
-            [
-                _("Visited"),
-                _("Grid"),
-                _("Household or place"),
-                _("Kind"),
-                _("Visited by"),
-                _("Quick picks"),
-                _("Follow-up needed"),
-                _("What was found"),
-            ]
-        )
         for v in rows.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    timezone.localtime(v.visited_at).strftime("%Y-%m-%d %H:%M"),
-                    v.grid.name,
-                    v.household.address if v.household else v.place.name,
-                    v.get_kind_display(),
-                    str(v.by),
-                    "、".join(labels.get(t, t) for t in v.tags),
-                    _("yes") if v.follow_up else "",
-                    v.findings,
-                ]
-            )
+            yield [
+                timezone.localtime(v.visited_at).strftime("%Y-%m-%d %H:%M"),
+                v.grid.name,
+                v.household.address if v.household else v.place.name,
+                v.get_kind_display(),
+                str(v.by),
+                "、".join(labels.get(t, t) for t in v.tags),
+                _("yes") if v.follow_up else "",
+                v.findings,
+            ]
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="visits-{area.code}-{stamp}.csv"'
-    return response
+    return csv_response(f"visits-{area.code}", header, lines())
 
 
 @login_required

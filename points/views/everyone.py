@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from branches.models import Branch
 from branches.policy import BranchCapability
 from core.forms import NOT_SAVED, submit_form
-from core.images import serve_private
 from grids.access import area_or_404, community_or_404
 from grids.scope import can
 from grids.views import breadcrumbs
@@ -60,7 +59,7 @@ def photo(request, pk):
         ),
         pk=pk,
     )
-    return serve_private(found.image)
+    return found.serve()
 
 
 # --- 公示 ---------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.utils.translation import gettext as _
 
 from branches.models import PartyMember
-from core.excel import xlsx_response
+from core.exports import xlsx_response
 from grids.access import area_or_404
 from grids.policy import TerritoryCapability
 from points import selectors

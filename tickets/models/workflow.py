@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.concurrency import Versioned
-from core.images import private_storage
+from core.models import PrivatePhoto
 from core.personal import mask_mobile, normalize_mobile, validate_mobile
 from grids.models import Area, Household
 from grids.policy import TerritoryCapability
@@ -386,12 +386,10 @@ class Event(models.Model):
         return f"{self.ticket_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
 
-def _photo_path(instance, filename: str) -> str:
-    return f"tickets/{timezone.now():%Y/%m}/{filename}"
-
-
-class Photo(models.Model):
+class Photo(PrivatePhoto):
     """A photo on a ticket, served only through a view that checks access."""
+
+    photo_folder = "tickets"
 
     class Kind(models.TextChoices):
         REPORT = "report", _("with the report")
@@ -402,7 +400,6 @@ class Photo(models.Model):
         Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="photos"
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    image = models.ImageField(upload_to=_photo_path, storage=private_storage)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
