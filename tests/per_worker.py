@@ -19,6 +19,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+# What this process changed: {variable: (inherited value, this worker's value)}.
+changed: dict[str, tuple[str, str]] = {}
+
 
 def worker_number() -> int | None:
     name = os.environ.get("PYTEST_XDIST_WORKER", "")
@@ -48,9 +51,14 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     for name in ("REDIS_URL", "CELERY_BROKER_URL"):
         url = os.environ.get(name, "")
         if url.startswith(("redis://", "rediss://")):
-            os.environ[name] = redis_url_for(url, worker)
+            _set(name, redis_url_for(url, worker))
     # Inherited from the controller, where pytest-env has set it.
-    os.environ["VAR_DIR"] = os.path.join(os.environ.get("VAR_DIR", "var"), f"gw{worker}")
+    _set("VAR_DIR", os.path.join(os.environ.get("VAR_DIR", "var"), f"gw{worker}"))
+
+
+def _set(name: str, value: str) -> None:
+    changed[name] = (os.environ.get(name, ""), value)
+    os.environ[name] = value
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
