@@ -20,9 +20,12 @@ install: $(VENV)/.installed
 run: install
 	PORT=$(PORT) HOST=$(HOST) PY=$(PY) VENV=$(VENV) bash scripts/run.sh
 
-## The whole test suite (DATABASE_URL / REDIS_URL when set, SQLite otherwise).
+## The whole test suite (DATABASE_URL / REDIS_URL when set, SQLite otherwise) in
+## PYTEST_WORKERS processes (0: in this one), then the 25 slowest tests.
+## PYTEST_ARGS passes arguments on, e.g. PYTEST_ARGS="-k scope --reuse-db".
+PYTEST_WORKERS ?= 2
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -107,12 +107,8 @@ def _forget_cached_facts(cache) -> None:
     from grids.scope import SCOPE_VERSION
 
     cache.delete_many([SCOPE_VERSION, GENERATION])
-    client = getattr(cache, "_cache", None)
-    if hasattr(client, "get_client"):  # Redis
-        redis = client.get_client(write=True)
-        stale = list(redis.scan_iter(match="*tickets:unread*", count=1000))
-        if stale:
-            redis.delete(*stale)
+    if hasattr(cache, "delete_pattern"):  # django-redis
+        cache.delete_pattern("tickets:unread*", itersize=1000)
 
 
 @pytest.fixture(autouse=True)
@@ -130,7 +126,7 @@ def shared_cache(settings):
 
     settings.CACHES = {
         "default": {
-            "BACKEND": "core.cache.SharedClientRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
         }
     }

@@ -141,8 +141,13 @@ def test_a_community_officer_records_an_inspection_on_a_phone(demo, open_as, sho
 
     expect(page).to_have_url(re.compile(r"/manage/inspections/\d+/$"))
     expect(page.locator(".alert-success")).to_be_visible()
-    expect(page.locator("img.inspection-photo")).to_be_visible()
-    assert page.locator("img.inspection-photo").evaluate("img => img.naturalWidth") > 0
+    photo = page.locator("img.inspection-photo")
+    expect(photo).to_be_visible()
+    # Its box (aspect-ratio in CSS) shows before the lazy image has loaded: wait for the load
+    # to end, then a broken image still has no width.
+    photo.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete", arg=photo.element_handle())
+    assert photo.evaluate("img => img.naturalWidth") > 0
     shoot(page, f"officer-inspection-saved-{lang}")
     page.locator("h1 a").click()
     expect(page.locator("#standard-title + p .badge")).to_have_class(re.compile("text-bg-warning"))
