@@ -30,6 +30,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 
 ## Re-extract the translation catalogue and compile it (needs GNU gettext).
