@@ -86,7 +86,15 @@
     .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
     .then(function (data) {
       var charts = [trend(data), map(data)].filter(Boolean);
-      window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+      window.addEventListener("resize", function () {
+        charts.forEach(function (c) {
+          // A window with no room (1×1 for a moment while a page is captured whole) leaves a
+          // chart no box, and a map cannot be laid out in none: ECharts throws. Keep the last
+          // size until there is room again.
+          var box = c.getDom();
+          if (box.clientWidth && box.clientHeight) c.resize();
+        });
+      });
       root.dataset.ready = "1";
     })
     .catch(function () { root.hidden = true; });
