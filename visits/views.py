@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.exports import csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
+from grids.access import area_or_404
 from grids.models import (
     GRID_PATH_LENGTH,
     Area,
@@ -359,7 +360,7 @@ def worker_rows(area, today):
 @login_required
 def visit_report(request, code):
     """For community officers: who visits, and how much of the area is known."""
-    area = _supervised(request, code)
+    area = area_or_404(request.user, code, VisitCapability.SUPERVISE_VISITS)
     today = timezone.localdate()
     rows = report_rows(area, today)
     totals = {
@@ -382,17 +383,10 @@ def visit_report(request, code):
     )
 
 
-def _supervised(request, code) -> Area:
-    area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
-    if not can(request.user, VisitCapability.SUPERVISE_VISITS, area):
-        raise PermissionDenied
-    return area
-
-
 @login_required
 def visit_report_export(request, code):
     """The last 90 days' visits under the area, one row each (addresses, no personal data)."""
-    area = _supervised(request, code)
+    area = area_or_404(request.user, code, VisitCapability.SUPERVISE_VISITS)
     since = timezone.now() - dt.timedelta(days=90)
     rows = (
         Visit.objects.filter(
@@ -432,7 +426,7 @@ def visit_report_export(request, code):
 @login_required
 def area_places(request, code):
     """The places patrolled in an area; a grid's own workers add to its list."""
-    area = get_object_or_404(Area.objects.visible_to(request.user), code=code)
+    area = area_or_404(request.user, code)
     can_add = area.level == Level.GRID and can(request.user, VisitCapability.LOG_VISITS, area)
     form = PlaceForm(request.POST or None)
     if request.method == "POST":

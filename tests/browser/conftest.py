@@ -79,4 +79,6 @@ def open_as(browser, live_server):
 
 
 def no_horizontal_scroll(page) -> bool:
+    # After a click that navigates, the new document may not exist yet: measure it once loaded.
+    page.wait_for_load_state("load")
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

@@ -52,7 +52,10 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 ROOT = Path(__file__).resolve().parents[2]
-BROKER_DB = 11  # a Redis database of its own: the queue is flushed before each test
+# The subprocesses' queue gets a Redis database of its own (it is flushed before each test):
+# four below the run's (each xdist worker has its own, tests/per_worker.py), so two runs or
+# two workers never share it.
+BROKER_DB_OFFSET = 4
 
 
 # --- A group robot that counts what it is sent ------------------------------------------------
@@ -221,7 +224,10 @@ def publishing_to(url: str):
 def broker():
     """A Redis database of its own for the subprocesses' queue, emptied first."""
     base = urlparse(os.environ["REDIS_URL"])
-    url = f"redis://{base.hostname}:{base.port or 6379}/{BROKER_DB}"
+    own = int(base.path.strip("/") or 0) - BROKER_DB_OFFSET
+    if own < 0:
+        pytest.fail(f"REDIS_URL {base.geturl()}: use database {BROKER_DB_OFFSET} or higher")
+    url = f"redis://{base.hostname}:{base.port or 6379}/{own}"
     redis.Redis.from_url(url).flushdb()
     return url
 
