@@ -90,6 +90,16 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request leaves the language it activated on the thread (LocaleMiddleware does not
+    put it back): each test starts in the default one, whatever ran before it in this
+    process (under xdist, a different selection of tests than in a serial run)."""
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _no_refresh_stamp():
     """Dashboards cache their bodies under the rollups' refresh stamp, kept in the cache
     (Redis is shared by the whole run): each test starts from its own database's stamp."""
