@@ -298,6 +298,8 @@ def ticket_track(request, token):
                     rating=form.cleaned_data["rating"],
                     comment=form.cleaned_data["comment"],
                 )
+            except services.TicketBusy as error:
+                messages.warning(request, error.message)
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:

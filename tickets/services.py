@@ -8,13 +8,14 @@ event, all in one transaction: two secretaries assigning at once cannot both suc
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -56,6 +57,52 @@ class StaleTicket(Exception):
         "Someone else has just acted on this request; nothing was changed. "
         "Reload it to see what happened."
     )
+
+
+class TicketBusy(StaleTicket):
+    """Another transaction (the deadline sweep, a colleague's save) held the ticket longer
+    than a person should wait; nothing was done. A kind of StaleTicket: every page that
+    already answers "someone else acted" answers this too, with its own words."""
+
+    message = gettext_lazy(
+        "This request is being updated right now; nothing was changed. Try again in a moment."
+    )
+
+
+# How long a person's action waits for a ticket another transaction holds before being told
+# to try again (PostgreSQL's lock_timeout; SQLite serialises writers and has its own timeout).
+USER_LOCK_TIMEOUT_MS = 2000
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+def _bound_lock_waits() -> None:
+    """Make every lock wait in the current transaction give up after USER_LOCK_TIMEOUT_MS.
+
+    SET LOCAL (set_config(..., true)) ends with the transaction, or with the savepoint of a
+    transition that fails, so the sweep's own transactions keep waiting as they always did.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true)", [f"{int(USER_LOCK_TIMEOUT_MS)}ms"]
+            )
+
+
+def _transition(func):
+    """``transaction.atomic`` for a transition, with a lock wait that timed out turned into
+    TicketBusy once the transaction has rolled back (never a 500)."""
+    atomic = transaction.atomic(func)
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        try:
+            return atomic(*args, **kwargs)
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+                raise TicketBusy() from error
+            raise
+
+    return run
 
 
 # --- Routing ----------------------------------------------------------------------------------
@@ -263,11 +310,23 @@ def allowed_actions(user, ticket: Ticket) -> list[str]:
     ]
 
 
+def _lock_row(pk: int, *, select_related: tuple[str, ...]) -> Ticket:
+    """Lock the ticket row alone, then read it with what it joins.
+
+    A locking query with joins is re-checked by PostgreSQL after a lock wait against the
+    joined rows it read before waiting: a ticket the sweep moved to another area meanwhile
+    no longer matches its old area row and the query finds nothing. The second query runs
+    after the lock is ours, so it sees the row (and its area) as they now are.
+    """
+    Ticket.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True).get()
+    return Ticket.objects.select_related(*select_related).get(pk=pk)
+
+
 def _lock(ticket: Ticket, action: str, by, expected_version: int | None) -> Ticket:
-    locked = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("area", "matter", "department", "assignee", "unit")
-        .get(pk=ticket.pk)
+    if by is not None:  # a person is waiting; the sweep (by=None) holds its rows already
+        _bound_lock_waits()
+    locked = _lock_row(
+        ticket.pk, select_related=("area", "matter", "department", "assignee", "unit")
     )
     if expected_version is not None and locked.version != expected_version:
         raise StaleTicket()
@@ -300,7 +359,7 @@ def _completion_due(ticket: Ticket, start: dt.datetime) -> dt.datetime:
 # --- Transitions --------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@_transition
 def accept(*, by, ticket: Ticket, expected_version: int | None = None, note: str = "") -> Ticket:
     ticket = _lock(ticket, A.ACCEPT, by, expected_version)
     before, now = ticket.status, timezone.now()
@@ -310,7 +369,7 @@ def accept(*, by, ticket: Ticket, expected_version: int | None = None, note: str
     return ticket
 
 
-@transaction.atomic
+@_transition
 def reject(*, by, ticket: Ticket, reason: str, expected_version: int | None = None) -> Ticket:
     if not reason.strip():
         raise ValidationError({"reason": _("Tell the resident why this is not taken.")})
@@ -322,7 +381,7 @@ def reject(*, by, ticket: Ticket, reason: str, expected_version: int | None = No
     return ticket
 
 
-@transaction.atomic
+@_transition
 def assign(
     *,
     by,
@@ -393,7 +452,7 @@ def _is_member_of_branch(user, area: Area) -> bool:
     ).exists()
 
 
-@transaction.atomic
+@_transition
 def claim(*, by, ticket: Ticket, expected_version: int | None = None) -> Ticket:
     """接单: a member or worker takes an accepted request from the open pool."""
     ticket = _lock(ticket, A.CLAIM, by, expected_version)
@@ -403,7 +462,7 @@ def claim(*, by, ticket: Ticket, expected_version: int | None = None) -> Ticket:
     return ticket
 
 
-@transaction.atomic
+@_transition
 def start(*, by, ticket: Ticket, expected_version: int | None = None) -> Ticket:
     ticket = _lock(ticket, A.START, by, expected_version)
     before = ticket.status
@@ -412,7 +471,7 @@ def start(*, by, ticket: Ticket, expected_version: int | None = None) -> Ticket:
     return ticket
 
 
-@transaction.atomic
+@_transition
 def return_to_dispatch(
     *, by, ticket: Ticket, reason: str, expected_version: int | None = None
 ) -> Ticket:
@@ -426,7 +485,7 @@ def return_to_dispatch(
     return ticket
 
 
-@transaction.atomic
+@_transition
 def resolve(
     *,
     by,
@@ -449,7 +508,7 @@ def resolve(
     return ticket
 
 
-@transaction.atomic
+@_transition
 def suspend(*, by, ticket: Ticket, reason: str, expected_version: int | None = None) -> Ticket:
     """挂起: the clock stops until resumed (waiting for a part, for the owner to be home)."""
     if not reason.strip():
@@ -462,7 +521,7 @@ def suspend(*, by, ticket: Ticket, reason: str, expected_version: int | None = N
     return ticket
 
 
-@transaction.atomic
+@_transition
 def resume(*, by, ticket: Ticket, expected_version: int | None = None, note: str = "") -> Ticket:
     ticket = _lock(ticket, A.RESUME, by, expected_version)
     now = timezone.now()
@@ -476,7 +535,7 @@ def resume(*, by, ticket: Ticket, expected_version: int | None = None, note: str
     return ticket
 
 
-@transaction.atomic
+@_transition
 def escalate(
     *,
     by,
@@ -564,7 +623,7 @@ def escalate_overdue(*, ticket: Ticket) -> Ticket:
     )
 
 
-@transaction.atomic
+@_transition
 def acknowledge(*, by, ticket: Ticket, expected_version: int | None = None) -> Ticket:
     ticket = _lock(ticket, A.ACKNOWLEDGE, by, expected_version)
     ticket.acknowledged_at = timezone.now()
@@ -572,7 +631,7 @@ def acknowledge(*, by, ticket: Ticket, expected_version: int | None = None) -> T
     return ticket
 
 
-@transaction.atomic
+@_transition
 def merge(*, by, ticket: Ticket, into: Ticket, expected_version: int | None = None) -> Ticket:
     """A duplicate closes with a link to the master; both residents see it on their page."""
     if into.pk == ticket.pk:
@@ -599,7 +658,7 @@ def merge(*, by, ticket: Ticket, into: Ticket, expected_version: int | None = No
     return ticket
 
 
-@transaction.atomic
+@_transition
 def rate(*, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
     """The resident's review from the tracking link (no sign-in).
 
@@ -608,11 +667,8 @@ def rate(*, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
     """
     if rating not in range(1, 6):
         raise ValidationError({"rating": _("Choose from 1 to 5 stars.")})
-    ticket = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("area", "matter")
-        .get(pk=ticket.pk)
-    )
+    _bound_lock_waits()  # the resident is waiting on the tracking page
+    ticket = _lock_row(ticket.pk, select_related=("area", "matter"))
     if ticket.status != Status.RESOLVED:
         raise ValidationError(_("This request is not waiting for your review."))
     before, now = ticket.status, timezone.now()

@@ -287,6 +287,13 @@ _SIMPLE = {
 }
 
 
+def _posted_version(request) -> int | None:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
 @login_required
 @require_POST
 def ticket_act(request, code, action):
@@ -300,6 +307,11 @@ def ticket_act(request, code, action):
     }
     if action not in _SIMPLE and action not in forms:
         raise Http404
+    # The version first: an action on a copy someone has since changed (a colleague accepted
+    # it, the sweep escalated it) is answered "it changed", not "you may not".
+    if _posted_version(request) not in (None, ticket.version):
+        messages.warning(request, services.StaleTicket.message)
+        return redirect("ticket_detail", code=ticket.short_code)
     if action not in services.allowed_actions(request.user, ticket):
         raise PermissionDenied  # not in this state, or not this user's to do
     form_class = forms.get(action, ActionForm)
@@ -373,6 +385,8 @@ def bulk_assign(request):
                 department=form.cleaned_data["department"],
             )
             done += 1
+        except services.StaleTicket as error:
+            refused.append(f"{ticket.short_code}: {error.message}")
         except (ValidationError, PermissionDenied) as error:
             refused.append(
                 f"{ticket.short_code}: {' '.join(getattr(error, 'messages', [str(error)]))}"

@@ -1,0 +1,144 @@
+"""A user's action on a request another transaction is changing (the sweep escalating it, a
+colleague's long save) waits a short while at most, then says so; it never fails with a 500.
+
+Real PostgreSQL row locks: a second connection, in a thread, holds the ticket's lock.
+"""
+
+import threading
+import time
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db import connections, transaction
+from django.urls import reverse
+
+from grids.roles import Role
+from tests.factories import PostFactory, UserFactory
+from tickets import services
+from tickets.models import Event, Status, Ticket
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+class Holder(threading.Thread):
+    """Holds the ticket's row lock in its own transaction, after doing ``work`` in it, until
+    ``release`` is set (or ``hold`` seconds pass); commits, or rolls back when told."""
+
+    def __init__(self, ticket_pk, work=None, hold=10.0, commit=True):
+        super().__init__(daemon=True)
+        self.ticket_pk, self.work, self.hold, self.commit = ticket_pk, work, hold, commit
+        self.locked, self.release = threading.Event(), threading.Event()
+        self.error = None
+
+    def run(self):
+        try:
+            with transaction.atomic():
+                ticket = Ticket.objects.select_for_update().get(pk=self.ticket_pk)
+                if self.work is not None:
+                    self.work(ticket)
+                self.locked.set()
+                self.release.wait(self.hold)
+                if not self.commit:
+                    transaction.set_rollback(True)
+        except Exception as error:  # reported to the test
+            self.error = error
+        finally:
+            self.locked.set()
+            connections.close_all()
+
+
+def _act(client, ticket, action, version):
+    return client.post(
+        reverse("ticket_act", kwargs={"code": ticket.short_code, "action": action}),
+        {"version": version, "note": ""},
+    )
+
+
+def _said(response) -> str:
+    return " ".join(str(m) for m in get_messages(response.wsgi_request))
+
+
+def test_an_accept_behind_a_long_held_lock_says_try_again_quickly_and_changes_nothing(
+    client, ticket, dispatcher, monkeypatch
+):
+    monkeypatch.setattr(services, "USER_LOCK_TIMEOUT_MS", 300)
+    holder = Holder(ticket.pk, commit=False)
+    holder.start()
+    assert holder.locked.wait(10)
+    client.force_login(dispatcher)
+    started = time.monotonic()
+    try:
+        response = _act(client, ticket, "accept", ticket.version)
+    finally:
+        elapsed = time.monotonic() - started
+        holder.release.set()
+        holder.join(10)
+    assert holder.error is None
+    assert response.status_code == 302
+    assert "being updated" in _said(response)
+    assert elapsed < 2.0
+    unchanged = Ticket.objects.get(pk=ticket.pk)
+    assert (unchanged.status, unchanged.version) == (Status.SUBMITTED, ticket.version)
+    assert not Event.objects.filter(ticket=ticket, action=Event.Action.ACCEPT).exists()
+
+
+def test_the_service_refuses_a_locked_ticket_with_ticket_busy(ticket, dispatcher, monkeypatch):
+    monkeypatch.setattr(services, "USER_LOCK_TIMEOUT_MS", 200)
+    holder = Holder(ticket.pk, commit=False)
+    holder.start()
+    assert holder.locked.wait(10)
+    try:
+        with pytest.raises(services.TicketBusy):
+            services.accept(by=dispatcher, ticket=ticket, expected_version=ticket.version)
+    finally:
+        holder.release.set()
+        holder.join(10)
+    # The connection is usable afterwards: the refused transaction was rolled back.
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.SUBMITTED
+
+
+def test_an_accept_while_the_sweep_escalates_the_request_to_another_area_is_not_a_500(
+    client, ticket, dispatcher
+):
+    client.force_login(dispatcher)
+    holder = Holder(ticket.pk, work=lambda t: services.escalate_overdue(ticket=t))
+    holder.start()
+    assert holder.locked.wait(10)
+    # The sweep commits while the accept waits for the row (well within the lock timeout).
+    threading.Timer(0.5, holder.release.set).start()
+    response = _act(client, ticket, "accept", ticket.version)
+    holder.join(10)
+    assert holder.error is None
+    assert response.status_code == 302
+    moved = Ticket.objects.get(pk=ticket.pk)
+    assert moved.area.code == "C1" and moved.escalation_level == 1
+    said = _said(response)
+    assert "Someone else has just acted" in said or "being updated" in said
+
+
+def test_the_service_accepts_after_a_concurrent_move_without_losing_the_row(ticket, dispatcher):
+    """The escalation case at the service: the row moved to another area while the accept
+    waited for its lock; the accept sees the row as it now is (a clear refusal, not
+    DoesNotExist)."""
+    holder = Holder(ticket.pk, work=lambda t: services.escalate_overdue(ticket=t))
+    holder.start()
+    assert holder.locked.wait(10)
+    threading.Timer(0.5, holder.release.set).start()
+    with pytest.raises(services.StaleTicket):
+        services.accept(by=dispatcher, ticket=ticket, expected_version=ticket.version)
+    holder.join(10)
+    assert holder.error is None
+
+
+def test_a_stale_accept_says_the_request_changed_not_that_it_is_forbidden(
+    client, ticket, dispatcher, territory
+):
+    second = UserFactory(username="second_dispatcher")
+    PostFactory(user=second, area=territory.community, role=Role.COMMUNITY_STAFF)
+    seen = ticket.version
+    services.accept(by=dispatcher, ticket=ticket, expected_version=seen)
+    client.force_login(second)
+    response = _act(client, ticket, "accept", seen)
+    assert response.status_code == 302
+    assert "Someone else has just acted" in _said(response)
+    assert Event.objects.filter(ticket=ticket, action=Event.Action.ACCEPT).count() == 1
