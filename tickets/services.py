@@ -149,6 +149,7 @@ def submit(
     by=None,
     api_client: ApiClient | None = None,
     idempotency_key: str = "",
+    idempotency_fingerprint: str = "",
     decision=None,
     visit=None,
 ) -> Ticket:
@@ -201,6 +202,7 @@ def submit(
         response_due=due(now, matter.response_limit, matter.response_unit),
         api_client=api_client,
         idempotency_key=idempotency_key,
+        idempotency_fingerprint=idempotency_fingerprint,
         decision=decision,
         visit=visit,
     )
