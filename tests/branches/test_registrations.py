@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
@@ -9,6 +10,39 @@ from branches import selectors, services
 from branches.models import PartyMember, Registration
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    """The join form's rate-limit counters live in the cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_the_join_form_is_rate_limited_per_address_like_the_request_form(
+    client, territory, settings
+):
+    settings.PUBLIC_FORM_RATE_IP = "3/h"
+    statuses = [
+        client.post(
+            reverse("join", kwargs={"code": "C1"}),
+            {
+                "name": f"赵{i}",
+                "phone": f"1390000{i:04d}",
+                "work_unit": "区税务局",
+                "posts": ["health"],
+            },
+            REMOTE_ADDR="10.0.0.7",
+        ).status_code
+        for i in range(5)
+    ]
+    assert statuses == [200, 200, 200, 429, 429]
+    assert Registration.objects.count() == 3
+    last = client.post(reverse("join", kwargs={"code": "C1"}), {}, REMOTE_ADDR="10.0.0.7")
+    assert int(last["Retry-After"]) > 0
+    other = client.post(reverse("join", kwargs={"code": "C1"}), {}, REMOTE_ADDR="10.0.0.8")
+    assert other.status_code == 200
 
 
 def test_a_member_registers_online_without_an_account(client, territory):
