@@ -231,6 +231,10 @@ def member_create(request, code):
 @login_required
 def member_edit(request, pk):
     member = _member(request, pk, BranchCapability.MANAGE_BRANCHES)
+    if request.method == "GET":
+        services.open_member_for_editing(
+            by=request.user, member=member, remote_addr=request.META.get("REMOTE_ADDR")
+        )
     return _member_form(request, member.community, member)
 
 

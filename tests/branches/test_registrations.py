@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from auditlog.models import LogEntry
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -199,3 +200,15 @@ def test_the_queue_page_confirms_with_one_tap(client, territory, pending, commun
     assert response.status_code == 302
     pending.refresh_from_db()
     assert pending.status == Registration.Status.CONFIRMED and pending.decided_by is not None
+
+
+def test_opening_a_members_edit_form_audits_the_full_mobile_like_a_residents(
+    client, member, street_officer
+):
+    client.force_login(street_officer)
+    response = client.get(reverse("member_edit", kwargs={"pk": member.pk}), REMOTE_ADDR="10.0.0.9")
+    assert response.status_code == 200 and member.phone in response.content.decode()
+    entry = LogEntry.objects.get(action=LogEntry.Action.ACCESS)
+    assert (entry.actor, entry.object_pk) == (street_officer, str(member.pk))
+    assert entry.additional_data == {"revealed": ["phone"]}
+    assert entry.remote_addr == "10.0.0.9"
