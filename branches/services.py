@@ -31,7 +31,7 @@ from branches.models import (
 from branches.policy import BranchCapability
 from grids.models import Area, Household
 from grids.roles import Level
-from grids.services import require
+from grids.services import log_personal_access, require
 
 # --- Branches -------------------------------------------------------------------------------
 
@@ -370,3 +370,10 @@ def save_group(
     group.save()
     group.micro_grids.set(micro_grids)
     return group
+
+
+@transaction.atomic
+def open_member_for_editing(*, by, member: PartyMember, remote_addr: str | None = None) -> None:
+    """The edit form shows the full mobile number: audited as a resident's edit form is."""
+    if member.phone:
+        log_personal_access(by, member, ["phone"], remote_addr)

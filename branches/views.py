@@ -33,6 +33,7 @@ from branches.models import (
 from branches.navigation import decision_links
 from branches.policy import BranchCapability
 from core.forms import NOT_SAVED, apply_errors, submit_form
+from core.ratelimit import ip_limit, too_many_requests
 from grids.access import area_or_404, community_or_404
 from grids.models import Area, Household
 from grids.scope import can
@@ -230,6 +231,10 @@ def member_create(request, code):
 @login_required
 def member_edit(request, pk):
     member = _member(request, pk, BranchCapability.MANAGE_BRANCHES)
+    if request.method == "GET":
+        services.open_member_for_editing(
+            by=request.user, member=member, remote_addr=request.META.get("REMOTE_ADDR")
+        )
     return _member_form(request, member.community, member)
 
 
@@ -411,9 +416,16 @@ def registration_create(request, code):
     return _form_page(request, form, community, _("Register an in-service member"))
 
 
+JOIN_GROUP = "branches.public.join"
+
+
 def join(request, code):
     """Public: an in-service member reports to the community where they live (双报到)."""
     community = get_object_or_404(Area, code=code, level__in=COMMUNITY_LEVELS)
+    if request.method == "POST":
+        wait = ip_limit(request, JOIN_GROUP)
+        if wait:
+            return too_many_requests(request, retry_after=wait)
     form = RegistrationForm(request.POST or None)
     done = False
     if request.method == "POST" and form.is_valid():

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the path or a field: NUL cannot be stored (core.middleware).
+    "core.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -323,7 +325,7 @@ PUBLIC_BASE_URL = env.url("PUBLIC_BASE_URL", "", ("https", "http")).rstrip("/")
 # django-ratelimit counts in the default cache. On the embedded default that cache is per
 # process, so limits are per process too: acceptable on a laptop, and why production uses Redis.
 RATELIMIT_USE_CACHE = "default"
-RATELIMIT_VIEW = "tickets.public_views.too_many_requests"
+RATELIMIT_VIEW = "core.ratelimit.too_many_requests"
 # Behind a reverse proxy every request comes from the proxy's address: name the header that
 # carries the client's own address (nginx: proxy_set_header X-Real-IP $remote_addr).
 _ip_header = env.string("RATELIMIT_IP_HEADER", "")

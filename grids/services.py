@@ -336,9 +336,10 @@ def _recount(*grid_ids: int) -> None:
 REVEALABLE = ("id_number", "phone")
 
 
-def _log_access(by, resident: Resident, fields: list[str], remote_addr: str | None) -> None:
+def log_personal_access(by, obj, fields: list[str], remote_addr: str | None) -> None:
+    """An audit row saying ``by`` saw the full ``fields`` of ``obj`` (a resident, a member…)."""
     LogEntry.objects.log_create(
-        resident,
+        obj,
         action=LogEntry.Action.ACCESS,
         force_log=True,
         actor=by,
@@ -356,7 +357,7 @@ def reveal_personal(*, by, resident: Resident, field: str, remote_addr: str | No
     require(by, TerritoryCapability.REVEAL_PERSONAL, resident.household.area)
     value = getattr(resident, field)
     if value:
-        _log_access(by, resident, [field], remote_addr)
+        log_personal_access(by, resident, [field], remote_addr)
     return value
 
 
@@ -366,7 +367,7 @@ def open_for_editing(*, by, resident: Resident, remote_addr: str | None = None) 
     require(by, TerritoryCapability.REVEAL_PERSONAL, resident.household.area)
     shown = [field for field in REVEALABLE if getattr(resident, field)]
     if shown:
-        _log_access(by, resident, shown, remote_addr)
+        log_personal_access(by, resident, shown, remote_addr)
 
 
 # --- Posts ----------------------------------------------------------------------------------

@@ -8,12 +8,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.forms import NOT_SAVED, submit_form
+from core.redirects import local_redirect
 from notifications import bell
 from notifications.bell import unread_count
 from notifications.forms import ChannelPreferencesForm
@@ -98,14 +98,9 @@ def notification_open(request, pk):
     """
     notification = _own(request, pk)
     mark_read(user=request.user, pk=notification.pk)
-    link = describe(notification).link
     # The link is built by reverse(), but a redirect must never leave the site whatever
     # the parameters stored in the row say.
-    if not link.startswith("/") or not url_has_allowed_host_and_scheme(
-        link, allowed_hosts=None, require_https=request.is_secure()
-    ):
-        link = reverse("notifications")
-    return redirect(link)
+    return local_redirect(request, describe(notification).link, "notifications")
 
 
 @login_required

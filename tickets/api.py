@@ -29,12 +29,15 @@ Answers
     "tracking_url": "https://…/t/…/"}``: ``code`` is the short code a resident can quote
     (with the mobile number, at ``/t/``); ``tracking_url`` is the resident's private
     tracking link (pass it on to the resident only).
-    ``200 OK``       the same body, for a repeated ``Idempotency-Key``.
+    ``200 OK``       the same body, for a repeated ``Idempotency-Key`` with the same body.
     ``400 Bad Request``  ``{"errors": {"<field>": ["<message>", …]}}``: fields are the body's
     keys, plus ``idempotency_key`` and ``body`` (not a JSON object) and ``__all__``. A grid
     (or point) outside the client's area is an error on ``grid``.
     ``401 Unauthorized``  ``{"errors": {"authorization": [...]}}``.
     ``405 Method Not Allowed`` for anything but POST.
+    ``409 Conflict``  ``{"errors": {"idempotency_key": [...]}}``: the key was already used
+    with a different body.
+    ``415 Unsupported Media Type``  a body that is not ``application/json``.
     Messages are in the language of ``Accept-Language`` (Chinese by default).
 
 Example
@@ -215,17 +218,27 @@ def create_ticket(request):
                 ]
             },
         )
+    # An empty body falls through to "send a JSON object" below.
+    sent = request.META.get("CONTENT_LENGTH") not in (None, "", "0")
+    if sent and request.content_type != "application/json":
+        return _errors(415, {"body": [_("Send a JSON object.")]}, Accept_Post="application/json")
+    try:
+        body = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        body = None
+    if not isinstance(body, dict):
+        return _errors(400, {"body": [_("Send a JSON object.")]})
+    # Every field is a string or a number; a nested value (a thousand arrays deep, say)
+    # would only reach the form's str() and recurse.
+    nested = sorted(k for k, v in body.items() if isinstance(v, (list, dict)))
+    if nested:
+        return _errors(400, {k: [_("Send a JSON object.")] for k in nested})
+    fingerprint = _fingerprint(body)
     first = (
         Ticket.objects.select_related("area").filter(api_client=client, idempotency_key=key).first()
     )
     if first is not None:
-        return _answer(200, _ticket_body(request, first))
-    try:
-        body = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
-        return _errors(400, {"body": [_("Send a JSON object.")]})
+        return _replay(request, first, fingerprint)
     form = ApiTicketForm(body)
     if not form.is_valid():
         return _errors(400, form.errors)
@@ -252,6 +265,7 @@ def create_ticket(request):
             latitude=data["latitude"],
             api_client=client,
             idempotency_key=key,
+            idempotency_fingerprint=fingerprint,
         )
     except ValidationError as error:
         errors = (
@@ -260,5 +274,29 @@ def create_ticket(request):
             else {NON_FIELD_ERRORS: error.messages}
         )
         return _errors(400, errors)
-    replayed = getattr(ticket, "replayed", False)
-    return _answer(200 if replayed else 201, _ticket_body(request, ticket))
+    if getattr(ticket, "replayed", False):
+        return _replay(request, ticket, fingerprint)
+    return _answer(201, _ticket_body(request, ticket))
+
+
+def _fingerprint(body: dict) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(request, first: Ticket, fingerprint: str) -> JsonResponse:
+    """The request first sent with this key, if this is the same request sent again.
+
+    A key reused for a different body is the caller's mistake; answering with the
+    old request would hide it. (Requests stored before fingerprints count as the same.)
+    """
+    if first.idempotency_fingerprint and first.idempotency_fingerprint != fingerprint:
+        return _errors(
+            409,
+            {
+                "idempotency_key": [
+                    _("This Idempotency-Key was already used for a different request.")
+                ]
+            },
+        )
+    return _answer(200, _ticket_body(request, first))

@@ -31,9 +31,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.core import get_usage
 
 from core.forms import apply_errors
+from core.ratelimit import ip_limit, over_limit, too_many_requests
 from grids.models import Area
 from grids.roles import COMMUNITY_LEVELS, Level
 from grids.scope import can
@@ -111,42 +111,8 @@ WALL_STATUSES = [
 # --- Rate limits and the 429 page ---------------------------------------------------------------
 
 
-def too_many_requests(request, exception=None, retry_after: int | None = None):
-    """The polite 429 page (also ``RATELIMIT_VIEW``): nothing was saved, come back later."""
-    response = render(request, "tickets/public/429.html", status=429)
-    if retry_after and retry_after > 0:
-        response["Retry-After"] = str(retry_after)
-    return response
-
-
-def _over_limit(request, group: str, rate: str, key, *, increment: bool) -> int | None:
-    """Seconds to wait when ``key`` has used up ``rate`` in ``group``, else None.
-
-    With ``increment`` this request counts; without, the count is only read (used for the
-    mobile number, which counts requests actually filed, not attempts).
-    """
-    usage = get_usage(
-        request,
-        group=group,
-        key=key,
-        rate=rate,
-        method="POST",
-        increment=increment,
-    )
-    if usage is None:  # RATELIMIT_ENABLE = False
-        return None
-    over = usage["count"] > usage["limit"] if increment else usage["count"] >= usage["limit"]
-    if usage["should_limit"] or over:
-        return max(usage["time_left"], 1)
-    return None
-
-
-def _ip_limit(request, group: str) -> int | None:
-    return _over_limit(request, group, settings.PUBLIC_FORM_RATE_IP, "ip", increment=True)
-
-
 def _phone_limit(request, phone: str, *, increment: bool) -> int | None:
-    return _over_limit(
+    return over_limit(
         request,
         f"{SUBMIT_GROUP}.phone",
         settings.PUBLIC_FORM_RATE_PHONE,
@@ -221,7 +187,7 @@ def resident_request(request, code):
     community = Area.objects.get_parent(grid)
     form = ResidentRequestForm()
     if request.method == "POST":
-        wait = _ip_limit(request, SUBMIT_GROUP)
+        wait = ip_limit(request, SUBMIT_GROUP)
         if wait:
             return too_many_requests(request, retry_after=wait)
         form = ResidentRequestForm(request.POST, request.FILES)
@@ -357,7 +323,7 @@ def track_lookup(request):
     """The short code and the mobile number given with it → the tracking page."""
     form = LookupForm()
     if request.method == "POST":
-        wait = _ip_limit(request, LOOKUP_GROUP)
+        wait = ip_limit(request, LOOKUP_GROUP)
         if wait:
             return too_many_requests(request, retry_after=wait)
         form = LookupForm(request.POST)
@@ -473,7 +439,7 @@ def wish_new(request, code):
     community = _public_community(code)
     form = WishForm()
     if request.method == "POST":
-        wait = _ip_limit(request, SUBMIT_GROUP)
+        wait = ip_limit(request, SUBMIT_GROUP)
         if wait:
             return too_many_requests(request, retry_after=wait)
         form = WishForm(request.POST, request.FILES)

@@ -196,6 +196,7 @@ def submit(
     by=None,
     api_client: ApiClient | None = None,
     idempotency_key: str = "",
+    idempotency_fingerprint: str = "",
     decision=None,
     visit=None,
 ) -> Ticket:
@@ -248,6 +249,7 @@ def submit(
         response_due=due(now, matter.response_limit, matter.response_unit),
         api_client=api_client,
         idempotency_key=idempotency_key,
+        idempotency_fingerprint=idempotency_fingerprint,
         decision=decision,
         visit=visit,
     )

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from branches.models import JointMeeting
 from core.exports import csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
+from core.redirects import local_redirect
 from grids import geo
 from grids.models import Area
 from grids.roles import Level
@@ -374,7 +375,7 @@ def bulk_assign(request):
     codes = request.POST.getlist("codes")
     if not form.is_valid() or not codes:
         messages.error(request, _("Choose requests and a person or department."))
-        return redirect(request.POST.get("next") or "ticket_board")
+        return local_redirect(request, request.POST.get("next"), "ticket_board")
     done, refused = 0, []
     for ticket in Ticket.objects.visible_to(request.user).filter(short_code__in=codes[:100]):
         try:
@@ -395,7 +396,7 @@ def bulk_assign(request):
         messages.success(request, _("%(n)s requests assigned.") % {"n": done})
     for line in refused:
         messages.error(request, line)
-    return redirect(request.POST.get("next") or "ticket_board")
+    return local_redirect(request, request.POST.get("next"), "ticket_board")
 
 
 @login_required

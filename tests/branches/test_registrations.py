@@ -2,6 +2,8 @@ import datetime as dt
 
 import pytest
 import time_machine
+from auditlog.models import LogEntry
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
@@ -9,6 +11,39 @@ from branches import selectors, services
 from branches.models import PartyMember, Registration
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    """The join form's rate-limit counters live in the cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_the_join_form_is_rate_limited_per_address_like_the_request_form(
+    client, territory, settings
+):
+    settings.PUBLIC_FORM_RATE_IP = "3/h"
+    statuses = [
+        client.post(
+            reverse("join", kwargs={"code": "C1"}),
+            {
+                "name": f"赵{i}",
+                "phone": f"1390000{i:04d}",
+                "work_unit": "区税务局",
+                "posts": ["health"],
+            },
+            REMOTE_ADDR="10.0.0.7",
+        ).status_code
+        for i in range(5)
+    ]
+    assert statuses == [200, 200, 200, 429, 429]
+    assert Registration.objects.count() == 3
+    last = client.post(reverse("join", kwargs={"code": "C1"}), {}, REMOTE_ADDR="10.0.0.7")
+    assert int(last["Retry-After"]) > 0
+    other = client.post(reverse("join", kwargs={"code": "C1"}), {}, REMOTE_ADDR="10.0.0.8")
+    assert other.status_code == 200
 
 
 def test_a_member_registers_online_without_an_account(client, territory):
@@ -165,3 +200,15 @@ def test_the_queue_page_confirms_with_one_tap(client, territory, pending, commun
     assert response.status_code == 302
     pending.refresh_from_db()
     assert pending.status == Registration.Status.CONFIRMED and pending.decided_by is not None
+
+
+def test_opening_a_members_edit_form_audits_the_full_mobile_like_a_residents(
+    client, member, street_officer
+):
+    client.force_login(street_officer)
+    response = client.get(reverse("member_edit", kwargs={"pk": member.pk}), REMOTE_ADDR="10.0.0.9")
+    assert response.status_code == 200 and member.phone in response.content.decode()
+    entry = LogEntry.objects.get(action=LogEntry.Action.ACCESS)
+    assert (entry.actor, entry.object_pk) == (street_officer, str(member.pk))
+    assert entry.additional_data == {"revealed": ["phone"]}
+    assert entry.remote_addr == "10.0.0.9"

@@ -73,11 +73,10 @@ def test_a_system_creates_a_request_in_a_grid(client, sensor):
 
 def test_a_retry_with_the_same_key_returns_the_first_request(client, sensor):
     first = _post(client, BODY, key="camera-42-alarm-0001")
-    again = _post(client, BODY, key="camera-42-alarm-0001")
-    changed = _post(client, {**BODY, "description": "别的"}, key="camera-42-alarm-0001")
+    again = _post(client, dict(reversed(BODY.items())), key="camera-42-alarm-0001")
     assert first.status_code == 201
-    assert again.status_code == changed.status_code == 200
-    assert first.json() == again.json() == changed.json()
+    assert again.status_code == 200
+    assert first.json() == again.json()
     assert Ticket.objects.count() == 1
     assert _post(client, BODY, key="camera-42-alarm-0002").status_code == 201
     assert Ticket.objects.count() == 2
@@ -275,3 +274,35 @@ def test_two_retries_at_the_same_moment_create_one_request(territory, matter):
     assert sorted(answers) == [200, 200, 200, 201]
     assert Ticket.objects.filter(idempotency_key="alarm-at-once").count() == 1
     assert Ticket.objects.get().status == Status.SUBMITTED
+
+
+def test_a_key_reused_with_a_different_body_is_a_409_not_the_old_request(client, sensor):
+    assert _post(client, BODY, key="camera-42-alarm-0001").status_code == 201
+    changed = _post(client, {**BODY, "description": "别的"}, key="camera-42-alarm-0001")
+    assert changed.status_code == 409
+    assert "idempotency_key" in changed.json()["errors"]
+    assert "code" not in changed.json()
+    assert Ticket.objects.count() == 1
+
+
+def test_a_thousand_nested_arrays_are_a_400_json_not_a_500(client, sensor):
+    deep = "[" * 1000 + "]" * 1000
+    whole = _post(client, None, raw=deep)
+    inside = _post(client, None, raw='{"matter": "thrown_objects", "description": ' + deep + "}")
+    assert whole.status_code == inside.status_code == 400
+    assert whole.json()["errors"] and inside.json()["errors"]
+    shallow = _post(client, {**BODY, "description": [[["高空抛物"]]]})
+    assert shallow.status_code == 400 and shallow.json()["errors"]["description"]
+    assert not Ticket.objects.exists()
+
+
+def test_a_body_that_is_not_json_is_a_415(client, sensor):
+    response = client.post(
+        URL,
+        {"matter": "thrown_objects", "description": "高空抛物", "grid": "G1"},
+        HTTP_AUTHORIZATION=f"Bearer {TOKEN}",
+        HTTP_IDEMPOTENCY_KEY="form-post",
+    )
+    assert response.status_code == 415
+    assert response.json()["errors"]
+    assert not Ticket.objects.exists()

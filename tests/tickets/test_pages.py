@@ -110,6 +110,22 @@ def test_bulk_assignment(client, territory, matter, dispatcher, member_worker):
     assert Ticket.objects.filter(assignee=member_worker, status=Status.ASSIGNED).count() == 3
 
 
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:x"]
+)
+def test_bulk_assignment_never_redirects_off_the_site(
+    client, territory, matter, dispatcher, member_worker, next_url
+):
+    tickets = [services.accept(by=dispatcher, ticket=t) for t in _report(territory, matter, n=1)]
+    client.force_login(dispatcher)
+    for data in ({"codes": [tickets[0].short_code], "assignee": member_worker.pk}, {}):
+        response = client.post(reverse("ticket_bulk_assign"), {**data, "next": next_url})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("ticket_board")
+    local = client.post(reverse("ticket_bulk_assign"), {"next": "/tickets/?status=assigned"})
+    assert local["Location"] == "/tickets/?status=assigned"
+
+
 def test_my_tasks_lists_my_work_and_what_i_can_take(
     client, territory, matter, dispatcher, member_worker
 ):

@@ -238,6 +238,8 @@ class Ticket(Versioned):
         verbose_name=_("visit"),
     )
     idempotency_key = models.CharField(max_length=80, blank=True, editable=False)
+    # SHA-256 of the body first sent with the key: a retry must carry the same body.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     api_client = models.ForeignKey(
         "ApiClient",
         on_delete=models.PROTECT,
