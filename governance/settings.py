@@ -135,15 +135,31 @@ REDIS_URL = env.url("REDIS_URL", "", ("redis", "rediss"))
 # user's posts, the bell's count) be kept there (core/versioned.py).
 SHARED_CACHE = bool(REDIS_URL)
 
+# Redis down means slower, never broken: a failed read is a miss (the caller reads the
+# database), a failed write is skipped, each logged (DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS).
+# Short timeouts keep a page fast while Redis is away; core/versioned.py re-sends the
+# version bumps it could not write, and the rate limits fail open (README).
+REDIS_CACHE_OPTIONS = {
+    "IGNORE_EXCEPTIONS": True,
+    "SOCKET_CONNECT_TIMEOUT": 0.25,
+    "SOCKET_TIMEOUT": 0.5,
+}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 if REDIS_URL:
     # django-redis, not Django's own Redis cache: Django builds a new client for every
     # operation (~170 response callbacks each time, more than the round trips cost on a
     # signed-in page); django-redis keeps one per server, sharing its connection pool.
-    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
+    }
     # Every signed-in page reads the session: from Redis, with the database behind it. Not on
     # the embedded default, whose per-process cache would keep a signed-out session alive in
-    # the other processes.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # the other processes. core.sessions: Django's cached_db, kept true across an outage.
+    SESSION_ENGINE = "core.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -324,6 +340,9 @@ PUBLIC_BASE_URL = env.url("PUBLIC_BASE_URL", "", ("https", "http")).rstrip("/")
 # process, so limits are per process too: acceptable on a laptop, and why production uses Redis.
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "tickets.public_views.too_many_requests"
+# Redis down: a count that cannot be kept does not refuse the resident (tickets/public_views.py
+# logs each such request); refusing everyone would turn an outage into lost submissions.
+RATELIMIT_FAIL_OPEN = True
 # Behind a reverse proxy every request comes from the proxy's address: name the header that
 # carries the client's own address (nginx: proxy_set_header X-Real-IP $remote_addr).
 _ip_header = env.string("RATELIMIT_IP_HEADER", "")

@@ -128,6 +128,7 @@ def shared_cache(settings):
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
+            "OPTIONS": settings.REDIS_CACHE_OPTIONS,
         }
     }
     settings.SHARED_CACHE = True

@@ -15,6 +15,7 @@ mobile number (``PUBLIC_FORM_RATE_IP``, ``PUBLIC_FORM_RATE_PHONE``), answered by
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django import forms
 from django.conf import settings
@@ -107,6 +108,8 @@ WALL_STATUSES = [
     Status.RESOLVED,
 ]
 
+logger = logging.getLogger(__name__)
+
 
 # --- Rate limits and the 429 page ---------------------------------------------------------------
 
@@ -133,7 +136,9 @@ def _over_limit(request, group: str, rate: str, key, *, increment: bool) -> int 
         method="POST",
         increment=increment,
     )
-    if usage is None:  # RATELIMIT_ENABLE = False
+    if usage is None:  # RATELIMIT_ENABLE = False, or the count failed (RATELIMIT_FAIL_OPEN)
+        if getattr(settings, "RATELIMIT_ENABLE", True):
+            logger.warning("rate limit %s not counted (cache unavailable): let through", group)
         return None
     over = usage["count"] > usage["limit"] if increment else usage["count"] >= usage["limit"]
     if usage["should_limit"] or over:
