@@ -300,7 +300,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # --- Project ------------------------------------------------------------------------------
-# The beat tick older than this makes /healthz answer 503.
+# The beat tick older than this makes /healthz say "degraded" (still 200: core/health.py).
 HEALTH_BEAT_MAX_AGE = timedelta(seconds=env.integer("HEALTH_BEAT_MAX_AGE", 180, minimum=60))
 DEMO_PASSWORD = env.string("DEMO_PASSWORD", "demo-grid-2026")
 
