@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
 
@@ -29,9 +30,11 @@ def check_database() -> dict[str, Any]:
 
 
 def check_cache() -> dict[str, Any]:
-    if "django_redis" not in settings.CACHES["default"]["BACKEND"]:
-        return {"ok": True, "backend": "local"}
     from django_redis import get_redis_connection
+    from django_redis.cache import RedisCache
+
+    if not isinstance(caches["default"], RedisCache):
+        return {"ok": True, "backend": "local"}
 
     try:
         get_redis_connection("default").ping()

@@ -137,8 +137,11 @@ SHARED_CACHE = bool(REDIS_URL)
 
 # Redis down means slower, never broken: a failed read is a miss (the caller reads the
 # database), a failed write is skipped, each logged (DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS).
-# Short timeouts keep a page fast while Redis is away; core/versioned.py re-sends the
-# version bumps it could not write, and the rate limits fail open (README).
+# Short timeouts, and a pause after a failure (core/cache.py), keep a page fast while Redis
+# is away; core/versioned.py and core/sessions.py re-send what they could not write; the rate
+# limits fail open (README).
+# core.cache: django-redis that stops asking a Redis that just failed, for a moment.
+REDIS_CACHE_BACKEND = "core.cache.PausingRedisCache"
 REDIS_CACHE_OPTIONS = {
     "IGNORE_EXCEPTIONS": True,
     "SOCKET_CONNECT_TIMEOUT": 0.25,
@@ -151,7 +154,7 @@ if REDIS_URL:
     # signed-in page); django-redis keeps one per server, sharing its connection pool.
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": REDIS_CACHE_BACKEND,
             "LOCATION": REDIS_URL,
             "OPTIONS": REDIS_CACHE_OPTIONS,
         }

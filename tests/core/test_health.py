@@ -63,7 +63,7 @@ def test_healthz_names_a_cache_that_does_not_answer_and_stays_200(client, settin
     Heartbeat.objects.create(name="beat", at=dt.datetime.now(dt.UTC))
     settings.CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": settings.REDIS_CACHE_BACKEND,
             "LOCATION": "redis://127.0.0.1:6390/0",  # nothing listens here
             "OPTIONS": settings.REDIS_CACHE_OPTIONS,
         }

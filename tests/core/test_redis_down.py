@@ -6,11 +6,15 @@ kept from before the outage is believed over a change made during it."""
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 import uuid
 
 import pytest
 from django.urls import reverse
 
+from core import cache as pausing_cache
 from core import sessions, versioned
 from governance.celery import app
 from grids.roles import Role
@@ -29,7 +33,7 @@ REAL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 def _cache_at(settings, url: str) -> None:
     settings.CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": settings.REDIS_CACHE_BACKEND,
             "LOCATION": url,
             "OPTIONS": settings.REDIS_CACHE_OPTIONS,
         }
@@ -57,11 +61,15 @@ def redis(settings, shared_cache):
     yield switch
     switch.up()
     versioned._unsent.clear()
+    pausing_cache.resume()
     sessions._unsynced.clear()
     shared_cache.clear()
 
 
-def test_a_resident_submits_the_public_form_with_redis_down(client, redis, matter, territory):
+def test_a_resident_submits_the_public_form_with_redis_down(
+    client, redis, matter, territory, caplog
+):
+    """The rate limits fail open, and say so in the log."""
     redis.down()
     response = client.post(
         reverse("resident_request", kwargs={"code": "G1"}),
@@ -77,6 +85,7 @@ def test_a_resident_submits_the_public_form_with_redis_down(client, redis, matte
     )
     assert response.status_code == 302, response.content[:500]
     ticket = Ticket.objects.get()
+    assert "not counted (cache unavailable)" in caplog.text
     assert client.get(response["Location"]).status_code == 200
     redis.up()
     assert client.get(f"/t/{ticket.tracking_token}/").status_code == 200
@@ -151,3 +160,39 @@ def test_signing_out_while_redis_is_down_holds_once_it_is_back(client, redis, ow
     response = copy.get(reverse("my_visits"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.fixture
+def hung_redis():
+    """A server that takes connections and never answers: a Redis that hangs (or a host
+    that is gone), where every operation waits for its timeout."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    accepted = []
+
+    def take():
+        while True:
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=take, daemon=True).start()
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0", accepted
+    server.close()
+    for conn in accepted:
+        conn.close()
+
+
+def test_a_hung_redis_costs_one_timeout_not_one_per_cache_call(
+    client, redis, settings, own_worker, hung_redis
+):
+    url, accepted = hung_redis
+    client.force_login(own_worker)
+    _cache_at(settings, url)
+    started = time.monotonic()
+    assert client.get(reverse("my_visits")).status_code == 200
+    elapsed = time.monotonic() - started
+    assert len(accepted) == 1, "Redis asked again within the pause"
+    assert elapsed < settings.REDIS_CACHE_OPTIONS["SOCKET_TIMEOUT"] * 3
