@@ -1,10 +1,17 @@
-"""What /healthz checks: the database, the broker, and the last beat tick."""
+"""What /healthz checks: the database, the cache, the broker, and the last beat tick.
+
+Only the database makes a node unusable (503): without Redis (cache, broker) pages and
+submissions still work, slower, and the periodic jobs catch up; a stale beat is no fault of
+this node. Those answer 200 "degraded", so a load balancer does not pull every web node at
+once for a fault they share; monitoring alerts on the status and the failing check.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
 
@@ -20,6 +27,20 @@ def check_database() -> dict[str, Any]:
     except Exception as exc:  # any driver error means "down"; the kind is enough for operators
         return {"ok": False, "error": type(exc).__name__}
     return {"ok": True, "vendor": connection.vendor}
+
+
+def check_cache() -> dict[str, Any]:
+    from django_redis import get_redis_connection
+    from django_redis.cache import RedisCache
+
+    if not isinstance(caches["default"], RedisCache):
+        return {"ok": True, "backend": "local"}
+
+    try:
+        get_redis_connection("default").ping()
+    except Exception as exc:  # connection refused, timeout, auth: the name is what matters
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True, "backend": "redis"}
 
 
 def check_broker() -> dict[str, Any]:
@@ -49,7 +70,18 @@ def check_beat() -> dict[str, Any]:
     }
 
 
-def health() -> tuple[bool, dict[str, Any]]:
-    checks = {"database": check_database(), "broker": check_broker(), "beat": check_beat()}
-    healthy = all(check["ok"] for check in checks.values())
-    return healthy, {"status": "ok" if healthy else "unhealthy", "checks": checks}
+def health() -> tuple[int, dict[str, Any]]:
+    """The HTTP status and the body: "ok", "degraded" (200) or "unusable" (503)."""
+    checks = {
+        "database": check_database(),
+        "cache": check_cache(),
+        "broker": check_broker(),
+        "beat": check_beat(),
+    }
+    if not checks["database"]["ok"]:
+        status, code = "unusable", 503
+    elif all(check["ok"] for check in checks.values()):
+        status, code = "ok", 200
+    else:
+        status, code = "degraded", 200
+    return code, {"status": status, "checks": checks}

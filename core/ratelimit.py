@@ -6,9 +6,13 @@ Counts live in the cache (``RATELIMIT_USE_CACHE``); the client address is the on
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
+
+logger = logging.getLogger(__name__)
 
 
 def too_many_requests(request, exception=None, retry_after: int | None = None):
@@ -33,7 +37,9 @@ def over_limit(request, group: str, rate: str, key, *, increment: bool) -> int |
         method="POST",
         increment=increment,
     )
-    if usage is None:  # RATELIMIT_ENABLE = False
+    if usage is None:  # RATELIMIT_ENABLE = False, or the count failed (RATELIMIT_FAIL_OPEN)
+        if getattr(settings, "RATELIMIT_ENABLE", True):
+            logger.warning("rate limit %s not counted (cache unavailable): let through", group)
         return None
     over = usage["count"] > usage["limit"] if increment else usage["count"] >= usage["limit"]
     if usage["should_limit"] or over:

@@ -7,6 +7,12 @@ rows in between and cached them under the first new token is not believed either
 entry whose token is not the current one is never used, so a lost, evicted or late write
 can only cost a query, never serve an old fact.
 
+Redis down (django-redis ignores its errors, settings.REDIS_CACHE_OPTIONS): a token reads as
+None, which matches no entry, so every fact comes from the database. A bump that could not be
+written is kept in this process and written as soon as Redis answers again, before this
+process reads or bumps anything else; entries live only ``SECONDS``, which bounds what another
+process could believe if this one died first.
+
 Only on a cache every process shares (Redis, ``settings.SHARED_CACHE``): a per-process
 cache would leave a change made in one process unseen by the others. Elsewhere every
 function here is inert and callers read the database.
@@ -14,6 +20,9 @@ function here is inert and callers read the database.
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -22,8 +31,16 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-SECONDS = 600
+logger = logging.getLogger(__name__)
+
+SECONDS = 120
 _FOUND_ATTR = "_versioned_found"
+# A Redis that refused a bump is not asked again sooner than this, so pages stay fast.
+RETRY_SECONDS = 1.0
+
+_unsent: set[str] = set()
+_unsent_lock = threading.Lock()
+_retry_at = 0.0
 
 
 def enabled() -> bool:
@@ -34,13 +51,44 @@ def _token() -> str:
     return uuid.uuid4().hex
 
 
+def _write_tokens(keys: Iterable[str]) -> bool:
+    """New tokens under ``keys``; False (and the keys kept for later) if Redis did not take
+    them. Through django-redis's client, which raises where the cache would stay silent."""
+    global _retry_at
+    keys = set(keys)
+    try:
+        cache.client.set_many({key: _token() for key in keys}, timeout=None)
+    except Exception:  # ConnectionInterrupted and anything under it: Redis is away
+        with _unsent_lock:
+            _unsent.update(keys)
+            _retry_at = time.monotonic() + RETRY_SECONDS
+        logger.warning(
+            "versions of %d cached facts not renewed; kept until Redis answers", len(keys)
+        )
+        return False
+    return True
+
+
+def resend() -> bool:
+    """Write the bumps Redis refused earlier; True when none is left over."""
+    if not _unsent:
+        return True
+    with _unsent_lock:
+        if time.monotonic() < _retry_at:
+            return False
+        keys = set(_unsent)
+        _unsent.clear()
+    return _write_tokens(keys)
+
+
 def bump(keys: Iterable[str]) -> None:
     """The facts behind ``keys`` changed (call inside the changing transaction)."""
     keys = list(keys)
     if not enabled() or not keys:
         return
-    cache.set_many({key: _token() for key in keys}, timeout=None)
-    transaction.on_commit(lambda: cache.set_many({key: _token() for key in keys}, timeout=None))
+    resend()
+    _write_tokens(keys)
+    transaction.on_commit(lambda: _write_tokens(keys))
 
 
 def current(key: str, found: dict[str, Any] | None = None) -> str:
@@ -63,8 +111,9 @@ def valid(entry: Any, token: str | None, *extra: Any) -> Any:
     return entry[-1]
 
 
-def remember(key: str, token: str, value: Any, *extra: Any) -> None:
-    cache.set(key, (token, *extra, value), SECONDS)
+def remember(key: str, token: str | None, value: Any, *extra: Any) -> None:
+    if token is not None and None not in extra:  # None: Redis did not answer
+        cache.set(key, (token, *extra, value), SECONDS)
 
 
 def read(
@@ -77,6 +126,11 @@ def read(
     """The value under ``key`` if it was cached under the current token of ``version_key``
     (and ``extra``), else ``load()``, remembered unless None. ``found`` is what the caller
     already read from the cache; without it both keys are read in one round trip."""
+    if _unsent:
+        # A change this process made is not (or only now) in Redis: what the caller read
+        # from the cache may predate it, so this once the database answers.
+        resend()
+        return load()
     if found is None:
         found = cache.get_many([version_key, key])
     token = current(version_key, found)

@@ -8,5 +8,5 @@ from core.health import health
 @never_cache
 @require_GET
 def healthz(request):
-    healthy, body = health()
-    return JsonResponse(body, status=200 if healthy else 503)
+    status, body = health()
+    return JsonResponse(body, status=status)

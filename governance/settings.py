@@ -137,15 +137,34 @@ REDIS_URL = env.url("REDIS_URL", "", ("redis", "rediss"))
 # user's posts, the bell's count) be kept there (core/versioned.py).
 SHARED_CACHE = bool(REDIS_URL)
 
+# Redis down means slower, never broken: a failed read is a miss (the caller reads the
+# database), a failed write is skipped, each logged (DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS).
+# Short timeouts, and a pause after a failure (core/cache.py), keep a page fast while Redis
+# is away; core/versioned.py and core/sessions.py re-send what they could not write; the rate
+# limits fail open (README).
+# core.cache: django-redis that stops asking a Redis that just failed, for a moment.
+REDIS_CACHE_BACKEND = "core.cache.PausingRedisCache"
+REDIS_CACHE_OPTIONS = {
+    "IGNORE_EXCEPTIONS": True,
+    "SOCKET_CONNECT_TIMEOUT": 0.25,
+    "SOCKET_TIMEOUT": 0.5,
+}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 if REDIS_URL:
     # django-redis, not Django's own Redis cache: Django builds a new client for every
     # operation (~170 response callbacks each time, more than the round trips cost on a
     # signed-in page); django-redis keeps one per server, sharing its connection pool.
-    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": REDIS_CACHE_BACKEND,
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
+    }
     # Every signed-in page reads the session: from Redis, with the database behind it. Not on
     # the embedded default, whose per-process cache would keep a signed-out session alive in
-    # the other processes.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # the other processes. core.sessions: Django's cached_db, kept true across an outage.
+    SESSION_ENGINE = "core.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -286,7 +305,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # --- Project ------------------------------------------------------------------------------
-# The beat tick older than this makes /healthz answer 503.
+# The beat tick older than this makes /healthz say "degraded" (still 200: core/health.py).
 HEALTH_BEAT_MAX_AGE = timedelta(seconds=env.integer("HEALTH_BEAT_MAX_AGE", 180, minimum=60))
 DEMO_PASSWORD = env.string("DEMO_PASSWORD", "demo-grid-2026")
 
@@ -326,14 +345,20 @@ PUBLIC_BASE_URL = env.url("PUBLIC_BASE_URL", "", ("https", "http")).rstrip("/")
 # process, so limits are per process too: acceptable on a laptop, and why production uses Redis.
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_VIEW = "core.ratelimit.too_many_requests"
+# Redis down: a count that cannot be kept does not refuse the resident (core/ratelimit.py
+# logs each such request); refusing everyone would turn an outage into lost submissions.
+RATELIMIT_FAIL_OPEN = True
 # Behind a reverse proxy every request comes from the proxy's address: name the header that
 # carries the client's own address (nginx: proxy_set_header X-Real-IP $remote_addr).
 _ip_header = env.string("RATELIMIT_IP_HEADER", "")
 if _ip_header:
     RATELIMIT_IP_META_KEY = "HTTP_" + _ip_header.upper().replace("-", "_")
 # On the embedded default django-ratelimit objects to the per-process cache (E003, and W001
-# for any backend but memcached and django-redis): accepted above.
-SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.E003", "django_ratelimit.W001"]
+# for any backend but memcached and django-redis): accepted above. With Redis, W001 names
+# core.cache.PausingRedisCache, which is django-redis's own cache (its incr stays atomic).
+SILENCED_SYSTEM_CHECKS = (
+    ["django_ratelimit.W001"] if REDIS_URL else ["django_ratelimit.E003", "django_ratelimit.W001"]
+)
 # A resolved request the resident does not review closes as satisfied after this many days.
 TICKET_AUTO_CLOSE_DAYS = env.integer("TICKET_AUTO_CLOSE_DAYS", 7, minimum=1)
 # Requests a resident may file from one address, and for one mobile number.

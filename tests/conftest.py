@@ -136,8 +136,9 @@ def shared_cache(settings):
 
     settings.CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": settings.REDIS_CACHE_BACKEND,
             "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
+            "OPTIONS": settings.REDIS_CACHE_OPTIONS,
         }
     }
     settings.SHARED_CACHE = True
