@@ -27,6 +27,9 @@ def _stamped(prefix: str, extension: str) -> str:
     return f"{prefix}-{timezone.localtime().strftime('%Y%m%d-%H%M')}.{extension}"
 
 
+PRIVATE = "private, no-store"
+
+
 def csv_response(prefix: str, header: Sequence, rows: Iterable[Sequence]) -> StreamingHttpResponse:
     """``prefix-YYYYmmdd-HHMM.csv`` with ``header`` then each of ``rows`` (evaluated lazily)."""
     writer = csv.writer(_Echo())
@@ -39,6 +42,7 @@ def csv_response(prefix: str, header: Sequence, rows: Iterable[Sequence]) -> Str
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_stamped(prefix, "csv")}"'
+    response["Cache-Control"] = PRIVATE  # exports carry personal data: no shared or disk cache
     return response
 
 
@@ -47,4 +51,5 @@ def xlsx_response(book, filename: str) -> HttpResponse:
     book.save(out)
     response = HttpResponse(out.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = PRIVATE
     return response

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from core.exports import csv_response
@@ -23,6 +24,9 @@ from grids.roles import Level
 from grids.scope import active_posts, can
 
 PAGE_SIZE = 25
+
+# Households and residents are personal data: no shared cache, nothing on disk.
+PERSONAL_PAGE = cache_control(private=True, no_store=True)
 
 
 # --- Access helpers: the only ways a view reaches a scoped object ---------------------------
@@ -131,6 +135,7 @@ def _households(request, area: Area, query: str):
 
 
 @login_required
+@PERSONAL_PAGE
 def household_list(request, code):
     area = area_or_404(request.user, code, TerritoryCapability.VIEW_HOUSEHOLDS)
     form = HouseholdSearchForm(request.GET or None)
@@ -218,6 +223,7 @@ def household_export(request, code):
 
 
 @login_required
+@PERSONAL_PAGE
 def household_detail(request, pk):
     household = _household(request, pk)
     residents = household.residents.prefetch_related(
@@ -270,6 +276,7 @@ def household_create(request, code):
 
 
 @login_required
+@PERSONAL_PAGE
 def household_edit(request, pk):
     household = _household(request, pk, TerritoryCapability.EDIT_HOUSEHOLDS)
     within = household.grid
@@ -320,6 +327,7 @@ def resident_create(request, pk):
 
 
 @login_required
+@PERSONAL_PAGE
 def resident_edit(request, pk):
     resident = _resident(request, pk, TerritoryCapability.EDIT_HOUSEHOLDS)
     household = resident.household

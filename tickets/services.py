@@ -125,6 +125,20 @@ def grid_at(longitude: float, latitude: float, within: Area | None = None) -> Ar
     return None
 
 
+def outside_district(longitude: float, latitude: float) -> Area | None:
+    """The district when the point lies outside it, else None.
+
+    One rule for every channel (QR form, API, staff entry), with or without a grid given:
+    a point outside the district is a mistake (a phone's 0,0, say), never stored. A
+    district without a boundary yet accepts any point.
+    """
+    roots = [root for root in Area.get_root_nodes() if root.geometry is not None]
+    point = Point(longitude, latitude)
+    if not roots or any(root.geometry.covers(point) for root in roots):
+        return None
+    return roots[0]
+
+
 def route(
     *,
     grid: Area | None = None,
@@ -218,6 +232,12 @@ def submit(
         raise ValidationError({"reporter_phone": _("Give a mobile number so we can reach you.")})
     if channel == Channel.WISH and matter.code != WISH_MATTER:
         raise ValidationError({"matter": _("A micro-wish is filed as a micro-wish.")})
+    if longitude is not None and latitude is not None:
+        district = outside_district(longitude, latitude)
+        if district is not None:
+            raise ValidationError(
+                {"grid": _("This point is outside %(area)s.") % {"area": district.name}}
+            )
     area = route(
         grid=grid, household=household, longitude=longitude, latitude=latitude, community=community
     )

@@ -306,3 +306,11 @@ def test_a_body_that_is_not_json_is_a_415(client, sensor):
     assert response.status_code == 415
     assert response.json()["errors"]
     assert not Ticket.objects.exists()
+
+
+def test_a_point_outside_the_district_is_refused_even_with_a_grid(client, sensor):
+    with_grid = _post(client, {**BODY, "longitude": 0, "latitude": 0})
+    without = _post(client, {**BODY, "grid": None, "longitude": 0, "latitude": 0})
+    assert with_grid.status_code == without.status_code == 400
+    assert with_grid.json()["errors"]["grid"] and without.json()["errors"]["grid"]
+    assert not Ticket.objects.exists()

@@ -518,3 +518,11 @@ def test_no_public_page_shows_a_mobile_number(client, staffed_ticket):
     ]:
         body = client.get(url).content.decode().replace(" ", "")
         assert not re.search(r"1[3-9]\d{9}", body), url
+
+
+def test_a_resident_point_outside_the_district_is_refused_and_not_stored(client, matter):
+    response = _file(client, matter, longitude="0", latitude="0")
+    assert response.status_code == 400
+    assert not Ticket.objects.exists()
+    assert _file(client, matter, longitude="120.02", latitude="31.05").status_code == 302
+    assert (Ticket.objects.get().longitude, Ticket.objects.get().latitude) == (120.02, 31.05)
