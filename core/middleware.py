@@ -25,7 +25,7 @@ class RefuseNulMiddleware:
         if "\x00" in request.path_info:
             raise Http404
         if _has_nul(request.GET) or self._body_has_nul(request):
-            # Django's own message, translated in its catalogue.
+            # The message Django itself uses for NUL in a form field.
             message = _("Null characters are not allowed.")
             if request.content_type == "application/json" or request.path.startswith("/api/"):
                 return JsonResponse({"errors": {"__all__": [message]}}, status=400)
