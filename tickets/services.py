@@ -132,7 +132,7 @@ def outside_district(longitude: float, latitude: float) -> Area | None:
     a point outside the district is a mistake (a phone's 0,0, say), never stored. A
     district without a boundary yet accepts any point.
     """
-    roots = [root for root in Area.get_root_nodes() if root.geometry is not None]
+    roots = [root for root in Area.objects.get_root_nodes() if root.geometry is not None]
     point = Point(longitude, latitude)
     if not roots or any(root.geometry.covers(point) for root in roots):
         return None
