@@ -15,7 +15,6 @@ mobile number (``PUBLIC_FORM_RATE_IP``, ``PUBLIC_FORM_RATE_PHONE``), answered by
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django import forms
 from django.conf import settings
@@ -107,8 +106,6 @@ WALL_STATUSES = [
     Status.SUSPENDED,
     Status.RESOLVED,
 ]
-
-logger = logging.getLogger(__name__)
 
 
 # --- Rate limits and the 429 page ---------------------------------------------------------------
