@@ -35,7 +35,7 @@ OLD_PATH = "core/cache.py"
 def _git(*args: str) -> str | None:
     git = shutil.which("git") or "git"
     command = [git, *args]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     return done.stdout if done.returncode == 0 else None
 
 

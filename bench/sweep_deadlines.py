@@ -73,12 +73,14 @@ def territory():
     return grid
 
 
-def fill(grid, count: int) -> None:
-    """``count`` open requests whose next check is a day away: nothing is due."""
+def fill(grid, count: int, *, empty: bool = True) -> None:
+    """``count`` open requests whose next check is a day away: nothing is due. ``empty``:
+    the requests (and notifications, events) already there go first."""
     matter = Matter.objects.get(code="stairwell_clutter")
-    with connection.cursor() as cursor:
-        # The ORM's delete would load a million rows to cascade them.
-        cursor.execute("TRUNCATE tickets_ticket, tickets_notification, tickets_event CASCADE")
+    if empty:
+        with connection.cursor() as cursor:
+            # The ORM's delete would load a million rows to cascade them.
+            cursor.execute("TRUNCATE tickets_ticket, tickets_notification, tickets_event CASCADE")
     with transaction.atomic():
         now = timezone.now()
         template = Ticket(
@@ -94,9 +96,11 @@ def fill(grid, count: int) -> None:
         timeline.schedule(template)
         template.save()
     columns = [f.column for f in Ticket._meta.concrete_fields if f.column != "id"]
+    # Past every id there, so that the codes of a second fill do not meet the first's.
+    offset = template.pk
     unique = {
-        "short_code": "lpad(upper(to_hex(g)), 8, '0')",
-        "tracking_token": "md5(g::text || 'bench')",
+        "short_code": f"lpad(upper(to_hex(g + {offset})), 8, '0')",
+        "tracking_token": f"md5((g + {offset})::text || 'bench')",
     }
     select = ", ".join(unique.get(c, f't."{c}"') for c in columns)
     quoted = ", ".join(f'"{c}"' for c in columns)
