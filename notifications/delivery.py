@@ -74,18 +74,24 @@ def _due(now: dt.datetime):
 def _enqueue(ids: list[int], *, stamp: dt.datetime) -> int:
     """Put one task per id on the broker; the rows were stamped ``stamp``. On a broker error
     the rest would fail too: their stamps are taken back so the next run enqueues them."""
-    for done, pk in enumerate(ids):
-        try:
-            deliver_task.apply_async(args=[pk], retry=False)
-        except Exception:  # any broker error: the caller stands, the periodic job heals
-            logger.warning(
-                "could not enqueue deliveries %s…; the periodic job will catch up",
-                pk,
-                exc_info=True,
-            )
-            Delivery.objects.filter(pk__in=ids[done:], enqueued_at=stamp).update(enqueued_at=None)
-            return done
-    return len(ids)
+    from governance.celery import app
+
+    done = 0
+    try:
+        # One producer (one connection) for the whole batch, not one from the pool per task.
+        with app.producer_or_acquire() as producer:
+            for pk in ids:
+                deliver_task.apply_async(args=[pk], retry=False, producer=producer)
+                done += 1
+    except Exception:  # any broker error: the caller stands, the periodic job heals
+        logger.warning(
+            "could not enqueue delivery %s and %s more; the periodic job will catch up",
+            ids[done],
+            len(ids) - done - 1,
+            exc_info=True,
+        )
+        Delivery.objects.filter(pk__in=ids[done:], enqueued_at=stamp).update(enqueued_at=None)
+    return done
 
 
 def send_after_commit(delivery_ids: Iterable[int]) -> None:

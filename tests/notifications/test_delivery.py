@@ -407,6 +407,35 @@ def test_dingtalk_robot_gets_a_signed_url_and_markdown(ticket, territory, robot)
     assert request["headers"]["X-Idempotency-Key"] == dingtalk.idempotency_key
 
 
+def test_robot_messages_share_one_kept_alive_connection(ticket, territory, robot, monkeypatch):
+    """A TLS handshake per message was most of a robot message's cost (issue 18)."""
+    from notifications.models import Notification
+
+    opened = []
+    monkeypatch.setattr(robot.server.RequestHandlerClass, "protocol_version", "HTTP/1.1")
+    monkeypatch.setattr(
+        robot.server.RequestHandlerClass, "setup", _counting_setup(opened), raising=False
+    )
+    WebhookTarget.objects.create(area=territory.grid, channel=NoticeChannel.WECOM, url=robot.url)
+    _notify(ticket)
+    _notify(ticket, kind=NoticeKind.OVERDUE)
+    assert Notification.objects.count() == 2
+    for pk in Delivery.objects.values_list("pk", flat=True):
+        assert delivery.deliver(pk) == Delivery.State.SENT
+    assert len(robot.requests) == 2
+    assert len(opened) == 1
+
+
+def _counting_setup(opened):
+    from http.server import BaseHTTPRequestHandler
+
+    def setup(self):
+        opened.append(self.client_address)
+        BaseHTTPRequestHandler.setup(self)
+
+    return setup
+
+
 def test_dingtalk_url_without_a_query_or_secret():
     assert channels.dingtalk_url("https://x.test/send", "") == "https://x.test/send"
     signed = channels.dingtalk_url("https://x.test/send", "s", timestamp=1)
