@@ -6,7 +6,8 @@ Issue 18 measured 25,000 deliveries in 28 minutes (~15/s); the target is ≥ 20/
         .venv/bin/python manage.py migrate
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/grid_bench_deliv \\
     CELERY_BROKER_URL=redis://127.0.0.1:6379/12 \\
-        .venv/bin/python bench/deliveries.py [--count 5000] [--delay 0.02]
+        .venv/bin/python bench/deliveries.py [--count 5000] [--delay 0.02] \\
+        [--worker "--concurrency=2"]
 
 A threaded HTTP server in this script stands in for a WeCom group robot (answering
 ``errcode 0`` after ``--delay`` seconds, with HTTP/1.1 keep-alive as WeCom's does) and counts
@@ -28,15 +29,12 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("LOG_LEVEL", "ERROR")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "false")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/12")
-for _proxy in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
-    os.environ.pop(_proxy, None)  # the sink is local
 
 import django
 
@@ -57,6 +55,7 @@ from notifications.models import (  # noqa: E402
     WebhookTarget,
 )
 
+ROOT = Path(__file__).resolve().parents[1]
 PREFIX = "bench-deliveries:"
 
 
@@ -78,6 +77,8 @@ class Sink(ThreadingHTTPServer):
 
 class SinkHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the robots' servers do
+    # Headers and body go out as two writes: without this, Nagle waits for a delayed ACK.
+    disable_nagle_algorithm = True
 
     def setup(self):
         super().setup()
@@ -163,8 +164,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=5000)
     parser.add_argument("--delay", type=float, default=0.02, help="the robot's answer, seconds")
-    parser.add_argument("--worker", nargs="*", help="worker options instead of compose's")
+    parser.add_argument(
+        "--worker", help='worker options instead of compose\'s, e.g. "--concurrency=2"'
+    )
     args = parser.parse_args()
+    for proxy in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
+        os.environ.pop(proxy, None)  # the sink is local
     if connection.vendor != "postgresql":
         sys.exit("Run this on PostgreSQL (DATABASE_URL=postgres://…).")
     broker = os.environ["CELERY_BROKER_URL"]
@@ -178,7 +183,7 @@ def main() -> None:
     queries = queries_per_delivery(sink)
     sink.connections = 0
 
-    options = args.worker if args.worker is not None else compose_worker()
+    options = args.worker.split() if args.worker is not None else compose_worker()
     env = {
         **os.environ,
         "DEBUG": "false",  # as in production: no query log kept per request
@@ -188,7 +193,7 @@ def main() -> None:
         "QUIET_HOURS_END": "0",
         "LOG_LEVEL": "WARNING",
     }
-    worker = subprocess.Popen(
+    worker = subprocess.Popen(  # noqa: S603 - our own command line
         [
             *(sys.executable, "-m", "celery", "-A", "governance", "worker"),
             *("-Q", "deliveries", "-n", "bench-deliveries@%h", "--without-gossip"),
