@@ -288,6 +288,12 @@ def retry(*, delivery_id: int) -> Delivery:
     delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
     if delivery.state == Delivery.State.SENT:
         raise ValidationError(_("This message has already been sent."), code="already_sent")
+    if delivery.state == Delivery.State.SENDING and delivery.next_attempt_at > timezone.now():
+        # A worker holds it now: sending it again too could post it twice.
+        raise ValidationError(
+            _("This message is being sent right now; look again in a few minutes."),
+            code="sending",
+        )
     delivery.state = Delivery.State.PENDING
     delivery.attempts = 0
     delivery.next_attempt_at = timezone.now()

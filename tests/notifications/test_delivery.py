@@ -264,6 +264,19 @@ def test_retry_of_a_failed_delivery_sends_it_again(
         delivery.retry(delivery_id=wecom.pk)
 
 
+def test_retry_of_a_message_being_sent_is_refused(ticket, mailoutbox):
+    reader = UserFactory(username="reader", email="reader@example.org", language="en")
+    _notify(ticket, [reader])
+    email = _delivery(NoticeChannel.EMAIL)
+    Delivery.objects.filter(pk=email.pk).update(
+        state=Delivery.State.SENDING, attempts=1, next_attempt_at=MORNING + delivery.LEASE
+    )
+    with pytest.raises(ValidationError, match="being sent right now"):
+        delivery.retry(delivery_id=email.pk)
+    email.refresh_from_db()
+    assert (email.state, email.attempts) == (Delivery.State.SENDING, 1)
+
+
 def test_send_due_inline_sends_without_a_worker(ticket, mailoutbox):
     reader = UserFactory(username="reader", email="reader@example.org", language="en")
     _notify(ticket, [reader])
