@@ -1,4 +1,6 @@
-"""What /healthz checks: the database, the cache, the broker, and the last beat tick.
+"""What /healthz checks: the database, the cache, the broker (with the length of each
+queue), the last beat tick, and whatever the apps above register (``register``: the
+notifications app adds the deliveries' backlog).
 
 Only the database makes a node unusable (503): without Redis (cache, broker) pages and
 submissions still work, slower, and the periodic jobs catch up; a stale beat is no fault of
@@ -8,6 +10,7 @@ once for a fault they share; monitoring alerts on the status and the failing che
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +19,22 @@ from django.db import connection
 from django.utils import timezone
 
 from core.models import Heartbeat
+from core.queue import depth
 from core.services import BEAT
+
+# name → a check returning {"ok": bool, …}; filled by apps' AppConfig.ready (core cannot
+# import the apps above it). Such a check can only make the status "degraded", never 503.
+_registered: dict[str, Callable[[], dict[str, Any]]] = {}
+
+
+def register(name: str, check: Callable[[], dict[str, Any]]) -> None:
+    _registered[name] = check
+
+
+def queues() -> list[str]:
+    """The default queue and every queue a task is routed to."""
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    return [settings.CELERY_TASK_DEFAULT_QUEUE, *sorted(routed)]
 
 
 def check_database() -> dict[str, Any]:
@@ -52,7 +70,12 @@ def check_broker() -> dict[str, Any]:
             transport = conn.transport_cls
     except Exception as exc:  # kombu raises many kinds; the name is what matters here
         return {"ok": False, "error": type(exc).__name__}
-    return {"ok": True, "transport": str(transport)}
+    # Messages waiting per queue: the default one's lag shows as the beat tick's age.
+    return {
+        "ok": True,
+        "transport": str(transport),
+        "queues": {name: depth(name) for name in queues()},
+    }
 
 
 def check_beat() -> dict[str, Any]:
@@ -78,6 +101,11 @@ def health() -> tuple[int, dict[str, Any]]:
         "broker": check_broker(),
         "beat": check_beat(),
     }
+    for name, check in _registered.items():
+        try:
+            checks[name] = check()
+        except Exception as exc:  # an app's check failing is its own fault, not this node's
+            checks[name] = {"ok": False, "error": type(exc).__name__}
     if not checks["database"]["ok"]:
         status, code = "unusable", 503
     elif all(check["ok"] for check in checks.values()):

@@ -199,6 +199,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Messages go out on a queue of their own, with a worker of their own (docker-compose.yml):
+# a backlog of them must never delay the deadline sweep and the beat tick on the default one.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"notifications.delivery.deliver_task": {"queue": "deliveries"}}
 
 # --- Authentication -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -307,6 +311,8 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 # --- Project ------------------------------------------------------------------------------
 # The beat tick older than this makes /healthz say "degraded" (still 200: core/health.py).
 HEALTH_BEAT_MAX_AGE = timedelta(seconds=env.integer("HEALTH_BEAT_MAX_AGE", 180, minimum=60))
+# The oldest due delivery waiting longer than this makes /healthz say "degraded" (still 200).
+HEALTH_DELIVERY_MAX_AGE = timedelta(seconds=env.integer("HEALTH_DELIVERY_MAX_AGE", 600, minimum=60))
 DEMO_PASSWORD = env.string("DEMO_PASSWORD", "demo-grid-2026")
 
 LOGGING = {

@@ -11,8 +11,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import logging
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -86,28 +88,105 @@ def send_email(delivery: Delivery, *, idempotency_key: str) -> None:
 # --- Group robots ----------------------------------------------------------------------------
 
 
+# Robots' connections, kept open between messages (HTTP keep-alive): a new TLS handshake to
+# WeCom or DingTalk per message cost more than the message. One set per thread (a worker's
+# threads or processes each send on their own); a connection idle longer than KEEP_ALIVE_IDLE
+# is opened afresh, so the server's own idle timeout rarely closes one under us.
+_connections = threading.local()
+KEEP_ALIVE_IDLE = 15.0
+
+
+class _Kept:
+    def __init__(self, connection: http.client.HTTPConnection) -> None:
+        self.connection = connection
+        self.used = time.monotonic()
+        self.reused = False
+
+
+def _kept(parts: urllib.parse.SplitResult) -> _Kept:
+    pool = _connections.__dict__.setdefault("pool", {})
+    key = (parts.scheme, parts.netloc)
+    kept = pool.get(key)
+    if kept is not None and time.monotonic() - kept.used <= KEEP_ALIVE_IDLE:
+        kept.reused = True
+        return kept
+    if kept is not None:
+        kept.connection.close()
+    cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    kept = pool[key] = _Kept(cls(parts.hostname, parts.port, timeout=settings.NOTIFY_HTTP_TIMEOUT))
+    return kept
+
+
+def _forget(parts: urllib.parse.SplitResult) -> None:
+    kept = _connections.__dict__.get("pool", {}).pop((parts.scheme, parts.netloc), None)
+    if kept is not None:
+        kept.connection.close()
+
+
+def _proxied(parts: urllib.parse.SplitResult) -> bool:
+    proxies = urllib.request.getproxies()
+    return parts.scheme in proxies and not urllib.request.proxy_bypass(parts.hostname or "")
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    """POST on a kept connection; (status, up to 64 KiB of the answer)."""
+    parts = urllib.parse.urlsplit(url)
+    if _proxied(parts):
+        return _post_once(url, body, headers)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    kept = _kept(parts)
+    try:
+        try:
+            kept.connection.request("POST", target, body=body, headers=headers)
+            response = kept.connection.getresponse()
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            if not kept.reused:
+                raise
+            # The server closed the idle connection without answering: it did not take
+            # this message, so it goes once more, on a new connection.
+            _forget(parts)
+            kept = _kept(parts)
+            kept.connection.request("POST", target, body=body, headers=headers)
+            response = kept.connection.getresponse()
+        raw = response.read(65536)
+    except BaseException:
+        _forget(parts)
+        raise
+    if response.will_close or not response.isclosed():
+        _forget(parts)  # closing, or a longer answer than we read: not reusable
+    else:
+        kept.used = time.monotonic()
+    return response.status, raw
+
+
+def _post_once(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    """Through urllib, which honours the environment's proxy settings; no keep-alive."""
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310
+    try:
+        with urllib.request.urlopen(  # noqa: S310 - the scheme is checked by the caller
+            request, timeout=settings.NOTIFY_HTTP_TIMEOUT
+        ) as response:
+            return response.status, response.read(65536)
+    except urllib.error.HTTPError as exc:
+        return exc.code, b""
+
+
 def _post_json(url: str, payload: dict, *, idempotency_key: str) -> None:
     """POST to a robot and check its answer, ``{"errcode": 0, "errmsg": "ok"}`` when taken."""
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         raise ChannelError("robot URL is not http(s)", permanent=True)
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
-        url,
-        data=json.dumps(payload, ensure_ascii=False).encode(),
-        method="POST",
-        headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "X-Idempotency-Key": idempotency_key,
-        },
-    )
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "X-Idempotency-Key": idempotency_key,
+    }
     try:
-        with urllib.request.urlopen(  # noqa: S310 - the scheme is checked above
-            request, timeout=settings.NOTIFY_HTTP_TIMEOUT
-        ) as response:
-            raw = response.read(65536)
-    except urllib.error.HTTPError as exc:
-        raise ChannelError(f"robot answered HTTP {exc.code}") from exc
-    except (urllib.error.URLError, OSError) as exc:  # refused, DNS, timeout
+        status, raw = _post(url, body, headers)
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+        # refused, DNS, timeout, a broken answer
         raise ChannelError(f"robot unreachable: {exc}") from exc
+    if status >= 400:
+        raise ChannelError(f"robot answered HTTP {status}")
     try:
         answer = json.loads(raw)
     except ValueError as exc:

@@ -132,13 +132,18 @@ class Notification(models.Model):
 
 
 class Delivery(models.Model):
-    """A notification going out on one channel: pending → sent, or failed after retries."""
+    """A notification going out on one channel: pending → sending → sent, or failed after
+    retries. A group robot's message whose worker died while sending is "unknown": it may
+    have reached the group, and a robot does not drop a repeat, so staff decide
+    (notifications/delivery.py)."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
         HELD = "held", _("Held for quiet hours")
+        SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", pgettext_lazy("delivery state", "Failed")
+        UNKNOWN = "unknown", _("Outcome unknown")
 
     notification = models.ForeignKey(
         Notification, on_delete=models.CASCADE, related_name="deliveries"
@@ -149,6 +154,9 @@ class Delivery(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    # When a task for this row was last put on the broker: the periodic job enqueues a row
+    # again only once this is a lease old, so the queue holds each row about once.
+    enqueued_at = models.DateTimeField(_("enqueued"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     # Passed to the channel so that a provider can drop a repeat of the same message.
@@ -168,7 +176,7 @@ class Delivery(models.Model):
             models.Index(
                 fields=["next_attempt_at"],
                 name="delivery_due",
-                condition=Q(state__in=["pending", "held"]),
+                condition=Q(state__in=["pending", "held", "sending"]),
             ),
         ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.health import queues
+from core.queue import depth
 from grids.models import Area
 from grids.scope import scope_paths
 from notifications import delivery
@@ -59,15 +62,18 @@ def operations(request):
         "notification__recipient", "notification__webhook__area"
     )
     failed = list(deliveries.filter(state=Delivery.State.FAILED).order_by("-pk")[:LIST_LIMIT])
+    unknown = list(deliveries.filter(state=Delivery.State.UNKNOWN).order_by("-pk")[:LIST_LIMIT])
     stuck = list(
         deliveries.filter(
             state__in=[Delivery.State.PENDING, Delivery.State.HELD],
             next_attempt_at__lte=now - STUCK_AFTER,
         ).order_by("next_attempt_at", "pk")[:LIST_LIMIT]
     )
-    for row in failed + stuck:
+    for row in failed + unknown + stuck:
         row.text = describe(row.notification)
     counts = delivery.counts()
+    backlog = delivery.backlog(now=now)
+    oldest = backlog["oldest_due_seconds"]
     return render(
         request,
         "tickets/operations.html",
@@ -79,6 +85,13 @@ def operations(request):
             "late_completion": late_completion,
             "delivery_counts": [(state, counts.get(state, 0)) for state in Delivery.State],
             "failed": failed,
+            "unknown": unknown,
+            "backlog": backlog,
+            "oldest_due_minutes": None if oldest is None else int(oldest // 60),
+            "delivery_lagging": oldest is not None
+            and oldest > settings.HEALTH_DELIVERY_MAX_AGE.total_seconds(),
+            # Messages waiting in the broker per queue (None: it does not answer).
+            "queued": [(name, depth(name)) for name in queues()],
             "stuck": stuck,
             "stuck_minutes": int(STUCK_AFTER.total_seconds() // 60),
             "now": now,

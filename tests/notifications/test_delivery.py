@@ -230,7 +230,14 @@ def test_back_off_doubles_then_the_delivery_fails(ticket, territory, robot, cloc
     assert len(robot.requests) == 5
     assert delivery.send_due() == 0
     assert "attempt 5 failed" in caplog.text
-    assert delivery.counts() == {"pending": 0, "held": 0, "sent": 0, "failed": 1}
+    assert delivery.counts() == {
+        "pending": 0,
+        "held": 0,
+        "sending": 0,
+        "sent": 0,
+        "failed": 1,
+        "unknown": 0,
+    }
 
 
 def test_back_off_is_capped_at_six_hours(settings):
@@ -257,6 +264,19 @@ def test_retry_of_a_failed_delivery_sends_it_again(
         delivery.retry(delivery_id=wecom.pk)
 
 
+def test_retry_of_a_message_being_sent_is_refused(ticket, mailoutbox):
+    reader = UserFactory(username="reader", email="reader@example.org", language="en")
+    _notify(ticket, [reader])
+    email = _delivery(NoticeChannel.EMAIL)
+    Delivery.objects.filter(pk=email.pk).update(
+        state=Delivery.State.SENDING, attempts=1, next_attempt_at=MORNING + delivery.LEASE
+    )
+    with pytest.raises(ValidationError, match="being sent right now"):
+        delivery.retry(delivery_id=email.pk)
+    email.refresh_from_db()
+    assert (email.state, email.attempts) == (Delivery.State.SENDING, 1)
+
+
 def test_send_due_inline_sends_without_a_worker(ticket, mailoutbox):
     reader = UserFactory(username="reader", email="reader@example.org", language="en")
     _notify(ticket, [reader])
@@ -278,6 +298,77 @@ def test_a_lapsed_claim_is_tried_again_after_the_lease(ticket, clock, mailoutbox
     assert delivery.send_due() == 1
     email.refresh_from_db()
     assert (email.state, email.attempts) == (Delivery.State.SENT, 2)
+
+
+# --- A worker killed while sending ------------------------------------------------------------
+
+
+class WorkerKilled(BaseException):
+    """What a SIGKILL looks like to the code after it: nothing more of it runs."""
+
+
+def _killed_after_sending(monkeypatch, channel):
+    """The channel takes the message, then the worker dies before it can record that."""
+    real = channels.SENDERS[channel]
+
+    def send_then_die(row, *, idempotency_key):
+        real(row, idempotency_key=idempotency_key)
+        raise WorkerKilled
+
+    monkeypatch.setitem(channels.SENDERS, channel, send_then_die)
+
+
+def test_a_robot_message_whose_worker_died_mid_send_is_not_sent_again(
+    ticket, territory, robot, clock, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    WebhookTarget.objects.create(area=territory.grid, channel=NoticeChannel.WECOM, url=robot.url)
+    _notify(ticket)
+    wecom = _delivery(NoticeChannel.WECOM)
+    _killed_after_sending(monkeypatch, NoticeChannel.WECOM)
+    with pytest.raises(WorkerKilled):
+        delivery.deliver(wecom.pk)
+    monkeypatch.undo()
+    wecom.refresh_from_db()
+    # Marked before the robot was called, with the attempt and the lease.
+    assert (wecom.state, wecom.attempts) == (Delivery.State.SENDING, 1)
+    assert wecom.next_attempt_at == MORNING + delivery.LEASE
+    assert delivery.send_due() == 0  # within the lease: someone may still be sending
+
+    clock.move_to(MORNING + delivery.LEASE + dt.timedelta(minutes=1))
+    with caplog.at_level(logging.WARNING, logger="notifications.delivery"):
+        assert delivery.send_due() == 0
+        assert delivery.deliver(wecom.pk) == "skipped"  # a redelivered task sends nothing
+    wecom.refresh_from_db()
+    assert wecom.state == Delivery.State.UNKNOWN
+    assert "not resent" in caplog.text
+    assert len(robot.requests) == 1
+    assert delivery.backlog()["unknown"] == 1
+
+    # Staff looked at the group and decided it did not arrive: sent again, by hand.
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery.retry(delivery_id=wecom.pk)
+    wecom.refresh_from_db()
+    assert (wecom.state, wecom.attempts) == (Delivery.State.SENT, 1)
+    assert len(robot.requests) == 2
+
+
+def test_an_email_whose_worker_died_mid_send_goes_again_with_the_same_message_id(
+    ticket, clock, mailoutbox, monkeypatch
+):
+    reader = UserFactory(username="reader", email="reader@example.org", language="en")
+    _notify(ticket, [reader])
+    email = _delivery(NoticeChannel.EMAIL)
+    _killed_after_sending(monkeypatch, NoticeChannel.EMAIL)
+    with pytest.raises(WorkerKilled):
+        delivery.deliver(email.pk)
+    monkeypatch.undo()
+    clock.move_to(MORNING + delivery.LEASE)
+    assert delivery.send_due() == 1
+    email.refresh_from_db()
+    assert (email.state, email.attempts) == (Delivery.State.SENT, 2)
+    first, second = _mails_to(mailoutbox, "reader@example.org")
+    # The mail system drops the repeat by its Message-ID.
+    assert first.extra_headers["Message-ID"] == second.extra_headers["Message-ID"]
 
 
 # --- Group robots ----------------------------------------------------------------------------
@@ -327,6 +418,35 @@ def test_dingtalk_robot_gets_a_signed_url_and_markdown(ticket, territory, robot)
     assert ticket.short_code in payload["markdown"]["title"]
     assert payload["markdown"]["text"].startswith("#### " + payload["markdown"]["title"])
     assert request["headers"]["X-Idempotency-Key"] == dingtalk.idempotency_key
+
+
+def test_robot_messages_share_one_kept_alive_connection(ticket, territory, robot, monkeypatch):
+    """A TLS handshake per message was most of a robot message's cost (issue 18)."""
+    from notifications.models import Notification
+
+    opened = []
+    monkeypatch.setattr(robot.server.RequestHandlerClass, "protocol_version", "HTTP/1.1")
+    monkeypatch.setattr(
+        robot.server.RequestHandlerClass, "setup", _counting_setup(opened), raising=False
+    )
+    WebhookTarget.objects.create(area=territory.grid, channel=NoticeChannel.WECOM, url=robot.url)
+    _notify(ticket)
+    _notify(ticket, kind=NoticeKind.OVERDUE)
+    assert Notification.objects.count() == 2
+    for pk in Delivery.objects.values_list("pk", flat=True):
+        assert delivery.deliver(pk) == Delivery.State.SENT
+    assert len(robot.requests) == 2
+    assert len(opened) == 1
+
+
+def _counting_setup(opened):
+    from http.server import BaseHTTPRequestHandler
+
+    def setup(self):
+        opened.append(self.client_address)
+        BaseHTTPRequestHandler.setup(self)
+
+    return setup
 
 
 def test_dingtalk_url_without_a_query_or_secret():

@@ -148,6 +148,9 @@ def _worker(env: dict, name: str) -> subprocess.Popen:
             "governance",
             "worker",
             "--pool=solo",
+            # The sweeps' queue and the messages' (settings.CELERY_TASK_ROUTES).
+            "-Q",
+            "celery,deliveries",
             "--without-heartbeat",
             "--without-gossip",
             "--without-mingle",
@@ -306,31 +309,43 @@ def test_three_sweepers_and_a_killed_worker_write_and_send_every_reminder_once(
     second = _worker(env, "second")
     queue = redis.Redis.from_url(broker)
     try:
-        # The queue is empty and the last task has finished: the second worker is idle.
-        _wait(lambda: queue.llen("celery") == 0, 180, "the second worker to drain the queue")
+        # The queues are empty and the last task has finished: the second worker is idle.
+        _wait(
+            lambda: queue.llen("celery") == queue.llen("deliveries") == 0,
+            180,
+            "the second worker to drain the queue",
+        )
         _wait(_settled(), 60, "the last send to finish")
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(30)
-    # What the killed worker held: a message it had claimed (sent or not), or one it had
-    # reserved but not begun. Redis would hand it back only after the visibility timeout;
-    # the lease runs out sooner and the periodic job sends it.
-    in_flight = Delivery.objects.filter(state=Delivery.State.PENDING).count()
+    # What the killed worker held: a message it had claimed ("sending": handed to the robot
+    # or not, nobody knows), or one it had reserved but not begun. Redis would hand the
+    # latter back only after the visibility timeout; the lease runs out sooner and the
+    # periodic job sends it. The former is not resent blindly: it becomes "unknown".
+    in_flight = Delivery.objects.filter(state=Delivery.State.SENDING).count()
     tried = delivery.send_due_inline(now=timezone.now() + delivery.LEASE + dt.timedelta(minutes=1))
 
-    assert Delivery.objects.filter(state=Delivery.State.SENT).count() == 500
-    expected = set(Delivery.objects.values_list("idempotency_key", flat=True))
+    unknown = set(
+        Delivery.objects.filter(state=Delivery.State.UNKNOWN).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    sent = set(
+        Delivery.objects.filter(state=Delivery.State.SENT).values_list("idempotency_key", flat=True)
+    )
+    assert len(sent) + len(unknown) == 500
+    assert len(unknown) == in_flight <= 1
     received = Counter(robot.keys)
-    assert set(received) == expected  # none missed
+    assert sent <= set(received) <= sent | unknown  # none missed, the unknown one maybe not
     repeated = sum(n - 1 for n in received.values())
-    # Only a message the killed worker had already handed to the robot may go twice.
-    assert repeated <= in_flight <= 1
+    assert repeated == 0  # a robot does not drop repeats: none is sent twice
     survivors = [outputs[0].strip().splitlines()[-1], outputs[2].strip().splitlines()[-1]]
     report = (
         f"sweepers: {survivors}, the third killed holding a batch; catch-up sweep "
         f"claimed {leftover.claimed}; worker killed after {killed_at} robot calls; "
-        f"{in_flight} claimed send(s) left by it, retried: {tried}; "
-        f"robot messages sent twice: {repeated}"
+        f"{in_flight} claimed send(s) left by it (now unknown, for staff), the rest: "
+        f"{tried}; robot messages sent twice: {repeated}"
     )
     record_property("exactly_once", report)
     print(report)
