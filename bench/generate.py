@@ -9,7 +9,8 @@
 On top of the district demo it adds requests and visits spread over the last ``--days`` days
 with SQL ``generate_series`` (minutes, not hours): requests of every channel and matter in
 every grid, most older ones closed and rated, recent ones open at every stage, a few
-escalated; visits to random households by a worker of their grid. Then it rebuilds the
+escalated, each with the timeline of moves the state machine would have made to get there;
+visits to random households by a worker of their grid. Then it rebuilds the
 dashboards' rollups for the whole range and the areas' standing, as the nightly jobs would,
 and prints what it made and how long each step took. Rerunning adds more of the same.
 """
@@ -33,6 +34,7 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -40,54 +42,154 @@ from dashboards.rollup import caught_up, rebuild  # noqa: E402
 from dashboards.standing import refresh_standing  # noqa: E402
 from grids.models import Area  # noqa: E402
 from grids.roles import Level, Role  # noqa: E402
+from tickets.models import WISH_MATTER, Matter  # noqa: E402
+from tickets.timeline import AUTO_CLOSE_DAYS  # noqa: E402
 
+# Each request with its whole timeline, in one statement: the rows, then one event per move
+# the state machine (tickets/services.py) makes on the way to the request's status, so the
+# chain of states never breaks and the version counts the moves. Every moment lies between
+# the report and now: response, work and review take a share of the time since the report.
+# Deadlines are uniform (24 hours to respond, 5 days to complete, not the catalogue's);
+# ``next_check_at`` is the first point of the request's own timeline (tickets/timeline.py:
+# the first reminder, the wish-unclaimed point, the end of the review period), so the sweep
+# catches up on the backlog as after an outage.
 TICKETS = """
-INSERT INTO tickets_ticket (
-    version, short_code, tracking_token, channel, description, address, status,
-    status_before_suspension, reporter_name, reporter_phone, submitted_at, response_due,
-    accepted_at, completion_due, resolved_at, closed_at, deadline_version, escalation_level,
-    acknowledged_at, rating, rating_comment, reopen_count, auto_closed, public_reason,
-    idempotency_key, created_at, updated_at, area_id, matter_id
-)
-SELECT
-    1,
-    'B' || lpad(upper(to_hex(%(offset)s + n)), 7, '0'),
-    'bench-' || (%(offset)s + n),
-    (ARRAY['qr', 'qr', 'qr', 'field', 'field', 'staff', 'system'])[1 + (n %% 7)],
-    '楼道堆物，影响通行', '', status, '', '', '13800000000',
-    at, at + interval '24 hours',
-    CASE WHEN status NOT IN ('submitted', 'rejected') THEN at + accept END,
-    at + interval '5 days',
-    CASE WHEN status IN ('resolved', 'closed') THEN at + accept + work END,
-    CASE WHEN status = 'closed' THEN at + accept + work + interval '1 day' END,
-    0,
-    CASE WHEN r < 0.05 THEN 1 ELSE 0 END,
-    CASE WHEN r < 0.03 AND status NOT IN ('submitted', 'rejected') THEN at + accept END,
-    CASE WHEN status = 'closed' AND r2 < 0.8 THEN
-        (ARRAY[5, 5, 5, 5, 4, 4, 4, 3, 2, 1])[1 + floor(r2 * 12.5)::int] END,
-    '', 0, false, '', '', at, at,
-    grids[1 + floor(r3 * array_length(grids, 1))::int],
-    matters[1 + (n %% array_length(matters, 1))]
-FROM (
-    SELECT n, at, r, r2, r3, accept, work,
-        CASE
-            WHEN age > 30 THEN
-                CASE WHEN r < 0.04 THEN 'rejected' WHEN r < 0.08 THEN 'resolved' ELSE 'closed' END
-            ELSE (ARRAY['submitted', 'accepted', 'assigned', 'in_progress', 'in_progress',
-                        'resolved', 'closed', 'closed', 'closed', 'rejected'])[1 + (n %% 10)]
-        END AS status
+WITH drawn AS (
+    SELECT n, at, r, r2, r3, status,
+        at + accept AS accepted,
+        at + accept + work AS resolved,
+        -- Handled until it was resolved, or until now.
+        at + accept + CASE WHEN status IN ('resolved', 'closed') THEN work
+            ELSE now() - at - accept END AS handled,
+        1 + floor(r3 * array_length(grids, 1))::int AS place,
+        matters[1 + (n %% array_length(matters, 1))] AS matter
     FROM (
-        SELECT n,
-            now() - random() * (%(days)s * interval '1 day') AS at,
-            random() AS r, random() AS r2, random() AS r3,
-            random() * interval '40 hours' AS accept,
-            random() * interval '9 days' AS work
-        FROM generate_series(1, %(count)s) AS n
-    ) AS drawn
-    CROSS JOIN LATERAL (SELECT extract(day FROM now() - at) AS age) AS aged
-) AS t,
-(SELECT array_agg(id) AS grids FROM grids_area WHERE level = 'grid') AS g,
-(SELECT array_agg(id ORDER BY id) AS matters FROM tickets_matter WHERE active) AS m
+        SELECT n, at, r, r2, r3,
+            random() * least(interval '40 hours', (now() - at) * 0.3) AS accept,
+            random() * least(interval '9 days', (now() - at) * 0.6) AS work,
+            CASE
+                WHEN age > 30 THEN
+                    CASE WHEN r < 0.04 THEN 'rejected' WHEN r < 0.08 THEN 'resolved'
+                    ELSE 'closed' END
+                ELSE (ARRAY['submitted', 'accepted', 'assigned', 'in_progress', 'in_progress',
+                            'resolved', 'closed', 'closed', 'closed', 'rejected'])[1 + (n %% 10)]
+            END AS status
+        FROM (
+            SELECT n,
+                now() - random() * (%(days)s * interval '1 day') AS at,
+                random() AS r, random() AS r2, random() AS r3
+            FROM generate_series(1, %(count)s) AS n
+        ) AS times
+        CROSS JOIN LATERAL (SELECT extract(day FROM now() - at) AS age) AS aged
+    ) AS picked,
+    (SELECT array_agg(id) AS grids FROM grids_area WHERE level = 'grid') AS g,
+    (SELECT array_agg(id ORDER BY id) AS matters FROM tickets_matter WHERE active) AS m
+),
+shaped AS (
+    SELECT d.*,
+        -- 吹哨 soon after acceptance and 报到 a little later, then assigned, then started.
+        CASE WHEN r < 0.05 AND status NOT IN ('submitted', 'rejected')
+            THEN accepted + (handled - accepted) * 0.02 END AS escalated,
+        CASE WHEN r < 0.03 AND status NOT IN ('submitted', 'rejected')
+            THEN accepted + (handled - accepted) * 0.05 END AS acknowledged,
+        accepted + (handled - accepted) * 0.1 AS assigned,
+        accepted + (handled - accepted) * 0.2 AS started,
+        -- Unrated only when the review period is over (the sweep's auto-close); a rating
+        -- that closes is 3–5 stars, as 1–2 reopen a request.
+        status = 'closed' AND r2 >= 0.8 AND resolved + %(review)s * interval '1 day' < now()
+            AS auto_closed
+    FROM drawn AS d
+),
+made AS (
+    INSERT INTO tickets_ticket (
+        version, short_code, tracking_token, channel, description, address, status,
+        status_before_suspension, reporter_name, reporter_phone, submitted_at, response_due,
+        accepted_at, completion_due, resolved_at, closed_at, deadline_version,
+        next_check_at, escalated_at, escalation_level, acknowledged_at, rating,
+        rating_comment, reopen_count, auto_closed, public_reason, idempotency_key,
+        idempotency_fingerprint, created_at, updated_at, area_id, matter_id, assignee_id
+    )
+    SELECT
+        1 + CASE status WHEN 'submitted' THEN 0 WHEN 'rejected' THEN 1 WHEN 'accepted' THEN 1
+            WHEN 'assigned' THEN 2 WHEN 'in_progress' THEN 3 WHEN 'resolved' THEN 4 ELSE 5 END
+            + (escalated IS NOT NULL)::int + (acknowledged IS NOT NULL)::int,
+        'B' || lpad(upper(to_hex(%(offset)s + n)), 7, '0'),
+        'bench-' || (%(offset)s + n),
+        (ARRAY['qr', 'qr', 'qr', 'field', 'field', 'staff', 'system'])[1 + (n %% 7)],
+        '楼道堆物，影响通行', '', status, '', '', '13800000000',
+        at, at + interval '24 hours',
+        CASE WHEN status NOT IN ('submitted', 'rejected') THEN accepted END,
+        CASE WHEN status NOT IN ('submitted', 'rejected') THEN accepted + interval '5 days' END,
+        CASE WHEN status IN ('resolved', 'closed') THEN resolved END,
+        CASE
+            WHEN status = 'rejected' THEN accepted
+            WHEN auto_closed THEN resolved + %(review)s * interval '1 day'
+            WHEN status = 'closed' THEN resolved + least(interval '1 day', (now() - resolved) / 2)
+        END,
+        CASE WHEN status IN ('submitted', 'rejected') THEN 1 ELSE 2 END,
+        CASE
+            WHEN status = 'submitted' THEN at + interval '24 hours' * %(share)s
+            WHEN status = 'accepted' AND matter = %(wish)s THEN least(
+                accepted + interval '5 days' * %(share)s,
+                accepted + %(unclaimed)s * interval '1 day')
+            WHEN status IN ('accepted', 'assigned', 'in_progress')
+                THEN accepted + interval '5 days' * %(share)s
+            WHEN status = 'resolved' THEN resolved + %(review)s * interval '1 day'
+        END,
+        escalated, (escalated IS NOT NULL)::int, acknowledged,
+        CASE WHEN status = 'closed' AND NOT auto_closed THEN
+            (ARRAY[5, 5, 5, 5, 5, 5, 4, 4, 4, 3])[1 + (n %% 10)] END,
+        '', 0, auto_closed, '', '', '', at, at,
+        CASE WHEN escalated IS NOT NULL THEN communities[place] ELSE grids[place] END,
+        matter,
+        -- Assigned to a worker of the grid, or by the community it was escalated to to one of
+        -- its officers (each may take it, as services.assign checks).
+        CASE WHEN status IN ('assigned', 'in_progress', 'resolved', 'closed') THEN
+            CASE WHEN escalated IS NOT NULL THEN officers[place] ELSE workers[place] END END
+    FROM shaped,
+    (
+        SELECT array_agg(g.id ORDER BY g.id) AS grids,
+            array_agg(c.id ORDER BY g.id) AS communities,
+            array_agg(w.user_id ORDER BY g.id) AS workers,
+            array_agg(o.user_id ORDER BY g.id) AS officers
+        FROM grids_area AS g
+        JOIN grids_area AS c ON c.path = left(g.path, length(g.path) - 4)
+        LEFT JOIN (
+            SELECT area_id, min(user_id) AS user_id FROM grids_post
+            WHERE role IN ('grid_leader', 'grid_worker', 'part_time_worker') AND ended_on IS NULL
+            GROUP BY area_id
+        ) AS w ON w.area_id = g.id
+        LEFT JOIN (
+            SELECT area_id, min(user_id) AS user_id FROM grids_post
+            WHERE role = 'community_staff' AND ended_on IS NULL GROUP BY area_id
+        ) AS o ON o.area_id = c.id
+        WHERE g.level = 'grid'
+    ) AS a
+    RETURNING id, tracking_token, closed_at
+)
+INSERT INTO tickets_event (ticket_id, at, action, from_status, to_status, note, public, actor_id)
+SELECT made.id, moves.at, moves.action, moves.before, moves.after, '', true, NULL
+FROM made
+JOIN shaped ON made.tracking_token = 'bench-' || (%(offset)s + shaped.n)
+CROSS JOIN LATERAL (VALUES
+    (1, shaped.at, 'submit', '', 'submitted', true),
+    (2, shaped.accepted, 'reject', 'submitted', 'rejected', shaped.status = 'rejected'),
+    (3, shaped.accepted, 'accept', 'submitted', 'accepted',
+        shaped.status NOT IN ('submitted', 'rejected')),
+    (4, shaped.escalated, 'escalate', 'accepted', 'accepted', shaped.escalated IS NOT NULL),
+    (5, shaped.acknowledged, 'acknowledge', 'accepted', 'accepted',
+        shaped.acknowledged IS NOT NULL),
+    (6, shaped.assigned, 'assign', 'accepted', 'assigned',
+        shaped.status IN ('assigned', 'in_progress', 'resolved', 'closed')),
+    (7, shaped.started, 'start', 'assigned', 'in_progress',
+        shaped.status IN ('in_progress', 'resolved', 'closed')),
+    (8, shaped.resolved, 'resolve', 'in_progress', 'resolved',
+        shaped.status IN ('resolved', 'closed')),
+    (9, made.closed_at, CASE WHEN shaped.auto_closed THEN 'close' ELSE 'rate' END,
+        'resolved', 'closed', shaped.status = 'closed')
+) AS moves(n, at, action, before, after, applies)
+WHERE moves.applies
+ORDER BY made.id, moves.n
 """
 
 VISITS = """
@@ -128,6 +230,12 @@ def main() -> None:
     if not Area.objects.filter(level=Level.GRID).exists():
         sys.exit("load the district first: manage.py seed_demo --scale district")
     started = time.monotonic()
+    timeline = {
+        "share": min(settings.REMINDER_SHARES) / 100,
+        "review": AUTO_CLOSE_DAYS,
+        "unclaimed": settings.WISH_UNCLAIMED_DAYS,
+        "wish": Matter.objects.get(code=WISH_MATTER).pk,
+    }
     with connection.cursor() as cursor:
         cursor.execute("SELECT coalesce(max(id), 0) FROM tickets_ticket")
         offset = cursor.fetchone()[0]
@@ -136,7 +244,13 @@ def main() -> None:
             count = min(args.batch, args.tickets - made)
             with transaction.atomic():
                 cursor.execute(
-                    TICKETS, {"offset": offset + made, "count": count, "days": args.days}
+                    TICKETS,
+                    {
+                        "offset": offset + made,
+                        "count": count,
+                        "days": args.days,
+                        **timeline,
+                    },
                 )
             made += count
             print(f"  requests: {made:,}", flush=True)

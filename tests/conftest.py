@@ -178,6 +178,20 @@ class Territory:
     micro2: Area
 
 
+@pytest.fixture(scope="session")
+def demo_photos(tmp_path_factory):
+    return tmp_path_factory.mktemp("demo-photos")
+
+
+@pytest.fixture
+def demo(transactional_db, demo_photos):
+    """The demo district as ``seed_demo`` leaves it (seeded once per session on PostgreSQL,
+    tests/demo_snapshot.py), for browser journeys and for checks of the demo itself."""
+    from tests import demo_snapshot
+
+    demo_snapshot.load(demo_photos)
+
+
 @pytest.fixture
 def territory(db) -> Territory:
     D = area(None, "D", "district", (120.0, 31.0, 120.4, 31.2), name="示范区")

@@ -1,32 +1,43 @@
-"""A year of demo requests in every state, built in bulk (deterministic for the seed)."""
+"""A year of demo requests in every state, played through the state machine.
+
+Each request's life is drawn here (deterministic for the seed): submitted, accepted,
+assigned or claimed, started, resolved, rated, with now and then a return, a suspension, a
+reopening after a low rating, a 吹哨 escalation, a rejection or a merged duplicate. The
+moves are then taken in time order by tickets/demo_play.py: the last three weeks' through
+the service functions themselves (``at`` each step's moment), the older, settled history by
+the same rules on paper. So every event starts from the state the previous one left, the
+versions count the moves, and deadlines and ``next_check_at`` are the services' own.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections import defaultdict
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
+from PIL import Image
 
 from core.models import CalendarDay
 from grids.demo import Demo
 from grids.models import Area, Household, Post
 from grids.roles import Level, Role
+from tickets import services
 from tickets.catalogue import fill_defaults
 from tickets.deadlines import due
+from tickets.demo_play import Plan, Player
 from tickets.models import (
+    WISH_MATTER,
     Category,
     Channel,
     Department,
     Event,
     Matter,
-    OwnerLevel,
     Status,
-    Ticket,
 )
 from tickets.models.workflow import _SHORT_ALPHABET
-from tickets.timeline import schedule
 
-A = Event.Action
 DESCRIPTIONS = {
     "rubbish": "垃圾桶已满两天没人清运，气味很大",
     "stairwell_clutter": "楼道里堆放纸箱和旧家具，堵住了通道",
@@ -56,17 +67,54 @@ RESULTS = [
     "已上门走访并登记需求",
     "已清理并拍照留存",
 ]
+COMMENTS = {1: "问题还在，没人来看过", 2: "处理得不彻底，过两天又坏了"}
+REJECTED = "该事项属于物业服务范围，已告知联系物业"
+RETURNED = "不在本人负责的楼栋，请重新派单"
+SUSPENDED = "等待业主回家配合"
+ESCALATED = "网格内协调不了，提请社区协调"
+# No step is planned closer to now than this: a session of tests seeded from one snapshot
+# (tests/demo_snapshot.py) still finds every event in the past.
+MARGIN = dt.timedelta(minutes=5)
+# Requests younger than this are played through the services, and any still open.
+LIVE_DAYS = 21
 
 
 def _code(rng) -> str:
     return "".join(rng.choice(_SHORT_ALPHABET) for _ in range(8))
 
 
+def _result_photo() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 140, 90)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+class Steps:
+    """Steps in time order, each at least a minute after the one before; a step that would
+    fall in the future is dropped with all after it, and the request stays where it got to
+    (a young request is still being handled, as it would be)."""
+
+    def __init__(self, plan: Plan, now: dt.datetime):
+        self.plan, self.last, self.until, self.open = plan, plan.submitted_at, now - MARGIN, True
+
+    def then(self, at: dt.datetime, action: str, **kwargs) -> bool:
+        at = max(at, self.last + dt.timedelta(minutes=1))
+        if not self.open or at > self.until:
+            self.open = False
+            return False
+        self.last = at
+        self.plan.steps.append((at, action, kwargs))
+        return True
+
+    def after(self, **delta) -> dt.datetime:
+        return self.last + dt.timedelta(**delta)
+
+
 def seed(demo: Demo, password: str) -> None:
     rng = demo.rng
     now = timezone.now()
     fill_defaults(Department, Category, Matter, CalendarDay)  # a flushed test database lost them
-    matters = list(Matter.objects.filter(active=True).select_related("department"))
+    matters = list(Matter.objects.filter(active=True).select_related("department", "category"))
     district = demo.district
     grids = list(
         Area.objects.filter(path__startswith=district.path, level=Level.GRID).order_by("path")
@@ -78,319 +126,283 @@ def seed(demo: Demo, password: str) -> None:
         )
     }
     handlers: defaultdict[int, list[int]] = defaultdict(list)
-    dispatchers: defaultdict[int, list[int]] = defaultdict(list)
+    dispatchers: defaultdict[str, list[int]] = defaultdict(list)
     for user_id, area_id, role, path in (
         Post.objects.active()
         .filter(area__path__startswith=district.path)
+        .order_by("pk")
         .values_list("user_id", "area_id", "role", "area__path")
     ):
         if role in (Role.GRID_WORKER, Role.PART_TIME_WORKER, Role.GRID_LEADER):
             handlers[area_id].append(user_id)
         if role in (Role.GRID_LEADER, Role.COMMUNITY_STAFF):
             dispatchers[path].append(user_id)
+    # One instance per person: the services' permission checks keep what they read on it.
+    people = get_user_model().objects.in_bulk(
+        {pk for ids in [*handlers.values(), *dispatchers.values()] for pk in ids}
+    )
     households = defaultdict(list)
     for pk, grid_id in Household.objects.filter(grid__in=grids).values_list("pk", "grid_id")[
         : len(grids) * 20
     ]:
         households[grid_id].append(pk)
     used_codes: set[str] = set()
-    tickets, plans = [], []
+    plans = []
     for grid in grids:
         community = communities.get(grid.path[: 3 * Area.steplen])
-        staff = (
-            dispatchers.get(grid.path, []) + dispatchers.get(community.path, [])
-            if community
-            else []
-        )
+        leaders = [people[pk] for pk in dispatchers.get(grid.path, [])]
+        officers = [people[pk] for pk in dispatchers.get(community.path, [])] if community else []
+        cast = {
+            "leaders": leaders,
+            "officers": officers,
+            "staff": leaders + officers,
+            "handlers": [people[pk] for pk in handlers.get(grid.pk, [])],
+        }
+        previous = None
         for _ in range(rng.randint(8, 16)):
-            matter = rng.choice(matters)
-            age_days = rng.random() ** 1.6 * 365  # more recent than old
-            submitted = now - dt.timedelta(days=age_days, minutes=rng.randint(0, 600))
             code = _code(rng)
             while code in used_codes:
                 code = _code(rng)
             used_codes.add(code)
-            if age_days > 21:
-                final = rng.choices(
-                    [Status.CLOSED, Status.REJECTED, Status.MERGED], weights=[90, 6, 4]
-                )[0]
-            else:
-                final = rng.choice(
-                    [
-                        Status.SUBMITTED,
-                        Status.ACCEPTED,
-                        Status.ASSIGNED,
-                        Status.IN_PROGRESS,
-                        Status.SUSPENDED,
-                        Status.RESOLVED,
-                        Status.CLOSED,
-                    ]
-                )
-            department = matter.department if matter.owner_level == OwnerLevel.DEPARTMENT else None
-            ticket = Ticket(
-                short_code=code,
-                tracking_token=f"demo-{code}-{rng.getrandbits(96):024x}",
-                channel=rng.choices(list(Channel), weights=[40, 30, 20, 3, 7])[0],
-                matter=matter,
-                description=DESCRIPTIONS.get(matter.code, matter.name_zh),
-                area=grid,
-                department=department,
-                submitted_at=submitted,
-                reporter_phone=f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
-                reporter_name=rng.choice(["张阿姨", "李师傅", "王先生", "陈女士", ""]),
-                household_id=rng.choice(households[grid.pk])
-                if households[grid.pk] and rng.random() < 0.3
-                else None,
-                response_due=due(submitted, matter.response_limit, matter.response_unit),
-                status=final,
-            )
-            tickets.append(ticket)
-            plans.append((ticket, staff, handlers.get(grid.pk, []), final))
-    events = []
-    for ticket, staff, people, final in plans:
-        dispatcher = rng.choice(staff) if staff else None
-        handler = rng.choice(people) if people else None
-        t = ticket.submitted_at
-        events.append(Event(ticket=ticket, action=A.SUBMIT, at=t, to_status=Status.SUBMITTED))
-        if final == Status.SUBMITTED:
-            continue
-        if final == Status.REJECTED:
-            ticket.public_reason = "该事项属于物业服务范围，已告知联系物业"
-            ticket.closed_at = t + dt.timedelta(hours=rng.uniform(0.2, 3))
-            events.append(
-                Event(
-                    ticket=ticket,
-                    action=A.REJECT,
-                    at=ticket.closed_at,
-                    actor_id=dispatcher,
-                    from_status=Status.SUBMITTED,
-                    to_status=Status.REJECTED,
-                    note=ticket.public_reason,
-                )
-            )
-            continue
-        # Most responses come in time; some are late, which the dashboards will show.
-        late = rng.random() < 0.1
-        response_hours = (ticket.response_due - t).total_seconds() / 3600
-        accepted = t + dt.timedelta(
-            hours=response_hours * (rng.uniform(1.1, 2) if late else rng.uniform(0.05, 0.9))
-        )
-        ticket.accepted_at = min(accepted, timezone.now())
-        ticket.completion_due = due(
-            ticket.accepted_at, ticket.matter.completion_limit, ticket.matter.completion_unit
-        )
-        events.append(
-            Event(
-                ticket=ticket,
-                action=A.ACCEPT,
-                at=ticket.accepted_at,
-                actor_id=dispatcher,
-                from_status=Status.SUBMITTED,
-                to_status=Status.ACCEPTED,
-            )
-        )
-        if final == Status.MERGED:
-            ticket.closed_at = ticket.accepted_at
-            ticket.public_reason = "与同一问题的其他工单合并处理"
-            events.append(
-                Event(
-                    ticket=ticket,
-                    action=A.MERGE,
-                    at=ticket.closed_at,
-                    actor_id=dispatcher,
-                    from_status=Status.ACCEPTED,
-                    to_status=Status.MERGED,
-                    note=ticket.public_reason,
-                )
-            )
-            continue
-        if final == Status.ACCEPTED:
-            if rng.random() < 0.3:
-                ticket.escalation_level = 1
-            continue
-        assigned_at = ticket.accepted_at + dt.timedelta(minutes=rng.randint(5, 240))
-        if ticket.department_id:
-            events.append(
-                Event(
-                    ticket=ticket,
-                    action=A.ASSIGN,
-                    at=assigned_at,
-                    actor_id=dispatcher,
-                    from_status=Status.ACCEPTED,
-                    to_status=Status.ASSIGNED,
-                    note=ticket.department.name_zh,
-                )
-            )
-        else:
-            ticket.assignee_id = handler
-            action = A.CLAIM if rng.random() < 0.3 else A.ASSIGN
-            events.append(
-                Event(
-                    ticket=ticket,
-                    action=action,
-                    at=assigned_at,
-                    actor_id=handler if action == A.CLAIM else dispatcher,
-                    from_status=Status.ACCEPTED,
-                    to_status=Status.ASSIGNED,
-                )
-            )
-        if final == Status.ASSIGNED:
-            continue
-        started = assigned_at + dt.timedelta(minutes=rng.randint(10, 600))
-        events.append(
-            Event(
-                ticket=ticket,
-                action=A.START,
-                at=started,
-                actor_id=handler,
-                from_status=Status.ASSIGNED,
-                to_status=Status.IN_PROGRESS,
-            )
-        )
-        if final == Status.IN_PROGRESS:
-            continue
+            previous = _plan(rng, now, grid, code, matters, households[grid.pk], cast, previous)
+            plans.append(previous)
+    Player(plans, _result_photo(), REJECTED).play()
+    demo.counts["requests"] = len(plans)
+    demo.counts["request events"] = Event.objects.filter(
+        ticket__in=[plan.ticket for plan in plans]
+    ).count()
+    _points(demo, plans, communities)
+
+
+def _plan(rng, now, grid, code, matters, households, cast, previous) -> Plan:
+    """Draw one request's life, from its report to the state it is in today."""
+    age_days = rng.random() ** 1.6 * 365  # more recent than old
+    final = _final(rng, age_days)
+    if final == Status.MERGED and previous is not None and previous.live is False:
+        # A second report of the grid's previous problem, hours later: merged into it.
+        matter = previous.submit["matter"]
+        submitted = previous.submitted_at + dt.timedelta(hours=rng.uniform(0.5, 12))
+    else:
+        matter = rng.choice(matters)
+        submitted = now - dt.timedelta(days=age_days, minutes=rng.randint(0, 600)) - MARGIN
+    if matter.code == WISH_MATTER:
+        channel = Channel.WISH
+    else:
+        channel = rng.choices(
+            [Channel.QR, Channel.FIELD, Channel.STAFF, Channel.SYSTEM], weights=[40, 30, 20, 7]
+        )[0]
+    staff, handlers = cast["staff"], cast["handlers"]
+    dispatcher = rng.choice(staff) if staff else None
+    handler = rng.choice(handlers) if handlers else None
+    reporter = {Channel.FIELD: handler, Channel.STAFF: dispatcher}.get(channel)
+    plan = Plan(
+        grid=grid,
+        code=code,
+        token=f"demo-{code}-{rng.getrandbits(96):024x}",
+        live=True,
+        submit={
+            "channel": channel,
+            "matter": matter,
+            "description": DESCRIPTIONS.get(matter.code, matter.name_zh),
+            "grid": grid,
+            "reporter_phone": f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+            "reporter_name": rng.choice(["张阿姨", "李师傅", "王先生", "陈女士", ""]),
+            "household": Household(pk=rng.choice(households), grid=grid)
+            if households and rng.random() < 0.3
+            else None,
+            "by": reporter,
+            "at": submitted,
+        },
+    )
+    _life(rng, Steps(plan, now), final, cast, dispatcher, handler)
+    if plan.steps:
+        last, kwargs = plan.steps[-1][1:]
+        settled = last in ("reject", "merge", "auto_close") or kwargs.get("rating", 0) >= 3
+    else:
+        settled = False
+    plan.live = not settled or now - submitted < dt.timedelta(days=LIVE_DAYS)
+    return plan
+
+
+def _life(rng, steps: Steps, final: str, cast, dispatcher, handler) -> None:
+    """The steps from the report to ``final``, each at a plausible moment."""
+    plan = steps.plan
+    matter, submitted, now = plan.submit["matter"], plan.submitted_at, steps.until + MARGIN
+    handlers = cast["handlers"]
+    if final == Status.SUBMITTED or dispatcher is None:
+        return
+    if final == Status.REJECTED:
+        steps.then(steps.after(hours=rng.uniform(0.2, 3)), "reject", by=dispatcher, reason=REJECTED)
+        return
+    # Most responses come in time; some are late, which the dashboards will show.
+    response_due = due(submitted, matter.response_limit, matter.response_unit)
+    share = rng.uniform(1.1, 2) if rng.random() < 0.1 else rng.uniform(0.05, 0.9)
+    steps.then(submitted + (response_due - submitted) * share, "accept", by=dispatcher)
+    accepted = steps.last
+    if final == Status.MERGED:
+        # A duplicate of a request still open in the grid, found when it is accepted.
+        steps.then(steps.after(minutes=rng.randint(5, 120)), "merge", by=dispatcher)
+        return
+    if final == Status.ACCEPTED or handler is None:
+        _escalate(rng, steps, cast)
+        return
+    _take(rng, steps, dispatcher, handler)
+    if rng.random() < 0.04 and len(handlers) > 1:
+        steps.then(steps.after(minutes=rng.randint(30, 300)), "return", by=handler, reason=RETURNED)
+        handler = rng.choice([h for h in handlers if h != handler])
+        _take(rng, steps, dispatcher, handler, claim=False)
+    if final == Status.ASSIGNED:
+        return
+    steps.then(steps.after(minutes=rng.randint(10, 600)), "start", by=handler)
+    if final == Status.IN_PROGRESS:
+        return
+    paused = dt.timedelta(0)
+    if final == Status.SUSPENDED or rng.random() < 0.05:
+        steps.then(steps.after(hours=rng.uniform(1, 4)), "suspend", by=dispatcher, reason=SUSPENDED)
         if final == Status.SUSPENDED:
-            ticket.status_before_suspension = Status.IN_PROGRESS
-            ticket.suspended_at = started + dt.timedelta(hours=2)
-            events.append(
-                Event(
-                    ticket=ticket,
-                    action=A.SUSPEND,
-                    at=ticket.suspended_at,
-                    actor_id=dispatcher,
-                    from_status=Status.IN_PROGRESS,
-                    to_status=Status.SUSPENDED,
-                    note="等待业主回家配合",
-                )
-            )
-            continue
-        allowed = (ticket.completion_due - ticket.accepted_at).total_seconds()
-        on_time = rng.random() < 0.88
-        resolved = ticket.accepted_at + dt.timedelta(
-            seconds=allowed * (rng.uniform(0.1, 0.95) if on_time else rng.uniform(1.05, 1.8))
-        )
-        ticket.resolved_at = min(resolved, timezone.now())
-        events.append(
-            Event(
-                ticket=ticket,
-                action=A.RESOLVE,
-                at=ticket.resolved_at,
-                actor_id=handler,
-                from_status=Status.IN_PROGRESS,
-                to_status=Status.RESOLVED,
-                note=rng.choice(RESULTS),
-            )
-        )
-        if final == Status.RESOLVED:
-            continue
-        ticket.rating = rng.choices([5, 4, 3, 2, 1], weights=[70, 20, 5, 3, 2])[0]
-        ticket.closed_at = min(ticket.resolved_at + dt.timedelta(hours=rng.uniform(1, 100)), now)
-        if rng.random() < 0.15 and ticket.resolved_at < now - dt.timedelta(days=7):
-            ticket.rating, ticket.auto_closed = None, True
-            ticket.closed_at = ticket.resolved_at + dt.timedelta(days=7)
-            events.append(
-                Event(
-                    ticket=ticket,
-                    action=A.CLOSE,
-                    at=ticket.closed_at,
-                    from_status=Status.RESOLVED,
-                    to_status=Status.CLOSED,
-                    note="7天内未评价，默认满意",
-                )
-            )
-        else:
-            events.append(
-                Event(
-                    ticket=ticket,
-                    action=A.RATE,
-                    at=ticket.closed_at,
-                    from_status=Status.RESOLVED,
-                    to_status=Status.CLOSED,
-                    note=f"{ticket.rating}星",
-                )
-            )
-    for ticket in tickets:
-        # The deadline sweep starts from each request's own timeline: on its first run it
-        # catches up what is past (reminders, overdue notices, the ladder), as after an outage.
-        schedule(ticket)
-    Ticket.objects.bulk_create(tickets, batch_size=2000)
-    Event.objects.bulk_create(events, batch_size=5000)
-    demo.counts["requests"] = len(tickets)
-    _points(demo, tickets, communities)
+            return
+        suspended = steps.last
+        steps.then(steps.after(days=rng.uniform(1, 3)), "resume", by=dispatcher)
+        paused = steps.last - suspended
+    # Most are done in time; some late, for the on-time figures.
+    allowed = due(accepted, matter.completion_limit, matter.completion_unit) - accepted
+    share = rng.uniform(0.1, 0.95) if rng.random() < 0.88 else rng.uniform(1.05, 1.8)
+    _resolve(rng, steps, handler, matter, accepted + paused + allowed * share)
+    if final == Status.RESOLVED:
+        return
+    resolved = steps.last
+    if rng.random() < 0.15 and resolved < now - dt.timedelta(days=8):
+        # Never rated: the sweep closes it as satisfied once the review period is over.
+        steps.then(resolved + dt.timedelta(days=7, minutes=rng.randint(1, 15)), "auto_close")
+        return
+    rating = rng.choices([5, 4, 3, 2, 1], weights=[70, 20, 5, 3, 2])[0]
+    steps.then(
+        steps.after(hours=rng.uniform(1, 100)),
+        "rate",
+        rating=rating,
+        comment=COMMENTS.get(rating, ""),
+    )
+    if rating <= 2:
+        # 1–2 stars reopen it: dispatched again, done again, and rated again.
+        _take(rng, steps, dispatcher, handler, claim=False, hours=rng.uniform(0.5, 24))
+        steps.then(steps.after(minutes=rng.randint(10, 300)), "start", by=handler)
+        _resolve(rng, steps, handler, matter, steps.after(hours=rng.uniform(2, 48)))
+        rating = rng.choices([5, 4, 3], weights=[60, 30, 10])[0]
+        steps.then(steps.after(hours=rng.uniform(1, 72)), "rate", rating=rating, comment="")
 
 
-def _points(demo: Demo, tickets: list[Ticket], communities: dict[str, Area]) -> None:
-    """Points proposed for requests closed with 4–5 stars: older ones verified, written in
-    bulk as the services leave them; the last fortnight's through the services, waiting."""
-    import uuid
+def _final(rng, age_days: float) -> str:
+    """Where a request is meant to end: settled when older than three weeks, any state
+    when younger (a step that would fall after now leaves it earlier)."""
+    if age_days > LIVE_DAYS:
+        return rng.choices([Status.CLOSED, Status.REJECTED, Status.MERGED], weights=[90, 6, 4])[0]
+    return rng.choice(
+        [
+            Status.SUBMITTED,
+            Status.ACCEPTED,
+            Status.ASSIGNED,
+            Status.IN_PROGRESS,
+            Status.SUSPENDED,
+            Status.RESOLVED,
+            Status.CLOSED,
+        ]
+    )
 
-    from django.contrib.auth import get_user_model
 
+def _escalate(rng, steps: Steps, cast) -> None:
+    """吹哨 now and then: the grid leader hands it up to the community, whose officer
+    acknowledges (报到) it, or has not yet."""
+    if not (cast["leaders"] and cast["officers"]) or rng.random() >= 0.3:
+        return
+    leader = rng.choice(cast["leaders"])
+    at = steps.after(hours=rng.uniform(1, 48))
+    if steps.then(at, "escalate", by=leader, reason=ESCALATED) and rng.random() < 0.5:
+        at = steps.after(hours=rng.uniform(0.5, 6))
+        steps.then(at, "acknowledge", by=rng.choice(cast["officers"]))
+
+
+def _take(rng, steps: Steps, dispatcher, handler, *, claim=True, hours=None) -> None:
+    """派单 by a dispatcher, or 接单 from the open pool by the handler."""
+    at = steps.after(hours=hours) if hours else steps.after(minutes=rng.randint(5, 240))
+    if claim and rng.random() < 0.3:
+        steps.then(at, "claim", by=handler)
+    else:
+        steps.then(at, "assign", by=dispatcher, assignee=handler)
+
+
+def _resolve(rng, steps: Steps, handler, matter, at: dt.datetime) -> None:
+    at = max(at, steps.after(minutes=rng.randint(30, 240)))
+    steps.then(at, "resolve", by=handler, result=rng.choice(RESULTS), photo=matter.photo_required)
+
+
+def _points(demo: Demo, plans: list[Plan], communities: dict[str, Area]) -> None:
+    """Points proposed for requests closed with 4–5 stars, by the real flow's
+    ``propose_points`` (which ``services.rate`` calls for the requests played live), dated
+    when their request closed. Those older than a fortnight were verified then, written in
+    bulk as the services leave them (the ledger refuses to be back-dated by an UPDATE); the
+    last fortnight's still wait for the community."""
     from points import services as points_services
-    from points.demo import Book, community_verifiers, settle
-    from points.models import Declaration, DeclarationStep
+    from points.demo import community_verifiers, settle
+    from points.models import Account, Declaration, DeclarationStep, Entry
 
     rule = points_services.ticket_rule()
     if rule is None:
         return
     rng, now = demo.rng, timezone.now()
-    earning = [
-        t
-        for t in tickets
-        if t.status == Status.CLOSED
-        and (t.rating or 0) >= 4
-        and t.assignee_id
-        and t.matter.earns_points
-    ]
-    users = get_user_model().objects.in_bulk({t.assignee_id for t in earning})
+    closed = {f"ticket:{p.ticket.pk}": p.ticket for p in plans if p.ticket.status == Status.CLOSED}
+    for plan in plans:
+        # As services.rate does after 4–5 stars, for the requests played on paper.
+        if not plan.live and plan.ticket.status == Status.CLOSED and (plan.ticket.rating or 0) >= 4:
+            services.propose_points(ticket=plan.ticket)
+    proposals = list(
+        Declaration.objects.filter(source_key__in=list(closed))
+        .select_related("account__scheme", "rule")
+        .order_by("pk")
+    )
     verifier_of = community_verifiers(communities.values())
-    book, touched = Book(), set()
-    for ticket in earning:
+    approvals, entries, approved, touched = [], [], [], set()
+    for declaration in proposals:
+        ticket = closed[declaration.source_key]
+        declaration.created_at = ticket.closed_at
         community = communities.get(ticket.area.path[: 3 * Area.steplen])
-        if community is None:
+        if ticket.closed_at > now - dt.timedelta(days=14) or community is None:
             continue
-        account = points_services.account_for_user(
-            scheme=rule.scheme, user=users[ticket.assignee_id], community=community
-        )
-        served_on = timezone.localtime(ticket.resolved_at).date()
-        if ticket.closed_at > now - dt.timedelta(days=14):
-            points_services.propose(
-                by=users[ticket.assignee_id],
-                account=account,
-                rule=rule,
-                served_on=served_on,
-                description=f"{ticket.short_code} · {ticket.matter.name_zh}",
-                source_key=f"ticket:{ticket.pk}",
+        at = ticket.closed_at + dt.timedelta(days=rng.randint(2, 6))
+        verifier = verifier_of.get(community.pk, declaration.created_by_id)
+        declaration.state = Declaration.State.APPROVED
+        declaration.public_until = at + dt.timedelta(days=declaration.account.scheme.publicity_days)
+        approved.append(declaration)
+        approvals.append(
+            DeclarationStep(
+                declaration=declaration,
+                action=DeclarationStep.Action.APPROVE,
+                actor_id=verifier,
+                at=at,
             )
-            continue
-        approved = ticket.closed_at + dt.timedelta(days=rng.randint(2, 6))
-        public_until = approved + dt.timedelta(days=rule.scheme.publicity_days)
-        declaration = Declaration(
-            client_id=uuid.UUID(int=rng.getrandbits(128)),
-            origin=Declaration.Origin.TICKET,
-            source_key=f"ticket:{ticket.pk}",
-            account=account,
-            rule=rule,
-            served_on=served_on,
-            description=f"{ticket.short_code} · {ticket.matter.name_zh}",
-            state=Declaration.State.APPROVED,
-            public_until=public_until,
-            created_by_id=ticket.assignee_id,
-            created_at=ticket.closed_at,
         )
-        verifier = verifier_of.get(community.pk, ticket.assignee_id)
-        book.paid(
-            declaration,
-            [
-                (DeclarationStep.Action.PROPOSE, ticket.assignee_id, ticket.closed_at, ""),
-                (DeclarationStep.Action.APPROVE, verifier, approved, ""),
-            ],
-            by=verifier,
-            at=approved,
+        entries.append(
+            Entry(
+                account=declaration.account,
+                amount=declaration.rule.amount_for(declaration.hours),
+                kind=Entry.Kind.EARN,
+                rule=declaration.rule,
+                rule_version=declaration.rule.version,
+                posted_by_id=verifier,
+                posted_at=at,
+                earned_on=declaration.served_on,
+                counts_from=declaration.public_until,
+                idempotency_key=f"declaration:{declaration.pk}",
+                source=f"declaration:{declaration.pk}",
+            )
         )
-        touched.add(account.pk)
-    book.write()
-    from points.models import Account
-
+        touched.add(declaration.account_id)
+    Declaration.objects.bulk_update(proposals, ["created_at"], batch_size=2000)
+    Declaration.objects.bulk_update(approved, ["state", "public_until"], batch_size=2000)
+    for declaration in proposals:
+        DeclarationStep.objects.filter(
+            declaration=declaration, action=DeclarationStep.Action.PROPOSE
+        ).update(at=declaration.created_at)
+    DeclarationStep.objects.bulk_create(approvals, batch_size=5000)
+    Entry.objects.bulk_create(entries, batch_size=5000)
     settle(Account.objects.filter(pk__in=touched))
-    demo.counts["points proposals for requests"] = len(earning)
+    demo.counts["points proposals for requests"] = len(proposals)

@@ -166,11 +166,35 @@ def _community_of(area: Area) -> Area | None:
     return area.community()
 
 
+def _when(at: dt.datetime | None, ticket: Ticket | None = None) -> dt.datetime:
+    """The moment a transition happens: now, or ``at`` when history is being written (the
+    demo's year of requests), which may lie in the past but neither in the future nor
+    before what the ticket's timeline already holds (a programming error, not a user's)."""
+    now = timezone.now()
+    if at is None:
+        return now
+    if at > now:
+        raise ValueError(f"a transition cannot happen in the future ({at.isoformat()})")
+    if ticket is not None:
+        last = ticket.events.order_by("-at").values_list("at", flat=True).first()
+        if last is not None and at < last:
+            raise ValueError(f"{at.isoformat()} is before the ticket's last event ({last})")
+    return at
+
+
 def _event(
-    ticket: Ticket, action: str, by, from_status: str, note: str = "", public: bool = True
+    ticket: Ticket,
+    action: str,
+    by,
+    from_status: str,
+    note: str = "",
+    public: bool = True,
+    *,
+    at: dt.datetime,
 ) -> Event:
     return Event.objects.create(
         ticket=ticket,
+        at=at,
         action=action,
         actor=by,
         from_status=from_status,
@@ -213,6 +237,7 @@ def submit(
     idempotency_fingerprint: str = "",
     decision=None,
     visit=None,
+    at: dt.datetime | None = None,
 ) -> Ticket:
     """A new request from any channel; the same validation and routing for all of them.
 
@@ -251,7 +276,7 @@ def submit(
             }
         )
     cleaned = clean_photos(photos)
-    now = timezone.now()
+    now = _when(at)
     ticket = Ticket(
         channel=channel,
         matter=matter,
@@ -287,7 +312,7 @@ def submit(
             first.replayed = True
             return first
         raise
-    event = _event(ticket, A.SUBMIT, by, "")
+    event = _event(ticket, A.SUBMIT, by, "", at=now)
     _attach(ticket, event, cleaned, Photo.Kind.REPORT)
     return ticket
 
@@ -364,13 +389,20 @@ def _lock(ticket: Ticket, action: str, by, expected_version: int | None) -> Tick
 
 
 def _save(
-    ticket: Ticket, action: str, by, before: str, note: str = "", public: bool = True
+    ticket: Ticket,
+    action: str,
+    by,
+    before: str,
+    note: str = "",
+    public: bool = True,
+    *,
+    at: dt.datetime,
 ) -> Event:
     ticket.version += 1
     schedule(ticket)
     ticket.full_clean()
     ticket.save()
-    return _event(ticket, action, by, before, note, public)
+    return _event(ticket, action, by, before, note, public, at=at)
 
 
 def _completion_due(ticket: Ticket, start: dt.datetime) -> dt.datetime:
@@ -382,24 +414,38 @@ def _completion_due(ticket: Ticket, start: dt.datetime) -> dt.datetime:
 
 
 @_transition
-def accept(*, by, ticket: Ticket, expected_version: int | None = None, note: str = "") -> Ticket:
+def accept(
+    *,
+    by,
+    ticket: Ticket,
+    expected_version: int | None = None,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> Ticket:
     ticket = _lock(ticket, A.ACCEPT, by, expected_version)
-    before, now = ticket.status, timezone.now()
+    before, now = ticket.status, _when(at, ticket)
     ticket.status, ticket.accepted_at = Status.ACCEPTED, now
     ticket.completion_due = _completion_due(ticket, now)
-    _save(ticket, A.ACCEPT, by, before, note)
+    _save(ticket, A.ACCEPT, by, before, note, at=now)
     return ticket
 
 
 @_transition
-def reject(*, by, ticket: Ticket, reason: str, expected_version: int | None = None) -> Ticket:
+def reject(
+    *,
+    by,
+    ticket: Ticket,
+    reason: str,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Ticket:
     if not reason.strip():
         raise ValidationError({"reason": _("Tell the resident why this is not taken.")})
     ticket = _lock(ticket, A.REJECT, by, expected_version)
     before = ticket.status
-    ticket.status, ticket.closed_at = Status.REJECTED, timezone.now()
+    ticket.status, ticket.closed_at = Status.REJECTED, _when(at, ticket)
     ticket.public_reason = reason.strip()
-    _save(ticket, A.REJECT, by, before, reason.strip())
+    _save(ticket, A.REJECT, by, before, reason.strip(), at=ticket.closed_at)
     return ticket
 
 
@@ -413,12 +459,14 @@ def assign(
     unit=None,
     expected_version: int | None = None,
     note: str = "",
+    at: dt.datetime | None = None,
 ) -> Ticket:
     """派单 to a person (worker, member, volunteer) or to a department; or, for a
     micro-wish, record that a co-building unit (共建单位) of the community took it."""
     if [assignee, department, unit].count(None) != 2:
         raise ValidationError(_("Assign to one person or to one department."))
     ticket = _lock(ticket, A.ASSIGN, by, expected_version)
+    now = _when(at, ticket)
     if unit is not None:
         if not ticket.is_wish:
             raise ValidationError(
@@ -447,7 +495,8 @@ def assign(
     ticket.status, ticket.assignee, ticket.department = Status.ASSIGNED, assignee, department
     ticket.unit = unit
     who = str(assignee) if assignee else department.name if department else unit.name
-    _save(ticket, A.ASSIGN, by, before, note or _("to %(who)s") % {"who": who}, public=True)
+    note = note or _("to %(who)s") % {"who": who}
+    _save(ticket, A.ASSIGN, by, before, note, public=True, at=now)
     people = [assignee] if assignee else list(department.members.all()) if department else []
     if people:
         notify(
@@ -458,6 +507,7 @@ def assign(
             params={"code": ticket.short_code, "due": _iso(ticket.completion_due)},
             robots=False,
             extra_key=f"v{ticket.version}",
+            now=now,
         )
     return ticket
 
@@ -475,27 +525,36 @@ def _is_member_of_branch(user, area: Area) -> bool:
 
 
 @_transition
-def claim(*, by, ticket: Ticket, expected_version: int | None = None) -> Ticket:
+def claim(
+    *, by, ticket: Ticket, expected_version: int | None = None, at: dt.datetime | None = None
+) -> Ticket:
     """接单: a member or worker takes an accepted request from the open pool."""
     ticket = _lock(ticket, A.CLAIM, by, expected_version)
     before = ticket.status
     ticket.status, ticket.assignee, ticket.department, ticket.unit = Status.ASSIGNED, by, None, None
-    _save(ticket, A.CLAIM, by, before)
+    _save(ticket, A.CLAIM, by, before, at=_when(at, ticket))
     return ticket
 
 
 @_transition
-def start(*, by, ticket: Ticket, expected_version: int | None = None) -> Ticket:
+def start(
+    *, by, ticket: Ticket, expected_version: int | None = None, at: dt.datetime | None = None
+) -> Ticket:
     ticket = _lock(ticket, A.START, by, expected_version)
     before = ticket.status
     ticket.status = Status.IN_PROGRESS
-    _save(ticket, A.START, by, before)
+    _save(ticket, A.START, by, before, at=_when(at, ticket))
     return ticket
 
 
 @_transition
 def return_to_dispatch(
-    *, by, ticket: Ticket, reason: str, expected_version: int | None = None
+    *,
+    by,
+    ticket: Ticket,
+    reason: str,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
 ) -> Ticket:
     if not reason.strip():
         raise ValidationError({"reason": _("Say why you are returning it.")})
@@ -503,7 +562,7 @@ def return_to_dispatch(
     before = ticket.status
     ticket.status, ticket.assignee, ticket.department = Status.ACCEPTED, None, None
     ticket.unit = None
-    _save(ticket, A.RETURN, by, before, reason.strip(), public=False)
+    _save(ticket, A.RETURN, by, before, reason.strip(), public=False, at=_when(at, ticket))
     return ticket
 
 
@@ -515,6 +574,7 @@ def resolve(
     result: str,
     photos: Iterable[File] = (),
     expected_version: int | None = None,
+    at: dt.datetime | None = None,
 ) -> Ticket:
     photos = list(photos)
     if not result.strip():
@@ -524,36 +584,50 @@ def resolve(
         raise ValidationError({"photos": _("This matter needs a photo of the result.")})
     cleaned = clean_photos(photos)
     before = ticket.status
-    ticket.status, ticket.resolved_at = Status.RESOLVED, timezone.now()
-    event = _save(ticket, A.RESOLVE, by, before, result.strip())
+    ticket.status, ticket.resolved_at = Status.RESOLVED, _when(at, ticket)
+    event = _save(ticket, A.RESOLVE, by, before, result.strip(), at=ticket.resolved_at)
     _attach(ticket, event, cleaned, Photo.Kind.RESULT)
     return ticket
 
 
 @_transition
-def suspend(*, by, ticket: Ticket, reason: str, expected_version: int | None = None) -> Ticket:
+def suspend(
+    *,
+    by,
+    ticket: Ticket,
+    reason: str,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Ticket:
     """挂起: the clock stops until resumed (waiting for a part, for the owner to be home)."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the request waits.")})
     ticket = _lock(ticket, A.SUSPEND, by, expected_version)
     before = ticket.status
     ticket.status_before_suspension, ticket.status = before, Status.SUSPENDED
-    ticket.suspended_at = timezone.now()
-    _save(ticket, A.SUSPEND, by, before, reason.strip())
+    ticket.suspended_at = _when(at, ticket)
+    _save(ticket, A.SUSPEND, by, before, reason.strip(), at=ticket.suspended_at)
     return ticket
 
 
 @_transition
-def resume(*, by, ticket: Ticket, expected_version: int | None = None, note: str = "") -> Ticket:
+def resume(
+    *,
+    by,
+    ticket: Ticket,
+    expected_version: int | None = None,
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> Ticket:
     ticket = _lock(ticket, A.RESUME, by, expected_version)
-    now = timezone.now()
+    now = _when(at, ticket)
     paused = now - ticket.suspended_at
     ticket.status, ticket.status_before_suspension = ticket.status_before_suspension, ""
     ticket.suspended_at = None
     if ticket.completion_due:
         ticket.completion_due += paused  # the time waiting does not count
         ticket.deadline_version += 1
-    _save(ticket, A.RESUME, by, Status.SUSPENDED, note)
+    _save(ticket, A.RESUME, by, Status.SUSPENDED, note, at=now)
     return ticket
 
 
@@ -565,10 +639,11 @@ def escalate(
     reason: str,
     to_department: Department | None = None,
     expected_version: int | None = None,
+    at: dt.datetime | None = None,
 ) -> Ticket:
     """吹哨: hand the request up a level (or to a department), which must acknowledge."""
     ticket = _lock(ticket, A.ESCALATE, by, expected_version)
-    before = ticket.status
+    before, now = ticket.status, _when(at, ticket)
     ticket.unit = None
     if to_department is not None:
         ticket.department, ticket.assignee = to_department, None
@@ -583,13 +658,13 @@ def escalate(
         ticket.area, ticket.assignee, ticket.department = parent, None, None
     ticket.escalation_level += 1
     ticket.acknowledged_at = None
-    ticket.escalated_at = timezone.now()
+    ticket.escalated_at = now
     # A department handles it itself; a higher level dispatches it again.
     ticket.status = Status.ASSIGNED if to_department is not None else Status.ACCEPTED
     if before == Status.SUBMITTED:
-        ticket.accepted_at = timezone.now()
+        ticket.accepted_at = now
         ticket.completion_due = _completion_due(ticket, ticket.accepted_at)
-    _save(ticket, A.ESCALATE, by, before, reason.strip())
+    _save(ticket, A.ESCALATE, by, before, reason.strip(), at=now)
     return ticket
 
 
@@ -646,15 +721,24 @@ def escalate_overdue(*, ticket: Ticket) -> Ticket:
 
 
 @_transition
-def acknowledge(*, by, ticket: Ticket, expected_version: int | None = None) -> Ticket:
+def acknowledge(
+    *, by, ticket: Ticket, expected_version: int | None = None, at: dt.datetime | None = None
+) -> Ticket:
     ticket = _lock(ticket, A.ACKNOWLEDGE, by, expected_version)
-    ticket.acknowledged_at = timezone.now()
-    _save(ticket, A.ACKNOWLEDGE, by, ticket.status)
+    ticket.acknowledged_at = _when(at, ticket)
+    _save(ticket, A.ACKNOWLEDGE, by, ticket.status, at=ticket.acknowledged_at)
     return ticket
 
 
 @_transition
-def merge(*, by, ticket: Ticket, into: Ticket, expected_version: int | None = None) -> Ticket:
+def merge(
+    *,
+    by,
+    ticket: Ticket,
+    into: Ticket,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Ticket:
     """A duplicate closes with a link to the master; both residents see it on their page."""
     if into.pk == ticket.pk:
         raise ValidationError(_("A request cannot be merged into itself."))
@@ -665,23 +749,26 @@ def merge(*, by, ticket: Ticket, into: Ticket, expected_version: int | None = No
     if not may_dispatch(by, master):
         raise PermissionDenied(_("You may not do this to this request."))
     before = ticket.status
-    ticket.status, ticket.merged_into, ticket.closed_at = Status.MERGED, master, timezone.now()
+    ticket.status, ticket.merged_into, ticket.closed_at = Status.MERGED, master, _when(at, ticket)
     ticket.public_reason = _("Merged with request %(code)s, which reports the same problem.") % {
         "code": master.short_code
     }
-    _save(ticket, A.MERGE, by, before, ticket.public_reason)
+    _save(ticket, A.MERGE, by, before, ticket.public_reason, at=ticket.closed_at)
     _event(
         master,
         A.NOTE,
         by,
         master.status,
         _("Request %(code)s was merged into this one.") % {"code": ticket.short_code},
+        at=ticket.closed_at,
     )
     return ticket
 
 
 @_transition
-def rate(*, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
+def rate(
+    *, ticket: Ticket, rating: int, comment: str = "", at: dt.datetime | None = None
+) -> Ticket:
     """The resident's review from the tracking link (no sign-in).
 
     4–5 closes it, 3 closes it, 1–2 reopens it once; a second low rating sends it to the
@@ -693,7 +780,7 @@ def rate(*, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
     ticket = _lock_row(ticket.pk, select_related=("area", "matter"))
     if ticket.status != Status.RESOLVED:
         raise ValidationError(_("This request is not waiting for your review."))
-    before, now = ticket.status, timezone.now()
+    before, now = ticket.status, _when(at, ticket)
     ticket.rating, ticket.rating_comment = rating, comment.strip()[:500]
     ticket.version += 1
     if rating >= 3:
@@ -701,7 +788,7 @@ def rate(*, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
         ticket.next_check_at = None
         ticket.full_clean()
         ticket.save()
-        _event(ticket, A.RATE, None, before, _("%(n)s stars") % {"n": rating})
+        _event(ticket, A.RATE, None, before, _("%(n)s stars") % {"n": rating}, at=now)
         if rating >= 4:
             propose_points(ticket=ticket)
         return ticket
@@ -726,6 +813,7 @@ def rate(*, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
         None,
         before,
         _("%(n)s stars: %(comment)s") % {"n": rating, "comment": comment.strip()[:200]},
+        at=now,
     )
     return ticket
 
@@ -779,6 +867,7 @@ def auto_close(*, ticket_id: int, now: dt.datetime | None = None) -> bool:
         None,
         Status.RESOLVED,
         _("Closed as satisfied: no review within %(n)s days.") % {"n": AUTO_CLOSE_DAYS},
+        at=now,
     )
     return True
 

@@ -41,18 +41,6 @@ def shoot():
     return take
 
 
-@pytest.fixture(scope="session")
-def demo_photos(tmp_path_factory):
-    return tmp_path_factory.mktemp("demo-photos")
-
-
-@pytest.fixture
-def demo(transactional_db, demo_photos):
-    from tests import demo_snapshot
-
-    demo_snapshot.load(demo_photos)
-
-
 @pytest.fixture
 def open_as(browser, live_server):
     """A fresh browser context in a language and viewport, signed in through the login form."""

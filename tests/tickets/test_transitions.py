@@ -7,6 +7,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from notifications.models import NoticeKind, Notification
 from tests.factories import jpeg
 from tickets import services
 from tickets.models import Department, Event, Status, Ticket
@@ -258,3 +259,52 @@ def test_the_sweep_closes_only_what_is_due(ticket, dispatcher, member_worker):
         call_command("sweep_deadlines", stdout=out)
     assert "1 closed unrated" in out.getvalue()
     assert Ticket.objects.get(pk=t.pk).status == Status.CLOSED
+
+
+def test_a_request_played_at_past_moments_keeps_them_on_the_ticket_and_its_timeline(
+    territory, matter, dispatcher, member_worker
+):
+    """History (the demo's year of requests) is written through the same transitions, each
+    ``at`` its moment; the deadlines run from those moments, not from today."""
+    t0 = timezone.now() - dt.timedelta(days=30)
+    ticket = services.submit(
+        channel="qr",
+        matter=matter,
+        description="楼道堆满纸箱",
+        reporter_phone="13812345678",
+        grid=territory.grid,
+        at=t0,
+    )
+    ticket = services.accept(by=dispatcher, ticket=ticket, at=t0 + dt.timedelta(hours=1))
+    ticket = services.assign(
+        by=dispatcher, ticket=ticket, assignee=member_worker, at=t0 + dt.timedelta(hours=2)
+    )
+    ticket = services.start(by=member_worker, ticket=ticket, at=t0 + dt.timedelta(hours=3))
+    ticket = services.resolve(
+        by=member_worker,
+        ticket=ticket,
+        result="已清理",
+        photos=[jpeg()],
+        at=t0 + dt.timedelta(hours=5),
+    )
+    ticket = services.rate(ticket=ticket, rating=5, at=t0 + dt.timedelta(days=1))
+    assert ticket.submitted_at == t0 and ticket.accepted_at == t0 + dt.timedelta(hours=1)
+    assert ticket.completion_due > ticket.accepted_at
+    assert ticket.completion_due < timezone.now() - dt.timedelta(days=20)
+    assert ticket.resolved_at == t0 + dt.timedelta(hours=5)
+    assert ticket.closed_at == t0 + dt.timedelta(days=1) and ticket.version == 6
+    moments = list(ticket.events.order_by("pk").values_list("at", flat=True))
+    assert moments == [t0 + dt.timedelta(hours=h) for h in (0, 1, 2, 3, 5, 24)]
+    notice = Notification.objects.get(recipient=member_worker, kind=NoticeKind.ASSIGNED)
+    assert notice.created_at == t0 + dt.timedelta(hours=2)
+
+
+def test_a_past_moment_before_the_timeline_s_last_event_or_in_the_future_is_refused(
+    ticket, dispatcher
+):
+    with pytest.raises(ValueError, match="before the ticket's last event"):
+        services.accept(by=dispatcher, ticket=ticket, at=ticket.submitted_at - dt.timedelta(1))
+    with pytest.raises(ValueError, match="future"):
+        services.accept(by=dispatcher, ticket=ticket, at=timezone.now() + dt.timedelta(hours=1))
+    ticket.refresh_from_db()
+    assert ticket.status == Status.SUBMITTED and ticket.version == 1
