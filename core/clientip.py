@@ -1,6 +1,7 @@
-"""The one answer to "which address did this request come from", for every limit that counts
-clients: the public forms' rate limits (``RATELIMIT_IP_META_KEY``) and the sign-in lockout
-(``AXES_CLIENT_IP_CALLABLE``).
+"""The one answer to "which address did this request come from", for everything that counts
+or records clients: the public forms' rate limits (``RATELIMIT_IP_META_KEY``), the sign-in
+lockout (``AXES_CLIENT_IP_CALLABLE``) and the audit log (``AuditlogMiddleware`` below, and the
+personal-data access entries the views write).
 
 Behind the reverse proxy every connection comes from the proxy, so each client would share
 its limits with everyone; ``CLIENT_IP_META_KEY`` (from ``RATELIMIT_IP_HEADER``) names the
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from auditlog.middleware import AuditlogMiddleware as _AuditlogMiddleware
 from django.conf import settings
 
 
@@ -27,3 +29,14 @@ def client_ip(request) -> str:
         # the connection's address is the client's. Nor is a malformed value kept: the
         # lockout stores addresses in an inet column, where it would fail the sign-in.
         return request.META.get("REMOTE_ADDR", "")
+
+
+class AuditlogMiddleware(_AuditlogMiddleware):
+    """django-auditlog's, recording ``client_ip``: on its own it takes the first entry of
+    X-Forwarded-For, which is whatever the client wrote there."""
+
+    @staticmethod
+    def _get_remote_addr(request):
+        if settings.AUDITLOG_DISABLE_REMOTE_ADDR:
+            return None
+        return client_ip(request) or None

@@ -82,7 +82,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    # django-auditlog's, with the client's address as core.clientip reads it.
+    "core.clientip.AuditlogMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
@@ -279,7 +280,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Behind a reverse proxy every request comes from the proxy's address: name the header that
 # carries the client's own address (nginx: proxy_set_header X-Real-IP $remote_addr). The
-# public forms' rate limits and the sign-in lockout both count clients by it (core/clientip.py).
+# public forms' rate limits, the sign-in lockout and the audit log all read it (core/clientip.py).
 _ip_header = env.string("RATELIMIT_IP_HEADER", "")
 CLIENT_IP_META_KEY = "HTTP_" + _ip_header.upper().replace("-", "_") if _ip_header else "REMOTE_ADDR"
 
