@@ -32,6 +32,7 @@ from branches.models import (
 )
 from branches.navigation import decision_links
 from branches.policy import BranchCapability
+from core.clientip import client_ip
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from core.ratelimit import ip_limit, too_many_requests
 from grids.access import area_or_404, community_or_404
@@ -233,7 +234,7 @@ def member_edit(request, pk):
     member = _member(request, pk, BranchCapability.MANAGE_BRANCHES)
     if request.method == "GET":
         services.open_member_for_editing(
-            by=request.user, member=member, remote_addr=request.META.get("REMOTE_ADDR")
+            by=request.user, member=member, remote_addr=client_ip(request)
         )
     return _member_form(request, member.community, member)
 

@@ -1,7 +1,7 @@
 """The public forms' rate limits and their polite 429 page, one copy for every app.
 
-Counts live in the cache (``RATELIMIT_USE_CACHE``); the client address is the one
-``RATELIMIT_IP_META_KEY`` names (the proxy's header, when there is a proxy).
+Counts live in the cache (``RATELIMIT_USE_CACHE``); the client address is
+``core.clientip.client_ip`` (``RATELIMIT_IP_META_KEY``), as for the sign-in lockout.
 """
 
 from __future__ import annotations

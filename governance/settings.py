@@ -82,7 +82,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    # django-auditlog's, with the client's address as core.clientip reads it.
+    "core.clientip.AuditlogMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
@@ -228,6 +229,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.integer("AXES_COOLOFF_MINUTES", 15, mi
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The template with the time left, and that time in Retry-After (accounts/lockout.py).
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
+# Otherwise each attempt during a lockout restarts it, and a stranger could keep someone
+# locked out for good by trying once every few minutes.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Count the client behind the proxy, as the rate limits do (core/clientip.py).
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
 AXES_VERBOSE = False
 
 # --- Internationalisation -----------------------------------------------------------------
@@ -274,6 +282,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Behind a reverse proxy every request comes from the proxy's address: name the header that
+# carries the client's own address (nginx: proxy_set_header X-Real-IP $remote_addr). The
+# public forms' rate limits, the sign-in lockout and the audit log all read it (core/clientip.py).
+_ip_header = env.string("RATELIMIT_IP_HEADER", "")
+CLIENT_IP_META_KEY = "HTTP_" + _ip_header.upper().replace("-", "_") if _ip_header else "REMOTE_ADDR"
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -354,11 +367,8 @@ RATELIMIT_VIEW = "core.ratelimit.too_many_requests"
 # Redis down: a count that cannot be kept does not refuse the resident (core/ratelimit.py
 # logs each such request); refusing everyone would turn an outage into lost submissions.
 RATELIMIT_FAIL_OPEN = True
-# Behind a reverse proxy every request comes from the proxy's address: name the header that
-# carries the client's own address (nginx: proxy_set_header X-Real-IP $remote_addr).
-_ip_header = env.string("RATELIMIT_IP_HEADER", "")
-if _ip_header:
-    RATELIMIT_IP_META_KEY = "HTTP_" + _ip_header.upper().replace("-", "_")
+# The client's address as the sign-in lockout sees it too (CLIENT_IP_META_KEY, core/clientip.py).
+RATELIMIT_IP_META_KEY = "core.clientip.client_ip"
 # On the embedded default django-ratelimit objects to the per-process cache (E003, and W001
 # for any backend but memcached and django-redis): accepted above. With Redis, W001 names
 # core.cache.PausingRedisCache, which is django-redis's own cache (its incr stays atomic).

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import UserAdmin
 from accounts.models import User
+from core.clientip import client_ip
 from grids import services
 from grids.models import Area, GridTally, Household, Post, Resident, ResidentCare
 from grids.policy import TerritoryCapability
@@ -230,9 +231,7 @@ class ResidentAdmin(ScopedAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         if obj is not None and request.method == "GET" and self._may_reveal(request, obj):
-            services.open_for_editing(
-                by=request.user, resident=obj, remote_addr=request.META.get("REMOTE_ADDR")
-            )
+            services.open_for_editing(by=request.user, resident=obj, remote_addr=client_ip(request))
         return super().change_view(request, object_id, form_url, extra_context)
 
 

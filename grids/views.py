@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
+from core.clientip import client_ip
 from core.exports import csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from grids import geo, navigation, selectors, services
@@ -336,7 +337,7 @@ def resident_edit(request, pk):
     form = ResidentForm(request.POST or None, instance=resident)
     if request.method == "GET":
         services.open_for_editing(
-            by=request.user, resident=resident, remote_addr=request.META.get("REMOTE_ADDR")
+            by=request.user, resident=resident, remote_addr=client_ip(request)
         )
     saved = submit_form(
         request,
@@ -367,7 +368,7 @@ def resident_reveal(request, pk, field):
         raise Http404
     resident = _resident(request, pk, TerritoryCapability.REVEAL_PERSONAL)
     value = services.reveal_personal(
-        by=request.user, resident=resident, field=field, remote_addr=request.META.get("REMOTE_ADDR")
+        by=request.user, resident=resident, field=field, remote_addr=client_ip(request)
     )
     context = {"resident": resident, "field": field, "value": value}
     if request.htmx:

@@ -222,8 +222,13 @@ class Account(models.Model):
         return self.member or self.resident or self.user
 
 
+# On PostgreSQL the ledger cannot be emptied with TRUNCATE either (migration 0006), unless
+# the same transaction ran this first: a wipe has to be meant (README, "The ledger").
+ALLOW_TRUNCATE = "SET LOCAL points.allow_truncate = on"
+
+
 class Entry(models.Model):
-    """One line of the ledger. Append-only: the database refuses UPDATE and DELETE."""
+    """One line of the ledger. Append-only: the database refuses UPDATE, DELETE and TRUNCATE."""
 
     class Kind(models.TextChoices):
         EARN = "earn", _("Earned")

@@ -14,8 +14,7 @@ CREATE TRIGGER points_entry_no_update BEFORE UPDATE ON points_entry
     FOR EACH ROW EXECUTE FUNCTION points_entry_append_only();
 CREATE TRIGGER points_entry_no_delete BEFORE DELETE ON points_entry
     FOR EACH ROW EXECUTE FUNCTION points_entry_append_only();
--- TRUNCATE skips row triggers; tests empty tables with it (pytest-django's flush), so it
--- stays allowed: it needs the table owner's rights, which the application should not have.
+-- TRUNCATE skips row triggers: 0006 refuses it with a statement trigger.
 """
 POSTGRES_UNDO = """
 DROP TRIGGER IF EXISTS points_entry_no_update ON points_entry;

@@ -212,3 +212,16 @@ def test_opening_a_members_edit_form_audits_the_full_mobile_like_a_residents(
     assert (entry.actor, entry.object_pk) == (street_officer, str(member.pk))
     assert entry.additional_data == {"revealed": ["phone"]}
     assert entry.remote_addr == "10.0.0.9"
+
+
+def test_behind_the_proxy_the_access_log_records_the_client_not_the_proxy(
+    client, member, street_officer, settings
+):
+    settings.CLIENT_IP_META_KEY = "HTTP_X_FORWARDED_FOR"
+    client.force_login(street_officer)
+    client.get(
+        reverse("member_edit", kwargs={"pk": member.pk}),
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="192.0.2.1, 198.51.100.7",
+    )
+    assert LogEntry.objects.get(action=LogEntry.Action.ACCESS).remote_addr == "198.51.100.7"

@@ -99,3 +99,17 @@ def test_every_variable_read_is_documented_in_env_example():
         read |= set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', path.read_text()))
     documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read <= documented, f"missing from .env.example: {sorted(read - documented)}"
+
+
+def test_the_proxy_header_names_the_client_for_the_rate_limits_and_the_lockout():
+    shown = (
+        "from django.conf import settings as s; "
+        "print(s.CLIENT_IP_META_KEY, s.RATELIMIT_IP_META_KEY, s.AXES_CLIENT_IP_CALLABLE)"
+    )
+    result = run_manage("shell", "-c", shown, RATELIMIT_IP_HEADER="X-Real-IP", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "HTTP_X_REAL_IP",
+        "core.clientip.client_ip",
+        "core.clientip.client_ip",
+    ]

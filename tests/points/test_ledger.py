@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from points import services
-from points.models import Account, Entry, Reward, Rule, Scheme
+from points.models import ALLOW_TRUNCATE, Account, Entry, Reward, Rule, Scheme
 from tests.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +103,45 @@ def test_the_database_refuses_to_change_or_remove_an_entry(account, rule, statem
     ):
         cursor.execute(statement)
     assert Entry.objects.get().amount == 5
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "TRUNCATE points_entry, points_redemption",
+        "TRUNCATE points_entry RESTART IDENTITY CASCADE",
+        # Emptying a table the ledger refers to takes the ledger with it.
+        "TRUNCATE points_account CASCADE",
+    ],
+)
+def test_the_database_refuses_to_empty_the_ledger(account, rule, statement):
+    _earn(account, rule, "declaration:1")
+    with (
+        pytest.raises(DatabaseError, match="TRUNCATE of points_entry is refused"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        # The test's own inserts are uncommitted, and TRUNCATE refuses a table with foreign
+        # keys still to be checked before any trigger runs: check them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(statement)
+    assert Entry.objects.get().amount == 5
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_operator_may_empty_the_ledger_on_purpose_for_one_transaction(account, rule):
+    _earn(account, rule, "declaration:1")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(ALLOW_TRUNCATE)
+        cursor.execute("TRUNCATE points_entry CASCADE")
+    assert not Entry.objects.exists()
+    _earn(account, rule, "declaration:2")
+    # The permission ended with its transaction.
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE points_entry CASCADE")
+    assert Entry.objects.count() == 1
 
 
 def test_the_orm_cannot_edit_an_entry_either(account, rule):
