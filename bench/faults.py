@@ -167,17 +167,16 @@ def redis_stop() -> None:
 
 
 def worker_commands() -> dict[str, list[str]]:
-    """The workers as docker-compose.yml runs them (one per queue when there are queues)."""
-    from django.conf import settings
-
+    """The workers as docker-compose.yml runs them: one for the sweeps and periodic jobs, one
+    with many threads for the messages."""
     celery = [str(BIN / "celery"), "-A", "governance", "worker", "--loglevel=WARNING"]
-    queues = getattr(settings, "CELERY_WORKER_QUEUES", None)
-    if not queues:
-        return {"worker": [*celery, "--concurrency=2", "-n", "faults@%h"]}
     return {
-        f"worker-{queue}": [*celery, "--concurrency=2", "-Q", queue, "-n", f"{queue}@%h"]
-        for queue in queues
-    }
+        "worker-sweeps": [*celery, "-Q", "celery", "-n", "sweeps@%h", "--concurrency=2"],
+        "worker-deliveries": [
+            *celery, "-Q", "deliveries", "-n", "deliveries@%h", "--pool=threads",
+            "--concurrency=16",
+        ],
+    }  # fmt: skip
 
 
 def start_app() -> None:
