@@ -226,3 +226,40 @@ def wait_for_log(process: subprocess.Popen, log: Path | str, needle: str, *, wha
     except Stalled as stalled:
         tail = "\n".join(read_text(log).splitlines()[-20:])
         raise Stalled(f"{stalled}\n--- the end of {log}:\n{tail}") from None
+
+
+# --- Threads on their own database connections ------------------------------------------------
+
+
+def database_activity() -> tuple:
+    """What the other connections to the test database are doing (state, query start, wait
+    event): it changes while they run queries, and stops when they are stuck or done."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, state, query_start, wait_event FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY pid"
+        )
+        return tuple(cursor.fetchall())
+
+
+def _activity_or_none() -> tuple | None:
+    from django.db import connection
+
+    return database_activity() if connection.vendor == "postgresql" else None
+
+
+def join(threads: Iterable[Any], *, what: str) -> None:
+    """Wait for threads to finish while they (or their database connections) make progress."""
+    group = list(threads)
+
+    def progress():
+        return sum(not t.is_alive() for t in group), _activity_or_none()
+
+    wait_for_progress(progress, lambda value: value[0] == len(group), what=what, poll=0.02)
+
+
+def wait_for_event(event: Any, *, what: str) -> None:
+    """``event.wait()`` for a thread's signal, while the database connections move."""
+    wait_for_progress(_activity_or_none, lambda _value: event.is_set(), what=what, poll=0.01)
