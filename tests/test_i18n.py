@@ -2,13 +2,13 @@
 
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import polib
 
 from tests.conftest import _missing
+from tests.waiting import run_to_completion
 
 ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
@@ -61,7 +61,7 @@ def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
     )
     env = {**os.environ, "DEBUG": "true", "VAR_DIR": str(tmp_path / "var")}
     env.pop("DATABASE_URL", None)
-    subprocess.run(
+    made = run_to_completion(
         [
             sys.executable,
             "manage.py",
@@ -71,12 +71,11 @@ def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
             "--no-obsolete",
             "--no-location",
         ],
+        what="makemessages on a copy of the project",
         cwd=copy,
         env=env,
-        check=True,
-        capture_output=True,
-        timeout=300,
     )
+    assert made.returncode == 0, made.stdout + made.stderr
     extracted = {(e.msgctxt, e.msgid) for e in polib.pofile(str(copy / PO.relative_to(ROOT)))}
     committed = {(e.msgctxt, e.msgid) for e in polib.pofile(str(PO)) if not e.obsolete}
     new = sorted(msgid for _ctx, msgid in extracted - committed)

@@ -2,6 +2,9 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+from tests.waiting import STALL_SECONDS
 
 # Sync Playwright runs an event loop in the test thread; Django's ORM must be allowed there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -9,6 +12,31 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1366, "height": 900}
+
+
+# One loaded-machine-safe limit for everything Playwright waits on (an action, a navigation,
+# an ``expect``), instead of its defaults of 30 s and 5 s, which a machine at load 5-12 with
+# Chromium, the live server and PostgreSQL on 2 cores does not always meet. It applies to
+# every context the tests open (``browser.new_context`` below) and to every ``expect``; a
+# test that passes waits no longer for it, one that fails says so after this long.
+# TEST_STALL_SECONDS (tests/waiting.py) sets it.
+BROWSER_TIMEOUT_MS = int(STALL_SECONDS * 1000)
+expect.set_options(timeout=BROWSER_TIMEOUT_MS)
+
+
+@pytest.fixture(scope="session")
+def browser(browser):
+    """pytest-playwright's browser, whose new contexts wait ``BROWSER_TIMEOUT_MS``."""
+    new_context = browser.new_context
+
+    def with_timeouts(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
+        context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
+        return context
+
+    browser.new_context = with_timeouts
+    return browser
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ and sent on the next page load. Screenshots in var/screenshots/."""
 
 import io
 import re
-import time
 
 import pytest
 from django.urls import reverse
@@ -14,6 +13,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.conftest import no_horizontal_scroll
+from tests.waiting import wait_for_progress
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,12 +51,10 @@ def _real_errors(page) -> list[str]:
     return [e for e in page.errors if "Failed to load resource" not in e]
 
 
-def _wait_until(check, seconds: float = 5.0) -> None:
+def _wait_until(check, what: str) -> None:
     # Not page.wait_for_function: it evaluates a string, which the CSP (no unsafe-eval) forbids.
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
+    # The page's work has no measure to watch: this waits TEST_STALL_SECONDS, not 5 s.
+    wait_for_progress(check, bool, what=what, poll=0.05)
 
 
 # Everything a thumb has to hit on the visit form: at least 44 px high.
@@ -113,7 +111,8 @@ def test_a_visit_logged_offline_is_sent_when_the_connection_returns(
     assert rendered_id != str(first.client_id)
     page.fill("input[name=people_met]", "王阿姨")
     findings.fill("楼道灯坏了")
-    _wait_until(lambda: "楼道灯坏了" in _draft(page, household))  # saved after a 300 ms pause
+    # Saved after a 300 ms pause.
+    _wait_until(lambda: "楼道灯坏了" in _draft(page, household), "the draft to be saved")
     page.reload()
     expect(findings).to_have_value("楼道灯坏了")
     expect(page.locator("input[name=people_met]")).to_have_value("王阿姨")
@@ -197,7 +196,7 @@ def test_a_dropped_request_waits_and_goes_out_on_the_next_page(
     page.unroute("**/visits/submit/")
     page.goto(f"{live_server.url}{reverse('household_detail', args=[household.pk])}")
     # The badge starts hidden on a new page: wait for the server to have the visit.
-    _wait_until(lambda: Visit.objects.count() == 1)
+    _wait_until(lambda: Visit.objects.count() == 1, "the queued visit to reach the server")
     expect(page.locator("#visit-queue")).to_be_hidden()
     visit = Visit.objects.get()
     assert str(visit.client_id) == queued_id and visit.tags == ["environment"]
@@ -236,5 +235,5 @@ def test_the_visit_pages_open_without_a_signal_from_the_service_worker(
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(page.locator("#visit-queue")).to_be_hidden()
-    _wait_until(lambda: Visit.objects.count() == 1)
+    _wait_until(lambda: Visit.objects.count() == 1, "the queued visit to reach the server")
     assert Visit.objects.get().findings == "离线打开的表单"

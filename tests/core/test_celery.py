@@ -5,6 +5,7 @@ import os
 import pytest
 
 from core.models import Heartbeat
+from tests.waiting import STALL_SECONDS, wait_for_progress
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -24,14 +25,23 @@ def test_a_worker_on_redis_records_the_beat_tick_and_healthz_turns_green(redis_a
 
     before = client.get("/healthz")
     assert (before.status_code, before.json()["status"]) == (200, "degraded")
-    with start_worker(redis_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        result = redis_app.send_task("core.tasks.beat_tick")
-        # The worker acknowledges late; wait on the database, which is the truth here.
-        import time
+    from celery.worker import state as worker_state
 
-        deadline = time.monotonic() + 20
-        while not Heartbeat.objects.filter(name="beat").exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
+    with start_worker(
+        redis_app, pool="solo", perform_ping_check=False, shutdown_timeout=STALL_SECONDS
+    ):
+        result = redis_app.send_task("core.tasks.beat_tick")
+        # The worker acknowledges late; wait on the database, which is the truth here, for
+        # as long as the worker keeps taking and finishing tasks.
+        wait_for_progress(
+            lambda: (
+                len(worker_state.active_requests),
+                sum(worker_state.total_count.values()),
+                Heartbeat.objects.filter(name="beat").exists(),
+            ),
+            lambda progress: progress[2],
+            what="the worker to record the beat tick ((running, done, recorded))",
+        )
         assert result.id
     assert Heartbeat.objects.filter(name="beat").exists()
     response = client.get("/healthz")

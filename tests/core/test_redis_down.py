@@ -20,6 +20,7 @@ from governance.celery import app
 from grids.roles import Role
 from grids.scope import active_posts
 from tests.factories import PostFactory
+from tests.waiting import STALL_SECONDS
 from tickets.models import Ticket
 from visits.models import Visit, VisitKind
 
@@ -188,8 +189,14 @@ def hung_redis():
 
 
 def test_a_hung_redis_costs_one_timeout_not_one_per_cache_call(
-    client, redis, settings, own_worker, hung_redis
+    client, redis, settings, own_worker, hung_redis, monkeypatch
 ):
+    """Counted, not timed: a timed-out command closes its connection, so each further
+    operation that went to Redis would open another; one connection is one timeout. The
+    pause is stretched past however long the page takes on a loaded machine (2 s, and a
+    page slower than that asked Redis again: a second connection, a failure); the wall
+    time (under 1.5 s on an idle machine) says nothing a loaded one can be held to."""
+    monkeypatch.setattr(pausing_cache, "PAUSE_SECONDS", STALL_SECONDS)
     url, accepted = hung_redis
     client.force_login(own_worker)
     _cache_at(settings, url)
@@ -197,4 +204,4 @@ def test_a_hung_redis_costs_one_timeout_not_one_per_cache_call(
     assert client.get(reverse("my_visits")).status_code == 200
     elapsed = time.monotonic() - started
     assert len(accepted) == 1, "Redis asked again within the pause"
-    assert elapsed < settings.REDIS_CACHE_OPTIONS["SOCKET_TIMEOUT"] * 3
+    assert elapsed >= settings.REDIS_CACHE_OPTIONS["SOCKET_TIMEOUT"]  # the one timeout paid

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.waiting import run_to_completion
+
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DEBUG": "false",
@@ -30,13 +32,13 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     ):
         clean.pop(name, None)
     clean.update(env)
-    return subprocess.run(
+    # No fixed timeout: a fresh interpreter starting Django on a loaded machine may take a
+    # while; it fails only when it stops using CPU and writing output (tests/waiting.py).
+    return run_to_completion(
         [sys.executable, "manage.py", *args],
+        what=f"manage.py {' '.join(args)}",
         cwd=ROOT,
         env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
     )
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,6 +17,16 @@ from grids.scope import SCOPE_VERSION
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis]
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def _midday():
+    """Noon on a fixed day, the clock running. The cached body is keyed by the period's dates
+    (up to today) and the user's cached posts by the day, so a run that crossed local
+    midnight between warming the page and reading it again read the database (and
+    ``test_a_warm_dashboard_reads_nothing_from_the_database`` failed) on the real clock."""
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 @pytest.fixture

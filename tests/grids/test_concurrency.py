@@ -1,7 +1,6 @@
 """Two officers at once, on two real PostgreSQL connections."""
 
 import threading
-import time
 
 import pytest
 from django.db import connection, connections
@@ -10,20 +9,26 @@ from core.concurrency import ConcurrentEdit
 from grids import services
 from grids.models import Area, Household
 from tests.factories import area
+from tests.waiting import STALL_SECONDS, database_activity, join, wait_for_progress
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _wait_for_a_blocked_lock(timeout: float = 10.0) -> None:
-    """Poll PostgreSQL until some connection is waiting on a row lock."""
-    deadline = time.monotonic() + timeout
+def _blocked_locks() -> int:
     with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.02)
-    raise AssertionError("the second connection never waited for the lock")
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        return cursor.fetchone()[0]
+
+
+def _wait_for_a_blocked_lock() -> None:
+    """Poll PostgreSQL until some connection is waiting on a row lock, for as long as the
+    other connections are busy getting there."""
+    wait_for_progress(
+        lambda: (_blocked_locks(), database_activity()),
+        lambda progress: progress[0] > 0,
+        what="the second connection to wait for the lock ((blocked locks, activity))",
+        poll=0.02,
+    )
 
 
 def _in_thread(target, results, key):
@@ -56,11 +61,11 @@ def test_two_saves_of_the_same_version_one_wins_the_other_is_refused(household, 
                 address="甲的地址",
             )
             first_saved.set()
-            release_first.wait(10)
+            release_first.wait(STALL_SECONDS)
         return "saved"
 
     def second():
-        first_saved.wait(10)
+        first_saved.wait(STALL_SECONDS)
         return services.update_household(
             by=own_worker,
             household=Household.objects.get(pk=household.pk),
@@ -72,8 +77,7 @@ def test_two_saves_of_the_same_version_one_wins_the_other_is_refused(household, 
     b = _in_thread(second, results, "second")
     _wait_for_a_blocked_lock()
     release_first.set()
-    a.join(15)
-    b.join(15)
+    join([a, b], what="both saves to finish")
     assert results["first"] == "saved"
     assert isinstance(results["second"], ConcurrentEdit)
     saved = Household.objects.get(pk=household.pk)
@@ -86,14 +90,13 @@ def test_areas_added_at_once_under_one_parent_get_distinct_paths(territory):
 
     def add(n):
         def run():
-            barrier.wait(10)
+            barrier.wait(STALL_SECONDS)
             return area(territory.far_grid, f"G3-M{n}", "micro_grid", None).path
 
         return run
 
     threads = [_in_thread(add(n), results, n) for n in range(4)]
-    for thread in threads:
-        thread.join(20)
+    join(threads, what="the four additions to finish")
     paths = list(results.values())
     assert all(isinstance(p, str) for p in paths), paths
     assert len(set(paths)) == 4

@@ -1,5 +1,4 @@
 import io
-import time
 
 import pytest
 from django.core.management import call_command
@@ -8,6 +7,7 @@ from grids import services, tallies
 from grids.models import GridTally, Resident
 from grids.selectors import overview
 from tests.factories import HouseholdFactory, ResidentFactory
+from tests.waiting import STALL_SECONDS, wait_for_progress
 
 
 @pytest.mark.django_db
@@ -72,6 +72,7 @@ def test_a_real_worker_on_redis_recounts_after_a_write(own_worker, territory):
     import os
 
     from celery.contrib.testing.worker import start_worker
+    from celery.worker import state as worker_state
 
     from governance.celery import app
 
@@ -79,17 +80,24 @@ def test_a_real_worker_on_redis_recounts_after_a_write(own_worker, territory):
     app.conf.broker_url = os.environ["REDIS_URL"]
     app.conf.task_always_eager = False
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=STALL_SECONDS
+        ):
             household = services.create_household(
                 by=own_worker, grid=territory.grid, address="异步1号"
             )
             services.create_resident(by=own_worker, household=household, name="异步居民")
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                tally = GridTally.objects.filter(grid=territory.grid).first()
-                if tally and (tally.households, tally.residents) == (1, 1):
-                    break
-                time.sleep(0.1)
+            # Progress: the tasks the worker has finished, and the tally it wrote.
+            wait_for_progress(
+                lambda: (
+                    sum(worker_state.total_count.values()),
+                    GridTally.objects.filter(grid=territory.grid)
+                    .values_list("households", "residents")
+                    .first(),
+                ),
+                lambda progress: progress[1] == (1, 1),
+                what="the worker to recount G1 ((tasks done, (households, residents)))",
+            )
     finally:
         app.conf.broker_url, app.conf.task_always_eager = previous
     tally = GridTally.objects.get(grid=territory.grid)

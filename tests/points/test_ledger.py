@@ -11,6 +11,7 @@ from django.db import DatabaseError, connection, transaction
 from points import services
 from points.models import ALLOW_TRUNCATE, Account, Entry, Reward, Rule, Scheme
 from tests.factories import ResidentFactory
+from tests.waiting import STALL_SECONDS, join
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +171,7 @@ def test_fifty_concurrent_redemptions_never_overdraw_the_balance_or_the_stock(
 
     def redeem(n):
         try:
-            barrier.wait()
+            barrier.wait(STALL_SECONDS)
             services.redeem(
                 account=account, reward=reward, by=community_officer, idempotency_key=f"r:{n}"
             )
@@ -183,8 +184,7 @@ def test_fifty_concurrent_redemptions_never_overdraw_the_balance_or_the_stock(
     threads = [threading.Thread(target=redeem, args=(n,)) for n in range(50)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    join(threads, what="the fifty redemptions to finish")
     account.refresh_from_db()
     reward.refresh_from_db()
     assert outcomes.count("ok") == 100 // 7 == 14

@@ -11,6 +11,7 @@ import pytest
 from django.db import connections
 from django.urls import reverse
 
+from tests.waiting import STALL_SECONDS, join
 from tickets.models import ApiClient, Channel, Event, Status, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -261,7 +262,7 @@ def test_two_retries_at_the_same_moment_create_one_request(territory, matter):
 
     def send():
         try:
-            barrier.wait(10)
+            barrier.wait(STALL_SECONDS)
             answers.append(_post(Client(), BODY, key="alarm-at-once").status_code)
         finally:
             connections.close_all()
@@ -269,8 +270,7 @@ def test_two_retries_at_the_same_moment_create_one_request(territory, matter):
     threads = [threading.Thread(target=send) for _ in range(4)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join(30)
+    join(threads, what="the four retries to be answered")
     assert sorted(answers) == [200, 200, 200, 201]
     assert Ticket.objects.filter(idempotency_key="alarm-at-once").count() == 1
     assert Ticket.objects.get().status == Status.SUBMITTED

@@ -6,6 +6,7 @@ import pytest
 from django.db import connections, transaction
 
 from tests.factories import PostFactory, UserFactory
+from tests.waiting import STALL_SECONDS, join
 from tickets import services
 from tickets.models import Event, Status, Ticket
 
@@ -28,7 +29,7 @@ def test_two_assignments_at_once_one_wins_the_other_gets_a_clear_message(
 
     def assign(name, by, to):
         try:
-            barrier.wait(10)
+            barrier.wait(STALL_SECONDS)
             with transaction.atomic():
                 services.assign(
                     by=by,
@@ -48,8 +49,7 @@ def test_two_assignments_at_once_one_wins_the_other_gets_a_clear_message(
     ]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join(20)
+    join(threads, what="both assignments to finish")
     assert list(outcome.values()).count("assigned") == 1
     loser = [v for v in outcome.values() if v != "assigned"]
     assert len(loser) == 1 and "Someone else has just acted" in loser[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -38,6 +39,16 @@ from notifications.models import (
     NoticeKind,
     Notification,
     WebhookTarget,
+)
+from tests.waiting import (
+    STALL_SECONDS,
+    cpu_seconds,
+    read_text,
+    running,
+    stop,
+    wait_for_exit,
+    wait_for_log,
+    wait_for_progress,
 )
 from tickets import sweep, timeline
 from tickets.models import (
@@ -122,24 +133,36 @@ def _env(broker: str, **extra: str) -> dict[str, str]:
         "QUIET_HOURS_START": "0",
         "QUIET_HOURS_END": "0",
         "PYTHONUNBUFFERED": "1",
+        # The robot answers from a thread of the test process, which a loaded machine may
+        # keep waiting past a real robot's 5 s: a timeout here is a retry minutes later.
+        "NOTIFY_HTTP_TIMEOUT": str(int(STALL_SECONDS)),
     }
     env.update(extra)
     return env
 
 
-def _manage(*args: str, env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+def _manage(*args: str, env: dict, output: Path) -> subprocess.Popen:
+    """``manage.py`` in a subprocess, its output to a file (a pipe nobody reads while the test
+    waits for the process could fill and stop it)."""
+    with output.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    process.output = output
+    return process
 
 
-def _worker(env: dict, name: str) -> subprocess.Popen:
-    return subprocess.Popen(
+def _worker(env: dict, name: str, logs: Path) -> subprocess.Popen:
+    """A Celery worker, returned once it is consuming (its log says ``ready``). The wait lasts
+    as long as the worker is alive and starting up, however loaded the machine is. Its log
+    (INFO: every task received and finished) is ``process.log``."""
+    log = logs / f"celery-{name}.log"
+    process = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -156,39 +179,37 @@ def _worker(env: dict, name: str) -> subprocess.Popen:
             "--without-mingle",
             "-n",
             f"{name}@%h",
-            "--loglevel=WARNING",
+            "--loglevel=INFO",
+            f"--logfile={log}",
         ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    process.log = log
+    try:
+        wait_for_log(process, log, " ready.", what=f"the worker {name!r} to be ready")
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    return process
 
 
-def _settled():
-    """A condition that holds once the count of unsent deliveries stopped moving for 1 s."""
-    seen = {"count": -1, "since": time.monotonic()}
-
-    def check() -> bool:
-        count = Delivery.objects.exclude(state=Delivery.State.SENT).count()
-        if count != seen["count"]:
-            seen.update(count=count, since=time.monotonic())
-        return time.monotonic() - seen["since"] > 1.0
-
-    return check
+TASK_LINE = re.compile(r"Task [\w.]+\[([\w-]+)\] (received|succeeded|raised|retry|ignored)")
 
 
-def _wait(condition, timeout: float, what: str, poll: float = 0.1) -> None:
-    """Wait on another process (not on a clock we control): poll the database."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(poll)
+def _tasks(log: Path) -> tuple[int, int]:
+    """How many tasks a worker's log says it received, and how many of them it finished."""
+    received, finished = set(), set()
+    for task_id, event in TASK_LINE.findall(read_text(log)):
+        (received if event == "received" else finished).add(task_id)
+    return len(received), len(received & finished)
 
 
 def _holding_a_batch(application_name: str):
-    def check() -> bool:
+    def check(_progress=None) -> bool:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
@@ -259,9 +280,10 @@ def _due_tickets(n: int, area, matter, now: dt.datetime) -> None:
 
 
 def test_three_sweepers_and_a_killed_worker_write_and_send_every_reminder_once(
-    territory, matter, dispatcher, robot, broker, record_property, settings
+    territory, matter, dispatcher, robot, broker, record_property, settings, tmp_path
 ):
     settings.QUIET_HOURS_START = settings.QUIET_HOURS_END = 0
+    settings.NOTIFY_HTTP_TIMEOUT = int(STALL_SECONDS)
     dispatcher.email = ""  # the robot is the channel counted here; the bell always works
     dispatcher.save()
     WebhookTarget.objects.create(
@@ -273,12 +295,26 @@ def test_three_sweepers_and_a_killed_worker_write_and_send_every_reminder_once(
     env = _env(broker)
 
     victim = {**env, "DATABASE_URL": _database_url() + "?application_name=sweeper-victim"}
-    sweepers = [_manage("sweep_deadlines", env=e) for e in (env, victim, env)]
+    sweepers = [
+        _manage("sweep_deadlines", env=e, output=tmp_path / f"sweeper-{i}.txt")
+        for i, e in enumerate((env, victim, env))
+    ]
     # Kill the victim while it holds a claimed batch: its transaction has locked rows (and so
-    # has a transaction id) but has not committed.
-    _wait(_holding_a_batch("sweeper-victim"), 60, "the victim to claim a batch", poll=0.005)
+    # has a transaction id) but has not committed. It starts up (CPU) until then.
+    wait_for_progress(
+        lambda: cpu_seconds(sweepers[1].pid),
+        _holding_a_batch("sweeper-victim"),
+        what="the victim to claim a batch",
+        alive=running(sweepers[1], "the victim sweeper"),
+        poll=0.005,
+    )
     sweepers[1].send_signal(signal.SIGKILL)
-    outputs = [p.communicate(timeout=300)[0] for p in sweepers]
+    wait_for_exit(
+        sweepers,
+        what="the sweepers to finish",
+        extra_progress=lambda: [p.output.stat().st_size for p in sweepers],
+    )
+    outputs = [p.output.read_text() for p in sweepers]
     assert sweepers[0].returncode == sweepers[2].returncode == 0, outputs
     # The next minute's sweep picks up whatever the killed sweeper had claimed.
     leftover = sweep.sweep(now=timezone.now())
@@ -298,27 +334,35 @@ def test_three_sweepers_and_a_killed_worker_write_and_send_every_reminder_once(
     # the middle of sending; a second one finishes the queue; the lease of the message the
     # first was holding runs out and the periodic job sends it.
     assert Delivery.objects.filter(state=Delivery.State.PENDING).count() == 500
-    first = _worker(env, "first")
+    first = _worker(env, "first", tmp_path)
     try:
-        _wait(lambda: len(robot.keys) >= 100, 120, "the first worker to send 100")
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
-    finally:
-        first.kill()
-    killed_at = len(robot.keys)
-    second = _worker(env, "second")
-    queue = redis.Redis.from_url(broker)
-    try:
-        # The queues are empty and the last task has finished: the second worker is idle.
-        _wait(
-            lambda: queue.llen("celery") == queue.llen("deliveries") == 0,
-            180,
-            "the second worker to drain the queue",
+        wait_for_progress(
+            lambda: len(robot.keys),
+            lambda sent: sent >= 100,
+            what="the first worker to send 100",
+            alive=running(first, "the first worker"),
         )
-        _wait(_settled(), 60, "the last send to finish")
     finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(30)
+        stop(first, what="the first worker to die", sig=signal.SIGKILL)
+    killed_at = len(robot.keys)
+    queue = redis.Redis.from_url(broker)
+    # Nobody else takes from the queue: what is left in it now is what the second worker
+    # will receive, neither more (an unacked message comes back only after the visibility
+    # timeout, an hour) nor less.
+    left = queue.llen("celery") + queue.llen("deliveries")
+    second = _worker(env, "second", tmp_path)
+    try:
+        # The second worker has received all that was left, and finished each: it is idle
+        # (its log says so; no wall-clock "nothing moved for a second" guess).
+        wait_for_progress(
+            lambda: _tasks(second.log),
+            lambda tasks: tasks == (left, left),
+            what=f"the second worker to take and finish the {left} tasks left in the queue "
+            "(tasks received, finished)",
+            alive=running(second, "the second worker"),
+        )
+    finally:
+        stop(second, what="the second worker's warm shutdown")
     # What the killed worker held: a message it had claimed ("sending": handed to the robot
     # or not, nobody knows), or one it had reserved but not begun. Redis would hand the
     # latter back only after the visibility timeout; the lease runs out sooner and the
@@ -377,20 +421,24 @@ class RedisServer:
             ],
             stdout=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        wait_for_progress(
+            lambda: cpu_seconds(self.process.pid),
+            lambda _cpu: self.answers(),
+            what=f"redis-server to listen on {self.port}",
+            alive=running(self.process, "redis-server"),
+            poll=0.05,
+        )
+
+    def answers(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+            return True
+        except OSError:
+            return False
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.kill()
-            self.process.wait(10)
+            stop(self.process, what="redis-server to stop", sig=signal.SIGKILL)
             self.process = None
 
 
@@ -407,12 +455,13 @@ def own_redis():
 
 
 def test_a_broker_outage_loses_no_reminder_and_fails_no_request(
-    client, territory, matter, dispatcher, member_worker, robot, own_redis, settings
+    client, territory, matter, dispatcher, member_worker, robot, own_redis, settings, tmp_path
 ):
     from django.core.cache import cache
 
     cache.clear()  # the public form's rate limits live in Redis and outlast a test run
     settings.QUIET_HOURS_START = settings.QUIET_HOURS_END = 0
+    settings.NOTIFY_HTTP_TIMEOUT = int(STALL_SECONDS)
     with publishing_to(own_redis.url):
         member_worker.email = "member@grid.local"
         member_worker.save()
@@ -466,19 +515,21 @@ def test_a_broker_outage_loses_no_reminder_and_fails_no_request(
 
         own_redis.start()  # the broker is back
         env = _env(own_redis.url)
-        worker = _worker(env, "after-outage")
+        worker = _worker(env, "after-outage", tmp_path)
         try:
-            assert delivery.send_due() == Delivery.objects.count()
-            _wait(
-                lambda: not Delivery.objects.exclude(state=Delivery.State.SENT).exists(),
-                120,
-                "every delivery to be sent",
+            total = Delivery.objects.count()
+            assert delivery.send_due() == total
+            sent = Delivery.objects.filter(state=Delivery.State.SENT)
+            wait_for_progress(
+                sent.count,
+                lambda n: n == total,
+                what=f"every delivery to be sent (sent of {total})",
+                alive=running(worker, "the worker"),
             )
             # A second pass of the periodic job finds nothing and sends nothing twice.
             assert delivery.send_due() == 0
         finally:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(30)
+            stop(worker, what="the worker's warm shutdown")
 
     received = Counter(robot.keys)
     assert set(received) == set(robot_rows.values_list("idempotency_key", flat=True))

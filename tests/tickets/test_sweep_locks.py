@@ -11,6 +11,7 @@ import time_machine
 from django.db import OperationalError, connections, transaction
 
 from notifications.models import NoticeKind, Notification
+from tests.waiting import join
 from tickets import services, sweep
 from tickets.models import Channel, Status, Ticket
 
@@ -37,7 +38,7 @@ def _row_is_free(pk: int) -> bool:
 
     thread = threading.Thread(target=probe)
     thread.start()
-    thread.join(10)
+    join([thread], what="the NOWAIT probe of the ticket's row")
     return outcome["free"]
 
 

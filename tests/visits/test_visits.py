@@ -15,6 +15,7 @@ from PIL import Image
 from grids import services
 from grids.models import CareCategory, Household, Resident, ResidentCare
 from tests.factories import HouseholdFactory, ResidentFactory
+from tests.waiting import STALL_SECONDS, join
 from visits import services as visits
 from visits.models import Visit, VisitKind, VisitPhoto, VisitPlan
 
@@ -188,7 +189,7 @@ def test_two_simultaneous_submits_of_one_form_store_one_visit(own_worker, househ
 
     def submit():
         try:
-            barrier.wait()
+            barrier.wait(STALL_SECONDS)
             results.append(_log(own_worker, household, client_id=client_id).created)
         finally:
             connection.close()
@@ -196,8 +197,7 @@ def test_two_simultaneous_submits_of_one_form_store_one_visit(own_worker, househ
     threads = [threading.Thread(target=submit) for _ in range(2)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    join(threads, what="both submissions to finish")
     assert sorted(results) == [False, True]
     assert Visit.objects.filter(client_id=client_id).count() == 1
 
