@@ -427,6 +427,7 @@ def drill_redis(targets: dict) -> None:
         delivery.send_after_commit(written)
     connections.close_all()
     time.sleep(max(0.0, ARGS.outage - (time.monotonic() - outage_began)))
+    out_during_outage = drill_messages_at_sink(written)
     redis_start()
     back_after = time.monotonic() - outage_began
     tally.phase = "after"
@@ -457,11 +458,11 @@ def drill_redis(targets: dict) -> None:
     print(f"  visits the worker was told were saved: {len(tally.saved['visit'])}, "
           f"lost: {len(tally.saved['visit']) - visits}")  # fmt: skip
     print(f"  robot messages written during the outage: {len(written)}, "
-          f"at the sink while Redis was away: {drill_messages_at_sink(written)}")  # fmt: skip
+          f"at the sink while Redis was away: {out_during_outage}")  # fmt: skip
     began = time.monotonic()
     wait_for_progress(lambda: sent(written), len(written), "the outage's messages to go out")
     switch_robots_off()
-    print(f"  all sent {time.monotonic() - began + ARGS.around:.0f} s after Redis was back "
+    print(f"  all sent within {time.monotonic() - began + ARGS.around:.0f} s of Redis's return "
           f"(the periodic delivery job runs every minute): {sent(written)} sent, "
           f"{drill_messages_at_sink(written)} at the sink")  # fmt: skip
 
