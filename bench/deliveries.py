@@ -193,7 +193,7 @@ def main() -> None:
         "QUIET_HOURS_END": "0",
         "LOG_LEVEL": "WARNING",
     }
-    worker = subprocess.Popen(  # noqa: S603 - our own command line
+    worker = subprocess.Popen(
         [
             *(sys.executable, "-m", "celery", "-A", "governance", "worker"),
             *("-Q", "deliveries", "-n", "bench-deliveries@%h", "--without-gossip"),
