@@ -470,6 +470,9 @@ def drill_redis(targets: dict) -> None:
 # --- 2. A sweep with a person's action in the middle -----------------------------------------
 
 
+ALERT = re.compile(r'<div class="alert alert-(\w+)" role="status">([^<]*)</div>')
+
+
 def drill_sweep() -> None:
     from accounts.models import User
     from bench.sweep_deadlines import fill, territory
@@ -507,22 +510,26 @@ def drill_sweep() -> None:
         target = waiting.order_by("next_check_at", "id")[20:21].first()
         if target is None:
             break
+        time.sleep(0.5)  # a person reads the board between two requests
         status, _, page = browser.get(f"/tickets/{target.short_code}/")
+        if f"/tickets/{target.short_code}/accept/" not in page:
+            # The sweep moved it between the list and the page: no Accept button to press.
+            answers["no Accept button on the page (already moved)"] += 1
+            continue
         version = re.search(r'name="version" value="(\d+)"', page)
         started = time.perf_counter()
         status, headers, _ = browser.post(
-            f"/tickets/{target.short_code}/accept/",
-            {"version": version.group(1) if version else target.version},
+            f"/tickets/{target.short_code}/accept/", {"version": version.group(1)}
         )
         waits.append((time.perf_counter() - started) * 1000)
         if status == 302:
-            # The answer is the message on the page the browser lands on.
+            # What the person is told is the message on the page the browser lands on.
             landing = browser.get(headers.get("Location", "/"))[2]
-            found = re.search(r'class="[^"]*message[^"]*"[^>]*>\s*([^<]{3,120})', landing)
-            answers[f"302 {found.group(1).strip() if found else ''}"[:90]] += 1
+            found = ALERT.search(landing)
+            told = f"{found.group(1)}: {found.group(2).strip()}" if found else "no message"
+            answers[f"302, {told}"[:100]] += 1
         else:
             answers[str(status)] += 1
-        time.sleep(0.5)
     took = time.monotonic() - began
     print(f"  sweep done in {took:.0f} s ({ARGS.due - due():,} escalated or answered)")
     if waits:
