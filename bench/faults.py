@@ -503,14 +503,15 @@ def drill_sweep() -> None:
         ).count()
 
     while time.monotonic() - began < 1800:
+        time.sleep(0.5)  # a person reads the board between two requests
         left = due()
         if left == 0:
             break
         waiting = Ticket.objects.filter(status=Status.SUBMITTED, area__path__startswith=grid.path)
-        target = waiting.order_by("next_check_at", "id")[20:21].first()
+        # About a second ahead of the sweep (60 a second here): the rows it is about to lock.
+        target = waiting.order_by("next_check_at", "id")[60:61].first()
         if target is None:
             break
-        time.sleep(0.5)  # a person reads the board between two requests
         status, _, page = browser.get(f"/tickets/{target.short_code}/")
         if f"/tickets/{target.short_code}/accept/" not in page:
             # The sweep moved it between the list and the page: no Accept button to press.
