@@ -42,6 +42,8 @@ SETTINGS = {
 }
 for key, value in SETTINGS.items():
     os.environ.setdefault(key, value)
+if "--without-user-cache" in sys.argv:  # read by bench/settings.py, here and in gunicorn
+    os.environ["BENCH_USER_CACHE"] = "off"
 
 import django  # noqa: E402
 
@@ -133,6 +135,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument(
+        "--without-user-cache",
+        action="store_true",
+        help="read the user, posts and unread count from the database on every request",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("needs wrk: apt-get install wrk")
@@ -184,6 +191,7 @@ def main() -> None:
         "connections": args.connections,
         "seconds": args.seconds,
         "gunicorn_workers": args.workers,
+        "user_cache": not args.without_user_cache,
         "cpus": os.cpu_count(),
         "pages": [{k: v for k, v in page.items() if k != "cookie"} for page in pages],
     }
