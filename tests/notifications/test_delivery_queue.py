@@ -11,7 +11,6 @@ import datetime as dt
 import os
 import threading
 import zoneinfo
-from contextlib import contextmanager
 from urllib.parse import urlparse
 
 import pytest
@@ -24,30 +23,13 @@ from django.utils import timezone
 from core.models import Heartbeat
 from notifications import delivery
 from notifications.models import Delivery, NoticeChannel, NoticeKind, Notification
+from tests.broker import publishing_to
 from tests.factories import UserFactory
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 MORNING = dt.datetime(2026, 3, 10, 10, 0, tzinfo=SH)
 # Four below this process's Redis database, as tests/tickets/test_exactly_once.py does.
 BROKER_DB_OFFSET = 4
-
-
-@contextmanager
-def _publishing_to(url: str):
-    from governance.celery import app
-
-    def drop_pools():
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    previous = (app.conf.broker_url, app.conf.task_always_eager)
-    app.conf.broker_url, app.conf.task_always_eager = url, False
-    drop_pools()
-    try:
-        yield
-    finally:
-        app.conf.broker_url, app.conf.task_always_eager = previous
-        drop_pools()
 
 
 @pytest.fixture
@@ -60,7 +42,7 @@ def queue():
     url = f"redis://{base.hostname}:{base.port or 6379}/{own}"
     client = redis.Redis.from_url(url)
     client.flushdb()
-    with _publishing_to(url):
+    with publishing_to(url):
         yield client
     client.flushdb()
 

@@ -20,7 +20,6 @@ import sys
 import threading
 import time
 from collections import Counter
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
@@ -40,6 +39,7 @@ from notifications.models import (
     Notification,
     WebhookTarget,
 )
+from tests.broker import publishing_to
 from tests.waiting import (
     STALL_SECONDS,
     cpu_seconds,
@@ -219,29 +219,6 @@ def _holding_a_batch(application_name: str):
             return cursor.fetchone()[0] > 0
 
     return check
-
-
-@contextmanager
-def publishing_to(url: str):
-    """Make this process publish to ``url`` for real (not eagerly), then put it back.
-
-    Celery keeps a connection pool and a producer pool bound to the URL they were made with;
-    both are dropped so that the next publish connects to ``url`` (as after a fork).
-    """
-    from governance.celery import app
-
-    def drop_pools():
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    previous = (app.conf.broker_url, app.conf.task_always_eager)
-    app.conf.broker_url, app.conf.task_always_eager = url, False
-    drop_pools()
-    try:
-        yield
-    finally:
-        app.conf.broker_url, app.conf.task_always_eager = previous
-        drop_pools()
 
 
 @pytest.fixture
