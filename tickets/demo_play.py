@@ -180,7 +180,7 @@ class Paper:
                 raise ValueError(f"{ticket.short_code}: {action} from {before} by {by}")
         if action == A.ACCEPT:
             ticket.status, ticket.accepted_at = Status.ACCEPTED, at
-            ticket.completion_due = self._completion_due(ticket, at)
+            ticket.completion_due = services.completion_due(ticket, at)
         elif action == A.REJECT:
             ticket.status, ticket.closed_at = Status.REJECTED, at
             ticket.public_reason = note = kw["reason"]
@@ -252,13 +252,8 @@ class Paper:
         ticket.reopen_count += 1
         ticket.status, ticket.assignee, ticket.department = Status.ACCEPTED, None, None
         ticket.resolved_at, ticket.accepted_at = None, at
-        ticket.completion_due = self._completion_due(ticket, at)
+        ticket.completion_due = services.completion_due(ticket, at)
         return A.REOPEN, _("%(n)s stars: %(comment)s") % {"n": rating, "comment": comment}
-
-    @staticmethod
-    def _completion_due(ticket: Ticket, start: dt.datetime) -> dt.datetime:
-        ticket.deadline_version += 1
-        return due(start, ticket.matter.completion_limit, ticket.matter.completion_unit)
 
     def _event(self, ticket, action, by, before, at, note="", public=True) -> Event:
         event = Event(

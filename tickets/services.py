@@ -405,7 +405,9 @@ def _save(
     return _event(ticket, action, by, before, note, public, at=at)
 
 
-def _completion_due(ticket: Ticket, start: dt.datetime) -> dt.datetime:
+def completion_due(ticket: Ticket, start: dt.datetime) -> dt.datetime:
+    """The completion deadline counted from ``start``; a new deadline version (the demo's
+    history written on paper sets it the same way)."""
     ticket.deadline_version += 1
     return due(start, ticket.matter.completion_limit, ticket.matter.completion_unit)
 
@@ -425,7 +427,7 @@ def accept(
     ticket = _lock(ticket, A.ACCEPT, by, expected_version)
     before, now = ticket.status, _when(at, ticket)
     ticket.status, ticket.accepted_at = Status.ACCEPTED, now
-    ticket.completion_due = _completion_due(ticket, now)
+    ticket.completion_due = completion_due(ticket, now)
     _save(ticket, A.ACCEPT, by, before, note, at=now)
     return ticket
 
@@ -663,7 +665,7 @@ def escalate(
     ticket.status = Status.ASSIGNED if to_department is not None else Status.ACCEPTED
     if before == Status.SUBMITTED:
         ticket.accepted_at = now
-        ticket.completion_due = _completion_due(ticket, ticket.accepted_at)
+        ticket.completion_due = completion_due(ticket, ticket.accepted_at)
     _save(ticket, A.ESCALATE, by, before, reason.strip(), at=now)
     return ticket
 
@@ -796,7 +798,7 @@ def rate(
     ticket.status, ticket.assignee, ticket.department = Status.ACCEPTED, None, None
     ticket.unit = None
     ticket.resolved_at, ticket.accepted_at = None, now
-    ticket.completion_due = _completion_due(ticket, now)
+    ticket.completion_due = completion_due(ticket, now)
     if ticket.reopen_count >= 2:
         community = _community_of(ticket.area)
         if community is not None:
