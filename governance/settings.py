@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "stations",
     "points",
     "tickets",
+    "onboarding",
     "dashboards",
 ]
 
@@ -203,7 +204,18 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # Messages go out on a queue of their own, with a worker of their own (docker-compose.yml):
 # a backlog of them must never delay the deadline sweep and the beat tick on the default one.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_ROUTES = {"notifications.delivery.deliver_task": {"queue": "deliveries"}}
+CELERY_TASK_ROUTES = {
+    "notifications.delivery.deliver_task": {"queue": "deliveries"},
+    # A street's 100,000-resident import takes a minute or two: never in front of the sweep.
+    "onboarding.tasks.*": {"queue": "imports"},
+}
+
+# --- Imports (onboarding/files.py: every file from outside is read as hostile) ------------
+IMPORT_MAX_BYTES = env.integer("IMPORT_MAX_BYTES", 40 * 1024 * 1024, minimum=1024)
+IMPORT_MAX_UNPACKED_BYTES = env.integer(
+    "IMPORT_MAX_UNPACKED_BYTES", 400 * 1024 * 1024, minimum=1024
+)
+IMPORT_MAX_ROWS = env.integer("IMPORT_MAX_ROWS", 200_000, minimum=1)
 
 # --- Authentication -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -125,6 +125,7 @@ class TerritoryCapability(models.TextChoices):
     EXPORT = "export", _("Export lists")
     MANAGE_POSTS = "manage_posts", _("Appoint and end posts")
     EDIT_AREAS = "edit_areas", _("Edit areas and boundaries")
+    IMPORT_DATA = "import_data", _("Load areas, households and people from files")
 
 
 _R = Role
@@ -148,7 +149,10 @@ register(
         _T.REVEAL_PERSONAL: _GRID_TEAM,
         _T.EXPORT: (*_STAFF, _R.GRID_LEADER),
         _T.MANAGE_POSTS: _STAFF,
-        _T.EDIT_AREAS: (_R.DISTRICT_STAFF,),
+        # A street office lays out its communities and grids; the district all of them.
+        _T.EDIT_AREAS: (_R.DISTRICT_STAFF, _R.STREET_STAFF),
+        # The offices that hold a place's registers load them: district, street, community.
+        _T.IMPORT_DATA: _STAFF,
     },
     admin={
         _R.DISTRICT_STAFF: {

@@ -15,7 +15,7 @@ export DEBUG=${DEBUG:-true}
 mkdir -p var
 trap 'trap - EXIT; kill 0 2>/dev/null' INT TERM EXIT
 # One worker for both queues here: the sweeps' ("celery") and the messages' ("deliveries").
-"$VENV/bin/celery" -A governance worker -B -Q celery,deliveries --pool=threads --concurrency=2 \
+"$VENV/bin/celery" -A governance worker -B -Q celery,deliveries,imports --pool=threads --concurrency=2 \
     --loglevel=INFO \
     --schedule=var/celerybeat-schedule >var/celery.log 2>&1 &
 echo

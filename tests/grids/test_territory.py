@@ -137,11 +137,20 @@ def test_a_subtree_is_one_query(territory, django_assert_num_queries):
     assert codes == ["C1", "C2", "G1", "G1-M1", "G1-M2", "G2", "G3", "S1"]
 
 
-def test_only_district_staff_edit_areas(territory, own_worker, district_officer):
-    with pytest.raises(PermissionDenied):
-        services.update_area(by=own_worker, area=territory.grid, name="改名")
-    services.update_area(by=district_officer, area=territory.grid, name="改名")
-    assert Area.objects.get(pk=territory.grid.pk).name == "改名"
+def test_district_and_street_staff_edit_areas_in_their_own_territory(
+    territory,
+    own_worker,
+    community_officer,
+    street_officer,
+    other_street_officer,
+    district_officer,
+):
+    for outsider in (own_worker, community_officer, other_street_officer):
+        with pytest.raises(PermissionDenied):
+            services.update_area(by=outsider, area=territory.grid, name="改名")
+    services.update_area(by=street_officer, area=territory.grid, name="改名")
+    services.update_area(by=district_officer, area=territory.grid, name="再改名")
+    assert Area.objects.get(pk=territory.grid.pk).name == "再改名"
 
 
 def test_coverage_finds_nothing_wrong_in_a_tiled_territory(territory):
