@@ -228,11 +228,11 @@ class AreasKind(Kind):
                 dedicated_type=values["dedicated_type"],
             )
             try:
-                probe.full_clean(
-                    exclude=["path", "depth", "numchild", "code"]
-                    if current
-                    else ["path", "depth", "numchild"]
-                )
+                # Field rules and the model's own clean(); the code's uniqueness is known from
+                # ``existing`` already, and the database constraints mirror clean(): no query
+                # per row.
+                probe.clean_fields(exclude=["path", "depth", "numchild", "boundary"])
+                probe.clean()
             except ValidationError as exc:
                 for field, messages in exc.message_dict.items():
                     key = field if field in sheet.header_map().values() else None
