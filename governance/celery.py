@@ -42,6 +42,8 @@ app.conf.beat_schedule = {
         "task": "dashboards.tasks.rebuild_recent_rollups",
         "schedule": crontab(hour=2, minute=40),
     },
+    # Imports whose message was lost (broker away) are queued again; dead ones are marked.
+    "resume-imports": {"task": "onboarding.tasks.resume_imports", "schedule": 5 * 60.0},
     # Points lapse at the end of their scheme's period by expiry entries (never deletion).
     "expire-points": {"task": "points.tasks.expire_points", "schedule": crontab(hour=0, minute=20)},
 }

@@ -8,6 +8,7 @@ transaction only when nothing is wrong.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import logging
 import time
@@ -16,7 +17,9 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from onboarding import files
 from onboarding.kinds import kind_named
@@ -164,3 +167,40 @@ def write(run_id: int) -> ImportRun | None:
         run.stage = ""
         run.save()
     return run
+
+
+# --- Runs that lost their task -------------------------------------------------------------
+
+# A queued run older than this lost its message (the broker was away): queue it again.
+REQUEUE_AFTER = dt.timedelta(minutes=2)
+# A run checking or writing for longer than this lost its worker (a street's file takes two
+# minutes; its transaction rolled back when the worker died): it is marked interrupted.
+INTERRUPTED_AFTER = dt.timedelta(hours=2)
+
+
+def stalled(now: dt.datetime | None = None) -> tuple[list[int], list[int]]:
+    """(runs to check again, runs to write again); runs whose worker died are marked failed."""
+    now = now or timezone.now()
+    dead = ImportRun.objects.filter(
+        Q(status=S.CHECKING, created_at__lt=now - INTERRUPTED_AFTER)
+        | Q(status=S.WRITING, confirmed_at__lt=now - INTERRUPTED_AFTER)
+    )
+    for run in dead.only("pk", "status", "language")[:100]:
+        with translation.override(run.language):
+            message = _(
+                "The import was interrupted (its worker stopped) and nothing was written. "
+                "Upload the file again."
+            )
+        ImportRun.objects.filter(pk=run.pk, status=run.status).update(
+            status=S.FAILED,
+            stage="",
+            problem_count=1,
+            problems=[{"sheet": "", "row": None, "column": "", "value": "", "message": message}],
+            finished_at=now,
+        )
+    to_check = ImportRun.objects.filter(status=S.QUEUED, created_at__lt=now - REQUEUE_AFTER)
+    to_write = ImportRun.objects.filter(status=S.CONFIRMED, confirmed_at__lt=now - REQUEUE_AFTER)
+    return (
+        list(to_check.values_list("pk", flat=True)[:100]),
+        list(to_write.values_list("pk", flat=True)[:100]),
+    )

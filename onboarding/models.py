@@ -84,6 +84,7 @@ class ImportRun(models.Model):
         related_name="+",
         verbose_name=_("imported by"),
     )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     finished_at = models.DateTimeField(_("imported"), null=True, blank=True)
     seconds = models.FloatField(_("seconds taken"), null=True, blank=True)
 

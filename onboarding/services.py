@@ -96,7 +96,12 @@ def confirm_import(*, by, run: ImportRun) -> ImportRun:
     """Write a checked import. A second click, or a run already on its way, changes nothing."""
     allowed(by, run.area, kind_named(run.kind))
     claimed = ImportRun.objects.filter(pk=run.pk, status=S.READY).update(
-        status=S.CONFIRMED, confirmed_by=by, progress_done=0, progress_total=0, stage=""
+        status=S.CONFIRMED,
+        confirmed_by=by,
+        confirmed_at=timezone.now(),
+        progress_done=0,
+        progress_total=0,
+        stage="",
     )
     run.refresh_from_db()
     if not claimed and run.status != S.CONFIRMED:

@@ -71,3 +71,43 @@ def test_export_data_writes_what_import_data_reads_as_unchanged(tmp_path, territ
         "import_data", "areas", str(path), "--area", "S1", "--dry-run", stdout=out, verbosity=0
     )
     assert "0 would be created, 0 updated" in out.getvalue()
+
+
+def test_a_run_that_lost_its_message_is_queued_again_and_a_dead_one_is_marked(
+    territory, street_officer
+):
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from onboarding import services
+
+    data = "code,name,level,parent\nN-C1,新社区,community,S1\n".encode()
+    lost = services.start_import(
+        by=street_officer,
+        area=territory.street,
+        kind="areas",
+        upload=ContentFile(data, name="a.csv"),
+        enqueue=False,
+    )
+    dead = services.start_import(
+        by=street_officer,
+        area=territory.street,
+        kind="areas",
+        upload=ContentFile(data, name="b.csv"),
+        enqueue=False,
+    )
+    ImportRun.objects.filter(pk=lost.pk).update(created_at=timezone.now() - dt.timedelta(minutes=5))
+    ImportRun.objects.filter(pk=dead.pk).update(
+        status=ImportRun.Status.CHECKING, created_at=timezone.now() - dt.timedelta(hours=3)
+    )
+    out = io.StringIO()
+    call_command("resume_imports", stdout=out)  # Celery runs eagerly in the tests
+    assert "1 checks" in out.getvalue()
+    assert ImportRun.objects.get(pk=lost.pk).status == ImportRun.Status.READY
+    dead.refresh_from_db()
+    assert dead.status == ImportRun.Status.FAILED
+    assert "interrupted" in dead.problems[0]["message"]
+    call_command("resume_imports", stdout=out)  # again: nothing more happens
+    assert ImportRun.objects.get(pk=lost.pk).status == ImportRun.Status.READY
