@@ -104,19 +104,26 @@ def polygons(geometry: BaseGeometry) -> list[Polygon]:
     return [g for g in getattr(geometry, "geoms", []) if isinstance(g, Polygon)]
 
 
-def overlaps(geometries: list[BaseGeometry]) -> list[tuple[int, int, float]]:
+def overlaps(
+    geometries: list[BaseGeometry], among: set[int] | None = None
+) -> list[tuple[int, int, float]]:
     """(i, j, square metres) for each pair i < j of ``geometries`` overlapping by more than
-    the tolerance; a spatial index finds the candidates, so touching neighbours are the only
-    pairs measured."""
+    the tolerance, only pairs with one of ``among`` when given. A spatial index finds the
+    candidates, so only neighbours are measured, never every pair."""
     if not geometries:
         return []
-    found = []
-    left, right = STRtree(geometries).query(geometries, predicate="intersects")
-    for i, j in zip(left.tolist(), right.tolist(), strict=True):
-        if i < j:
-            shared = overlap_m2(geometries[i], geometries[j])
-            if shared > TOLERANCE_M2:
-                found.append((i, j, shared))
+    probes = sorted(among) if among is not None else list(range(len(geometries)))
+    found, seen = [], set()
+    tree = STRtree(geometries)
+    left, right = tree.query([geometries[k] for k in probes], predicate="intersects")
+    for probe, other in zip(left.tolist(), right.tolist(), strict=True):
+        i, j = sorted((probes[probe], other))
+        if i == j or (i, j) in seen:
+            continue
+        seen.add((i, j))
+        shared = overlap_m2(geometries[i], geometries[j])
+        if shared > TOLERANCE_M2:
+            found.append((i, j, shared))
     return found
 
 

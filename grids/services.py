@@ -129,7 +129,7 @@ def check_boundaries(
     # Inside the parent (the parent's new boundary when it has one in ``changes``).
     for area in checked:
         parent = parent_of[area.code]
-        outer = geometry_of(listed.get(parent.code, parent)) if parent is not None else None
+        outer = geometry_of(parent) if parent is not None else None
         if outer is not None:
             spill = geo.outside_m2(final[area.code], outer)
             if spill > geo.TOLERANCE_M2:
@@ -157,8 +157,10 @@ def check_boundaries(
         )
         .only("code", "name", "path", "depth", "boundary")
     )
+    # By primary key too: an area being edited may carry a new (refused later) code.
+    listed_pks = {area.pk for area in listed.values() if area.pk}
     for sibling in stored:
-        if sibling.code not in listed:
+        if sibling.code not in listed and sibling.pk not in listed_pks:
             by_parent[sibling.parent_path][sibling.code] = sibling
     for area in checked:
         parent = parent_of[area.code]
@@ -166,7 +168,8 @@ def check_boundaries(
     for members in by_parent.values():
         shapes = [(a, geometry_of(a)) for a in members.values()]
         shapes = [(a, g) for a, g in shapes if g is not None]
-        for i, j, shared in geo.overlaps([g for _a, g in shapes]):
+        mine = {k for k, (a, _g) in enumerate(shapes) if a.code in listed}
+        for i, j, shared in geo.overlaps([g for _a, g in shapes], among=mine):
             first, second = shapes[i][0], shapes[j][0]
             blamed = [a for a in (first, second) if a.code in listed]
             if len(blamed) == 2 and changed(first) != changed(second):
@@ -190,7 +193,7 @@ def check_boundaries(
             .only("code", "name", "path", "depth", "boundary")
         )
         for child in children:
-            if child.code in listed:
+            if child.code in listed or child.pk in listed_pks:
                 continue
             area = around[child.parent_path]
             spill = geo.outside_m2(child.geometry, final[area.code])
