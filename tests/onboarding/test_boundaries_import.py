@@ -292,3 +292,32 @@ def test_the_template_is_instructions_only(territory):
     assert workbook.sheetnames == ["填写说明"]
     text = " ".join(str(c.value) for row in workbook.worksheets[0].iter_rows() for c in row)
     assert "GeoJSON" in text and "GCJ-02" in text
+
+
+def test_the_commands_export_and_import_a_geojson_file(territory, tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "c1.geojson"
+    out = io.StringIO()
+    call_command("export_data", "boundaries", str(path), "--area", "C1", stdout=out)
+    assert json.loads(path.read_text("utf-8"))["features"][0]["properties"]["code"] == "C1"
+    out = io.StringIO()
+    call_command(
+        "import_data",
+        "boundaries",
+        str(path),
+        "--area",
+        "C1",
+        "--option",
+        "crs=wgs84",
+        stdout=out,
+        verbosity=0,
+    )
+    assert "5 unchanged" in out.getvalue()
+    moved = json.loads(path.read_text("utf-8"))
+    moved["features"][-1]["geometry"] = box(120.05, 31.0, 120.2, 31.1)  # G2 into G1
+    path.write_text(json.dumps(moved), "utf-8")
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("import_data", "boundaries", str(path), "--area", "C1", stdout=out)
+    assert "row 5" in out.getvalue() and "[G2]" in out.getvalue() and "G1" in out.getvalue()
