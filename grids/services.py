@@ -294,6 +294,7 @@ def update_boundaries(
     """
     wanted = {area.pk: boundary for area, boundary in boundaries}
     areas = list(Area.objects.select_for_update().filter(pk__in=wanted).order_by("path"))
+    # Every permission before any save: each save makes the cached scopes stale (post_save).
     for area in areas:
         require(by, TerritoryCapability.EDIT_AREAS, area)
     errors = check_boundaries([(area, wanted[area.pk]) for area in areas])

@@ -68,7 +68,8 @@ CODE_PROPERTIES = (
     "区域编码",
 )
 NAME_PROPERTIES = ("name", "NAME", "Name", "名称", "grid_name", "GRID_NAME", "网格名称")
-CRS = {"wgs84": "wgs84", "gcj02": "gcj02"}  # folded spelling (WGS-84, gcj_02…) to option
+# Folded spellings (WGS-84, gcj_02, EPSG:4326…) to the option.
+CRS = {"wgs84": "wgs84", "epsg:4326": "wgs84", "gcj02": "gcj02"}
 
 
 @dataclass

@@ -321,3 +321,27 @@ def test_the_commands_export_and_import_a_geojson_file(territory, tmp_path):
     with pytest.raises(SystemExit):
         call_command("import_data", "boundaries", str(path), "--area", "C1", stdout=out)
     assert "row 5" in out.getvalue() and "[G2]" in out.getvalue() and "G1" in out.getvalue()
+
+
+def test_a_refusal_only_the_write_meets_is_reported_by_feature(
+    territory, district_officer, monkeypatch
+):
+    from django.core.exceptions import ValidationError
+
+    from onboarding.kinds import boundaries
+
+    data = collection(
+        feature("G1", box(120.0, 31.0, 120.12, 31.1)),
+        feature("G2", box(120.12, 31.0, 120.2, 31.1)),
+    )
+    run = check(district_officer, territory.district, data, options={"crs": "EPSG:4326"})
+    assert run.status == ImportRun.Status.READY, run.problems
+
+    def meanwhile(**kwargs):  # as if a neighbour had been redrawn since the check
+        raise ValidationError({"G2": ["The boundary overlaps X."]})
+
+    monkeypatch.setattr(boundaries.grid_services, "update_boundaries", meanwhile)
+    done = write(run)
+    assert done.status == ImportRun.Status.INVALID
+    assert (2, "G2", "The boundary overlaps X.") in problems_of(done)
+    assert stored("G1") == box(*BOXES["G1"])
