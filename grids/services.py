@@ -7,14 +7,17 @@ rule (permission, scope, validation, audit) is enforced in one place.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Left
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from shapely.geometry.base import BaseGeometry
 
 from core.concurrency import save_if_unchanged
 from core.queue import enqueue_on_commit
@@ -69,45 +72,148 @@ def _check_boundary(area: Area, parent: Area | None) -> None:
     """Inside the parent, clear of every sibling, and still around the area's own children."""
     if not area.boundary:
         return
-    geometry = geo.validate_geometry(area.boundary)
-    errors: list[str] = []
-    if parent is not None and parent.geometry is not None:
-        spill = geo.outside_m2(geometry, parent.geometry)
-        if spill > geo.TOLERANCE_M2:
-            errors.append(
-                _("The boundary extends %(m2)s m² beyond %(parent)s.")
-                % {"m2": f"{spill:,.0f}", "parent": parent.name}
-            )
-    west, south, east, north = geometry.bounds
-    siblings = Area.objects.filter(
-        depth=area.depth if area.pk else (parent.depth + 1 if parent else 1),
-        bbox_west__lt=east,
-        bbox_east__gt=west,
-        bbox_south__lt=north,
-        bbox_north__gt=south,
-    )
-    if parent is not None:
-        siblings = siblings.filter(path__startswith=parent.path)
-    if area.pk:
-        siblings = siblings.exclude(pk=area.pk)
-    for sibling in siblings:
-        shared = geo.overlap_m2(geometry, sibling.geometry)
-        if shared > geo.TOLERANCE_M2:
-            errors.append(
-                _("The boundary overlaps %(sibling)s (%(code)s) by %(m2)s m².")
-                % {"sibling": sibling.name, "code": sibling.code, "m2": f"{shared:,.0f}"}
-            )
-    if area.pk:
-        children = Area.objects.filter(path__startswith=area.path, depth=area.depth + 1)
-        for child in children.exclude(boundary=None):
-            spill = geo.outside_m2(child.geometry, geometry)
+    errors = check_boundaries([(area, area.boundary)], parents={area.code: parent})
+    if errors.get(area.code):
+        raise ValidationError({"boundary": errors[area.code]})
+
+
+def check_boundaries(
+    changes: Sequence[tuple[Area, dict[str, Any] | None]],
+    *,
+    parents: dict[str, Area | None] | None = None,
+) -> dict[str, list[str]]:
+    """What is wrong, area by area (by code), with giving every area in ``changes`` its new
+    boundary at once.
+
+    Each new boundary must be a valid polygon inside its parent, clear of its siblings and
+    still around its own children, where the parent, siblings and children are judged by their
+    boundary in ``changes`` when they have one there and by their stored one otherwise: the
+    final state, so neighbours moving a shared edge together never meet halfway. An area not
+    in the tree yet (or about to stand elsewhere) gives its parent in ``parents``; the others'
+    parents are looked up. A few queries whatever the number of areas; overlaps are found
+    through a spatial index, not by comparing every pair.
+    """
+    step = Area.steplen
+    errors: dict[str, list[str]] = {}
+    listed = {area.code: area for area, _boundary in changes}
+    # The final geometry of every area in ``changes``; None when it has none (cleared, or not
+    # readable: that one is reported and judged no further).
+    final: dict[str, BaseGeometry | None] = {}
+    for area, boundary in changes:
+        final[area.code] = None
+        if boundary:
+            try:
+                final[area.code] = geo.validate_geometry(boundary)
+            except ValidationError as exc:
+                errors.setdefault(area.code, []).extend(exc.messages)
+    checked = [area for area in listed.values() if final[area.code] is not None]
+    if not checked:
+        return errors
+
+    def geometry_of(area: Area) -> BaseGeometry | None:
+        return final[area.code] if area.code in listed else area.geometry
+
+    def changed(area: Area) -> bool:
+        return not area.pk or not geo.same_geometry(final[area.code], area.geometry)
+
+    def complain(code: str, message: str) -> None:
+        errors.setdefault(code, []).append(message)
+
+    parent_of = dict(parents or {})
+    wanted = {a.path[:-step] for a in checked if a.code not in parent_of and a.pk and a.depth > 1}
+    found = {a.path: a for a in Area.objects.filter(path__in=wanted)} if wanted else {}
+    for area in checked:
+        if area.code not in parent_of:
+            parent_of[area.code] = found.get(area.path[:-step]) if area.pk else None
+
+    # Inside the parent (the parent's new boundary when it has one in ``changes``).
+    for area in checked:
+        parent = parent_of[area.code]
+        outer = geometry_of(parent) if parent is not None else None
+        if outer is not None:
+            spill = geo.outside_m2(final[area.code], outer)
             if spill > geo.TOLERANCE_M2:
-                errors.append(
-                    _("%(child)s would extend %(m2)s m² beyond this boundary.")
-                    % {"child": child.name, "m2": f"{spill:,.0f}"}
+                complain(
+                    area.code,
+                    _("The boundary extends %(m2)s m² beyond %(parent)s.")
+                    % {"m2": f"{spill:,.0f}", "parent": parent.name},
                 )
-    if errors:
-        raise ValidationError({"boundary": errors})
+
+    # Clear of the siblings: the stored ones near any new boundary, with the new boundaries
+    # of those in ``changes`` in place of their stored ones.
+    west, south, east, north = _bounds([final[a.code] for a in checked])
+    by_parent: dict[str, dict[str, Area]] = {}
+    for area in checked:
+        parent = parent_of[area.code]
+        by_parent.setdefault(parent.path if parent is not None else "", {})
+    stored = (
+        Area.objects.annotate(parent_path=Left("path", (F("depth") - 1) * step))
+        .filter(
+            parent_path__in=list(by_parent),
+            bbox_west__lt=east,
+            bbox_east__gt=west,
+            bbox_south__lt=north,
+            bbox_north__gt=south,
+        )
+        .only("code", "name", "path", "depth", "boundary")
+    )
+    # By primary key too: an area being edited may carry a new (refused later) code.
+    listed_pks = {area.pk for area in listed.values() if area.pk}
+    for sibling in stored:
+        if sibling.code not in listed and sibling.pk not in listed_pks:
+            by_parent[sibling.parent_path][sibling.code] = sibling
+    for area in checked:
+        parent = parent_of[area.code]
+        by_parent[parent.path if parent is not None else ""][area.code] = area
+    for members in by_parent.values():
+        shapes = [(a, geometry_of(a)) for a in members.values()]
+        shapes = [(a, g) for a, g in shapes if g is not None]
+        mine = {k for k, (a, _g) in enumerate(shapes) if a.code in listed}
+        for i, j, shared in geo.overlaps([g for _a, g in shapes], among=mine):
+            first, second = shapes[i][0], shapes[j][0]
+            blamed = [a for a in (first, second) if a.code in listed]
+            if len(blamed) == 2 and changed(first) != changed(second):
+                # The one that moved onto its unchanged neighbour is at fault.
+                blamed = [first] if changed(first) else [second]
+            for area in blamed:
+                other = second if area is first else first
+                complain(
+                    area.code,
+                    _("The boundary overlaps %(sibling)s (%(code)s) by %(m2)s m².")
+                    % {"sibling": other.name, "code": other.code, "m2": f"{shared:,.0f}"},
+                )
+
+    # Still around the children; a child with a new boundary of its own was judged above.
+    around = {a.path: a for a in checked if a.pk}
+    if around:
+        children = (
+            Area.objects.annotate(parent_path=Left("path", (F("depth") - 1) * step))
+            .filter(parent_path__in=list(around))
+            .exclude(boundary=None)
+            .only("code", "name", "path", "depth", "boundary")
+        )
+        for child in children:
+            if child.code in listed or child.pk in listed_pks:
+                continue
+            area = around[child.parent_path]
+            spill = geo.outside_m2(child.geometry, final[area.code])
+            if spill > geo.TOLERANCE_M2:
+                complain(
+                    area.code,
+                    _("%(child)s would extend %(m2)s m² beyond this boundary.")
+                    % {"child": child.name, "m2": f"{spill:,.0f}"},
+                )
+    return errors
+
+
+def _bounds(geometries: Iterable[BaseGeometry]) -> tuple[float, float, float, float]:
+    bounds = [geometry.bounds for geometry in geometries]
+    return (
+        min(b[0] for b in bounds),
+        min(b[1] for b in bounds),
+        max(b[2] for b in bounds),
+        max(b[3] for b in bounds),
+    )
 
 
 def check_placement(area: Area, parent: Area | None) -> None:
@@ -170,6 +276,41 @@ def update_area(*, by, area: Area, **fields: Any) -> Area:
     _prepare(area, _parent_of(area))
     area.save()
     return area
+
+
+BBOX_FIELDS = ("bbox_west", "bbox_south", "bbox_east", "bbox_north")
+
+
+@transaction.atomic
+def update_boundaries(
+    *, by, boundaries: Sequence[tuple[Area, dict[str, Any] | None]]
+) -> list[Area]:
+    """Give many areas their new boundaries together (a file of grid boundaries).
+
+    The rules are those of ``update_area``, applied once to the final state: updating one
+    area after another would refuse two neighbours that move their shared edge, since the
+    first would overlap the second's old boundary. Raises ValidationError keyed by area code
+    when any boundary does not fit; then nothing is saved.
+    """
+    wanted = {area.pk: boundary for area, boundary in boundaries}
+    areas = list(Area.objects.select_for_update().filter(pk__in=wanted).order_by("path"))
+    # Every permission before any save: each save makes the cached scopes stale (post_save).
+    for area in areas:
+        require(by, TerritoryCapability.EDIT_AREAS, area)
+    errors = check_boundaries([(area, wanted[area.pk]) for area in areas])
+    if errors:
+        raise ValidationError(errors)
+    for area in areas:
+        area.boundary = wanted[area.pk]
+        area.full_clean(
+            exclude=[f.name for f in Area._meta.fields if f.name != "boundary"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        area.__dict__.pop("geometry", None)
+        area.set_bbox()
+        area.save(update_fields=["boundary", *BBOX_FIELDS, "updated_at"])
+    return areas
 
 
 @transaction.atomic

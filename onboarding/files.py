@@ -300,7 +300,8 @@ def _instructions(workbook, kind: Kind, language: str, write_only: bool) -> None
     title = _INSTRUCTIONS_ZH if language == ZH else _INSTRUCTIONS_EN
     worksheet = workbook.create_sheet(title)
     lines: list[list[Any]] = [[str(kind.label)], []]
-    lines += [[str(note)] for note in _general_notes()]
+    if kind.load is None:  # a kind with its own format (GeoJSON) explains it in its notes
+        lines += [[str(note)] for note in _general_notes()]
     lines += [[str(note)] for note in kind.notes]
     lines.append([])
     lines.append(
@@ -343,7 +344,9 @@ def template(kind: Kind, language: str) -> Workbook:
         workbook = Workbook()
         workbook.remove(workbook.active)
         lists = None
-        for sheet in kind.sheets:
+        # A kind read from its own format (GeoJSON) gets the instructions only: a sheet to
+        # fill in would invite a file the import refuses.
+        for sheet in kind.sheets if kind.load is None else ():
             worksheet = workbook.create_sheet(sheet.title(language))
             worksheet.freeze_panes = "A2"
             for number, column in enumerate(sheet.columns, 1):

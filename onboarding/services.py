@@ -130,17 +130,23 @@ def export_bytes(
     allowed(by, area, found)
     job = Job(kind=found, area=area, by=by, language=language)
     with translation.override(language):
-        sheets = found.export(job)
-        counted: dict[str, list] = {key: list(rows) for key, rows in sheets.items()}
-        workbook = files.export(found, job, counted)
-    out = io.BytesIO()
-    workbook.save(out)
+        own_format = getattr(found, "export_geojson", None)
+        if own_format is not None:  # boundaries: a FeatureCollection, its features in job.rows
+            data = own_format(job)
+            count = sum(len(rows) for rows in job.rows.values())
+        else:
+            sheets = found.export(job)
+            counted: dict[str, list] = {key: list(rows) for key, rows in sheets.items()}
+            out = io.BytesIO()
+            files.export(found, job, counted).save(out)
+            data = out.getvalue()
+            count = sum(len(rows) for rows in counted.values())
     record = ExportRecord.objects.create(
         kind=found.name,
         area=area,
         by=by,
-        rows=sum(len(rows) for rows in counted.values()),
+        rows=count,
         full_personal=bool(job.options.get("full_personal")),
         remote_addr=remote_addr,
     )
-    return out.getvalue(), record
+    return data, record
