@@ -1,0 +1,159 @@
+"""Importing staff, party members, branches, stations, co-building units and matters: a good
+file imports, importing it again or re-importing an export changes nothing, every bad cell is
+reported with nothing written, and rows outside the importer's area are refused."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from grids.models import Post
+from onboarding.models import ImportRun
+from tests.factories import PostFactory, UserFactory
+from tests.onboarding.people import check, export, exported_rows, problems, run_import, tally
+from tests.onboarding.people import workbook as book
+
+pytestmark = pytest.mark.django_db
+S = ImportRun.Status
+User = get_user_model()
+
+
+# --- Staff ----------------------------------------------------------------------------------
+
+
+def staff_rows():
+    return [
+        {"name": "王芳", "mobile": "13812340001", "role": "grid_worker", "area": "G1"},
+        {
+            "name": "李明",
+            "mobile": "138 1234 0002",
+            "username": "liming",
+            "role": "community_staff",
+            "area": "C1",
+            "started_on": "2024-03-01",
+            "note": "社区专干",
+        },
+        {"name": "已有", "username": "known", "role": "Grid volunteer", "area": "G2"},
+    ]
+
+
+@pytest.fixture
+def known_person(territory):
+    return UserFactory(username="known", phone="13900001111")
+
+
+def test_a_good_staff_file_creates_accounts_and_posts(street_officer, territory, known_person):
+    run = run_import(street_officer, territory.street, "staff", book("staff", staff_rows()))
+
+    assert run.status == S.DONE, run.problems
+    assert tally(run, "staff") == {"created": 3, "updated": 0, "unchanged": 0}
+    wang = User.objects.get(username="13812340001")
+    assert wang.phone == "13812340001" and wang.display_name == "王芳"
+    assert not wang.has_usable_password()
+    assert Post.objects.filter(user=wang, area=territory.grid, role="grid_worker").exists()
+    li = User.objects.get(username="liming")
+    post = Post.objects.get(user=li)
+    assert (post.role, post.area, str(post.started_on), post.note) == (
+        "community_staff",
+        territory.community,
+        "2024-03-01",
+        "社区专干",
+    )
+    assert Post.objects.filter(user=known_person, role="volunteer").exists()
+
+
+def test_importing_the_same_staff_file_again_changes_nothing(
+    street_officer, territory, known_person
+):
+    data = book("staff", staff_rows())
+    run_import(street_officer, territory.street, "staff", data)
+    users, posts = User.objects.count(), Post.objects.count()
+
+    again = run_import(street_officer, territory.street, "staff", data)
+
+    assert again.status == S.DONE
+    assert tally(again, "staff") == {"created": 0, "updated": 0, "unchanged": 3}
+    assert (User.objects.count(), Post.objects.count()) == (users, posts)
+
+
+def test_exported_staff_import_back_unchanged_with_masked_mobiles(
+    street_officer, territory, known_person
+):
+    run_import(street_officer, territory.street, "staff", book("staff", staff_rows()))
+    data = export(street_officer, territory.street, "staff")
+    rows = exported_rows(data, "staff")
+    assert ["王芳", "138****0001"] in [r[:2] for r in rows]
+    assert not any(r[1] == "13812340001" for r in rows)
+
+    again = run_import(street_officer, territory.street, "staff", data)
+
+    assert again.status == S.DONE, again.problems
+    assert tally(again, "staff") == {"created": 0, "updated": 0, "unchanged": len(rows)}
+
+
+def test_every_bad_staff_cell_is_reported_and_nothing_written(street_officer, territory):
+    users, posts = User.objects.count(), Post.objects.count()
+    rows = [
+        {"name": "甲", "mobile": "1381234", "role": "grid_worker", "area": "G1"},
+        {"name": "乙", "mobile": "13812340003", "role": "chief", "area": "G1"},
+        {"name": "丙", "mobile": "13812340004", "role": "grid_worker", "area": "NOPE"},
+        {
+            "name": "丁",
+            "mobile": "13812340005",
+            "role": "grid_worker",
+            "area": "G1",
+            "started_on": "soon",
+        },
+        {"name": "", "mobile": "13812340006", "role": "grid_worker", "area": "G1"},
+        {"name": "好", "mobile": "13812340007", "role": "grid_worker", "area": "G2"},
+    ]
+
+    run = check(street_officer, territory.street, "staff", book("staff", rows))
+
+    assert run.status == S.INVALID
+    assert sorted(problems(run)) == [
+        (2, "Mobile"),
+        (3, "Role"),
+        (4, "Area code"),
+        (5, "Start date"),
+        (6, "Name"),
+    ]
+    assert (User.objects.count(), Post.objects.count()) == (users, posts)
+
+
+def test_a_post_outside_the_importing_area_is_refused(street_officer, territory):
+    rows = [{"name": "外", "mobile": "13812340008", "role": "grid_worker", "area": "G4"}]
+
+    run = check(street_officer, territory.street, "staff", book("staff", rows))
+
+    assert run.status == S.INVALID
+    assert problems(run) == [(2, "Area code")]
+    assert "outside" in run.problems[0]["message"]
+
+
+def test_an_appointment_rule_broken_is_reported_on_its_row(street_officer, territory):
+    rows = [
+        {"name": "好", "mobile": "13812340009", "role": "grid_worker", "area": "G1"},
+        {"name": "错", "mobile": "13812340010", "role": "grid_worker", "area": "C1"},
+    ]
+
+    run = check(street_officer, territory.street, "staff", book("staff", rows))
+
+    assert run.status == S.INVALID
+    assert problems(run) == [(3, "Area code")]
+    assert "appointed at" in run.problems[0]["message"]
+    assert not User.objects.filter(phone="13812340009").exists()
+
+
+def test_an_existing_open_post_is_unchanged_and_the_account_linked(territory, street_officer):
+    person = UserFactory(username="zhang", phone="13700000001")
+    PostFactory(user=person, area=territory.grid, role="grid_leader")
+    rows = [
+        {"name": "张", "mobile": "13700000001", "role": "grid_leader", "area": "G1"},
+        {"name": "张", "mobile": "13700000001", "role": "volunteer", "area": "G2"},
+    ]
+
+    run = run_import(street_officer, territory.street, "staff", book("staff", rows))
+
+    assert tally(run, "staff") == {"created": 1, "updated": 0, "unchanged": 1}
+    assert set(person.posts.values_list("role", flat=True)) == {"grid_leader", "volunteer"}
