@@ -15,24 +15,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.services import create_account
-from core.personal import mask_mobile, normalize_mobile, validate_mobile
+from core.personal import mask_mobile
 from grids import services as grid_services
 from grids.models import Post
 from grids.policy import TerritoryCapability
 from grids.roles import Role
 from onboarding.kinds.support import (
     BAD,
+    MASK,
     allowed_here,
     area_cell,
     areas_by_code,
     duplicate,
     full_personal,
     label,
+    mobile_cell,
     read_row,
     report_invalid,
     usable,
 )
-from onboarding.spec import CREATED, UNCHANGED, CellError, Column, Job, Kind, Sheet, date
+from onboarding.spec import CREATED, UNCHANGED, Column, Job, Kind, Sheet, date
 
 STAFF = Sheet(
     "staff",
@@ -98,18 +100,6 @@ STAFF = Sheet(
         Column("note", "Note", "备注", width=24, help=gettext_lazy("Up to 200 characters.")),
     ),
 )
-MASK = "*"
-
-
-def _mobile(text: str) -> str:
-    if not text or MASK in text:
-        return text
-    value = normalize_mobile(text)
-    try:
-        validate_mobile(value)
-    except ValidationError as exc:
-        raise CellError(exc.messages[0]) from None
-    return value
 
 
 class StaffKind(Kind):
@@ -136,7 +126,7 @@ class StaffKind(Kind):
             return
         parsers = {
             "name": None,
-            "mobile": _mobile,
+            "mobile": mobile_cell,
             "username": None,
             "role": None,
             "area": None,

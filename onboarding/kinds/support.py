@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
+from core.personal import normalize_mobile, validate_mobile
 from grids.models import Area
 from grids.policy import TerritoryCapability
 from grids.scope import can
@@ -18,6 +19,19 @@ from grids.services import require
 from onboarding.spec import CellError, Job, Row, Sheet, choice
 
 BAD = object()  # a cell that could not be read; its problem is already reported
+MASK = "*"  # in a mobile number: masked by an export
+
+
+def mobile_cell(text: str) -> str:
+    """A mobile number, normalised; a masked one is left for the kind to match."""
+    if not text or MASK in text:
+        return text
+    value = normalize_mobile(text)
+    try:
+        validate_mobile(value)
+    except ValidationError as exc:
+        raise CellError(exc.messages[0]) from None
+    return value
 
 
 def allowed_here(job: Job, capability: str) -> bool:

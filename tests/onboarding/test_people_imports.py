@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from branches.models import PartyGroup, PartyMember
 from grids.models import Post
-from onboarding.models import ImportRun
+from onboarding.models import ExportRecord, ImportRun
 from tests.factories import PostFactory, UserFactory
 from tests.onboarding.people import check, export, exported_rows, problems, run_import, tally
 from tests.onboarding.people import workbook as book
@@ -157,3 +160,155 @@ def test_an_existing_open_post_is_unchanged_and_the_account_linked(territory, st
 
     assert tally(run, "staff") == {"created": 1, "updated": 0, "unchanged": 1}
     assert set(person.posts.values_list("role", flat=True)) == {"grid_leader", "volunteer"}
+
+
+# --- Party members --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def group(branch):
+    return PartyGroup.objects.create(branch=branch, name="第一党小组")
+
+
+def member_rows():
+    return [
+        {
+            "name": "赵在职",
+            "mobile": "13612340001",
+            "kind": "In-service party member",
+            "work_unit": "区税务局",
+            "community": "C1",
+            "branch": "C1-B01",
+            "party_group": "第一党小组",
+        },
+        {"name": "钱退休", "kind": "retired", "community": "C1"},
+        {
+            "name": "王党员",
+            "mobile": "13900000002",
+            "kind": "retired",
+            "community": "C1",
+            "branch": "C1-B01",
+            "active": "否",
+        },
+    ]
+
+
+def test_a_good_member_file_creates_and_updates_members(
+    community_officer, territory, member, group
+):
+    run = run_import(
+        community_officer, territory.community, "members", book("members", member_rows())
+    )
+
+    assert run.status == S.DONE, run.problems
+    assert tally(run, "members") == {"created": 2, "updated": 1, "unchanged": 0}
+    zhao = PartyMember.objects.get(phone="13612340001")
+    assert (zhao.kind, zhao.work_unit, zhao.branch.code, zhao.party_group) == (
+        "in_service",
+        "区税务局",
+        "C1-B01",
+        group,
+    )
+    assert PartyMember.objects.get(name="钱退休").phone == ""
+    member.refresh_from_db()
+    assert member.active is False
+
+
+def test_importing_the_same_member_file_again_changes_nothing(
+    community_officer, territory, member, group
+):
+    data = book("members", member_rows())
+    run_import(community_officer, territory.community, "members", data)
+    count = PartyMember.objects.count()
+
+    again = run_import(community_officer, territory.community, "members", data)
+
+    assert tally(again, "members") == {"created": 0, "updated": 0, "unchanged": 3}
+    assert PartyMember.objects.count() == count
+
+
+def test_exported_members_import_back_unchanged_full_or_masked(
+    community_officer, street_officer, territory, member, group
+):
+    run_import(community_officer, territory.community, "members", book("members", member_rows()))
+    count = PartyMember.objects.count()
+
+    full = export(community_officer, territory.community, "members")
+    masked = export(street_officer, territory.street, "members")
+
+    assert "13612340001" in [r[1] for r in exported_rows(full, "members")]
+    assert "136****0001" in [r[1] for r in exported_rows(masked, "members")]
+    assert ExportRecord.objects.filter(by=community_officer, full_personal=True).exists()
+    assert ExportRecord.objects.filter(by=street_officer, full_personal=False).exists()
+    for by, area, data in (
+        (community_officer, territory.community, full),
+        (street_officer, territory.street, masked),
+    ):
+        again = run_import(by, area, "members", data)
+        assert again.status == S.DONE, again.problems
+        assert tally(again, "members") == {"created": 0, "updated": 0, "unchanged": count}
+    assert PartyMember.objects.get(name="赵在职").phone == "13612340001"
+
+
+def test_every_bad_member_cell_is_reported_and_nothing_written(
+    community_officer, territory, branch
+):
+    count = PartyMember.objects.count()
+    rows = [
+        {"name": "甲", "mobile": "12345", "community": "C1"},
+        {"name": "乙", "kind": "leader", "community": "C1"},
+        {"name": "丙", "community": "NOPE"},
+        {"name": "丁", "community": "C1", "branch": "NO-BRANCH"},
+        {"name": "戊", "community": "C1", "branch": "C1-B01", "party_group": "无此小组"},
+        {"name": "己", "community": "C1", "active": "maybe"},
+        {"name": "庚", "kind": "in_service", "community": "C1"},
+        {"name": "辛", "community": "G1"},
+        {"name": "好", "community": "C1"},
+    ]
+
+    run = check(community_officer, territory.community, "members", book("members", rows))
+
+    assert run.status == S.INVALID
+    assert sorted(problems(run)) == [
+        (2, "Mobile"),
+        (3, "Kind"),
+        (4, "Community code"),
+        (5, "Branch code"),
+        (6, "Party group"),
+        (7, "Active"),
+        (8, "Work unit"),
+        (9, "Community code"),
+    ]
+    assert PartyMember.objects.count() == count
+
+
+def test_a_member_outside_the_importing_area_is_refused(community_officer, territory):
+    rows = [{"name": "外", "community": "C2"}]
+
+    run = check(community_officer, territory.community, "members", book("members", rows))
+
+    assert problems(run) == [(2, "Community code")]
+    assert not PartyMember.objects.filter(name="外").exists()
+
+
+def test_a_masked_mobile_not_on_record_is_refused(street_officer, territory, member):
+    rows = [{"name": "王党员", "mobile": "139****9999", "community": "C1"}]
+
+    run = check(street_officer, territory.street, "members", book("members", rows))
+
+    assert problems(run) == [(2, "Mobile")]
+
+
+def test_checking_members_reads_the_register_in_bulk(community_officer, territory, branch):
+    def queries(n: int) -> int:
+        rows = [
+            {"name": f"党员{i}", "mobile": f"135{i:08d}", "community": "C1", "branch": "C1-B01"}
+            for i in range(n)
+        ]
+        upload = book("members", rows)
+        with CaptureQueriesContext(connection) as captured:
+            check(community_officer, territory.community, "members", upload)
+        return len(captured)
+
+    queries(5)  # the first check reads what later ones find cached (the importer's posts)
+    assert queries(200) == queries(5)
