@@ -6,11 +6,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from onboarding.kinds.areas import AreasKind
+from onboarding.kinds.branches import BranchesKind
 from onboarding.kinds.members import MembersKind
 from onboarding.kinds.staff import StaffKind
 from onboarding.spec import Kind
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (AreasKind(), StaffKind(), MembersKind())}
+KINDS: dict[str, Kind] = {
+    kind.name: kind for kind in (AreasKind(), StaffKind(), MembersKind(), BranchesKind())
+}
 
 
 def kind_named(name: str) -> Kind:

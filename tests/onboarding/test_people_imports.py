@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from branches.models import PartyGroup, PartyMember
+from branches.models import Branch, PartyGroup, PartyMember
 from grids.models import Post
 from onboarding.models import ExportRecord, ImportRun
 from tests.factories import PostFactory, UserFactory
@@ -312,3 +312,129 @@ def test_checking_members_reads_the_register_in_bulk(community_officer, territor
 
     queries(5)  # the first check reads what later ones find cached (the importer's posts)
     assert queries(200) == queries(5)
+
+
+# --- Party branches -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def secretary(territory):
+    return PartyMember.objects.create(
+        name="周书记", phone="13700000009", community=territory.community
+    )
+
+
+def branch_rows():
+    return [
+        {
+            "code": "C1-B01",
+            "name": "幸福第一网格党支部（新）",
+            "community": "C1",
+            "grids": "G1",
+            "secretary": "g1_leader",
+            "founded_on": "2020-07-01",
+        },
+        {
+            "code": "C1-B02",
+            "name": "幸福第二网格党支部",
+            "community": "C1",
+            "grids": "G2",
+            "secretary": "周书记",
+        },
+    ]
+
+
+def test_a_good_branch_file_creates_and_updates_branches(
+    community_officer, territory, branch, secretary
+):
+    run = run_import(
+        community_officer, territory.community, "branches", book("branches", branch_rows())
+    )
+
+    assert run.status == S.DONE, run.problems
+    assert tally(run, "branches") == {"created": 1, "updated": 1, "unchanged": 0}
+    branch.refresh_from_db()
+    assert branch.name == "幸福第一网格党支部（新）"
+    second = Branch.objects.get(code="C1-B02")
+    assert second.secretary == secretary
+    assert list(second.coverage.values_list("grid__code", flat=True)) == ["G2"]
+
+
+def test_importing_the_same_branch_file_again_and_its_export_change_nothing(
+    community_officer, territory, branch, secretary
+):
+    data = book("branches", branch_rows())
+    run_import(community_officer, territory.community, "branches", data)
+
+    again = run_import(community_officer, territory.community, "branches", data)
+    back = run_import(
+        community_officer,
+        territory.community,
+        "branches",
+        export(community_officer, territory.community, "branches"),
+    )
+
+    assert tally(again, "branches") == {"created": 0, "updated": 0, "unchanged": 2}
+    assert back.status == S.DONE, back.problems
+    assert tally(back, "branches") == {"created": 0, "updated": 0, "unchanged": 2}
+
+
+def test_a_joint_branch_cannot_take_a_grid_another_branch_keeps(
+    community_officer, territory, branch
+):
+    rows = [{"code": "C1-B09", "name": "幸福联合党支部", "community": "C1", "grids": "G1、G2"}]
+
+    clash = check(community_officer, territory.community, "branches", book("branches", rows))
+    branch.coverage.all().delete()
+    run = run_import(community_officer, territory.community, "branches", book("branches", rows))
+
+    assert problems(clash) == [(2, "Grid codes")]
+    assert run.status == S.DONE, run.problems
+    joint = Branch.objects.get(code="C1-B09")
+    assert sorted(joint.coverage.values_list("grid__code", flat=True)) == ["G1", "G2"]
+
+
+def test_a_grid_moves_between_branches_in_one_file(community_officer, territory, branch):
+    rows = [
+        {"code": "C1-B02", "name": "幸福第二网格党支部", "community": "C1", "grids": "G1"},
+        {"code": "C1-B01", "name": branch.name, "community": "C1", "grids": "G2"},
+    ]
+
+    run = run_import(community_officer, territory.community, "branches", book("branches", rows))
+
+    assert run.status == S.DONE, run.problems
+    assert list(branch.coverage.values_list("grid__code", flat=True)) == ["G2"]
+
+
+@pytest.mark.parametrize(
+    ("cells", "column"),
+    [
+        ({"code": "bad code!"}, "Branch code"),
+        ({"name": ""}, "Name"),
+        ({"community": "NOPE"}, "Community code"),
+        ({"community": "G2"}, "Community code"),
+        ({"grids": "G3"}, "Grid codes"),
+        ({"grids": "G1"}, "Grid codes"),
+        ({"grids": "NOPE"}, "Grid codes"),
+        ({"secretary": "无此人"}, "Secretary"),
+        ({"founded_on": "去年"}, "Founded on"),
+    ],
+)
+def test_a_bad_branch_cell_is_reported_and_nothing_written(
+    community_officer, territory, branch, cells, column
+):
+    rows = [{"code": "C1-B02", "name": "好", "community": "C1", "grids": "G2"} | cells]
+
+    run = check(community_officer, territory.community, "branches", book("branches", rows))
+
+    assert problems(run) == [(2, column)]
+    assert Branch.objects.count() == 1
+
+
+def test_a_branch_outside_the_importing_area_is_refused(community_officer, territory):
+    rows = [{"code": "C2-B01", "name": "和平党支部", "community": "C2", "grids": "G3"}]
+
+    run = check(community_officer, territory.community, "branches", book("branches", rows))
+
+    assert problems(run) == [(2, "Community code"), (2, "Grid codes")]
+    assert not Branch.objects.exists()
