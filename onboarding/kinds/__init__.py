@@ -9,10 +9,12 @@ from onboarding.kinds.areas import AreasKind
 from onboarding.kinds.branches import BranchesKind
 from onboarding.kinds.members import MembersKind
 from onboarding.kinds.staff import StaffKind
+from onboarding.kinds.stations import StationsKind
 from onboarding.spec import Kind
 
 KINDS: dict[str, Kind] = {
-    kind.name: kind for kind in (AreasKind(), StaffKind(), MembersKind(), BranchesKind())
+    kind.name: kind
+    for kind in (AreasKind(), StaffKind(), MembersKind(), BranchesKind(), StationsKind())
 }
 
 

@@ -75,9 +75,10 @@ def usable(values: dict[str, Any]) -> bool:
     return all(value is not BAD for value in values.values())
 
 
-def areas_by_code(codes: Iterable[str]) -> dict[str, Area]:
+def areas_by_code(codes: Iterable[str], boundaries: bool = False) -> dict[str, Area]:
     wanted = {code for code in codes if code and code is not BAD}
-    return {area.code: area for area in Area.objects.filter(code__in=wanted).defer("boundary")}
+    found = Area.objects.filter(code__in=wanted)
+    return {area.code: area for area in (found if boundaries else found.defer("boundary"))}
 
 
 def under(area: Area, root: Area) -> bool:

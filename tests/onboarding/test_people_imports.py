@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from branches.models import Branch, PartyGroup, PartyMember
 from grids.models import Post
 from onboarding.models import ExportRecord, ImportRun
+from stations.models import Station
 from tests.factories import PostFactory, UserFactory
 from tests.onboarding.people import check, export, exported_rows, problems, run_import, tally
 from tests.onboarding.people import workbook as book
@@ -438,3 +439,125 @@ def test_a_branch_outside_the_importing_area_is_refused(community_officer, terri
 
     assert problems(run) == [(2, "Community code"), (2, "Grid codes")]
     assert not Branch.objects.exists()
+
+
+# --- Service stations -----------------------------------------------------------------------
+
+
+def station_rows():
+    return [
+        {
+            "code": "ST-G1",
+            "name": "幸福第一网格党群服务站",
+            "kind": "grid_station",
+            "area": "G1",
+            "address": "幸福花园 3幢",
+            "longitude": 120.05,
+            "latitude": 31.05,
+            "services": "党务服务、mediation",
+        },
+        {
+            "code": "ST-C1",
+            "name": "幸福社区党群服务中心",
+            "kind": "Party-and-public service centre",
+            "area": "C1",
+            "address": "幸福路 1号",
+            "longitude": 120.15,
+            "latitude": 31.05,
+            "opening_hours": "周一至周五 8:30–17:30",
+            "phone": "0519-8888 6666",
+            "description": "一中心",
+            "is_open": "是",
+        },
+    ]
+
+
+def test_a_good_station_file_creates_stations(community_officer, territory):
+    run = run_import(
+        community_officer, territory.community, "stations", book("stations", station_rows())
+    )
+
+    assert run.status == S.DONE, run.problems
+    assert tally(run, "stations") == {"created": 2, "updated": 0, "unchanged": 0}
+    grid_station = Station.objects.get(code="ST-G1")
+    assert sorted(grid_station.services.values_list("code", flat=True)) == [
+        "mediation",
+        "party_affairs",
+    ]
+    assert grid_station.grid == territory.grid
+    centre = Station.objects.get(code="ST-C1")
+    assert (centre.kind, centre.phone, centre.is_open) == ("centre", "051988886666", True)
+
+
+def test_importing_stations_again_or_their_export_changes_nothing(community_officer, territory):
+    data = book("stations", station_rows())
+    run_import(community_officer, territory.community, "stations", data)
+
+    again = run_import(community_officer, territory.community, "stations", data)
+    back = run_import(
+        community_officer,
+        territory.community,
+        "stations",
+        export(community_officer, territory.community, "stations", language="zh-hans"),
+    )
+
+    assert tally(again, "stations") == {"created": 0, "updated": 0, "unchanged": 2}
+    assert back.status == S.DONE, back.problems
+    assert tally(back, "stations") == {"created": 0, "updated": 0, "unchanged": 2}
+
+
+def test_a_changed_station_row_updates_it(community_officer, territory):
+    run_import(community_officer, territory.community, "stations", book("stations", station_rows()))
+    rows = station_rows()
+    rows[0] |= {"name": "新名称", "services": "党务服务", "is_open": "否"}
+
+    run = run_import(community_officer, territory.community, "stations", book("stations", rows))
+
+    assert tally(run, "stations") == {"created": 0, "updated": 1, "unchanged": 1}
+    station = Station.objects.get(code="ST-G1")
+    assert (station.name, station.is_open) == ("新名称", False)
+    assert list(station.services.values_list("code", flat=True)) == ["party_affairs"]
+
+
+@pytest.mark.parametrize(
+    ("cells", "column"),
+    [
+        ({"code": "bad code!"}, "Station code"),
+        ({"kind": "kiosk"}, "Kind"),
+        ({"area": "NOPE"}, "Area code"),
+        ({"area": "C1"}, "Area code"),  # a grid station serves a grid
+        ({"address": ""}, "Address"),
+        ({"longitude": "east"}, "Longitude"),
+        ({"longitude": 120.15}, "Longitude"),  # outside G1
+        ({"latitude": 91}, "Latitude"),
+        ({"phone": "12"}, "Phone"),
+        ({"services": "按摩"}, "Services"),
+        ({"is_open": "maybe"}, "Open"),
+    ],
+)
+def test_a_bad_station_cell_is_reported_and_nothing_written(
+    community_officer, territory, cells, column
+):
+    rows = [station_rows()[0] | cells]
+
+    run = check(community_officer, territory.community, "stations", book("stations", rows))
+
+    assert problems(run) == [(2, column)]
+    assert not Station.objects.exists()
+
+
+def test_two_open_centres_for_one_community_are_refused(community_officer, territory):
+    second = station_rows()[1] | {"code": "ST-C1B"}
+    rows = [station_rows()[1], second]
+
+    run = check(community_officer, territory.community, "stations", book("stations", rows))
+
+    assert problems(run) == [(3, "Kind")]
+
+
+def test_a_station_outside_the_importing_area_is_refused(community_officer, territory):
+    rows = [station_rows()[0] | {"area": "G3", "longitude": 120.1, "latitude": 31.15}]
+
+    run = check(community_officer, territory.community, "stations", book("stations", rows))
+
+    assert problems(run) == [(2, "Area code")]
