@@ -10,11 +10,19 @@ from onboarding.kinds.branches import BranchesKind
 from onboarding.kinds.members import MembersKind
 from onboarding.kinds.staff import StaffKind
 from onboarding.kinds.stations import StationsKind
+from onboarding.kinds.units import UnitsKind
 from onboarding.spec import Kind
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
-    for kind in (AreasKind(), StaffKind(), MembersKind(), BranchesKind(), StationsKind())
+    for kind in (
+        AreasKind(),
+        StaffKind(),
+        MembersKind(),
+        BranchesKind(),
+        StationsKind(),
+        UnitsKind(),
+    )
 }
 
 

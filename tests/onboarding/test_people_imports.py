@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from branches.models import Branch, PartyGroup, PartyMember
+from branches.models import Branch, CoBuildingUnit, PartyGroup, PartyMember
 from grids.models import Post
 from onboarding.models import ExportRecord, ImportRun
 from stations.models import Station
@@ -561,3 +561,97 @@ def test_a_station_outside_the_importing_area_is_refused(community_officer, terr
     run = check(community_officer, territory.community, "stations", book("stations", rows))
 
     assert problems(run) == [(2, "Area code")]
+
+
+# --- Co-building units ----------------------------------------------------------------------
+
+
+def unit_rows():
+    return [
+        {
+            "community": "C1",
+            "name": "区税务局",
+            "kind": "government",
+            "contact_name": "刘主任",
+            "contact_phone": "13812345678",
+            "agreement_signed_on": "2024-01-15",
+            "agreement_ends_on": "2026-12-31",
+            "commitments": "每月一次政策宣讲",
+        },
+        {
+            "community": "C1",
+            "name": "第一小学",
+            "kind": "School",
+            "contact_phone": "0519-8888 6666",
+        },
+    ]
+
+
+@pytest.fixture
+def old_unit(territory):
+    return CoBuildingUnit.objects.create(
+        community=territory.community, name="第一小学", kind="other", contact_name="旧"
+    )
+
+
+def test_a_good_unit_file_creates_and_updates_units(community_officer, territory, old_unit):
+    run = run_import(community_officer, territory.community, "units", book("units", unit_rows()))
+
+    assert run.status == S.DONE, run.problems
+    assert tally(run, "units") == {"created": 1, "updated": 1, "unchanged": 0}
+    old_unit.refresh_from_db()
+    assert (old_unit.kind, old_unit.contact_name, old_unit.contact_phone) == (
+        "school",
+        "",
+        "051988886666",
+    )
+    assert CoBuildingUnit.objects.get(name="区税务局").agreement_ends_on.year == 2026
+
+
+def test_importing_units_again_or_their_masked_export_changes_nothing(
+    community_officer, street_officer, territory
+):
+    data = book("units", unit_rows())
+    run_import(community_officer, territory.community, "units", data)
+
+    again = run_import(community_officer, territory.community, "units", data)
+    masked = export(street_officer, territory.street, "units")
+    back = run_import(street_officer, territory.street, "units", masked)
+
+    assert tally(again, "units") == {"created": 0, "updated": 0, "unchanged": 2}
+    assert "138****5678" in [r[4] for r in exported_rows(masked, "units")]
+    assert back.status == S.DONE, back.problems
+    assert tally(back, "units") == {"created": 0, "updated": 0, "unchanged": 2}
+    assert CoBuildingUnit.objects.get(name="区税务局").contact_phone == "13812345678"
+
+
+@pytest.mark.parametrize(
+    ("cells", "column"),
+    [
+        ({"community": "NOPE"}, "Community code"),
+        ({"community": "G1"}, "Community code"),
+        ({"name": ""}, "Name"),
+        ({"kind": "club"}, "Kind"),
+        ({"contact_phone": "123"}, "Contact phone"),
+        ({"contact_phone": "138****0000"}, "Contact phone"),
+        ({"agreement_signed_on": "someday"}, "Agreement signed on"),
+        ({"agreement_ends_on": "2020-01-01"}, "Agreement ends on"),
+    ],
+)
+def test_a_bad_unit_cell_is_reported_and_nothing_written(
+    community_officer, territory, cells, column
+):
+    rows = [unit_rows()[0] | cells]
+
+    run = check(community_officer, territory.community, "units", book("units", rows))
+
+    assert problems(run) == [(2, column)]
+    assert not CoBuildingUnit.objects.exists()
+
+
+def test_a_unit_outside_the_importing_area_is_refused(community_officer, territory):
+    rows = [unit_rows()[0] | {"community": "C2"}]
+
+    run = check(community_officer, territory.community, "units", book("units", rows))
+
+    assert problems(run) == [(2, "Community code")]
