@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from onboarding.kinds.areas import AreasKind
 from onboarding.kinds.branches import BranchesKind
+from onboarding.kinds.matters import MattersKind
 from onboarding.kinds.members import MembersKind
 from onboarding.kinds.staff import StaffKind
 from onboarding.kinds.stations import StationsKind
@@ -22,6 +23,7 @@ KINDS: dict[str, Kind] = {
         BranchesKind(),
         StationsKind(),
         UnitsKind(),
+        MattersKind(),
     )
 }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -16,6 +17,7 @@ from stations.models import Station
 from tests.factories import PostFactory, UserFactory
 from tests.onboarding.people import check, export, exported_rows, problems, run_import, tally
 from tests.onboarding.people import workbook as book
+from tickets.models import Category, Department, Matter
 
 pytestmark = pytest.mark.django_db
 S = ImportRun.Status
@@ -655,3 +657,123 @@ def test_a_unit_outside_the_importing_area_is_refused(community_officer, territo
     run = check(community_officer, territory.community, "units", book("units", rows))
 
     assert problems(run) == [(2, "Community code")]
+
+
+# --- The catalogue of matters ---------------------------------------------------------------
+
+
+@pytest.fixture
+def catalogue(db):
+    from core.models import CalendarDay
+    from tickets.catalogue import fill_defaults
+
+    fill_defaults(Department, Category, Matter, CalendarDay)
+
+
+def matter_rows():
+    return [
+        {
+            "code": "graffiti",
+            "name_en": "Graffiti on a wall",
+            "name_zh": "墙面乱涂乱画",
+            "category": "environment",
+            "owner_level": "grid",
+            "response_limit": 4,
+            "completion_limit": 3,
+            "photo_required": "yes",
+            "earns_points": "是",
+        },
+        {
+            "code": "street_light",
+            "name_en": "Street light out",
+            "name_zh": "路灯不亮",
+            "category": "facilities",
+            "department": "power",
+            "owner_level": "Department",
+            "response_limit": 8,
+            "response_unit": "hours",
+            "completion_limit": 2,
+            "completion_unit": "working days",
+            "photo_required": "yes",
+            "escalate_after_hours": 12,
+        },
+    ]
+
+
+def test_a_good_matter_file_adds_and_changes_matters(district_officer, territory, catalogue):
+    run = run_import(
+        district_officer, territory.district, "matters", book("matters", matter_rows())
+    )
+
+    assert run.status == S.DONE, run.problems
+    assert tally(run, "matters") == {"created": 1, "updated": 1, "unchanged": 0}
+    graffiti = Matter.objects.get(code="graffiti")
+    assert (graffiti.category.code, graffiti.response_unit, graffiti.earns_points) == (
+        "environment",
+        "hours",
+        True,
+    )
+    light = Matter.objects.get(code="street_light")
+    assert (light.owner_level, light.department.code, light.escalate_after_hours) == (
+        "department",
+        "power",
+        12,
+    )
+
+
+def test_importing_matters_again_or_their_export_changes_nothing(
+    district_officer, territory, catalogue
+):
+    data = book("matters", matter_rows())
+    run_import(district_officer, territory.district, "matters", data)
+
+    again = run_import(district_officer, territory.district, "matters", data)
+    exported = export(district_officer, territory.district, "matters", language="zh-hans")
+    back = run_import(district_officer, territory.district, "matters", exported)
+
+    assert tally(again, "matters") == {"created": 0, "updated": 0, "unchanged": 2}
+    assert back.status == S.DONE, back.problems
+    assert tally(back, "matters") == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": Matter.objects.count(),
+    }
+
+
+@pytest.mark.parametrize(
+    ("cells", "column"),
+    [
+        ({"code": "Bad Code"}, "Matter code"),
+        ({"name_zh": ""}, "Name (Chinese)"),
+        ({"category": "nope"}, "Category code"),
+        ({"department": "nope"}, "Department code"),
+        ({"owner_level": "department"}, "Department code"),
+        ({"owner_level": "city"}, "Owned by"),
+        ({"response_limit": 0}, "Response time limit"),
+        ({"completion_limit": 1.5}, "Completion time limit"),
+        ({"completion_unit": "weeks"}, "Completion unit"),
+        ({"photo_required": "maybe"}, "Photo required"),
+    ],
+)
+def test_a_bad_matter_cell_is_reported_and_nothing_written(
+    district_officer, territory, catalogue, cells, column
+):
+    rows = [matter_rows()[0] | cells]
+
+    run = check(district_officer, territory.district, "matters", book("matters", rows))
+
+    assert problems(run) == [(2, column)]
+    assert not Matter.objects.filter(code="graffiti").exists()
+
+
+def test_matters_are_refused_below_the_district(street_officer, territory, catalogue):
+    with pytest.raises(PermissionDenied):
+        check(street_officer, territory.street, "matters", book("matters", matter_rows()))
+    assert not Matter.objects.filter(code="graffiti").exists()
+
+
+def test_a_street_officer_cannot_import_matters_for_the_district(
+    street_officer, territory, catalogue
+):
+    with pytest.raises(PermissionDenied):
+        check(street_officer, territory.district, "matters", book("matters", matter_rows()))
