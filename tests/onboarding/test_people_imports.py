@@ -4,14 +4,19 @@ reported with nothing written, and rows outside the importer's area are refused.
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
 
 from branches.models import Branch, CoBuildingUnit, PartyGroup, PartyMember
 from grids.models import Post
+from onboarding import services
+from onboarding.kinds import kind_named
 from onboarding.models import ExportRecord, ImportRun
 from stations.models import Station
 from tests.factories import PostFactory, UserFactory
@@ -777,3 +782,54 @@ def test_a_street_officer_cannot_import_matters_for_the_district(
 ):
     with pytest.raises(PermissionDenied):
         check(street_officer, territory.district, "matters", book("matters", matter_rows()))
+
+
+# --- Templates and Chinese files ------------------------------------------------------------
+
+PEOPLE_KINDS = ["staff", "members", "branches", "stations", "units", "matters"]
+
+
+@pytest.mark.parametrize("kind", PEOPLE_KINDS)
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_each_kind_has_a_template_with_its_headers(kind, language):
+    found = kind_named(kind)
+    data = services.template_bytes(kind, language)
+
+    sheet = load_workbook(io.BytesIO(data))[found.sheets[0].title(language)]
+
+    assert [cell.value for cell in sheet[1]] == [
+        c.header(language) for c in found.sheets[0].columns
+    ]
+
+
+def test_a_chinese_csv_of_members_in_gb18030_imports(community_officer, territory, branch):
+    text = (
+        "姓名,手机号码,党员类型,社区编码,支部编码,是否在册\n"
+        "孙党员,13612349999,离退休党员,C1,C1-B01,是\n"
+    )
+
+    run = run_import(
+        community_officer,
+        territory.community,
+        "members",
+        text.encode("gb18030"),
+        name="党员.csv",
+    )
+
+    assert run.status == S.DONE, run.problems
+    sun = PartyMember.objects.get(name="孙党员")
+    assert (sun.kind, sun.branch, sun.active) == ("retired", branch, True)
+
+
+def test_a_chinese_staff_workbook_with_role_labels_imports(street_officer, territory):
+    found = kind_named("staff")
+    workbook = load_workbook(io.BytesIO(services.template_bytes("staff", "zh-hans")))
+    sheet = workbook[found.sheets[0].title("zh-hans")]
+    sheet.append(["陈志愿", "13612348888", "", "网格志愿者", "G2", "2025-05-01", ""])
+    out = io.BytesIO()
+    workbook.save(out)
+
+    run = run_import(street_officer, territory.street, "staff", out.getvalue())
+
+    assert run.status == S.DONE, run.problems
+    assert Post.objects.filter(user__phone="13612348888", role="volunteer").exists()
