@@ -320,14 +320,16 @@ class _Secretaries:
     """The party members of the communities in a file, read once, to name a secretary."""
 
     def __init__(self, community_ids: list[int]):
-        self.members = list(
-            PartyMember.objects.filter(community__in=community_ids).select_related("user")
-        )
+        self.members: dict[int, list[PartyMember]] = {}
+        for member in PartyMember.objects.filter(community__in=community_ids).select_related(
+            "user"
+        ):
+            self.members.setdefault(member.community_id, []).append(member)
 
     def find(self, job: Job, row, community_id: int, text: str) -> PartyMember | object | None:
         if not text:
             return None
-        mine = [m for m in self.members if m.community_id == community_id]
+        mine = self.members.get(community_id, [])
         phone = normalize_mobile(text)
         for match in (
             lambda m: phone.isdigit() and m.phone == phone,

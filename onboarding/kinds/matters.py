@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from onboarding.kinds.support import (
     BAD,
+    allowed_here,
     duplicate,
     label,
     read_row,
@@ -35,6 +36,7 @@ from onboarding.spec import (
 )
 from tickets import services as ticket_services
 from tickets.models import Category, Department, LimitUnit, Matter, OwnerLevel
+from tickets.policy import TicketCapability
 
 MATTERS = Sheet(
     "matters",
@@ -169,6 +171,8 @@ class MattersKind(Kind):
         sheet = MATTERS
         if job.area.depth != 1:
             job.report.file(_("This kind of data is kept for the whole district."))
+            return
+        if not allowed_here(job, TicketCapability.DISPATCH_TICKETS):
             return
         parsers = {
             "code": None,

@@ -152,9 +152,6 @@ class StaffKind(Kind):
             user = self._person(job, values, by_username, by_mobile)
             if user is BAD or not usable(values):
                 continue
-            if len(values["note"]) > 200:
-                job.report.cell(sheet, row, "note", _("At most 200 characters."))
-                continue
             key = user.pk if user is not None else f"new:{values['username'] or values['mobile']}"
             if user is None:
                 first = new_people.setdefault(key, values)

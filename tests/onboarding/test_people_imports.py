@@ -170,6 +170,37 @@ def test_an_existing_open_post_is_unchanged_and_the_account_linked(territory, st
     assert set(person.posts.values_list("role", flat=True)) == {"grid_leader", "volunteer"}
 
 
+def test_a_note_too_long_is_reported_on_its_cell(street_officer, territory):
+    rows = [
+        {
+            "name": "长",
+            "mobile": "13812340011",
+            "role": "volunteer",
+            "area": "G1",
+            "note": "长" * 201,
+        }
+    ]
+
+    run = check(street_officer, territory.street, "staff", book("staff", rows))
+
+    assert problems(run) == [(2, "Note")]
+
+
+def test_checking_staff_reads_people_and_posts_in_bulk(street_officer, territory, known_person):
+    def queries(n: int) -> int:
+        rows = [
+            {"name": f"人{i}", "mobile": f"135{i:08d}", "role": "volunteer", "area": "G1"}
+            for i in range(n)
+        ] + [{"name": "已有", "username": "known", "role": "volunteer", "area": "G2"}]
+        upload = book("staff", rows)
+        with CaptureQueriesContext(connection) as captured:
+            check(street_officer, territory.street, "staff", upload)
+        return len(captured)
+
+    queries(5)  # the first check reads what later ones find cached (the importer's posts)
+    assert queries(200) == queries(5)
+
+
 # --- Party members --------------------------------------------------------------------------
 
 
