@@ -154,6 +154,18 @@ class StaffKind(Kind):
                 continue
             key = user.pk if user is not None else f"new:{values['username'] or values['mobile']}"
             if user is None:
+                account = get_user_model()(
+                    username=values["username"] or values["mobile"],
+                    phone=values["mobile"],
+                    display_name=values["name"],
+                )
+                try:  # the account to create: a user name Django accepts, a name that fits
+                    account.full_clean(exclude=["password"], validate_unique=False)
+                except ValidationError as exc:
+                    report_invalid(
+                        job, sheet, row, exc, {"display_name": "name", "phone": "mobile"}
+                    )
+                    continue
                 first = new_people.setdefault(key, values)
                 if first is not values and first["mobile"] != values["mobile"]:
                     job.report.cell(

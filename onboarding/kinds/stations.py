@@ -8,6 +8,7 @@ open centre per community.
 from __future__ import annotations
 
 import copy
+import math
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -148,6 +149,13 @@ def _phone(text: str) -> str:
     return value
 
 
+def _degrees(text: str, bound: int) -> float | None:
+    value = number(text, low=-bound, high=bound)
+    if value is not None and not math.isfinite(value):  # "nan" reads as a float
+        raise CellError(_("Not a number."))
+    return value
+
+
 class StationsKind(Kind):
     name = "stations"
     label = gettext_lazy("Service stations")
@@ -170,8 +178,8 @@ class StationsKind(Kind):
             "kind": None,
             "area": None,
             "address": None,
-            "longitude": lambda text: number(text, low=-180, high=180),
-            "latitude": lambda text: number(text, low=-90, high=90),
+            "longitude": lambda text: _degrees(text, 180),
+            "latitude": lambda text: _degrees(text, 90),
             "opening_hours": None,
             "phone": _phone,
             "services": items,

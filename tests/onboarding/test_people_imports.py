@@ -186,6 +186,24 @@ def test_a_note_too_long_is_reported_on_its_cell(street_officer, territory):
     assert problems(run) == [(2, "Note")]
 
 
+def test_a_user_name_django_refuses_is_reported_before_anything_is_written(
+    street_officer, territory
+):
+    rows = [
+        {
+            "name": "空格",
+            "mobile": "13812340012",
+            "username": "has space",
+            "role": "volunteer",
+            "area": "G1",
+        }
+    ]
+
+    run = check(street_officer, territory.street, "staff", book("staff", rows))
+
+    assert problems(run) == [(2, "User name")]
+
+
 def test_checking_staff_reads_people_and_posts_in_bulk(street_officer, territory, known_person):
     def queries(n: int) -> int:
         rows = [
@@ -568,6 +586,7 @@ def test_a_changed_station_row_updates_it(community_officer, territory):
         ({"longitude": "east"}, "Longitude"),
         ({"longitude": 120.15}, "Longitude"),  # outside G1
         ({"latitude": 91}, "Latitude"),
+        ({"latitude": "nan"}, "Latitude"),
         ({"phone": "12"}, "Phone"),
         ({"services": "按摩"}, "Services"),
         ({"is_open": "maybe"}, "Open"),
