@@ -883,3 +883,26 @@ def test_a_chinese_staff_workbook_with_role_labels_imports(street_officer, terri
 
     assert run.status == S.DONE, run.problems
     assert Post.objects.filter(user__phone="13612348888", role="volunteer").exists()
+
+
+# --- At the command line --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", PEOPLE_KINDS)
+def test_an_operators_export_imports_back_unchanged_at_the_command_line(
+    kind, territory, member, group, secretary, old_unit, catalogue, tmp_path
+):
+    from django.core.management import call_command
+
+    run_import(None, territory.district, "stations", book("stations", station_rows()))
+    path = tmp_path / f"{kind}.xlsx"
+    call_command("export_data", kind, str(path), area="D", stdout=io.StringIO())
+
+    out = io.StringIO()
+    call_command("import_data", kind, str(path), area="D", stdout=out)
+
+    run = ImportRun.objects.filter(kind=kind).latest("pk")
+    assert run.status == S.DONE, run.problems
+    assert run.tallies[kind]["created"] == run.tallies[kind]["updated"] == 0
+    personal = kind_named(kind).personal
+    assert ExportRecord.objects.filter(kind=kind, by=None, full_personal=personal).exists()
