@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from core.personal import normalize_mobile, validate_mobile
 from grids.models import Area
 from grids.policy import TerritoryCapability
+from grids.roles import Level
 from grids.scope import can
 from grids.services import require
 from onboarding.spec import CellError, Job, Row, Sheet, choice
@@ -116,17 +117,11 @@ def area_cell(
             % {
                 "area": area.name,
                 "level": area.get_level_display(),
-                "wanted": " / ".join(str(_level_label(level)) for level in levels),
+                "wanted": " / ".join(str(Level(level).label) for level in sorted(levels)),
             },
         )
         return BAD
     return area
-
-
-def _level_label(level: str):
-    from grids.roles import Level
-
-    return Level(level).label
 
 
 def report_invalid(

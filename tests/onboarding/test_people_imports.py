@@ -129,6 +129,7 @@ def test_every_bad_staff_cell_is_reported_and_nothing_written(street_officer, te
         (5, "Start date"),
         (6, "Name"),
     ]
+    assert run.report  # the marked-up workbook to download and correct
     assert (User.objects.count(), Post.objects.count()) == (users, posts)
 
 
