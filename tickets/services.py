@@ -891,3 +891,46 @@ def assignable_people(user, ticket: Ticket | None = None):
     return User.objects.filter(pk__in=posts.values("user_id"), is_active=True).order_by(
         "display_name", "username"
     )
+
+
+# --- The catalogue of matters -----------------------------------------------------------------
+
+MATTER_FIELDS = [
+    "name_en",
+    "name_zh",
+    "category",
+    "department",
+    "owner_level",
+    "response_limit",
+    "response_unit",
+    "completion_limit",
+    "completion_unit",
+    "photo_required",
+    "escalate_after_hours",
+    "earns_points",
+    "active",
+]
+
+
+@transaction.atomic
+def save_matter(*, by, district: Area, code: str, matter: Matter | None = None, **fields) -> Matter:
+    """Add an item to the catalogue of matters (事项清单), or change one. The district keeps
+    the catalogue: its command centre (who dispatches at the district) may change it."""
+    if district.depth != 1:
+        raise PermissionDenied(_("This kind of data is kept for the whole district."))
+    if by is not None and not can(by, TicketCapability.DISPATCH_TICKETS, district):
+        raise PermissionDenied(_("You do not have permission to do this here."))
+    unknown = set(fields) - set(MATTER_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
+    if matter is None:
+        matter = Matter(code=code)
+    else:
+        matter = Matter.objects.select_for_update().get(pk=matter.pk)
+        if matter.code != code:
+            raise ValidationError({"code": _("A matter's code is permanent.")})
+    for name, value in fields.items():
+        setattr(matter, name, value)
+    matter.full_clean()
+    matter.save()
+    return matter

@@ -7,9 +7,28 @@ from django.utils.translation import gettext as _
 
 from onboarding.kinds.areas import AreasKind
 from onboarding.kinds.boundaries import BoundariesKind
+from onboarding.kinds.branches import BranchesKind
+from onboarding.kinds.matters import MattersKind
+from onboarding.kinds.members import MembersKind
+from onboarding.kinds.staff import StaffKind
+from onboarding.kinds.stations import StationsKind
+from onboarding.kinds.units import UnitsKind
 from onboarding.spec import Kind
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (AreasKind(), BoundariesKind())}
+# In the order a district loads them: the territory, then people, then organisations.
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        AreasKind(),
+        BoundariesKind(),
+        StaffKind(),
+        MembersKind(),
+        BranchesKind(),
+        StationsKind(),
+        UnitsKind(),
+        MattersKind(),
+    )
+}
 
 
 def kind_named(name: str) -> Kind:
