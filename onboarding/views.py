@@ -189,6 +189,11 @@ def run_detail(request, code, pk):
             "progress": _progress(run),
             "sheets": _sheets(run),
             "totals": _totals(run),
+            # By sheet and row, as the user reads the file; problems of the whole file first.
+            "problems": sorted(
+                run.problems or [],
+                key=lambda p: (p["row"] is not None, p["sheet"], p["row"] or 0),
+            ),
             "more_problems": max(0, run.problem_count - len(run.problems or [])),
         },
     )

@@ -20,6 +20,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var bar = box.querySelector("progress");
   var text = box.querySelector("[data-progress-text]");
   var label = box.querySelector("[data-progress-label]");
+  var badge = document.querySelector("#run-status .badge");
   var tick = function () {
     fetch(box.dataset.progressUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
@@ -37,6 +38,7 @@ document.addEventListener("DOMContentLoaded", function () {
         }
         text.textContent = progress.text;
         label.textContent = progress.label;
+        if (badge) { badge.textContent = progress.label; }
         window.setTimeout(tick, 1000);
       })
       .catch(function () { window.setTimeout(tick, 5000); });
