@@ -55,4 +55,8 @@ class UploadForm(forms.Form):
                     self.add_error(name, _("This field is required."))
                 options[option.key] = value
         data["options"] = options
+        # The other kinds' options were not asked for: whatever came in them is no error.
+        for other, bound in self.option_fields:
+            if other is not kind:
+                self._errors.pop(bound.name, None)
         return data

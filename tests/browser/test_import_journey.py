@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP
+from tests.browser.conftest import DESKTOP, no_horizontal_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -130,3 +130,15 @@ def test_a_street_officer_imports_grids_from_the_template(
     expect(page.locator("main .list-group")).to_contain_text("和平第二网格")
     shoot(page, "import-area-c2-zh", full_page=False)
     assert not page.errors, page.errors
+
+    # A desk page, but the problems still read on a phone.
+    phone = open_as("street_officer", locale="zh-CN")
+    bad_run = ImportRun.objects.get(file_name="新网格-有错.xlsx")
+    phone.goto(f"{live_server.url}/areas/S1/import/{bad_run.pk}/")
+    expect(phone.locator("table.import-problems tbody tr")).to_have_count(3)
+    assert no_horizontal_scroll(phone)
+    shoot(phone, "import-problems-phone-zh")
+    phone.goto(f"{live_server.url}/areas/S1/import/")
+    assert no_horizontal_scroll(phone)
+    shoot(phone, "import-hub-phone-zh")
+    assert not phone.errors, phone.errors

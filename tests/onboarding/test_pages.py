@@ -370,3 +370,42 @@ def test_the_run_page_reads_a_fixed_number_of_queries(
     client.get(url)
     with django_assert_max_num_queries(4):
         assert client.get(url).status_code == 200
+
+
+# --- Options a kind declares ------------------------------------------------------------------
+
+
+def test_a_kinds_options_are_asked_on_the_form_and_kept_on_the_run(client, officer, monkeypatch):
+    """A kind with options (a GeoJSON's code property and coordinate system, say) gets them
+    as fields of the upload form; only the chosen kind's reach the run."""
+    from onboarding.kinds import KINDS
+    from onboarding.kinds.areas import AreasKind
+    from onboarding.spec import Option
+
+    class WithOptions(AreasKind):
+        name = "optioned"
+        options = (
+            Option("code_property", "Code property", default="CODE"),
+            Option(
+                "crs",
+                "Coordinates",
+                choices=lambda: [("wgs84", "WGS-84"), ("gcj02", "GCJ-02")],
+                default="wgs84",
+            ),
+        )
+
+    monkeypatch.setitem(KINDS, "optioned", WithOptions())
+    body = client.get(hub_url()).content.decode()
+    assert 'data-options-for="optioned"' in body
+    assert 'name="optioned__crs"' in body and 'name="optioned__code_property"' in body
+    response = client.post(
+        hub_url(),
+        {"kind": "optioned", "file": upload(workbook(GOOD)), "optioned__crs": "gcj02"},
+    )
+    assert response.status_code == 302
+    run = ImportRun.objects.get()
+    assert run.kind == "optioned"
+    assert run.options == {"code_property": "CODE", "crs": "gcj02"}
+    # Another kind's upload carries none of them.
+    client.post(hub_url(), {"kind": "areas", "file": upload(workbook(GOOD)), "optioned__crs": "x"})
+    assert ImportRun.objects.filter(kind="areas").get().options == {}
