@@ -27,7 +27,7 @@ from onboarding import engine, services
 from onboarding.forms import UploadForm
 from onboarding.kinds import KINDS
 from onboarding.models import ImportRun
-from onboarding.spec import ZH
+from onboarding.spec import ZH, Kind
 
 RECENT = 20
 # The engine's stages (onboarding/engine.py), as the progress line names them.
@@ -69,6 +69,16 @@ def _kinds(user, area: Area) -> list:
             continue
         kinds.append(kind)
     return kinds
+
+
+def _exports(kind: Kind) -> bool:
+    """Whether the kind writes its rows back out in its import layout (a kind may not)."""
+    return type(kind).export is not Kind.export
+
+
+def _has_template(kind: Kind) -> bool:
+    """Whether the kind is filled in a workbook (a GeoJSON's layout is not ours to give)."""
+    return "xlsx" in kind.formats and bool(kind.sheets)
 
 
 def _language() -> str:
@@ -119,7 +129,7 @@ def hub(request, code):
         {
             "area": area,
             "breadcrumbs": breadcrumbs(request, area),
-            "kinds": kinds,
+            "kinds": [(kind, _has_template(kind), _exports(kind)) for kind in kinds],
             "form": form,
             "runs": runs,
             "max_mb": f"{settings.IMPORT_MAX_BYTES / 1e6:.0f}",
@@ -236,7 +246,7 @@ def run_report(request, code, pk):
 @login_required
 def template(request, kind, lang):
     """The empty template of ``kind``: for anyone who may import somewhere."""
-    if kind not in KINDS or lang not in LANGUAGES:
+    if kind not in KINDS or lang not in LANGUAGES or not _has_template(KINDS[kind]):
         raise Http404
     if scope_paths(request.user, TerritoryCapability.IMPORT_DATA) == []:
         raise Http404
@@ -247,7 +257,7 @@ def template(request, kind, lang):
 @login_required
 def export(request, code, kind):
     area = _area(request, code)
-    if kind not in KINDS:
+    if kind not in KINDS or not _exports(KINDS[kind]):
         raise Http404
     data, _record = services.export_bytes(
         by=request.user,

@@ -70,7 +70,7 @@ def test_a_street_officer_sees_the_kinds_they_may_import(client, officer, territ
     response = client.get(hub_url())
     assert response.status_code == 200
     body = response.content.decode()
-    assert "areas" in [kind.name for kind in response.context["kinds"]]
+    assert "areas" in [kind.name for kind, _template, _export in response.context["kinds"]]
     assert '<option value="areas">Areas</option>' in body
     assert reverse("import_template", args=["areas", "zh"]) in body
     assert reverse("import_template", args=["areas", "en"]) in body
@@ -409,3 +409,23 @@ def test_a_kinds_options_are_asked_on_the_form_and_kept_on_the_run(client, offic
     # Another kind's upload carries none of them.
     client.post(hub_url(), {"kind": "areas", "file": upload(workbook(GOOD)), "optioned__crs": "x"})
     assert ImportRun.objects.filter(kind="areas").get().options == {}
+
+
+def test_a_kind_without_a_workbook_or_an_export_offers_no_link_to_them(
+    client, officer, monkeypatch
+):
+    from onboarding.kinds import KINDS
+    from onboarding.spec import Kind
+
+    class Shapes(Kind):
+        name = "shapes"
+        label = "Shapes"
+        formats = ("geojson",)
+
+    monkeypatch.setitem(KINDS, "shapes", Shapes())
+    body = client.get(hub_url()).content.decode()
+    assert '<tr data-kind="shapes">' in body and ".geojson" in body
+    assert reverse("import_export", args=["S1", "shapes"]) not in body
+    assert reverse("import_template", args=["shapes", "zh"]) not in body
+    assert client.get(reverse("import_export", args=["S1", "shapes"])).status_code == 404
+    assert client.get(reverse("import_template", args=["shapes", "zh"])).status_code == 404
