@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
@@ -44,3 +45,28 @@ BAD = [
     ["G-NEW-2", "新建第二网格", "grid", "NOWHERE", "comprehensive", ""],
     ["G-NEW-3", "", "grid", "C1", "comprehensive", ""],
 ]
+
+
+def with_entities(data: bytes) -> bytes:
+    """The workbook with a billion-laughs entity declared and used in its sheet's text."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"):
+                text = content.decode()
+                declared = (
+                    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+                    '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+                    '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+                )
+                if text.startswith("<?xml"):
+                    head, rest = text.split("?>", 1)
+                    text = f"{head}?>{declared}{rest}"
+                else:
+                    text = declared + text
+                text = text.replace("G-NEW-1", "&lol3;")
+                content = text.encode()
+            target.writestr(info, content)
+    return out.getvalue()

@@ -5,7 +5,6 @@ until the whole file passes, the same file twice a no-op, templates and reports 
 from __future__ import annotations
 
 import io
-import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,7 +13,15 @@ from openpyxl import Workbook, load_workbook
 from grids.models import Area
 from onboarding import engine, files, services
 from onboarding.models import ExportRecord, ImportRun
-from tests.onboarding.books import AREA_HEADER_ZH, BAD, GOOD, csv_text, upload, workbook
+from tests.onboarding.books import (
+    AREA_HEADER_ZH,
+    BAD,
+    GOOD,
+    csv_text,
+    upload,
+    with_entities,
+    workbook,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 S = ImportRun.Status
@@ -181,33 +188,8 @@ def test_a_formula_is_reported_not_evaluated(street_officer, territory):
     assert run.problems[0]["value"].startswith("=HYPERLINK")
 
 
-def _with_entities(data: bytes) -> bytes:
-    """The workbook with a billion-laughs entity declared and used in its sheet's text."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"):
-                text = content.decode()
-                declared = (
-                    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
-                    '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
-                    '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
-                )
-                if text.startswith("<?xml"):
-                    head, rest = text.split("?>", 1)
-                    text = f"{head}?>{declared}{rest}"
-                else:
-                    text = declared + text
-                text = text.replace("G-NEW-1", "&lol3;")
-                content = text.encode()
-            target.writestr(info, content)
-    return out.getvalue()
-
-
 def test_an_entity_expansion_workbook_is_refused_with_a_message(street_officer, territory):
-    run = checked(street_officer, territory.street, _with_entities(workbook(GOOD)))
+    run = checked(street_officer, territory.street, with_entities(workbook(GOOD)))
     assert run.status == S.INVALID
     assert "damaged" in messages(run)[0]
     assert not Area.objects.filter(code__startswith="G-NEW").exists()

@@ -14,7 +14,15 @@ from openpyxl import load_workbook
 from grids.models import Area
 from onboarding import files
 from onboarding.models import ImportRun
-from tests.onboarding.books import AREA_HEADER_ZH, BAD, GOOD, csv_text, upload, workbook
+from tests.onboarding.books import (
+    AREA_HEADER_ZH,
+    BAD,
+    GOOD,
+    csv_text,
+    upload,
+    with_entities,
+    workbook,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 S = ImportRun.Status
@@ -240,6 +248,13 @@ def test_a_workbook_unpacking_too_large_is_reported(client, officer, send, setti
     settings.IMPORT_MAX_UNPACKED_BYTES = 2048
     response = send(workbook(GOOD))
     assert "unpacks to more than the largest accepted size" in response.content.decode()
+
+
+def test_an_entity_expansion_workbook_gets_a_message_not_a_500(client, officer, send):
+    response = send(with_entities(workbook(GOOD)))
+    assert response.status_code == 200
+    assert run_of(response).status == S.INVALID
+    assert "The workbook is damaged and cannot be opened." in response.content.decode()
 
 
 def test_a_formula_cell_is_reported_not_evaluated(client, officer, send):
