@@ -444,3 +444,18 @@ def test_a_kind_without_a_workbook_or_an_export_offers_no_link_to_them(
     assert reverse("import_template", args=["shapes", "zh"]) not in body
     assert client.get(reverse("import_export", args=["S1", "shapes"])).status_code == 404
     assert client.get(reverse("import_template", args=["shapes", "zh"])).status_code == 404
+
+
+def test_the_run_page_says_when_the_report_holds_more_problems(client, officer, import_run):
+    kept = [
+        {"sheet": "Areas", "row": n, "column": "Level", "value": "x", "message": "Not a level."}
+        for n in range(2, 202)
+    ]
+    ImportRun.objects.filter(pk=import_run.pk).update(
+        status=S.INVALID, problems=kept, problem_count=250
+    )
+    body = client.get(reverse("import_run", args=["C1", import_run.pk])).content.decode()
+    assert "250 problems were found. Nothing was imported." in body
+    assert "The first 200 of 250 problems; the report holds them all." in body
+    assert body.count("Not a level.") == 200
+    assert reverse("import_report", args=["C1", import_run.pk]) in body
