@@ -161,7 +161,12 @@ def _progress(run: ImportRun) -> dict:
     """What the progress bar shows, for the page and for its script's polling."""
     stage, done, total = engine.live_progress(run)
     percent = min(100, round(100 * done / total)) if total else None
-    named = str(STAGES.get(stage, run.get_status_display()))
+    if stage in STAGES:
+        named = str(STAGES[stage])
+    elif run.status in (ImportRun.Status.QUEUED, ImportRun.Status.CONFIRMED):
+        named = _("In the queue: imports run one after another.")
+    else:
+        named = run.get_status_display()
     if total:
         text = _("%(stage)s: %(done)s of %(total)s rows (%(percent)s%%)") % {
             "stage": named,

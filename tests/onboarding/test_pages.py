@@ -338,7 +338,7 @@ def test_a_queued_run_shows_a_bar_without_a_figure(client, officer, import_run):
     ImportRun.objects.filter(pk=import_run.pk).update(status=S.QUEUED)
     body = client.get(reverse("import_run", args=["C1", import_run.pk])).content.decode()
     assert '<progress class="w-100" max="100" aria-labelledby' in body  # indeterminate
-    assert "Waiting to be checked" in body
+    assert "Waiting to be checked" in body and "In the queue" in body
 
 
 def test_a_finished_run_reports_not_busy(client, officer, import_run):
