@@ -77,6 +77,7 @@ AREA_PAGE_LINKS = (
     Link(_("In-service members' annual minimum"), "points_minimum", levels=_UNITS),
     Link(_("Red and black lists"), "points_honours", levels=_UNITS),
     Link(_("Points for the annual appraisal (Excel)"), "points_export", levels=_UNITS),
+    Link(_("Import data"), "import_hub", TerritoryCapability.IMPORT_DATA),
 )
 
 # A household's page (grids/views.py household_detail): buttons by household pk, then panels.

@@ -203,6 +203,20 @@ class Job:
             self.tallies.setdefault(sheet.key, Tally())
 
 
+@dataclass(frozen=True)
+class Option:
+    """A choice the importer makes for the whole file (the page shows it as a form field,
+    the command takes ``--option key=value``), kept in ``job.options[key]``."""
+
+    key: str
+    label: Any  # a lazy translation
+    # (value, label) pairs for a drop-down; None for free text.
+    choices: Callable[[], Iterable[tuple[str, Any]]] | None = None
+    default: str = ""
+    required: bool = False
+    help: Any = ""
+
+
 class Kind:
     """An importable kind of data. Subclasses declare ``sheets`` and implement the three steps.
 
@@ -224,6 +238,8 @@ class Kind:
     notes: ClassVar[tuple[Any, ...]] = ()
     # A kind that exports personal data (full values only for those allowed to reveal them).
     personal: ClassVar[bool] = False
+    # Choices made for the whole file (a GeoJSON's code property, its coordinate system).
+    options: ClassVar[tuple[Option, ...]] = ()
 
     def check(self, job: Job) -> None:
         raise NotImplementedError

@@ -34,7 +34,16 @@ REQUIRE_SERVICES = os.environ.get("CI_REQUIRE_SERVICES") == "1"
 # tests/<app>/fixtures.py and are visible to every test directory.
 def _fixture_modules() -> list[str]:
     found = []
-    for app in ("grids", "notifications", "visits", "branches", "stations", "points", "tickets"):
+    for app in (
+        "grids",
+        "notifications",
+        "visits",
+        "branches",
+        "stations",
+        "points",
+        "tickets",
+        "onboarding",
+    ):
         try:
             if importlib.util.find_spec(f"tests.{app}.fixtures") is not None:
                 found.append(f"tests.{app}.fixtures")

@@ -218,7 +218,11 @@ class AreasKind(Kind):
                     % {"level": Level(level).label},
                 )
                 continue
-            if None in (values["level"], values["grid_kind"], values["dedicated_type"]):
+            # A cell already reported is not reported again by the model's own validation.
+            if (
+                None in (values["level"], values["grid_kind"], values["dedicated_type"])
+                or not (values["name"])
+            ):
                 continue
             probe = Area(
                 code=code,
