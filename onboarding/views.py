@@ -73,12 +73,13 @@ def _kinds(user, area: Area) -> list:
 
 def _exports(kind: Kind) -> bool:
     """Whether the kind writes its rows back out in its import layout (a kind may not)."""
-    return type(kind).export is not Kind.export
+    return type(kind).export is not Kind.export or hasattr(kind, "export_geojson")
 
 
 def _has_template(kind: Kind) -> bool:
-    """Whether the kind is filled in a workbook (a GeoJSON's layout is not ours to give)."""
-    return "xlsx" in kind.formats and bool(kind.sheets)
+    """Whether the kind has a template: a workbook to fill, or for a GeoJSON kind the
+    instructions (its layout, its rules, an example feature)."""
+    return bool(kind.sheets)
 
 
 def _language() -> str:
@@ -272,4 +273,11 @@ def export(request, code, kind):
         remote_addr=client_ip(request) or None,
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if "xlsx" not in KINDS[kind].formats:  # boundaries: GeoJSON, as it is imported
+        response = HttpResponse(data, content_type="application/geo+json")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{kind}-{area.code}-{stamp}.geojson"'
+        )
+        response["Cache-Control"] = PRIVATE
+        return response
     return _xlsx(data, f"{kind}-{area.code}-{stamp}.xlsx")

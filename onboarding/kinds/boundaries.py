@@ -20,7 +20,7 @@ from grids import services as grid_services
 from grids.models import Area
 from grids.policy import TerritoryCapability
 from onboarding import files
-from onboarding.spec import UNCHANGED, UPDATED, Column, Job, Kind, Row, Sheet, fold
+from onboarding.spec import UNCHANGED, UPDATED, Column, Job, Kind, Option, Row, Sheet, fold
 
 FEATURES = Sheet(
     "features",
@@ -159,6 +159,23 @@ class BoundariesKind(Kind):
     sheets = (FEATURES,)
     formats = ("geojson",)
     load = staticmethod(load_features)
+    options = (
+        Option(
+            "crs",
+            gettext_lazy("Coordinate system"),
+            choices=lambda: [
+                ("wgs84", gettext_lazy("WGS-84 (GPS, surveying offices)")),
+                ("gcj02", gettext_lazy("GCJ-02 (Amap, Tencent and other Chinese maps)")),
+            ],
+            default="wgs84",
+            required=True,
+        ),
+        Option(
+            "code_property",
+            gettext_lazy("Property holding the area code"),
+            help=gettext_lazy("Empty: code, 编码, grid_code… are tried in turn."),
+        ),
+    )
     notes = (
         gettext_lazy(
             "Boundaries are imported from a GeoJSON file (.geojson), not from this workbook: "

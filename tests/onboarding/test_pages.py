@@ -459,3 +459,29 @@ def test_the_run_page_says_when_the_report_holds_more_problems(client, officer, 
     assert "The first 200 of 250 problems; the report holds them all." in body
     assert body.count("Not a level.") == 200
     assert reverse("import_report", args=["C1", import_run.pk]) in body
+
+
+def test_boundaries_go_out_and_come_back_as_geojson_with_the_coordinate_system_asked(
+    client, officer, territory, django_capture_on_commit_callbacks
+):
+    body = client.get(hub_url()).content.decode()
+    assert 'name="boundaries__crs"' in body
+    assert reverse("import_template", args=["boundaries", "zh"]) in body  # the instructions
+    response = client.get(reverse("import_export", args=["S1", "boundaries"]))
+    assert response["Content-Type"] == "application/geo+json"
+    assert response["Content-Disposition"].endswith('.geojson"')
+    exported = response.content
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            hub_url(),
+            {
+                "kind": "boundaries",
+                "file": upload(exported, "boundaries.geojson"),
+                "boundaries__crs": "wgs84",
+            },
+        )
+    run = ImportRun.objects.get(kind="boundaries")
+    assert run.options["crs"] == "wgs84"
+    assert run.status == S.READY, run.problems
+    assert run.tallies["features"]["updated"] == 0
+    assert run.tallies["features"]["unchanged"] > 0
