@@ -36,6 +36,8 @@ S = ImportRun.Status
 
 def allowed(by, area: Area, kind: Kind) -> None:
     require(by, TerritoryCapability.IMPORT_DATA, area)
+    if kind.capability:
+        require(by, kind.capability, area)
     if kind.district_only and area.depth != 1:
         raise PermissionDenied(_("This kind of data is kept for the whole district."))
 

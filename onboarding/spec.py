@@ -234,6 +234,10 @@ class Kind:
     formats: ClassVar[tuple[str, ...]] = ("xlsx", "csv")
     # Only at the top of the tree (the district), e.g. the catalogue of matters.
     district_only: ClassVar[bool] = False
+    # The owning app's capability for this data, held at the importing area besides
+    # IMPORT_DATA (laying out areas needs EDIT_AREAS, say): who may not write it by hand may
+    # not load it from a file, and the hub does not offer it.
+    capability: ClassVar[str | None] = None
     # Lines for the template's instructions sheet, above the table of columns.
     notes: ClassVar[tuple[Any, ...]] = ()
     # A kind that exports personal data (full values only for those allowed to reveal them).

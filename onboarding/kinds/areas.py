@@ -88,6 +88,7 @@ FIELDS = ("name", "level", "grid_kind", "dedicated_type")
 
 class AreasKind(Kind):
     name = "areas"
+    capability = TerritoryCapability.EDIT_AREAS
     label = gettext_lazy("Areas")
     sheets = (AREAS,)
     notes = (

@@ -155,6 +155,7 @@ def _crs(job: Job) -> str | None:
 
 class BoundariesKind(Kind):
     name = "boundaries"
+    capability = TerritoryCapability.EDIT_AREAS
     label = gettext_lazy("Boundaries")
     sheets = (FEATURES,)
     formats = ("geojson",)

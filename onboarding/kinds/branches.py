@@ -83,6 +83,7 @@ BRANCHES = Sheet(
 
 class BranchesKind(Kind):
     name = "branches"
+    capability = BranchCapability.MANAGE_BRANCHES
     label = gettext_lazy("Party branches")
     sheets = (BRANCHES,)
     notes = (

@@ -156,6 +156,7 @@ def _whole(text: str) -> int | None:
 
 class MattersKind(Kind):
     name = "matters"
+    capability = TicketCapability.DISPATCH_TICKETS
     label = gettext_lazy("Catalogue of matters")
     sheets = (MATTERS,)
     district_only = True

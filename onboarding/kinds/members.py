@@ -112,6 +112,7 @@ def _differs(member: PartyMember, fields: dict) -> bool:
 
 class MembersKind(Kind):
     name = "members"
+    capability = BranchCapability.MANAGE_BRANCHES
     label = gettext_lazy("Party members")
     sheets = (MEMBERS,)
     personal = True

@@ -104,6 +104,7 @@ STAFF = Sheet(
 
 class StaffKind(Kind):
     name = "staff"
+    capability = TerritoryCapability.MANAGE_POSTS
     label = gettext_lazy("Staff and posts")
     sheets = (STAFF,)
     personal = True

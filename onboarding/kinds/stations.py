@@ -158,6 +158,7 @@ def _degrees(text: str, bound: int) -> float | None:
 
 class StationsKind(Kind):
     name = "stations"
+    capability = StationCapability.MANAGE_STATIONS
     label = gettext_lazy("Service stations")
     sheets = (STATIONS,)
     notes = (

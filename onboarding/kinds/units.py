@@ -123,6 +123,7 @@ def _is_mobile(value: str) -> bool:
 
 class UnitsKind(Kind):
     name = "units"
+    capability = BranchCapability.MANAGE_BRANCHES
     label = gettext_lazy("Co-building units")
     sheets = (UNITS,)
     personal = True

@@ -1,15 +1,19 @@
 """Data onboarding in Chromium on a desk screen, in Chinese: a street officer downloads the
 areas template, uploads it with mistakes, reads the problems, uploads the corrected file,
-watches the check's progress bar, confirms, and finds the new grids on the dashboard."""
+watches the check's progress bar, confirms, loads the grids' boundaries drawn on a Chinese
+map (GCJ-02), and finds the new grids on the dashboard's map."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
+from shapely.geometry import box
 
+from grids import geo
 from tests.browser.conftest import DESKTOP, no_horizontal_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -80,7 +84,7 @@ def test_a_street_officer_imports_grids_from_the_template(
         page.locator("a[href$='/report']").click()
     report = tmp_path / "report.xlsx"
     report_info.value.save_as(report)
-    assert load_workbook(report).sheetnames[0] in ("Problems", "问题")
+    assert load_workbook(report).sheetnames[0] in ("Problems", "问题清单")
 
     # Second try, corrected. The check is held back so the page shows its progress bar.
     good = _filled(
@@ -129,6 +133,53 @@ def test_a_street_officer_imports_grids_from_the_template(
     page.goto(f"{live_server.url}/areas/C2/")
     expect(page.locator("main .list-group")).to_contain_text("和平第二网格")
     shoot(page, "import-area-c2-zh", full_page=False)
+    assert not page.errors, page.errors
+
+    # The surveying office drew 和平社区's two grids on Amap (GCJ-02): one file moves G3's
+    # edge and gives the new grid the other half, judged as one final state.
+    west = geo.as_geojson(geo.wgs84_to_gcj02_geometry(box(120.0, 31.1, 120.1, 31.2)))
+    east = geo.as_geojson(geo.wgs84_to_gcj02_geometry(box(120.1, 31.1, 120.2, 31.2)))
+    drawn = tmp_path / "和平社区网格边界.geojson"
+    drawn.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"编码": "G3", "名称": "和平第一网格"},
+                        "geometry": west,
+                    },
+                    {
+                        "type": "Feature",
+                        "properties": {"编码": "S1-G-03", "名称": "和平第二网格"},
+                        "geometry": east,
+                    },
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    page.goto(f"{live_server.url}/areas/S1/import/")
+    page.select_option(".import-upload select[name=kind]", "boundaries")
+    expect(page.locator("[data-options-for=boundaries]")).to_be_visible()
+    expect(page.locator("[data-options-for=areas]")).to_be_hidden()
+    page.select_option("select[name=boundaries__crs]", "gcj02")
+    page.set_input_files("input[name=file]", str(drawn))
+    shoot(page, "import-boundaries-form-zh", full_page=False)
+    page.locator("form.import-upload button[type=submit]").click()
+    preview = page.locator("table.import-preview")
+    expect(preview).to_be_visible()
+    expect(preview.locator("[data-count=updated]")).to_have_text("2")
+    shoot(page, "import-boundaries-preview-zh")
+    page.locator("form[action$='/confirm'] button").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    page.goto(f"{live_server.url}/dashboard/C2/")
+    dash_map = page.locator("#dash-map svg")
+    expect(dash_map).to_contain_text("和平第一网格")
+    expect(dash_map).to_contain_text("和平第二网格")
+    shoot(page, "import-dashboard-map-c2-zh")
     assert not page.errors, page.errors
 
     # A desk page, but the problems still read on a phone.
