@@ -236,4 +236,8 @@ def test_healthz_counts_the_messages_waiting_in_each_queue(queue, client):
     assert delivery.send_due() == 3
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json()["checks"]["broker"]["queues"] == {"celery": 0, "deliveries": 3}
+    assert response.json()["checks"]["broker"]["queues"] == {
+        "celery": 0,
+        "deliveries": 3,
+        "imports": 0,
+    }
