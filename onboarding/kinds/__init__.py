@@ -6,9 +6,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from onboarding.kinds.areas import AreasKind
+from onboarding.kinds.households import HouseholdsKind
 from onboarding.spec import Kind
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (AreasKind(),)}
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (AreasKind(), HouseholdsKind())}
 
 
 def kind_named(name: str) -> Kind:
