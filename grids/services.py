@@ -367,7 +367,7 @@ class ResidentImport:
     birth_date: dt.date | None
     status: str
     care: frozenset[str] | None  # None: leave the resident's care categories as they are
-    label: str = ""  # where it came from, for messages ("Residents row 12")
+    key: int | None = None  # its row in the file, for messages
 
 
 _IMPORT_HOUSEHOLD_FIELDS = [
@@ -541,7 +541,7 @@ def import_households(
         }
         created, updated = [], []
         for item in batch:
-            label = item.label or item.name
+            label = _("Resident on row %(row)s") % {"row": item.key} if item.key else item.name
             home = (
                 pk_of_key.get(item.household_key)
                 if item.household_pk is None

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import BooleanField, Case, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -58,6 +59,7 @@ from onboarding.spec import (
 )
 
 CHUNK = 5000  # keys per IN (…) query
+NAME_LENGTH = Resident._meta.get_field("name").max_length
 
 
 class _CareHelp:
@@ -222,17 +224,60 @@ RESIDENTS = Sheet(
 # a cell holding several.
 _CARE = Column("care", "Care categories", "关爱类别", choices=lambda: CareCategory.choices)
 
+# Rows of the database as compact tuples (a street holds 100,000 residents): the last item
+# says whether the row lies under the importing area.
 _HOUSEHOLD_VALUES = ("pk", "number", "grid_id", "micro_grid_id", "address", "longitude")
-_HOUSEHOLD_VALUES += ("latitude", "note", "grid__path", "micro_grid__path")
+_HOUSEHOLD_VALUES += ("latitude", "note", "inside")
 _RESIDENT_VALUES = ("pk", "household_id", "name", "id_number", "phone", "relationship")
-_RESIDENT_VALUES += ("gender", "birth_date", "status", "household__grid__path")
-_RESIDENT_VALUES += ("household__micro_grid__path",)
+_RESIDENT_VALUES += ("gender", "birth_date", "status", "inside")
+# One copy of each choice value, not one string per row read.
+_CANONICAL = {
+    value: value
+    for value in (*Resident.Relationship.values, *Resident.Gender.values, *Resident.Status.values)
+}
 
 
 def _chunks(keys: Iterable) -> Iterable[list]:
     keys = list(keys)
     for start in range(0, len(keys), CHUNK):
         yield keys[start : start + CHUNK]
+
+
+def _inside(queryset, root: Area, via: str = ""):
+    inside = Case(
+        When(household_q([root.path], via), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    return queryset.annotate(inside=inside)
+
+
+def _resident_tuple(found: tuple) -> tuple:
+    canonical = _CANONICAL
+    return (
+        *found[:5],
+        canonical.get(found[5], found[5]),
+        canonical.get(found[6], found[6]),
+        found[7],
+        canonical.get(found[8], found[8]),
+        found[9],
+    )
+
+
+@dataclass(slots=True)
+class _Person:
+    """A residents row as read, before it is matched."""
+
+    name: str
+    id_number: str
+    id_masked: bool
+    phone: str
+    phone_masked: bool
+    relationship: str | None
+    gender: str | None
+    birth_date: Any
+    status: str | None
+    care: frozenset
 
 
 def _masked(value: str) -> bool:
@@ -423,31 +468,30 @@ class _Check:
         numbers = {row.get("number") for row in hrows} | {row.get("household") for row in rrows}
         numbers -= {""}
         for chunk in _chunks(numbers):
-            for found in Household.objects.filter(number__in=chunk).values_list(*_HOUSEHOLD_VALUES):
+            for found in _inside(Household.objects.filter(number__in=chunk), self.root).values_list(
+                *_HOUSEHOLD_VALUES
+            ):
                 self.existing[found[0]] = found
         addresses = {row.get("address") for row in hrows}
         addresses |= {row.get("household_address") for row in rrows}
         addresses -= {""}
         grid_ids = [place.pk for place in self.places.values() if place.level == Level.GRID]
         for chunk in _chunks(addresses):
-            for found in Household.objects.filter(
-                grid_id__in=grid_ids, address__in=chunk
+            for found in _inside(
+                Household.objects.filter(grid_id__in=grid_ids, address__in=chunk), self.root
             ).values_list(*_HOUSEHOLD_VALUES):
                 self.existing[found[0]] = found
         self.by_number = {found[1]: pk for pk, found in self.existing.items() if found[1]}
         self.by_grid_address = {(found[2], found[4]): pk for pk, found in self.existing.items()}
         self.by_address: defaultdict[str, list[int]] = defaultdict(list)
         for pk, found in self.existing.items():
-            if self.in_scope(found[8], found[9]):
+            if found[8]:
                 self.by_address[found[4]].append(pk)
         # Households of the file, as the residents sheet reaches them.
         self.file_by_number: dict[str, _Home] = {}
         self.file_by_grid_address: dict[tuple[str, str], _Home] = {}
         self.file_by_address: defaultdict[str, list[_Home]] = defaultdict(list)
-
-    def in_scope(self, grid_path: str, micro_path: str | None) -> bool:
-        path = self.root.path
-        return grid_path.startswith(path) or bool(micro_path and micro_path.startswith(path))
+        self.care_sets: dict[frozenset, frozenset] = {}
 
     def bad(self, sheet: Sheet, row: Row, key: str | None, message: str) -> None:
         self.report.cell(sheet, row, key, message)
@@ -562,8 +606,7 @@ class _Check:
         match = None
         if number_cell and number_cell in self.by_number:
             match = self.by_number[number_cell]
-            found = self.existing[match]
-            if not self.in_scope(found[8], found[9]):
+            if not self.existing[match][8]:
                 self.bad(
                     sheet,
                     row,
@@ -643,7 +686,7 @@ class _Check:
     def residents(self) -> None:
         sheet, job = RESIDENTS, self.job
         rows = job.rows.get("residents", [])
-        parsed: list[tuple[Row, _Home, dict]] = []
+        parsed: list[tuple[Row, _Home, _Person]] = []
         same_id: defaultdict[str, list[Row]] = defaultdict(list)
         for row in each(rows, job):
             count = len(self.report)
@@ -651,8 +694,8 @@ class _Check:
             values = self._resident_cells(row)
             if len(self.report) != count or home is None or home.bad:
                 continue
-            if values["id_number"] and not values["id_masked"]:
-                same_id[values["id_number"]].append(row)
+            if values.id_number and not values.id_masked:
+                same_id[values.id_number].append(row)
             parsed.append((row, home, values))
         doubled: set[int] = set()
         for group in same_id.values():
@@ -670,21 +713,22 @@ class _Check:
         # Existing residents: by ID number, then by household for the rows without one.
         known: dict[int, tuple] = {}
         for chunk in _chunks(same_id):
-            for found in Resident.objects.filter(id_number__in=chunk).values_list(
-                *_RESIDENT_VALUES
-            ):
-                known[found[0]] = found
+            for found in _inside(
+                Resident.objects.filter(id_number__in=chunk), self.root, "household__"
+            ).values_list(*_RESIDENT_VALUES):
+                known[found[0]] = _resident_tuple(found)
         by_id = {found[3]: pk for pk, found in known.items() if found[3]}
         homes = {
             home.pk
             for row, home, values in parsed
-            if home.pk and (values["id_masked"] or values["id_number"] not in by_id)
+            if home.pk and (values.id_masked or values.id_number not in by_id)
         }
         for chunk in _chunks(homes):
-            for found in Resident.objects.filter(household_id__in=chunk).values_list(
-                *_RESIDENT_VALUES
-            ):
-                known[found[0]] = found
+            for found in _inside(
+                Resident.objects.filter(household_id__in=chunk), self.root, "household__"
+            ).values_list(*_RESIDENT_VALUES):
+                if found[0] not in known:
+                    known[found[0]] = _resident_tuple(found)
         by_home_name: defaultdict[tuple[int, str], list[int]] = defaultdict(list)
         for pk, found in known.items():
             by_home_name[(found[1], found[2])].append(pk)
@@ -770,8 +814,7 @@ class _Check:
         return next(iter(candidates.values()))
 
     def _existing_home(self, row: Row, key: str, pk: int) -> _Home | None:
-        found = self.existing[pk]
-        if not self.in_scope(found[8], found[9]):
+        if not self.existing[pk][8]:
             self.bad(
                 RESIDENTS,
                 row,
@@ -781,43 +824,39 @@ class _Check:
             return None
         return _Home(key=None, pk=pk)
 
-    def _resident_cells(self, row: Row) -> dict:
+    def _resident_cells(self, row: Row) -> _Person:
         sheet = RESIDENTS
-        values: dict[str, Any] = {"name": row.get("name")}
-        if not values["name"]:
+        name = row.get("name")
+        if not name:
             self.bad(sheet, row, "name", _("This cell is required."))
-        elif len(values["name"]) > Resident._meta.get_field("name").max_length:
-            self.bad(
-                sheet,
-                row,
-                "name",
-                _("At most %(n)s characters.") % {"n": Resident._meta.get_field("name").max_length},
-            )
+        elif len(name) > NAME_LENGTH:
+            self.bad(sheet, row, "name", _("At most %(n)s characters.") % {"n": NAME_LENGTH})
         id_number = normalize_id_number(row.get("id_number"))
-        values["id_masked"] = _masked(id_number)
-        values["id_number"] = id_number
-        if id_number and not values["id_masked"]:
+        id_masked = _masked(id_number)
+        if id_number and not id_masked:
             try:
                 validate_id_number(id_number)
             except ValidationError as exc:
                 self.bad(sheet, row, "id_number", exc.messages[0])
         phone = normalize_mobile(row.get("phone"))
-        values["phone_masked"] = _masked(phone)
-        values["phone"] = phone
-        if phone and not values["phone_masked"]:
+        phone_masked = _masked(phone)
+        if phone and not phone_masked:
             try:
                 validate_mobile(phone)
             except ValidationError as exc:
                 self.bad(sheet, row, "phone", exc.messages[0])
+        chosen: dict[str, str | None] = {}
         for key in ("relationship", "gender", "status"):
             try:
-                values[key] = choice(sheet.column(key), row.get(key))
+                chosen[key] = choice(sheet.column(key), row.get(key))
             except CellError as exc:
                 self.bad(sheet, row, key, str(exc))
+                chosen[key] = None
         try:
-            values["birth_date"] = date(row.get("birth_date"))
+            born = date(row.get("birth_date"))
         except CellError as exc:
             self.bad(sheet, row, "birth_date", str(exc))
+            born = None
         care: set[str] = set()
         wrong: list[str] = []
         for part in items(row.get("care")):
@@ -836,18 +875,28 @@ class _Check:
                     "values": "、".join(str(label) for _value, label in CareCategory.choices),
                 },
             )
-        values["care"] = frozenset(care)
-        return values
+        frozen = frozenset(care)
+        return _Person(
+            name=name,
+            id_number=id_number,
+            id_masked=id_masked,
+            phone=phone,
+            phone_masked=phone_masked,
+            relationship=chosen["relationship"],
+            gender=chosen["gender"],
+            birth_date=born,
+            status=chosen["status"],
+            care=self.care_sets.setdefault(frozen, frozen),  # one object per combination
+        )
 
     def _match(self, row, home, values, known, by_id, by_home_name, claimed) -> int | bool | None:
         """The existing resident the row means, None for a new one, False when reported."""
         sheet = RESIDENTS
         match = None
-        id_number = values["id_number"]
-        if id_number and not values["id_masked"] and id_number in by_id:
+        id_number = values.id_number
+        if id_number and not values.id_masked and id_number in by_id:
             match = by_id[id_number]
-            found = known[match]
-            if not self.in_scope(found[9], found[10]):
+            if not known[match][9]:
                 self.bad(
                     sheet,
                     row,
@@ -857,8 +906,8 @@ class _Check:
                 )
                 return False
         elif home.pk:
-            candidates = by_home_name.get((home.pk, values["name"]), [])
-            if id_number and not values["id_masked"]:
+            candidates = by_home_name.get((home.pk, values.name), [])
+            if id_number and not values.id_masked:
                 # Someone of the same name with another ID number is someone else.
                 candidates = [pk for pk in candidates if not known[pk][3]]
             if len(candidates) > 1:
@@ -888,10 +937,13 @@ class _Check:
     def _resident(self, row, home, values, found, care) -> str | None:
         sheet = RESIDENTS
         problems = len(self.report)
-        id_number, phone = values["id_number"], values["phone"]
+        id_number, phone = values.id_number, values.phone
         # A masked value is what an export showed: it keeps the stored value, if it is it.
-        for key, masked, stored_at in (("id_number", "id_masked", 3), ("phone", "phone_masked", 4)):
-            if not values[masked]:
+        for key, masked, stored_at in (
+            ("id_number", values.id_masked, 3),
+            ("phone", values.phone_masked, 4),
+        ):
+            if not masked:
                 continue
             if found is None:
                 self.bad(
@@ -900,7 +952,7 @@ class _Check:
                     key,
                     _("A masked number cannot be loaded for a new resident; type the full number."),
                 )
-            elif not _mask_fits(values[key], found[stored_at]):
+            elif not _mask_fits(getattr(values, key), found[stored_at]):
                 self.bad(
                     sheet,
                     row,
@@ -912,24 +964,23 @@ class _Check:
             else:
                 phone = found[4]
         probe = Resident(
-            name=values["name"],
+            name=values.name,
             id_number=id_number,
             phone=phone,
-            relationship=values["relationship"]
-            or (found[5] if found else Resident.Relationship.HEAD),
-            gender=values["gender"],
-            birth_date=values["birth_date"],
-            status=values["status"] or (found[8] if found else Resident.Status.LIVING),
+            relationship=values.relationship or (found[5] if found else Resident.Relationship.HEAD),
+            gender=values.gender,
+            birth_date=values.birth_date,
+            status=values.status or (found[8] if found else Resident.Status.LIVING),
         )
         probe.take_from_id_number()
-        if values["gender"] and probe.gender != values["gender"]:
+        if values.gender and probe.gender != values.gender:
             self.bad(
                 sheet,
                 row,
                 "gender",
                 _("The ID number says %(gender)s.") % {"gender": probe.get_gender_display()},
             )
-        if values["birth_date"] and probe.birth_date != values["birth_date"]:
+        if values.birth_date and probe.birth_date != values.birth_date:
             self.bad(
                 sheet,
                 row,
@@ -949,7 +1000,7 @@ class _Check:
         )
         if found is None:
             outcome = CREATED
-        elif home.pk == found[1] and fields == found[2:9] and values["care"] == care:
+        elif home.pk == found[1] and fields == found[2:9] and values.care == care:
             return UNCHANGED
         else:
             outcome = UPDATED
@@ -965,9 +1016,8 @@ class _Check:
                 gender=probe.gender,
                 birth_date=probe.birth_date,
                 status=probe.status,
-                care=values["care"],
-                label=_("%(sheet)s row %(row)s")
-                % {"sheet": sheet.title(self.report.language), "row": row.number},
+                care=values.care,
+                key=row.number,
             )
         )
         return outcome
