@@ -17,7 +17,8 @@ masked export imports back unchanged.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -278,6 +279,14 @@ class _Person:
     birth_date: Any
     status: str | None
     care: frozenset
+
+
+_PLAIN_ID = re.compile(r"^[0-9X]*$")
+
+
+def _id_cell(value: str) -> str:
+    # Most cells are already as stored: no second copy of 100,000 strings.
+    return value if _PLAIN_ID.match(value) else normalize_id_number(value)
 
 
 def _masked(value: str) -> bool:
@@ -684,74 +693,80 @@ class _Check:
     # --- The residents sheet --------------------------------------------------------------
 
     def residents(self) -> None:
+        """In chunks of the file: each chunk's existing residents are read, compared and
+        let go, so memory holds one chunk of the database at a time, not the street."""
         sheet, job = RESIDENTS, self.job
         rows = job.rows.get("residents", [])
-        parsed: list[tuple[Row, _Home, _Person]] = []
-        same_id: defaultdict[str, list[Row]] = defaultdict(list)
-        for row in each(rows, job):
-            count = len(self.report)
-            home = self._home(row)
-            values = self._resident_cells(row)
-            if len(self.report) != count or home is None or home.bad:
-                continue
-            if values.id_number and not values.id_masked:
-                same_id[values.id_number].append(row)
-            parsed.append((row, home, values))
-        doubled: set[int] = set()
-        for group in same_id.values():
-            if len(group) > 1:
-                for row in group:
-                    others = ", ".join(str(r.number) for r in group if r is not row)
+        # Duplicate ID numbers first (one pass over the file), reported on every such row.
+        counts = Counter(_id_cell(row.get("id_number")) for row in rows)
+        doubled = {key for key, n in counts.items() if n > 1 and key and not _masked(key)}
+        del counts
+        rows_of: defaultdict[str, list[int]] = defaultdict(list)
+        if doubled:
+            for row in rows:
+                if _id_cell(row.get("id_number")) in doubled:
+                    rows_of[_id_cell(row.get("id_number"))].append(row.number)
+        claimed: dict[int, int] = {}
+        tally = job.tallies["residents"]
+        for start in range(0, len(rows), CHUNK):
+            parsed: list[tuple[Row, _Home, _Person]] = []
+            for row in rows[start : start + CHUNK]:
+                count = len(self.report)
+                home = self._home(row)
+                values = self._resident_cells(row)
+                if values.id_number in doubled:
+                    others = ", ".join(str(n) for n in rows_of[values.id_number] if n != row.number)
                     self.bad(
                         sheet,
                         row,
                         "id_number",
                         _("The same ID number is on row %(rows)s.") % {"rows": others},
                     )
-                    doubled.add(row.number)
-        parsed = [item for item in parsed if item[0].number not in doubled]
+                if len(self.report) == count and home is not None and not home.bad:
+                    parsed.append((row, home, values))
+            self._residents_chunk(parsed, claimed, tally)
+            job.progress(min(start + CHUNK, len(rows)), len(rows))
+
+    def _residents_chunk(self, parsed, claimed: dict[int, int], tally) -> None:
         # Existing residents: by ID number, then by household for the rows without one.
         known: dict[int, tuple] = {}
-        for chunk in _chunks(same_id):
-            for found in _inside(
-                Resident.objects.filter(id_number__in=chunk), self.root, "household__"
-            ).values_list(*_RESIDENT_VALUES):
-                known[found[0]] = _resident_tuple(found)
-        by_id = {found[3]: pk for pk, found in known.items() if found[3]}
+        ids = [values.id_number for _row, _home, values in parsed if values.id_number]
+        for found in _inside(
+            Resident.objects.filter(id_number__in=[i for i in ids if not _masked(i)]),
+            self.root,
+            "household__",
+        ).values_list(*_RESIDENT_VALUES):
+            known[found[0]] = _resident_tuple(found)
+        by_id = {found[3]: pk for pk, found in known.items()}
         homes = {
             home.pk
-            for row, home, values in parsed
+            for _row, home, values in parsed
             if home.pk and (values.id_masked or values.id_number not in by_id)
         }
-        for chunk in _chunks(homes):
-            for found in _inside(
-                Resident.objects.filter(household_id__in=chunk), self.root, "household__"
-            ).values_list(*_RESIDENT_VALUES):
-                if found[0] not in known:
-                    known[found[0]] = _resident_tuple(found)
         by_home_name: defaultdict[tuple[int, str], list[int]] = defaultdict(list)
-        for pk, found in known.items():
-            by_home_name[(found[1], found[2])].append(pk)
-        matches: list[int | None] = []
-        claimed: dict[int, int] = {}
-        for row, home, values in parsed:
-            matches.append(self._match(row, home, values, known, by_id, by_home_name, claimed))
+        if homes:
+            for found in _inside(
+                Resident.objects.filter(household_id__in=homes), self.root, "household__"
+            ).values_list(*_RESIDENT_VALUES):
+                found = known.setdefault(found[0], _resident_tuple(found))
+                by_home_name[(found[1], found[2])].append(found[0])
+        matches = [
+            self._match(row, home, values, known, by_id, by_home_name, claimed)
+            for row, home, values in parsed
+        ]
         care: defaultdict[int, set[str]] = defaultdict(set)
-        for chunk in _chunks(pk for pk in matches if pk):
+        matched = [pk for pk in matches if pk]
+        if matched:
             for resident_id, category in ResidentCare.objects.filter(
-                resident_id__in=chunk
+                resident_id__in=matched
             ).values_list("resident_id", "category"):
                 care[resident_id].add(category)
-        before = len(self.report)
-        tally = job.tallies["residents"]
         for (row, home, values), match in zip(parsed, matches, strict=True):
             if match is False:
                 continue
             outcome = self._resident(row, home, values, known.get(match), care.get(match, set()))
             if outcome:
                 tally.add(outcome)
-        if len(self.report) != before or self.report:
-            self.resident_plan = []
 
     def _home(self, row: Row) -> _Home | None:
         sheet = RESIDENTS
@@ -831,7 +846,7 @@ class _Check:
             self.bad(sheet, row, "name", _("This cell is required."))
         elif len(name) > NAME_LENGTH:
             self.bad(sheet, row, "name", _("At most %(n)s characters.") % {"n": NAME_LENGTH})
-        id_number = normalize_id_number(row.get("id_number"))
+        id_number = _id_cell(row.get("id_number"))
         id_masked = _masked(id_number)
         if id_number and not id_masked:
             try:
