@@ -127,10 +127,14 @@ def main() -> None:
         generate(args.generate, args.residents)
         return
     ensure_database()
+    # Migrations in a process of their own: their modules are no part of an import's memory.
+    subprocess.run(  # our own manage.py
+        [sys.executable, str(Path(__file__).resolve().parents[1] / "manage.py"), "migrate", "-v0"],
+        check=True,
+    )
     django.setup()
 
     from django.core.files import File
-    from django.core.management import call_command
     from django.db import connection, transaction
 
     from grids.models import GridTally, Household, Resident, ResidentCare
@@ -138,7 +142,6 @@ def main() -> None:
     from onboarding.models import ImportRun
     from onboarding.services import start_import
 
-    call_command("migrate", verbosity=0)
     street = territory()
     with transaction.atomic(), connection.cursor() as cursor:
         # The bench's own database: the cascade reaches the points ledger, emptied on purpose.
@@ -163,6 +166,8 @@ def main() -> None:
     print(f"generate   {generating:7.1f} s   ({size:.1f} MB workbook)")
     rss_before = peak_mb()
 
+    cpu_seconds: dict[str, float] = {}
+
     def run_once(label: str) -> tuple[float, float, dict]:
         with open(path, "rb") as handle:
             run = start_import(
@@ -173,16 +178,18 @@ def main() -> None:
                 language="zh-hans",
                 enqueue=False,
             )
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         engine.check(run.pk)
         checking = time.perf_counter() - began
+        cpu_seconds[label] = time.process_time() - cpu
         run.refresh_from_db()
         if run.status != ImportRun.Status.READY:
             sys.exit(f"{label}: the check found {run.problem_count} problems: {run.problems[:5]}")
         ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.CONFIRMED)
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         engine.write(run.pk)
         writing = time.perf_counter() - began
+        cpu_seconds[label] += time.process_time() - cpu
         run.refresh_from_db()
         if run.status != ImportRun.Status.DONE:
             sys.exit(f"{label}: the write failed: {run.problems[:5]}")
@@ -195,7 +202,11 @@ def main() -> None:
     print(
         f"write      {writing:7.1f} s   (checks again, then writes; {rows / writing:,.0f} rows/s)"
     )
-    print(f"check+write{total:7.1f} s   target ≤ 120 s   {'OK' if total <= 120 else 'MISSED'}")
+    print(
+        f"check+write{total:7.1f} s   target ≤ 120 s   {'OK' if total <= 120 else 'MISSED'}   "
+        f"(this process's CPU: {cpu_seconds['first import']:.1f} s; load average "
+        f"{os.getloadavg()[0]:.1f})"
+    )
     print(f"tallies    {tallies}")
     print(
         f"written    {Household.objects.count():,} households, {Resident.objects.count():,} "

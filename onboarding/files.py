@@ -27,6 +27,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from onboarding import xlsx
 from onboarding.spec import ZH, Job, Kind, Row, Sheet, fold
 
 logger = logging.getLogger(__name__)
@@ -231,7 +232,8 @@ def read_tables(job: Job, handle, extension: str) -> None:
             job.rows[other.key] = []
         return
     try:
-        workbook = load_workbook(handle, read_only=True, data_only=False)
+        # openpyxl reads the structure; the cells are read by a lean loop (onboarding/xlsx.py).
+        workbook = xlsx.load(handle)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise FileRefused(_("The workbook is damaged and cannot be opened.")) from exc
     try:
