@@ -7,18 +7,19 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.exceptions import ValidationError
+from auditlog.models import LogEntry
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from grids import services as grid_services
 from grids.models import GridTally, Household, Resident, ResidentCare
 from onboarding import engine
 from onboarding.kinds.households import HOUSEHOLDS, RESIDENTS
 from onboarding.models import ImportRun
-from onboarding.services import export_bytes, start_import
+from onboarding.services import export_bytes, start_import, template_bytes
 from tests.factories import HouseholdFactory, ResidentFactory, make_id_number
 
 pytestmark = pytest.mark.django_db
@@ -419,3 +420,36 @@ def test_the_checks_queries_do_not_grow_with_the_rows(
     many.refresh_from_db()
     assert many.status == ImportRun.Status.READY, many.problems
     assert many.tallies["households"] == {"created": 25, "updated": 0, "unchanged": 25}
+
+
+def test_the_template_has_both_sheets_with_chinese_headers():
+    book = load_workbook(io.BytesIO(template_bytes("households", "zh-hans")))
+
+    assert [cell.value for cell in book["户"][1]][:4] == [
+        "户编号",
+        "所属网格编码 *",
+        "微网格编码",
+        "地址 *",
+    ]
+    assert "关爱类别" in [cell.value for cell in book["居民"][1]]
+
+
+def test_the_bulk_service_refuses_someone_who_may_not_import(territory, own_worker):
+    with pytest.raises(PermissionDenied):
+        grid_services.import_households(by=own_worker, area=territory.grid)
+
+
+def test_a_bulk_write_leaves_no_audit_row_per_resident(
+    territory, django_capture_on_commit_callbacks
+):
+    before = LogEntry.objects.count()
+
+    load(
+        None,
+        territory.street,
+        workbook(good_households(), good_residents()),
+        django_capture_on_commit_callbacks,
+    )
+
+    # bulk_create sends no signals: the import run is the record, not 3 + 2 + 3 log rows.
+    assert LogEntry.objects.count() == before
