@@ -453,3 +453,38 @@ def test_a_bulk_write_leaves_no_audit_row_per_resident(
 
     # bulk_create sends no signals: the import run is the record, not 3 + 2 + 3 log rows.
     assert LogEntry.objects.count() == before
+
+
+def test_a_resident_found_by_id_number_moves_to_the_household_the_file_gives(
+    territory, django_capture_on_commit_callbacks
+):
+    load(
+        None,
+        territory.street,
+        workbook(good_households(), good_residents()),
+        django_capture_on_commit_callbacks,
+    )
+    residents = good_residents()
+    del residents[1]["household"]
+    residents[1]["household_address"] = "幸福花园 9幢 901室"
+
+    run = load(None, territory.street, workbook([], residents), django_capture_on_commit_callbacks)
+
+    assert run.tallies["residents"] == {"created": 0, "updated": 1, "unchanged": 2}
+    assert Resident.objects.get(id_number=SPOUSE_ID).household.grid == territory.neighbour_grid
+    assert GridTally.objects.get(grid=territory.grid).residents == 1
+    assert GridTally.objects.get(grid=territory.neighbour_grid).residents == 2
+
+
+def test_an_address_in_two_grids_is_ambiguous_without_the_number_or_grid(territory):
+    HouseholdFactory(grid=territory.grid, address="同一地址")
+    HouseholdFactory(grid=territory.neighbour_grid, address="同一地址")
+    residents = [
+        {"household_address": "同一地址", "name": "甲"},
+        {"household_address": "同一地址", "grid": "G2", "name": "乙"},
+    ]
+
+    run = check(None, territory.street, workbook([], residents))
+
+    assert where(run) == {("Residents", 2, "Household address")}
+    assert "ambiguous" in run.problems[0]["message"]
