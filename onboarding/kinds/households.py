@@ -588,28 +588,35 @@ class _Check:
                 coordinates[key] = number(row.get(key), low=low, high=high)
             except CellError as exc:
                 self.bad(sheet, row, key, str(exc))
-        if grid is None or (row.get("micro_grid") and micro is None) or len(coordinates) < 2:
-            return None
-        if not row.get("address"):
-            return None
         number_cell, address = row.get("number"), row.get("address")
+        # The model's own rules, for every cell that could be read (so each bad cell of the
+        # row is reported, not only the first): lengths, both coordinates or neither, the
+        # micro-grid in the grid, the location in the grid.
         probe = Household(
             grid=grid,
             micro_grid=micro,
             number=number_cell,
             address=address,
             note=row.get("note"),
-            **coordinates,
+            longitude=coordinates.get("longitude"),
+            latitude=coordinates.get("latitude"),
         )
+        quiet = set() if len(coordinates) == 2 else {"longitude", "latitude"}  # reported above
+        if not address:
+            quiet.add("address")
         try:
             probe.full_clean(
                 exclude=["grid", "micro_grid"], validate_unique=False, validate_constraints=False
             )
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
+                if field in quiet:
+                    continue
                 key = field if field in {c.key for c in sheet.columns} else None
                 for message in messages:
                     self.bad(sheet, row, key, message)
+            return None
+        if grid is None or (row.get("micro_grid") and micro is None) or quiet:
             return None
         # Which household the row means.
         match = None

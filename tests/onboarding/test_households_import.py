@@ -349,6 +349,19 @@ def test_a_gender_or_birth_date_that_the_id_number_contradicts_is_reported(terri
     assert where(run) == {("Residents", 2, "Gender"), ("Residents", 2, "Date of birth")}
 
 
+def test_every_bad_cell_of_a_row_is_reported_not_only_the_first(territory):
+    households = [{"number": "X" * 41, "grid": "NOPE", "address": "a" * 201, "latitude": "31"}]
+
+    run = check(None, territory.street, workbook(households, []))
+
+    assert where(run) == {
+        ("Households", 2, "Household number"),
+        ("Households", 2, "Grid code"),
+        ("Households", 2, "Address"),
+        ("Households", 2, "Latitude"),
+    }
+
+
 def test_duplicate_id_numbers_in_a_file_are_reported_on_both_rows(territory):
     residents = good_residents()
     residents[1]["id_number"] = HEAD_ID
