@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -430,11 +430,12 @@ def _marked_copies(workbook, job: Job, handle, extension: str, language: str) ->
             (kind.sheets[0], iter(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))
         )
     else:
-        source_book = load_workbook(handle, read_only=True, data_only=False)
+        source_book = xlsx.load(handle)
         for sheet in kind.sheets:
             worksheet = _worksheet_for(source_book, sheet, kind)
             if worksheet is not None:
-                sources.append((sheet, worksheet.iter_rows(values_only=True)))
+                rows = ([cell.value for cell in line] for line in worksheet.iter_rows())
+                sources.append((sheet, rows))
     try:
         errors_title = _("Errors")
         for sheet, lines in sources:

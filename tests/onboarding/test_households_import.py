@@ -161,6 +161,11 @@ def test_a_bad_cell_in_each_column_writes_nothing_and_reports_each(territory):
         ("Residents", 12, "Care categories"),
     }
     assert not any(p["row"] == 2 and p["sheet"] == "Households" for p in run.problems)
+    with run.report.open("rb") as handle:
+        marked = load_workbook(handle, read_only=True)["Residents"]
+        rows = list(marked.iter_rows(values_only=True))
+    assert rows[0][:2] == ("Errors", "Household number")
+    assert "Mobile" in rows[6][0] and rows[6][1:3] == ("H1", None)
     assert not Household.objects.exists()
     assert not Resident.objects.exists()
 
