@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cached_property
 
+import shapely
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -141,6 +142,22 @@ class Area(MP_Node):
     @cached_property
     def geometry(self):
         return to_geometry(self.boundary) if self.boundary else None
+
+    @cached_property
+    def _doorstep(self):
+        # ~10 m of slack: a phone's fix at a doorway on the grid line is still this grid.
+        # Prepared once per area object, so checking a street's households does not buffer
+        # the same polygon thousands of times.
+        if self.geometry is None:
+            return None
+        buffered = self.geometry.buffer(1e-4)
+        shapely.prepare(buffered)  # in place: the object still pickles like any geometry
+        return buffered
+
+    def holds_point(self, longitude: float, latitude: float) -> bool:
+        """Whether the point lies in the area (with a doorstep's slack); True without a
+        boundary, since nothing can be said then."""
+        return self._doorstep is None or self._doorstep.contains(Point(longitude, latitude))
 
     def set_bbox(self) -> None:
         geometry = self.geometry
@@ -287,6 +304,13 @@ class Household(Versioned):
         verbose_name=_("micro-grid"),
         limit_choices_to={"level": Level.MICRO_GRID},
     )
+    # The district's own household number (户编号), the key a re-import finds a household by.
+    number = models.CharField(
+        _("household number"),
+        max_length=40,
+        blank=True,
+        help_text=_("The number the district's household register gives this household."),
+    )
     address = models.CharField(
         _("address"),
         max_length=200,
@@ -312,6 +336,15 @@ class Household(Versioned):
         indexes = [models.Index(fields=["grid", "visit_due_on"], name="household_visit_due")]
         constraints = [
             models.UniqueConstraint(fields=["grid", "address"], name="household_unique_address"),
+            # Unique in the whole table, which is "per district": a deployment serves one
+            # district (one root area), and a number must not be reused within it. Blank
+            # numbers (households keyed by address only) may repeat.
+            models.UniqueConstraint(
+                fields=["number"],
+                condition=~Q(number=""),
+                name="household_unique_number",
+                violation_error_message=_("Another household already has this number."),
+            ),
             models.CheckConstraint(
                 condition=(Q(longitude__isnull=True) & Q(latitude__isnull=True))
                 | (Q(longitude__gte=-180, longitude__lte=180, latitude__gte=-90, latitude__lte=90)),
@@ -345,9 +378,7 @@ class Household(Versioned):
         elif (
             self.longitude is not None
             and self.grid_id
-            and self.grid.geometry is not None
-            # ~10 m of slack: a phone's fix at a doorway on the grid line is still this grid.
-            and not self.grid.geometry.buffer(1e-4).contains(Point(self.longitude, self.latitude))
+            and not self.grid.holds_point(self.longitude, self.latitude)
         ):
             errors["longitude"] = _("This location lies outside %(grid)s.") % {
                 "grid": self.grid.name
@@ -447,6 +478,11 @@ class Resident(Versioned):
             Resident.objects.exclude(pk=self.pk).filter(id_number=self.id_number).exists()
         ):
             raise ValidationError({"id_number": _("Another resident already has this ID number.")})
+        self.take_from_id_number()
+
+    def take_from_id_number(self) -> None:
+        """Set birth date and gender from the ID number (no query: bulk imports call this
+        and check the number's uniqueness for all rows at once)."""
         if self.id_number and len(self.id_number) == 18:
             # The ID number is authoritative for birth date and sex (digit 17: odd = male).
             born = id_birth_date(self.id_number)

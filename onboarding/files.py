@@ -20,13 +20,14 @@ from typing import Any
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from onboarding import xlsx
 from onboarding.spec import ZH, Job, Kind, Row, Sheet, fold
 
 logger = logging.getLogger(__name__)
@@ -231,7 +232,8 @@ def read_tables(job: Job, handle, extension: str) -> None:
             job.rows[other.key] = []
         return
     try:
-        workbook = load_workbook(handle, read_only=True, data_only=False)
+        # openpyxl reads the structure; the cells are read by a lean loop (onboarding/xlsx.py).
+        workbook = xlsx.load(handle)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise FileRefused(_("The workbook is damaged and cannot be opened.")) from exc
     try:
@@ -431,11 +433,12 @@ def _marked_copies(workbook, job: Job, handle, extension: str, language: str) ->
             (kind.sheets[0], iter(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))
         )
     else:
-        source_book = load_workbook(handle, read_only=True, data_only=False)
+        source_book = xlsx.load(handle)
         for sheet in kind.sheets:
             worksheet = _worksheet_for(source_book, sheet, kind)
             if worksheet is not None:
-                sources.append((sheet, worksheet.iter_rows(values_only=True)))
+                rows = ([cell.value for cell in line] for line in worksheet.iter_rows())
+                sources.append((sheet, rows))
     try:
         errors_title = _("Errors")
         for sheet, lines in sources:

@@ -55,8 +55,12 @@ def refresh_due(*, household_ids: Iterable[int]) -> int:
     ids = list(household_ids)
     changed = 0
     for start in range(0, len(ids), 2000):
+        # Only what the interval needs: not the grid's boundary once per household (an
+        # import refreshes a whole street's households at once).
         chunk = list(
-            Household.objects.filter(pk__in=ids[start : start + 2000]).select_related("grid")
+            Household.objects.filter(pk__in=ids[start : start + 2000])
+            .select_related("grid")
+            .only("last_visited_at", "created_at", "visit_due_on", "grid__path")
         )
         care: defaultdict[int, set[str]] = defaultdict(set)
         for household_id, category in ResidentCare.objects.filter(

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from onboarding.kinds.areas import AreasKind
 from onboarding.kinds.boundaries import BoundariesKind
 from onboarding.kinds.branches import BranchesKind
+from onboarding.kinds.households import HouseholdsKind
 from onboarding.kinds.matters import MattersKind
 from onboarding.kinds.members import MembersKind
 from onboarding.kinds.staff import StaffKind
@@ -21,6 +22,7 @@ KINDS: dict[str, Kind] = {
     for kind in (
         AreasKind(),
         BoundariesKind(),
+        HouseholdsKind(),
         StaffKind(),
         MembersKind(),
         BranchesKind(),
