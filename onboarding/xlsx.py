@@ -29,6 +29,7 @@ from openpyxl.utils.datetime import from_excel, from_ISO8601
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
 CHUNK = 1 << 16
+EXCEL_ROWS = 1_048_576
 
 
 class Cell(NamedTuple):
@@ -176,6 +177,8 @@ class Sheet:
                 except expat.ExpatError as exc:
                     raise Refused(str(exc)) from exc
                 for number, cells in done:
+                    if number > EXCEL_ROWS:  # a row Excel cannot hold: a billion empties to yield
+                        raise Refused(f"row {number}")
                     # openpyxl yields an empty row for each missing one and skips a row
                     # numbered below one already given.
                     while counter < number:
