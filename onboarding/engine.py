@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from onboarding import files
-from onboarding.kinds import kind_named
+from onboarding.kinds import allowed, kind_named
 from onboarding.models import ImportRun
 from onboarding.spec import Job
 
@@ -84,6 +84,11 @@ def _read_and_check(run: ImportRun, job: Job) -> str | None:
     """Fill ``job`` from the run's file and check it; the file's extension, or None when the
     file itself was refused (recorded in the report)."""
     extension = files.extension_of(run.file_name)
+    try:  # again at each step: a post may have ended since the upload
+        allowed(job.by, job.area, job.kind)
+    except PermissionDenied as exc:
+        job.report.file(str(exc))
+        return extension
     with run.file.open("rb") as handle:
         try:
             files.sniff(handle, extension)

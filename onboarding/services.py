@@ -13,7 +13,7 @@ import io
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone, translation
@@ -21,25 +21,15 @@ from django.utils.translation import gettext as _
 
 from core.queue import enqueue_on_commit
 from grids.models import Area
-from grids.policy import TerritoryCapability
-from grids.services import require
 from onboarding import files
-from onboarding.kinds import kind_named
+from onboarding.kinds import allowed, kind_named
 from onboarding.models import ExportRecord, ImportRun
-from onboarding.spec import Job, Kind
+from onboarding.spec import Job
 from onboarding.tasks import check_import, write_import
 
 logger = logging.getLogger(__name__)
 PROBLEMS_KEPT = 200  # shown on the page; the report workbook holds them all
 S = ImportRun.Status
-
-
-def allowed(by, area: Area, kind: Kind) -> None:
-    require(by, TerritoryCapability.IMPORT_DATA, area)
-    if kind.capability:
-        require(by, kind.capability, area)
-    if kind.district_only and area.depth != 1:
-        raise PermissionDenied(_("This kind of data is kept for the whole district."))
 
 
 # --- Starting an import -------------------------------------------------------------------

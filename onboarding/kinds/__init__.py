@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
+from grids.policy import TerritoryCapability
+from grids.services import require
 from onboarding.kinds.areas import AreasKind
 from onboarding.kinds.boundaries import BoundariesKind
 from onboarding.kinds.branches import BranchesKind
@@ -40,3 +42,13 @@ def kind_named(name: str) -> Kind:
         raise ValidationError(
             {"kind": _("Unknown kind of data: %(kind)s.") % {"kind": name}}
         ) from None
+
+
+def allowed(by, area, kind: Kind) -> None:
+    """Refuse (PermissionDenied) unless ``by`` may load ``kind`` into ``area``: import data
+    there, and hold the owning app's capability for that data (``Kind.capability``)."""
+    require(by, TerritoryCapability.IMPORT_DATA, area)
+    if kind.capability:
+        require(by, kind.capability, area)
+    if kind.district_only and area.depth != 1:
+        raise PermissionDenied(_("This kind of data is kept for the whole district."))

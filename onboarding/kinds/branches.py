@@ -18,7 +18,6 @@ from core.personal import normalize_mobile
 from grids.roles import COMMUNITY_LEVELS, Level
 from onboarding.kinds.support import (
     BAD,
-    allowed_here,
     area_cell,
     areas_by_code,
     duplicate,
@@ -100,8 +99,6 @@ class BranchesKind(Kind):
 
     def check(self, job: Job) -> None:
         sheet = BRANCHES
-        if not allowed_here(job, BranchCapability.MANAGE_BRANCHES):
-            return
         parsers = {
             "code": None,
             "name": None,

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Case, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -341,11 +341,6 @@ class HouseholdsKind(Kind):
     # --- Checking -----------------------------------------------------------------------
 
     def check(self, job: Job) -> None:
-        try:
-            grid_services.require(job.by, TerritoryCapability.IMPORT_DATA, job.area)
-        except PermissionDenied as exc:
-            job.report.file(str(exc))
-            return
         check = _Check(job)
         check.households()
         check.residents()

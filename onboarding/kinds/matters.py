@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy
 
 from onboarding.kinds.support import (
     BAD,
-    allowed_here,
     duplicate,
     label,
     read_row,
@@ -170,11 +169,6 @@ class MattersKind(Kind):
 
     def check(self, job: Job) -> None:
         sheet = MATTERS
-        if job.area.depth != 1:
-            job.report.file(_("This kind of data is kept for the whole district."))
-            return
-        if not allowed_here(job, TicketCapability.DISPATCH_TICKETS):
-            return
         parsers = {
             "code": None,
             "name_en": None,

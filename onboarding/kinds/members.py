@@ -22,7 +22,6 @@ from grids.roles import COMMUNITY_LEVELS
 from onboarding.kinds.support import (
     BAD,
     MASK,
-    allowed_here,
     area_cell,
     areas_by_code,
     duplicate,
@@ -131,8 +130,6 @@ class MembersKind(Kind):
 
     def check(self, job: Job) -> None:
         sheet = MEMBERS
-        if not allowed_here(job, BranchCapability.MANAGE_BRANCHES):
-            return
         parsers = {
             "name": None,
             "mobile": mobile_cell,

@@ -23,7 +23,6 @@ from grids.roles import Role
 from onboarding.kinds.support import (
     BAD,
     MASK,
-    allowed_here,
     area_cell,
     areas_by_code,
     duplicate,
@@ -123,8 +122,6 @@ class StaffKind(Kind):
 
     def check(self, job: Job) -> None:
         sheet = STAFF
-        if not allowed_here(job, TerritoryCapability.MANAGE_POSTS):
-            return
         parsers = {
             "name": None,
             "mobile": mobile_cell,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from core.personal import normalize_mobile, validate_mobile
@@ -16,7 +16,6 @@ from grids.models import Area
 from grids.policy import TerritoryCapability
 from grids.roles import Level
 from grids.scope import can
-from grids.services import require
 from onboarding.spec import CellError, Job, Row, Sheet, choice
 
 BAD = object()  # a cell that could not be read; its problem is already reported
@@ -33,17 +32,6 @@ def mobile_cell(text: str) -> str:
     except ValidationError as exc:
         raise CellError(exc.messages[0]) from None
     return value
-
-
-def allowed_here(job: Job, capability: str) -> bool:
-    """Whether the importer may do the kind's writes at the importing area; if not, the
-    whole file is refused (the owning app's services would refuse every row)."""
-    try:
-        require(job.by, capability, job.area)
-    except PermissionDenied as exc:
-        job.report.file(str(exc))
-        return False
-    return True
 
 
 def read_row(

@@ -22,7 +22,6 @@ from grids.roles import COMMUNITY_LEVELS
 from onboarding.kinds.support import (
     BAD,
     MASK,
-    allowed_here,
     area_cell,
     areas_by_code,
     duplicate,
@@ -137,8 +136,6 @@ class UnitsKind(Kind):
 
     def check(self, job: Job) -> None:
         sheet = UNITS
-        if not allowed_here(job, BranchCapability.MANAGE_BRANCHES):
-            return
         parsers = {
             "community": None,
             "name": None,
