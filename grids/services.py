@@ -552,6 +552,16 @@ def _update_in_bulk(objects: Sequence, fields: Sequence[str], now) -> None:
     field, which the database evaluates for every row: quadratic in the batch, a minute for
     a tenth of a street."""
     model = type(objects[0])
+    if connection.vendor != "postgresql":
+        # The embedded default (SQLite, ``make run``) has no typed VALUES lists; its
+        # district is a demo, so a statement per row is quick enough there.
+        for obj in objects:
+            model.objects.filter(pk=obj.pk).update(
+                **{name: getattr(obj, name) for name in fields},
+                updated_at=now,
+                version=F("version") + 1,
+            )
+        return
     meta = model._meta
     columns = [meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name

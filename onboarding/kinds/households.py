@@ -927,6 +927,18 @@ class _Check:
             if id_number and not values.id_masked:
                 # Someone of the same name with another ID number is someone else.
                 candidates = [pk for pk in candidates if not known[pk][3]]
+            elif len(candidates) > 1:
+                # Two of a name in one household (a father and son, say): a row without an
+                # ID number is the one stored without one, and a masked number (from an
+                # export) names the one it masks.
+                if values.id_masked:
+                    narrowed = [
+                        pk for pk in candidates if _mask_fits(id_number, known[pk][3] or "")
+                    ]
+                else:
+                    narrowed = [pk for pk in candidates if not known[pk][3]]
+                if len(narrowed) == 1:
+                    candidates = narrowed
             if len(candidates) > 1:
                 self.bad(
                     sheet,

@@ -506,3 +506,20 @@ def test_an_address_in_two_grids_is_ambiguous_without_the_number_or_grid(territo
 
     assert where(run) == {("Residents", 2, "Household address")}
     assert "ambiguous" in run.problems[0]["message"]
+
+
+def test_two_of_a_name_in_one_household_export_and_import_back_unchanged(
+    territory, street_officer, district_officer, django_capture_on_commit_callbacks
+):
+    # A father with an ID number and his son of the same name without one (the demo has
+    # such households): neither a full nor a masked export is ambiguous on the way back.
+    home = grid_services.create_household(by=None, grid=territory.grid, address="和平里 1幢")
+    grid_services.create_resident(by=None, household=home, name="宋伟", id_number=make_id_number())
+    grid_services.create_resident(
+        by=None, household=home, name="宋伟", relationship="child", gender="male"
+    )
+    for by in (None, street_officer):
+        data, _record = export_bytes(by=by, area=territory.street, kind="households")
+        run = check(by, territory.street, data)
+        assert run.status == ImportRun.Status.READY, run.problems
+        assert run.tallies["residents"] == {"created": 0, "updated": 0, "unchanged": 2}
