@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from core import health, workdays
+        from core.models import CalendarDay
+
+        # Who moved a holiday is worth knowing: deadlines follow the calendar.
+        auditlog.register(CalendarDay)
+        health.register("calendar", workdays.health_check)

@@ -1,7 +1,10 @@
 """Working days in Asia/Shanghai time: Monday to Friday, less public holidays, plus the
 weekend working days (调休) the State Council moves them to. The exceptions are CalendarDay
-rows (core/models.py), seeded here for 2024–2026 and edited in the admin; request deadlines
-count with them (tickets/deadlines.py).
+rows (core/models.py), seeded here for 2024–2026; district staff add the later years on the
+calendar page (tickets/calendar.py), and from 1 November /healthz and the pages warn while
+next year has none. Request deadlines count with them (tickets/deadlines.py). Nothing here is
+cached: every count reads the rows, so a change applies to the next deadline computed (those
+already set on requests stay as they were).
 
 "3 working days" from Friday 15:00 ends Wednesday at the close of the working day (18:00).
 """
@@ -15,6 +18,9 @@ from django.utils import timezone
 from core.models import CalendarDay
 
 WORKDAY_END = dt.time(18, 0)
+# The State Council publishes next year's schedule in late autumn; from this day on a year
+# without it is worth a warning.
+WARN_FROM = (11, 1)
 
 HOLIDAYS = {
     2024: [
@@ -95,6 +101,27 @@ def _exceptions(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
 
 def is_workday(day: dt.date, exceptions: dict[dt.date, bool]) -> bool:
     return exceptions.get(day, day.weekday() < 5)
+
+
+def missing_year(today: dt.date | None = None) -> int | None:
+    """Next year, from 1 November, while it has no CalendarDay row (deadlines then would count
+    Monday to Friday only); else None."""
+    today = today or timezone.localdate()
+    if (today.month, today.day) < WARN_FROM:
+        return None
+    year = today.year + 1
+    return None if CalendarDay.objects.filter(date__year=year).exists() else year
+
+
+def health_check() -> dict:
+    year = missing_year()
+    if year is None:
+        return {"ok": True}
+    return {
+        "ok": False,
+        "message": f"no holidays or adjusted working days for {year} yet: "
+        "district staff add them on the calendar page",
+    }
 
 
 def add_working_days(start: dt.datetime, days: int) -> dt.datetime:

@@ -19,7 +19,7 @@ from grids.scope import scope_paths
 from points.policy import PointsCapability
 from stations.policy import StationCapability
 from tickets.operations import can_operate
-from tickets.policy import TicketCapability
+from tickets.policy import TicketCapability, may_manage_calendar
 from tickets.selectors import open_for_household
 from visits.policy import VisitCapability
 from visits.selectors import household_visits
@@ -42,6 +42,7 @@ def menu(request) -> dict:
         "nav_visits": scope_paths(user, VisitCapability.LOG_VISITS) != [],
         "nav_dashboard": scope_paths(user, TerritoryCapability.VIEW_TERRITORY) != [],
         "nav_operations": can_operate(user),
+        "nav_calendar": may_manage_calendar(user),
     }
 
 

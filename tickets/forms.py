@@ -137,3 +137,20 @@ class DecisionTicketForm(forms.Form):
         from grids.models import Area
 
         self.fields["grid"].queryset = Area.objects.under(community).grids()
+
+
+class CalendarDaysForm(forms.Form):
+    """One day, or a range (a holiday week, 春节), for the working-day calendar."""
+
+    KINDS = [("holiday", _("Public holiday")), ("workday", _("Adjusted working day (调休)"))]
+
+    start = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(
+        label=_("Until (for a range)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=KINDS)
+    note = forms.CharField(
+        label=_("Note"), max_length=50, required=False, help_text=_("For example 春节 or 春节调休.")
+    )

@@ -17,13 +17,14 @@ from django.views.decorators.http import require_POST
 
 from core.health import queues
 from core.queue import depth
+from core.workdays import missing_year
 from grids.models import Area
 from grids.scope import scope_paths
 from notifications import delivery
 from notifications.models import Delivery
 from notifications.texts import describe
 from tickets.models import ACTIVE_STATUSES, OPEN_STATUSES, Status, SweepRun, Ticket
-from tickets.policy import TicketCapability
+from tickets.policy import TicketCapability, may_manage_calendar
 
 # A pending or held delivery whose time came this long ago and is still not out is stuck: the
 # worker or the broker is not doing its job (held ones wait for the morning on purpose).
@@ -95,6 +96,9 @@ def operations(request):
             "stuck": stuck,
             "stuck_minutes": int(STUCK_AFTER.total_seconds() // 60),
             "now": now,
+            # Next year's holidays not in yet (from November): deadlines would miss them.
+            "calendar_missing": missing_year(),
+            "may_manage_calendar": may_manage_calendar(request.user),
         },
     )
 

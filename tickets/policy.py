@@ -16,6 +16,7 @@ from grids.scope import can, scope_paths
 class TicketCapability(models.TextChoices):
     DISPATCH_TICKETS = "dispatch_tickets", _("Accept, assign and supervise resident requests")
     CLAIM_TICKETS = "claim_tickets", _("Claim resident requests from the open pool")
+    MANAGE_CALENDAR = "manage_calendar", _("Keep the working-day calendar (holidays and 调休)")
 
 
 register(
@@ -37,8 +38,14 @@ register(
             Role.LIAISON,
             Role.VOLUNTEER,
         ),
+        # One calendar for the whole district: its working-day deadlines are the tickets'.
+        TicketCapability.MANAGE_CALENDAR: (Role.DISTRICT_STAFF,),
     },
 )
+
+
+def may_manage_calendar(user) -> bool:
+    return scope_paths(user, TicketCapability.MANAGE_CALENDAR) != []
 
 
 def may_dispatch(user, ticket) -> bool:

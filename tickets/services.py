@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from shapely.geometry import Point
 
 from core.images import clean_photos as core_clean_photos
+from core.models import CalendarDay
 from grids.models import GRID_PATH_LENGTH, Area, Household
 from grids.policy import TerritoryCapability
 from grids.roles import Level
@@ -43,7 +44,14 @@ from tickets.models import (
     Status,
     Ticket,
 )
-from tickets.policy import TicketCapability, is_handler, may_acknowledge, may_claim, may_dispatch
+from tickets.policy import (
+    TicketCapability,
+    is_handler,
+    may_acknowledge,
+    may_claim,
+    may_dispatch,
+    may_manage_calendar,
+)
 from tickets.timeline import AUTO_CLOSE_DAYS, schedule
 
 A = Event.Action
@@ -934,3 +942,59 @@ def save_matter(*, by, district: Area, code: str, matter: Matter | None = None, 
     matter.full_clean()
     matter.save()
     return matter
+
+
+# The working-day calendar (core.models.CalendarDay): the district's, kept on its page
+# (tickets/calendar.py). The longest official break is nine days; a month is plenty.
+CALENDAR_RANGE_DAYS = 31
+
+
+@transaction.atomic
+def add_calendar_days(
+    *, by, start: dt.date, end: dt.date | None = None, is_workday: bool, note: str = ""
+) -> list[CalendarDay]:
+    """Mark ``start``…``end`` (one day without ``end``) as public holidays or as weekend
+    working days (调休). Days that already are so by the weekday are left out (a holiday's
+    weekend); a day already in the calendar refuses the whole range."""
+    if not may_manage_calendar(by):
+        raise PermissionDenied
+    end = end or start
+    if end < start:
+        raise ValidationError({"end": _("The last day is before the first.")})
+    if (end - start).days >= CALENDAR_RANGE_DAYS:
+        raise ValidationError(
+            {"end": _("At most %(n)s days at once.") % {"n": CALENDAR_RANGE_DAYS}}
+        )
+    dates = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+    taken = list(
+        CalendarDay.objects.select_for_update()
+        .filter(date__range=(start, end))
+        .values_list("date", flat=True)
+    )
+    if taken:
+        raise ValidationError(
+            _("Already in the calendar: %(dates)s. Delete it first to change it.")
+            % {"dates": ", ".join(day.isoformat() for day in taken)}
+        )
+    # A holiday on a weekend, or a working Monday, changes nothing: not worth a row.
+    dates = [day for day in dates if (day.weekday() < 5) != is_workday]
+    if not dates:
+        raise ValidationError(
+            _("Those days are already weekend days.")
+            if not is_workday
+            else _("Those days are already working days (Monday to Friday).")
+        )
+    added = []
+    for day in dates:
+        row = CalendarDay(date=day, is_workday=is_workday, note=note)
+        row.full_clean()
+        row.save()
+        added.append(row)
+    return added
+
+
+@transaction.atomic
+def delete_calendar_day(*, by, day: CalendarDay) -> None:
+    if not may_manage_calendar(by):
+        raise PermissionDenied
+    day.delete()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import api, operations, public_views, views
+from tickets import api, calendar, operations, public_views, views
 
 urlpatterns = [
     path("tickets/", views.board, name="ticket_board"),
@@ -19,6 +19,9 @@ urlpatterns = [
         operations.delivery_retry,
         name="delivery_retry",
     ),
+    # The working-day calendar, district staff's (tickets/calendar.py).
+    path("calendar/", calendar.calendar, name="calendar"),
+    path("calendar/<int:pk>/delete/", calendar.calendar_delete, name="calendar_delete"),
     # Public: residents on a phone, no sign-in (tickets/public_views.py).
     path("r/<str:code>/", public_views.resident_request, name="resident_request"),
     path("t/", public_views.track_lookup, name="track_lookup"),

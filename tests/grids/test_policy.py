@@ -173,7 +173,8 @@ def _group_permissions() -> dict[str, set[str]]:
 GRANTED_SINCE = {
     # Issue 19, data onboarding: the offices that hold a place's registers load them, and a
     # street office lays out its own communities and grids.
-    "district_staff": {"import_data"},
+    # Issue 20, a district without a superuser: district staff keep the working-day calendar.
+    "district_staff": {"import_data", "manage_calendar"},
     "street_staff": {"import_data", "edit_areas"},
     "community_staff": {"import_data"},
 }

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from tests.access import DENIED, FOUND, LOGIN, MISSING, OK, PUBLIC, VIEW
 
 NOT_SCOPED = {
@@ -30,6 +32,15 @@ def _wish_on_the_wall(ticket) -> dict:
 _community = lambda t: {"code": t.community.code}  # noqa: E731
 _pk = lambda obj: {"pk": obj.pk}  # noqa: E731
 _COMMAND_CENTRE = (DENIED, DENIED, DENIED, DENIED, OK, LOGIN)
+# The working-day calendar is district staff's; to anyone else it does not exist.
+_DISTRICT_ONLY = (MISSING, MISSING, MISSING, MISSING, OK, LOGIN)
+
+
+def _calendar_day(territory) -> dict:
+    from core.models import CalendarDay
+
+    return {"pk": CalendarDay.objects.create(date=dt.date(2027, 3, 2), is_workday=False).pk}
+
 
 CASES = {
     # Street staff dispatch in S1; so does the district's command centre.
@@ -82,6 +93,13 @@ CASES = {
     "api_tickets": ("post", "territory", lambda t: {}, (401,) * 6),
     # The operations page is the district command centre's (tests/notifications/test_inbox.py).
     "operations": ("get", "territory", lambda t: {}, _COMMAND_CENTRE),
+    "calendar": ("get", "territory", lambda t: {}, _DISTRICT_ONLY),
+    "calendar_delete": (
+        "post",
+        "territory",
+        _calendar_day,
+        (MISSING, MISSING, MISSING, MISSING, FOUND, LOGIN),
+    ),
     "delivery_retry": (
         "post",
         "failed_delivery",
