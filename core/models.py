@@ -28,8 +28,8 @@ class Heartbeat(models.Model):
 
 class CalendarDay(models.Model):
     """An exception to Monday–Friday: a public holiday on a weekday, or a weekend working day
-    (调休). Seeded for 2024–2026 from the State Council notices; add next year's in the admin.
-    core/workdays.py counts working days with it."""
+    (调休). Seeded for 2024–2026 from the State Council notices; district staff add next year's
+    on the calendar page (tickets/calendar.py). core/workdays.py counts working days with it."""
 
     date = models.DateField(_("date"), unique=True)
     is_workday = models.BooleanField(_("working day"))

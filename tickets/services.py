@@ -985,11 +985,18 @@ def add_calendar_days(
             else _("Those days are already working days (Monday to Friday).")
         )
     added = []
-    for day in dates:
-        row = CalendarDay(date=day, is_workday=is_workday, note=note)
-        row.full_clean()
-        row.save()
-        added.append(row)
+    try:
+        with transaction.atomic():
+            for day in dates:
+                row = CalendarDay(date=day, is_workday=is_workday, note=note)
+                row.full_clean()
+                row.save()
+                added.append(row)
+    except IntegrityError:
+        # Someone added one of these days since the check above (the unique date caught it).
+        raise ValidationError(
+            _("Someone has just added some of these days; nothing was added. Reload the page.")
+        ) from None
     return added
 
 

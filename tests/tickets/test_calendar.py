@@ -173,3 +173,32 @@ def test_the_operations_page_and_the_calendar_page_warn_from_november(
         CalendarDay.objects.create(date=dt.date(2027, 1, 1), is_workday=False, note="元旦")
         assert warning not in client.get(reverse("operations")).content.decode()
         assert "for 2027 yet" not in client.get(reverse("calendar")).content.decode()
+
+
+def test_a_day_added_meanwhile_is_refused_with_a_message(district_officer, monkeypatch):
+    """Two officers adding the same week at once: the unique date stops the second."""
+    from django.core.exceptions import ValidationError
+
+    from tickets import services
+
+    real_filter = CalendarDay.objects.filter
+
+    def racing_filter(*args, **kwargs):
+        found = real_filter(*args, **kwargs)
+        if not CalendarDay.objects.all().filter(date=dt.date(2027, 2, 17)).exists():
+            CalendarDay.objects.bulk_create(
+                [CalendarDay(date=dt.date(2027, 2, 17), is_workday=False)]
+            )
+        return found.none()
+
+    monkeypatch.setattr(CalendarDay.objects, "filter", racing_filter)
+    with pytest.raises(ValidationError, match="just added"):
+        services.add_calendar_days(
+            by=district_officer,
+            start=dt.date(2027, 2, 15),
+            end=dt.date(2027, 2, 19),
+            is_workday=False,
+        )
+    monkeypatch.undo()
+    # The other officer's row shared this test's transaction, so it went too; nothing of ours.
+    assert not CalendarDay.objects.filter(date__year=2027).exists()
