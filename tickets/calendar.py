@@ -58,7 +58,11 @@ def calendar(request):
         "tickets/calendar.html",
         {
             "form": form,
-            "years": [(year, list(days)) for year, days in groupby(rows, lambda r: r.date.year)],
+            # The latest year first: it is the one being filled in.
+            "years": sorted(
+                ((year, list(days)) for year, days in groupby(rows, lambda r: r.date.year)),
+                reverse=True,
+            ),
             "missing_year": missing_year(),
         },
     )

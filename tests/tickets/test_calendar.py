@@ -100,6 +100,8 @@ def test_the_page_lists_the_years_with_their_days(client, district_officer):
     page = client.get(reverse("calendar")).content.decode()
     # The seeded years: National Day 2026, and a 调休 Saturday.
     assert "2026-10-01" in page and "2026-10-10" in page
+    # The latest year first: the one being filled in.
+    assert page.index("2026-10-01") < page.index("2025-10-01") < page.index("2024-10-01")
     assert reverse("calendar_delete", args=[CalendarDay.objects.get(date="2026-10-01").pk]) in page
 
 
