@@ -112,4 +112,9 @@ def health() -> tuple[int, dict[str, Any]]:
         status, code = "ok", 200
     else:
         status, code = "degraded", 200
-    return code, {"status": status, "checks": checks}
+    body: dict[str, Any] = {"status": status, "checks": checks}
+    # Things for people to do (next year's calendar, say), which leave the node healthy.
+    warnings = [check["warning"] for check in checks.values() if check.get("warning")]
+    if warnings:
+        body["warnings"] = warnings
+    return code, body

@@ -114,12 +114,14 @@ def missing_year(today: dt.date | None = None) -> int | None:
 
 
 def health_check() -> dict:
+    """A warning, not a fault: every node still serves, deadlines just need next year's days
+    before January, and a monitor watching "degraded" should not page anyone at night."""
     year = missing_year()
     if year is None:
         return {"ok": True}
     return {
-        "ok": False,
-        "message": f"no holidays or adjusted working days for {year} yet: "
+        "ok": True,
+        "warning": f"no holidays or adjusted working days for {year} yet: "
         "district staff add them on the calendar page",
     }
 

@@ -145,16 +145,20 @@ def test_a_warning_from_november_until_next_year_has_a_day(no_2027):
         assert missing_year() is None
 
 
-def test_healthz_reports_the_missing_year_as_degraded_not_unusable(client, no_2027):
+def test_healthz_warns_of_the_missing_year_and_stays_ok(client, no_2027):
+    # A to-do for district staff, not a fault of the node: status stays "ok" (a monitor
+    # watching "degraded" pages nobody), the warning is listed for those who read it.
     with time_machine.travel(at(2026, 10, 31, 12)):
-        assert client.get("/healthz").json()["checks"]["calendar"] == {"ok": True}
+        body = client.get("/healthz").json()
+        assert body["checks"]["calendar"] == {"ok": True}
+        assert "warnings" not in body
     with time_machine.travel(at(2026, 11, 1, 12)):
         response = client.get("/healthz")
         assert response.status_code == 200
         body = response.json()
-        assert body["status"] == "degraded"
-        assert body["checks"]["calendar"]["ok"] is False
-        assert "2027" in body["checks"]["calendar"]["message"]
+        assert body["checks"]["calendar"]["ok"] is True  # so it never makes it "degraded"
+        assert "2027" in body["checks"]["calendar"]["warning"]
+        assert body["warnings"] == [body["checks"]["calendar"]["warning"]]
         CalendarDay.objects.create(date=dt.date(2027, 1, 1), is_workday=False, note="元旦")
         assert client.get("/healthz").json()["checks"]["calendar"] == {"ok": True}
 
