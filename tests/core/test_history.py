@@ -148,3 +148,30 @@ def test_the_member_page_shows_a_mobile_change_masked(client, community_officer,
     assert "张编辑" in html
     assert FULL_MOBILE not in html
     assert LogEntry.objects.get_for_object(member).exists()
+
+
+def test_the_household_page_shows_a_reveal_as_such(client, own_worker, resident, editor):
+    log_personal_access(editor, resident, ["id_number"], None)
+    client.force_login(own_worker)
+
+    html = client.get(reverse("household_detail", args=[resident.household.pk])).content.decode()
+
+    assert "Viewed the full" in html
+    assert resident.id_number not in html
+
+
+def test_the_member_page_reads_its_history_in_a_bounded_number_of_queries(
+    client, community_officer, member, editor, django_assert_max_num_queries
+):
+    client.force_login(community_officer)
+    url = reverse("member_detail", args=[member.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as baseline:
+        client.get(url)
+    with set_actor(editor):
+        for n in range(20):
+            member.name = f"党员{n}"
+            member.save()
+
+    with django_assert_max_num_queries(len(baseline)):
+        client.get(url)
