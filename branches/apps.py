@@ -12,7 +12,6 @@ class BranchesConfig(AppConfig):
         from branches import models
 
         for model in (
-            models.Branch,
             models.BranchGrid,
             models.PartyGroup,
             models.Registration,
@@ -22,4 +21,5 @@ class BranchesConfig(AppConfig):
             models.JointMeeting,
         ):
             auditlog.register(model)
-        auditlog.register(models.PartyMember, mask_fields=["phone"])
+        auditlog.register(models.Branch, exclude_fields=["updated_at"])
+        auditlog.register(models.PartyMember, mask_fields=["phone"], exclude_fields=["updated_at"])

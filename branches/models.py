@@ -155,6 +155,9 @@ class PartyMemberQuerySet(models.QuerySet):
 class PartyMember(models.Model):
     """A party member organised in (or, for in-service members, registered at) a community."""
 
+    # Masked again when the audit trail is shown on a page (core.history).
+    history_masked = ("phone",)
+
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     phone = models.CharField(
         _("mobile number"), max_length=11, blank=True, validators=[validate_mobile]

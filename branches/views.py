@@ -34,6 +34,7 @@ from branches.navigation import decision_links
 from branches.policy import BranchCapability
 from core.clientip import client_ip
 from core.forms import NOT_SAVED, apply_errors, submit_form
+from core.history import history_for
 from core.ratelimit import ip_limit, too_many_requests
 from grids.access import area_or_404, community_or_404
 from grids.models import Area, Household
@@ -136,6 +137,7 @@ def branch_detail(request, code):
             "groups": groups,
             "gaps": gaps,
             "can_manage": can(request.user, BranchCapability.MANAGE_BRANCHES, branch.community),
+            "history": history_for(branch),
         },
     )
 
@@ -260,6 +262,7 @@ def member_detail(request, pk):
         "branches/member_detail.html",
         {
             "member": member,
+            "history": history_for(member),
             "area": member.community,
             "breadcrumbs": _crumbs(request, member.community),
             "links": links,

@@ -41,8 +41,10 @@ class GridsConfig(AppConfig):
             )
 
         auditlog.register(Area, exclude_fields=["numchild"])
-        auditlog.register(Household)
+        auditlog.register(Household, exclude_fields=["updated_at"])
         # The audit trail must not become a second copy of the sensitive values.
-        auditlog.register(Resident, mask_fields=["id_number", "phone"])
+        auditlog.register(
+            Resident, mask_fields=["id_number", "phone"], exclude_fields=["updated_at"]
+        )
         auditlog.register(ResidentCare)
         auditlog.register(Post)

@@ -288,6 +288,13 @@ class HouseholdQuerySet(models.QuerySet):
 class Household(Versioned):
     """A household (户) at an address in a grid, optionally in one of its micro-grids."""
 
+    def history_related(self):
+        """Dependants whose audit entries belong on the household's page (core.history)."""
+        return (
+            Resident.objects.filter(household=self),
+            ResidentCare.objects.filter(resident__household=self),
+        )
+
     grid = models.ForeignKey(
         Area,
         on_delete=models.PROTECT,
@@ -405,6 +412,9 @@ class CareCategory(models.TextChoices):
 
 class Resident(Versioned):
     """A person living in a household. ID number and mobile are sensitive."""
+
+    # Masked again when the audit trail is shown on a page (core.history).
+    history_masked = ("id_number", "phone")
 
     class Relationship(models.TextChoices):
         HEAD = "head", _("Head of household")

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from core.clientip import client_ip
 from core.exports import csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
+from core.history import history_for
 from grids import geo, navigation, selectors, services
 from grids.access import area_or_404
 from grids.forms import HouseholdForm, HouseholdSearchForm, PostForm, ResidentForm
@@ -244,6 +245,7 @@ def household_detail(request, pk):
             "actions": navigation.household_actions(request.user, household),
             "panels": navigation.household_panels(request.user, household),
             "today": timezone.localdate(),
+            "history": history_for(household),
         },
     )
 

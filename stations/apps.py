@@ -23,4 +23,6 @@ class StationsConfig(AppConfig):
         ):
             auditlog.register(model)
         # Through tables of the catalogue choices are logged as changes of the station.
-        auditlog.register(models.Station, m2m_fields={"services", "facilities"})
+        auditlog.register(
+            models.Station, m2m_fields={"services", "facilities"}, exclude_fields=["updated_at"]
+        )

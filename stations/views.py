@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.concurrency import ConcurrentEdit
 from core.forms import apply_errors
+from core.history import history_for
 from core.images import serve_private
 from core.navigation import listed
 from grids.access import area_or_404
@@ -393,6 +394,7 @@ def station_detail(request, code):
             "can_inspect": can(user, StationCapability.INSPECT_STATIONS, station.area),
             "can_log": can(user, StationCapability.LOG_ACTIVITIES, station.area),
             "photo_form": PhotoForm(),
+            "history": history_for(station),
         }
     )
     return render(request, "stations/station_detail.html", context)

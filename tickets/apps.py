@@ -12,6 +12,13 @@ class TicketsConfig(AppConfig):
 
         register_follow_up(follow_up_visit, follow_up_choices)
 
+        from auditlog.registry import auditlog
+
+        from tickets.models import Matter
+
+        # The catalogue decides deadlines: who changed a matter's limits must be on record.
+        auditlog.register(Matter)
+
         from notifications import texts
         from tickets import notices
 
