@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditlog.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -21,9 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry.base import BaseGeometry
 
+from accounts import services as accounts_services
 from core.concurrency import save_if_unchanged
 from core.queue import enqueue_on_commit
-from grids import geo
+from grids import geo, selectors
 from grids.models import (
     Area,
     CareCategory,
@@ -890,3 +892,105 @@ def end_post(*, by, post: Post, ended_on: dt.date | None = None) -> Post:
     post.save(update_fields=["ended_on"])
     forget_posts(post.user)
     return post
+
+
+# --- People: accounts managed by the officers who manage their posts --------------------------
+
+
+def _person_areas(person) -> list[Area]:
+    """The areas whose officers answer for ``person``: those of their active posts, or, for
+    someone who holds none now, of the posts they held."""
+    posts = Post.objects.filter(user=person).select_related("area")
+    active = [post.area for post in posts.active()]
+    return active or [post.area for post in posts]
+
+
+def require_person_in_scope(by, person) -> None:
+    """Refuse unless ``by`` manages posts at every area ``person`` holds one: an officer may
+    not act on someone who also answers to another area, or sits above them."""
+    if by is None:
+        return
+    areas = _person_areas(person)
+    if person.pk == by.pk or person.is_superuser or not areas:
+        raise PermissionDenied(_("You do not have permission to do this here."))
+    for area in areas:
+        require(by, TerritoryCapability.MANAGE_POSTS, area)
+
+
+def person_in_scope(by, person) -> bool:
+    try:
+        require_person_in_scope(by, person)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def people_in_scope(by, area: Area):
+    """The people at ``area`` or below that ``by`` may act on."""
+    found = selectors.people(area)
+    return found.filter(pk__in=[p.pk for p in found if person_in_scope(by, p)])
+
+
+@dataclass(slots=True)
+class NewPerson:
+    display_name: str
+    phone: str
+    username: str = ""
+
+
+@transaction.atomic
+def give_post(
+    *, by, area: Area, role: str, person=None, new: NewPerson | None = None, note: str = ""
+) -> tuple[Post, str | None]:
+    """Appoint an existing person in ``by``'s scope, or a new one, to ``role`` at ``area``.
+    A new person gets a temporary password, returned once, that their first sign-in replaces."""
+    require(by, TerritoryCapability.MANAGE_POSTS, area)
+    if (person is None) == (new is None):
+        raise ValidationError(_("Pick a person or enter a new one, not both."))
+    password = None
+    if new is not None:
+        username = new.username or _free_username(new.phone)
+        person = accounts_services.create_account(
+            username=username, phone=new.phone, display_name=new.display_name
+        )
+        post = appoint(by=by, user=person, area=area, role=role, note=note)
+        password = accounts_services.set_temporary_password(by=by, user=person)
+    else:
+        require_person_in_scope(by, person)
+        post = appoint(by=by, user=person, area=area, role=role, note=note)
+    return post, password
+
+
+def _free_username(phone: str) -> str:
+    taken = set(
+        get_user_model()
+        .objects.filter(username__startswith=phone or "person")
+        .values_list("username", flat=True)
+    )
+    base = phone or "person"
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+@transaction.atomic
+def reset_password_for(*, by, person) -> str:
+    require_person_in_scope(by, person)
+    return accounts_services.set_temporary_password(by=by, user=person)
+
+
+@transaction.atomic
+def set_person_active(*, by, person, active: bool):
+    require_person_in_scope(by, person)
+    return accounts_services.set_active(by=by, user=person, active=active)
+
+
+@transaction.atomic
+def update_person_for(*, by, person, display_name: str, phone: str):
+    require_person_in_scope(by, person)
+    return accounts_services.update_person(
+        by=by, user=person, display_name=display_name, phone=phone
+    )
