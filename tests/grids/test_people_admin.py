@@ -57,6 +57,7 @@ def test_the_new_person_must_change_the_temporary_password_then_reaches_their_gr
     grid_page = reverse("area_detail", args=[territory.grid.code])
     response = browser.get(grid_page)
     assert response.status_code == 302 and response["Location"] == reverse("password_change")
+    assert "temporary password" in browser.get(reverse("password_change")).content.decode()
     response = browser.post(
         reverse("password_change"),
         {"old_password": password, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
