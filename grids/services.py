@@ -34,9 +34,9 @@ from grids.models import (
     Resident,
     ResidentCare,
 )
-from grids.policy import TerritoryCapability
+from grids.policy import TerritoryCapability, roles_holding
 from grids.roles import LEVEL_DEPTH, Level
-from grids.scope import can, forget_posts, scope_changed
+from grids.scope import can, forget_posts, scope_changed, scope_paths
 from grids.signals import visit_interval_changed
 from grids.tasks import refresh_grid_tally
 
@@ -866,6 +866,7 @@ def appoint(
     *, by, user, area: Area, role: str, started_on: dt.date | None = None, note: str = ""
 ) -> Post:
     require(by, TerritoryCapability.MANAGE_POSTS, area)
+    _require_above(by, role, area)
     post = Post(
         user=user, area=area, role=role, note=note, started_on=started_on or timezone.localdate()
     )
@@ -882,6 +883,7 @@ def appoint(
 @transaction.atomic
 def end_post(*, by, post: Post, ended_on: dt.date | None = None) -> Post:
     require(by, TerritoryCapability.MANAGE_POSTS, post.area)
+    _require_above(by, post.role, post.area)
     post = Post.objects.select_for_update().get(pk=post.pk)
     if by is not None and post.user_id == by.pk:
         raise ValidationError(_("You cannot end your own post; ask another officer."))
@@ -897,12 +899,34 @@ def end_post(*, by, post: Post, ended_on: dt.date | None = None) -> Post:
 # --- People: accounts managed by the officers who manage their posts --------------------------
 
 
-def _person_areas(person) -> list[Area]:
-    """The areas whose officers answer for ``person``: those of their active posts, or, for
-    someone who holds none now, of the posts they held."""
+def _person_posts(person) -> list[Post]:
+    """The posts whose officers answer for ``person``: their active ones, or, for someone
+    who holds none now, the posts they held."""
     posts = Post.objects.filter(user=person).select_related("area")
-    active = [post.area for post in posts.active()]
-    return active or [post.area for post in posts]
+    return list(posts.active()) or list(posts)
+
+
+def _require_above(by, role: str, area: Area) -> None:
+    """An officer's post (one that manages posts) is given, and its holder managed, only from
+    above: a peer must not take over a colleague's account or appoint a new peer."""
+    if by is None or role not in roles_holding(TerritoryCapability.MANAGE_POSTS):
+        return
+    paths = scope_paths(by, TerritoryCapability.MANAGE_POSTS)
+    if paths is None:  # everywhere
+        return
+    if not any(area.path.startswith(path) and area.path != path for path in paths):
+        raise PermissionDenied(_("You do not have permission to do this here."))
+
+
+def may_end(by, post: Post) -> bool:
+    """Whether ``end_post`` would let ``by`` end ``post``: what a page offers."""
+    if post.user_id == by.pk or not can(by, TerritoryCapability.MANAGE_POSTS, post.area):
+        return False
+    try:
+        _require_above(by, post.role, post.area)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def require_person_in_scope(by, person) -> None:
@@ -910,11 +934,12 @@ def require_person_in_scope(by, person) -> None:
     not act on someone who also answers to another area, or sits above them."""
     if by is None:
         return
-    areas = _person_areas(person)
-    if person.pk == by.pk or person.is_superuser or not areas:
+    posts = _person_posts(person)
+    if person.pk == by.pk or person.is_superuser or not posts:
         raise PermissionDenied(_("You do not have permission to do this here."))
-    for area in areas:
-        require(by, TerritoryCapability.MANAGE_POSTS, area)
+    for post in posts:
+        require(by, TerritoryCapability.MANAGE_POSTS, post.area)
+        _require_above(by, post.role, post.area)
 
 
 def person_in_scope(by, person) -> bool:
@@ -945,6 +970,7 @@ def give_post(
     """Appoint an existing person in ``by``'s scope, or a new one, to ``role`` at ``area``.
     A new person gets a temporary password, returned once, that their first sign-in replaces."""
     require(by, TerritoryCapability.MANAGE_POSTS, area)
+    _require_above(by, role, area)  # before an account is made; appoint checks it again
     if (person is None) == (new is None):
         raise ValidationError(_("Pick a person or enter a new one, not both."))
     password = None

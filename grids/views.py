@@ -103,6 +103,11 @@ def area_detail(request, code):
         .select_related("user", "area")
         .order_by("area__path", "role", "user__username")
     )
+    manage_posts = can(request.user, TerritoryCapability.MANAGE_POSTS, area)
+    if manage_posts:
+        team = list(team)
+        for post in team:
+            post.endable = services.may_end(request.user, post)
     shapes, size = geo.svg_shapes([(c, c.area.geometry) for c in overview.children])
     return render(
         request,
@@ -117,7 +122,7 @@ def area_detail(request, code):
             "see_households": see_households,
             "can_export": can(request.user, TerritoryCapability.EXPORT, area),
             "can_edit_households": can(request.user, TerritoryCapability.EDIT_HOUSEHOLDS, area),
-            "can_manage_posts": can(request.user, TerritoryCapability.MANAGE_POSTS, area),
+            "can_manage_posts": manage_posts,
             "more_links": navigation.area_links(request.user, area),
         },
     )
@@ -392,7 +397,7 @@ def area_staffing(request, code):
     short = [row for row in rows if not row.compliant]
     manage = can(request.user, TerritoryCapability.MANAGE_POSTS, area)
     if manage:
-        _attach_posts(area, rows)
+        _attach_posts(request.user, area, rows)
     return render(
         request,
         "grids/staffing.html",
@@ -413,7 +418,7 @@ def area_staffing(request, code):
     )
 
 
-def _attach_posts(area: Area, rows) -> None:
+def _attach_posts(user, area: Area, rows) -> None:
     """Each grid's active posts (its micro-grids' included), as ``row.held``."""
     by_path = {row.grid.path: row for row in rows}
     for row in rows:
@@ -430,6 +435,7 @@ def _attach_posts(area: Area, rows) -> None:
     for post in posts:
         row = by_path.get(post.area.path[:width])
         if row is not None:
+            post.endable = services.may_end(user, post)
             row.held.append(post)
 
 
@@ -473,6 +479,9 @@ def post_create(request, code):
             )
         except ValidationError as error:
             apply_errors(form, error)
+        except PermissionDenied:
+            # Only an officer's post above the user's own reach gets here.
+            form.add_error("role", _("Only an officer above this area can give this post."))
         else:
             messages.success(
                 request,
@@ -568,6 +577,8 @@ def post_give(request, code):
             )
         except ValidationError as error:
             apply_errors(form, error)
+        except PermissionDenied:
+            form.add_error("role", _("Only an officer above this area can give this post."))
         else:
             messages.success(
                 request,

@@ -207,3 +207,51 @@ def test_the_officer_sees_the_people_link_and_give_links(client, territory, comm
     assert reverse("area_people", args=[code]) in body
     staffing = client.get(reverse("area_staffing", args=[code])).content.decode()
     assert reverse("post_give", args=[territory.grid.code]) in staffing
+
+
+def test_an_officer_cannot_take_over_a_peer_or_appoint_one(territory, street_officer):
+    peer = UserFactory(username="peer")
+    PostFactory(user=peer, area=territory.street, role=Role.STREET_STAFF)
+    with pytest.raises(PermissionDenied):
+        services.reset_password_for(by=street_officer, person=peer)
+    with pytest.raises(PermissionDenied):
+        services.give_post(
+            by=street_officer,
+            area=territory.street,
+            role=Role.STREET_STAFF,
+            new=services.NewPerson(display_name="王五", phone="13900139000"),
+        )
+    assert not get_user_model().objects.filter(phone="13900139000").exists()
+
+
+def test_a_district_officer_manages_a_street_officer(territory, district_officer, street_officer):
+    password = services.reset_password_for(by=district_officer, person=street_officer)
+    street_officer.refresh_from_db()
+    assert street_officer.check_password(password)
+
+
+def test_a_peers_post_offers_no_end_and_cannot_be_given_through_the_appoint_form(
+    client, territory, street_officer, own_worker
+):
+    peer = UserFactory(username="peer")
+    PostFactory(user=peer, area=territory.street, role=Role.STREET_STAFF)
+    client.force_login(street_officer)
+    body = client.get(reverse("area_detail", args=[territory.street.code])).content.decode()
+    peer_post = Post.objects.get(user=peer)
+    assert reverse("post_end", args=[peer_post.pk]) not in body
+    assert client.post(reverse("post_end", args=[peer_post.pk])).status_code == 403
+    response = client.post(
+        reverse("post_create", args=[territory.street.code]),
+        {"username": "own_worker", "area": territory.street.pk, "role": Role.STREET_STAFF},
+    )
+    assert response.status_code == 200 and "role" in response.context["form"].errors
+    assert not Post.objects.filter(user=own_worker, area=territory.street).exists()
+
+
+def test_the_staffing_page_offers_to_end_a_grid_post(
+    client, territory, community_officer, own_worker
+):
+    client.force_login(community_officer)
+    body = client.get(reverse("area_staffing", args=[territory.community.code])).content.decode()
+    post = Post.objects.get(user=own_worker)
+    assert reverse("post_end", args=[post.pk]) in body
