@@ -918,6 +918,16 @@ def _require_above(by, role: str, area: Area) -> None:
         raise PermissionDenied(_("You do not have permission to do this here."))
 
 
+def may_give(by, role: str, area: Area) -> bool:
+    """Whether ``appoint`` would let ``by`` give ``role`` at ``area``, an area they manage
+    posts at: an officer's post only from above."""
+    try:
+        _require_above(by, role, area)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def may_end(by, post: Post) -> bool:
     """Whether ``end_post`` would let ``by`` end ``post``: what a page offers."""
     if post.user_id == by.pk or not can(by, TerritoryCapability.MANAGE_POSTS, post.area):

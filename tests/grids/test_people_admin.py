@@ -255,3 +255,13 @@ def test_the_staffing_page_offers_to_end_a_grid_post(
     body = client.get(reverse("area_staffing", args=[territory.community.code])).content.decode()
     post = Post.objects.get(user=own_worker)
     assert reverse("post_end", args=[post.pk]) in body
+
+
+def test_a_staff_import_cannot_give_a_peer_post_and_writes_nothing(territory, street_officer):
+    from tests.onboarding.people import check, problems
+    from tests.onboarding.people import workbook as book
+
+    rows = [{"name": "王五", "mobile": "13900139000", "role": "street_staff", "area": "S1"}]
+    run = check(street_officer, territory.street, "staff", book("staff", rows))
+    assert (2, "Role") in problems(run)
+    assert not get_user_model().objects.filter(phone="13900139000").exists()
