@@ -29,6 +29,11 @@ class User(AbstractUser):
         choices=settings.LANGUAGES,
         help_text=_("Empty: follow the browser."),
     )
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set with a temporary password: the next sign-in must choose a new one."),
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,3 +31,12 @@ def profile(request):
         return redirect("profile")
     links = [(link.label, reverse(link.url_name)) for link in listed("PROFILE_LINKS")]
     return render(request, "accounts/profile.html", {"form": form, "links": links})
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """Django's page; choosing a new password ends the temporary one's hold."""
+
+    def form_valid(self, form):
+        # The form saves the whole user, flag included.
+        form.user.must_change_password = False
+        return super().form_valid(form)

@@ -48,6 +48,7 @@ def menu(request) -> dict:
 
 # An area's page (grids/views.py area_detail): its other pages, by area code.
 AREA_PAGE_LINKS = (
+    Link(_("People"), "area_people", TerritoryCapability.MANAGE_POSTS),
     Link(_("Visits (走访)"), "visit_report", VisitCapability.SUPERVISE_VISITS),
     Link(_("Places to patrol"), "area_places"),
     Link(_("Party branches"), "area_branches"),

@@ -4,9 +4,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from core.personal import normalize_mobile
 from grids.models import Area, CareCategory, Household, Post, Resident
 from grids.policy import TerritoryCapability
-from grids.roles import Level
+from grids.roles import ROLE_LEVELS, Level
 
 
 class VersionedForm(forms.ModelForm):
@@ -117,3 +118,54 @@ class HouseholdSearchForm(forms.Form):
             }
         ),
     )
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj} · {obj.masked_phone}" if obj.phone else str(obj)
+
+
+class GivePostForm(forms.Form):
+    """A post at one area for a person the officer already manages, or a new one."""
+
+    role = forms.ChoiceField(label=_("Role"))
+    person = PersonChoiceField(
+        label=_("An existing person"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        help_text=_("Leave empty to add a new person below."),
+    )
+    display_name = forms.CharField(label=_("New person: name"), max_length=50, required=False)
+    phone = forms.CharField(label=_("New person: mobile number"), max_length=20, required=False)
+    username = forms.CharField(
+        label=_("New person: user name"),
+        max_length=150,
+        required=False,
+        help_text=_("Empty: the mobile number."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, area: Area, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [
+            (value, label) for value, label in Post.Role.choices if area.level in ROLE_LEVELS[value]
+        ]
+        self.fields["person"].queryset = people
+
+    def clean(self):
+        data = super().clean()
+        new = data.get("display_name") or data.get("phone") or data.get("username")
+        if data.get("person") and new:
+            raise forms.ValidationError(_("Pick a person or enter a new one, not both."))
+        if not data.get("person") and not new:
+            raise forms.ValidationError(_("Pick a person or enter a new one."))
+        if new and not (data.get("display_name") and data.get("phone")):
+            raise forms.ValidationError(_("A new person needs a name and a mobile number."))
+        if new:
+            data["phone"] = normalize_mobile(data["phone"])
+        return data
+
+
+class PersonForm(forms.Form):
+    display_name = forms.CharField(label=_("Name"), max_length=50)
+    phone = forms.CharField(label=_("Mobile number"), max_length=20, required=False)

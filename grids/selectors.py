@@ -9,6 +9,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Min, Sum
 from django.db.models.functions import Substr
 
@@ -211,3 +212,13 @@ def coverage_report(area: Area) -> list[ParentCoverage]:
         result = geo.coverage(node.geometry, [(kid, kid.geometry) for kid in kids])
         report.append(ParentCoverage(node, kids, result))
     return report
+
+
+def people(area: Area):
+    """The accounts that hold or held a post at ``area`` or below."""
+    return (
+        get_user_model()
+        .objects.filter(posts__area__path__startswith=area.path)
+        .distinct()
+        .order_by("display_name", "username")
+    )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditlog.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -21,9 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry.base import BaseGeometry
 
+from accounts import services as accounts_services
 from core.concurrency import save_if_unchanged
 from core.queue import enqueue_on_commit
-from grids import geo
+from grids import geo, selectors
 from grids.models import (
     Area,
     CareCategory,
@@ -32,9 +34,9 @@ from grids.models import (
     Resident,
     ResidentCare,
 )
-from grids.policy import TerritoryCapability
+from grids.policy import TerritoryCapability, roles_holding
 from grids.roles import LEVEL_DEPTH, Level
-from grids.scope import can, forget_posts, scope_changed
+from grids.scope import can, forget_posts, scope_changed, scope_paths
 from grids.signals import visit_interval_changed
 from grids.tasks import refresh_grid_tally
 
@@ -864,6 +866,7 @@ def appoint(
     *, by, user, area: Area, role: str, started_on: dt.date | None = None, note: str = ""
 ) -> Post:
     require(by, TerritoryCapability.MANAGE_POSTS, area)
+    _require_above(by, role, area)
     post = Post(
         user=user, area=area, role=role, note=note, started_on=started_on or timezone.localdate()
     )
@@ -880,6 +883,7 @@ def appoint(
 @transaction.atomic
 def end_post(*, by, post: Post, ended_on: dt.date | None = None) -> Post:
     require(by, TerritoryCapability.MANAGE_POSTS, post.area)
+    _require_above(by, post.role, post.area)
     post = Post.objects.select_for_update().get(pk=post.pk)
     if by is not None and post.user_id == by.pk:
         raise ValidationError(_("You cannot end your own post; ask another officer."))
@@ -890,3 +894,139 @@ def end_post(*, by, post: Post, ended_on: dt.date | None = None) -> Post:
     post.save(update_fields=["ended_on"])
     forget_posts(post.user)
     return post
+
+
+# --- People: accounts managed by the officers who manage their posts --------------------------
+
+
+def _person_posts(person) -> list[Post]:
+    """The posts whose officers answer for ``person``: their active ones, or, for someone
+    who holds none now, the posts they held."""
+    posts = Post.objects.filter(user=person).select_related("area")
+    return list(posts.active()) or list(posts)
+
+
+def _require_above(by, role: str, area: Area) -> None:
+    """An officer's post (one that manages posts) is given, and its holder managed, only from
+    above: a peer must not take over a colleague's account or appoint a new peer."""
+    if by is None or role not in roles_holding(TerritoryCapability.MANAGE_POSTS):
+        return
+    paths = scope_paths(by, TerritoryCapability.MANAGE_POSTS)
+    if paths is None:  # everywhere
+        return
+    if not any(area.path.startswith(path) and area.path != path for path in paths):
+        raise PermissionDenied(_("You do not have permission to do this here."))
+
+
+def may_give(by, role: str, area: Area) -> bool:
+    """Whether ``appoint`` would let ``by`` give ``role`` at ``area``, an area they manage
+    posts at: an officer's post only from above."""
+    try:
+        _require_above(by, role, area)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def may_end(by, post: Post) -> bool:
+    """Whether ``end_post`` would let ``by`` end ``post``: what a page offers."""
+    if post.user_id == by.pk or not can(by, TerritoryCapability.MANAGE_POSTS, post.area):
+        return False
+    try:
+        _require_above(by, post.role, post.area)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def require_person_in_scope(by, person) -> None:
+    """Refuse unless ``by`` manages posts at every area ``person`` holds one: an officer may
+    not act on someone who also answers to another area, or sits above them."""
+    if by is None:
+        return
+    posts = _person_posts(person)
+    if person.pk == by.pk or person.is_superuser or not posts:
+        raise PermissionDenied(_("You do not have permission to do this here."))
+    for post in posts:
+        require(by, TerritoryCapability.MANAGE_POSTS, post.area)
+        _require_above(by, post.role, post.area)
+
+
+def person_in_scope(by, person) -> bool:
+    try:
+        require_person_in_scope(by, person)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def people_in_scope(by, area: Area):
+    """The people at ``area`` or below that ``by`` may act on."""
+    found = selectors.people(area)
+    return found.filter(pk__in=[p.pk for p in found if person_in_scope(by, p)])
+
+
+@dataclass(slots=True)
+class NewPerson:
+    display_name: str
+    phone: str
+    username: str = ""
+
+
+@transaction.atomic
+def give_post(
+    *, by, area: Area, role: str, person=None, new: NewPerson | None = None, note: str = ""
+) -> tuple[Post, str | None]:
+    """Appoint an existing person in ``by``'s scope, or a new one, to ``role`` at ``area``.
+    A new person gets a temporary password, returned once, that their first sign-in replaces."""
+    require(by, TerritoryCapability.MANAGE_POSTS, area)
+    _require_above(by, role, area)  # before an account is made; appoint checks it again
+    if (person is None) == (new is None):
+        raise ValidationError(_("Pick a person or enter a new one, not both."))
+    password = None
+    if new is not None:
+        username = new.username or _free_username(new.phone)
+        person = accounts_services.create_account(
+            username=username, phone=new.phone, display_name=new.display_name
+        )
+        post = appoint(by=by, user=person, area=area, role=role, note=note)
+        password = accounts_services.set_temporary_password(by=by, user=person)
+    else:
+        require_person_in_scope(by, person)
+        post = appoint(by=by, user=person, area=area, role=role, note=note)
+    return post, password
+
+
+def _free_username(phone: str) -> str:
+    taken = set(
+        get_user_model()
+        .objects.filter(username__startswith=phone or "person")
+        .values_list("username", flat=True)
+    )
+    base = phone or "person"
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+@transaction.atomic
+def reset_password_for(*, by, person) -> str:
+    require_person_in_scope(by, person)
+    return accounts_services.set_temporary_password(by=by, user=person)
+
+
+@transaction.atomic
+def set_person_active(*, by, person, active: bool):
+    require_person_in_scope(by, person)
+    return accounts_services.set_active(by=by, user=person, active=active)
+
+
+@transaction.atomic
+def update_person_for(*, by, person, display_name: str, phone: str):
+    require_person_in_scope(by, person)
+    return accounts_services.update_person(
+        by=by, user=person, display_name=display_name, phone=phone
+    )

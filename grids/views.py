@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
@@ -19,10 +20,17 @@ from core.forms import NOT_SAVED, apply_errors, submit_form
 from core.history import history_for
 from grids import geo, navigation, selectors, services
 from grids.access import area_or_404
-from grids.forms import HouseholdForm, HouseholdSearchForm, PostForm, ResidentForm
+from grids.forms import (
+    GivePostForm,
+    HouseholdForm,
+    HouseholdSearchForm,
+    PersonForm,
+    PostForm,
+    ResidentForm,
+)
 from grids.models import Area, Household, Post, Resident, ResidentCare, household_q
 from grids.policy import TerritoryCapability
-from grids.roles import Level
+from grids.roles import GRID_DEPTH, Level
 from grids.scope import active_posts, can
 
 PAGE_SIZE = 25
@@ -96,6 +104,11 @@ def area_detail(request, code):
         .select_related("user", "area")
         .order_by("area__path", "role", "user__username")
     )
+    manage_posts = can(request.user, TerritoryCapability.MANAGE_POSTS, area)
+    if manage_posts:
+        team = list(team)
+        for post in team:
+            post.endable = services.may_end(request.user, post)
     shapes, size = geo.svg_shapes([(c, c.area.geometry) for c in overview.children])
     return render(
         request,
@@ -110,7 +123,7 @@ def area_detail(request, code):
             "see_households": see_households,
             "can_export": can(request.user, TerritoryCapability.EXPORT, area),
             "can_edit_households": can(request.user, TerritoryCapability.EDIT_HOUSEHOLDS, area),
-            "can_manage_posts": can(request.user, TerritoryCapability.MANAGE_POSTS, area),
+            "can_manage_posts": manage_posts,
             "more_links": navigation.area_links(request.user, area),
         },
     )
@@ -384,6 +397,9 @@ def area_staffing(request, code):
     rows = selectors.staffing(area)
     show_all = request.GET.get("all") == "1"
     short = [row for row in rows if not row.compliant]
+    manage = can(request.user, TerritoryCapability.MANAGE_POSTS, area)
+    if manage:
+        _attach_posts(request.user, area, rows)
     return render(
         request,
         "grids/staffing.html",
@@ -394,6 +410,7 @@ def area_staffing(request, code):
             "total": len(rows),
             "short": len(short),
             "show_all": show_all,
+            "can_manage_posts": manage,
             "rule": (
                 selectors.STAFFING_FULL_TIME,
                 selectors.STAFFING_PART_TIME,
@@ -401,6 +418,27 @@ def area_staffing(request, code):
             ),
         },
     )
+
+
+def _attach_posts(user, area: Area, rows) -> None:
+    """Each grid's active posts (its micro-grids' included), as ``row.held``."""
+    by_path = {row.grid.path: row for row in rows}
+    for row in rows:
+        row.held = []
+    if not rows:
+        return
+    width = len(rows[0].grid.path)
+    posts = (
+        Post.objects.active()
+        .filter(area__path__startswith=area.path, area__depth__gte=GRID_DEPTH)
+        .select_related("area", "user")
+        .order_by("role", "user__display_name")
+    )
+    for post in posts:
+        row = by_path.get(post.area.path[:width])
+        if row is not None:
+            post.endable = services.may_end(user, post)
+            row.held.append(post)
 
 
 @login_required
@@ -443,6 +481,9 @@ def post_create(request, code):
             )
         except ValidationError as error:
             apply_errors(form, error)
+        except PermissionDenied:
+            # Only an officer's post above the user's own reach gets here.
+            form.add_error("role", _("Only an officer above this area can give this post."))
         else:
             messages.success(
                 request,
@@ -478,3 +519,150 @@ def post_end(request, pk):
             % {"user": post.user, "role": post.get_role_display()},
         )
     return redirect(reverse("area_detail", kwargs={"code": post.area.code}))
+
+
+# --- People: posts and accounts, managed by the area's officers ----------------------------
+
+
+def _managed_area(request, code) -> Area:
+    """An area where the user manages posts; elsewhere (even one they see) a 404, so no
+    one learns what this page would hold."""
+    area = area_or_404(request.user, code)
+    if not can(request.user, TerritoryCapability.MANAGE_POSTS, area):
+        raise Http404
+    return area
+
+
+def _managed_person(request, area: Area, pk: int):
+    person = get_object_or_404(selectors.people(area), pk=pk)
+    if not services.person_in_scope(request.user, person):
+        raise Http404
+    return person
+
+
+def _private(response):
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _temporary_password(request, area: Area, person, password: str):
+    """The only time the password is shown: not stored, not cached, not logged."""
+    return _private(
+        render(
+            request,
+            "grids/temporary_password.html",
+            {"area": area, "person": person, "password": password},
+        )
+    )
+
+
+@login_required
+def post_give(request, code):
+    area = _managed_area(request, code)
+    people = services.people_in_scope(request.user, Area.objects.get_parent(area) or area)
+    form = GivePostForm(request.POST or None, area=area, people=people)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        new = None
+        if not data["person"]:
+            new = services.NewPerson(
+                display_name=data["display_name"], phone=data["phone"], username=data["username"]
+            )
+        try:
+            post, password = services.give_post(
+                by=request.user,
+                area=area,
+                role=data["role"],
+                person=data["person"],
+                new=new,
+                note=data["note"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied:
+            form.add_error("role", _("Only an officer above this area can give this post."))
+        else:
+            messages.success(
+                request,
+                _("%(user)s appointed as %(role)s.")
+                % {"user": post.user, "role": post.get_role_display()},
+            )
+            if password:
+                return _temporary_password(request, area, post.user, password)
+            return redirect("area_staffing", code=area.code)
+    return render(
+        request,
+        "grids/post_give.html",
+        {"form": form, "area": area, "breadcrumbs": [*breadcrumbs(request, area), (area, True)]},
+    )
+
+
+@login_required
+def area_people(request, code):
+    area = _managed_area(request, code)
+    rows = [
+        (person, services.person_in_scope(request.user, person))
+        for person in selectors.people(area)
+    ]
+    return _private(
+        render(
+            request,
+            "grids/people.html",
+            {"area": area, "breadcrumbs": breadcrumbs(request, area), "rows": rows},
+        )
+    )
+
+
+@login_required
+def person_detail(request, code, pk):
+    area = _managed_area(request, code)
+    person = _managed_person(request, area, pk)
+    form = PersonForm(
+        request.POST or None,
+        initial={"display_name": person.display_name, "phone": person.phone},
+    )
+    saved = submit_form(
+        request,
+        form,
+        lambda data, _version: services.update_person_for(by=request.user, person=person, **data),
+        _("The person was saved."),
+    )
+    if saved is not NOT_SAVED:
+        return redirect("area_people", code=area.code)
+    posts = Post.objects.filter(user=person).select_related("area").order_by("-started_on")
+    return _private(
+        render(
+            request,
+            "grids/person_detail.html",
+            {
+                "area": area,
+                "person": person,
+                "form": form,
+                "posts": posts,
+                "breadcrumbs": [*breadcrumbs(request, area), (area, True)],
+            },
+        )
+    )
+
+
+@login_required
+@require_POST
+def person_reset_password(request, code, pk):
+    area = _managed_area(request, code)
+    person = _managed_person(request, area, pk)
+    password = services.reset_password_for(by=request.user, person=person)
+    return _temporary_password(request, area, person, password)
+
+
+@login_required
+@require_POST
+def person_set_active(request, code, pk):
+    area = _managed_area(request, code)
+    person = _managed_person(request, area, pk)
+    active = request.POST.get("active") == "1"
+    services.set_person_active(by=request.user, person=person, active=active)
+    if active:
+        messages.success(request, _("%(user)s can sign in again.") % {"user": person})
+    else:
+        messages.success(request, _("%(user)s can no longer sign in.") % {"user": person})
+    return redirect("person_detail", code=area.code, pk=person.pk)

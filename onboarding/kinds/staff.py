@@ -201,6 +201,7 @@ class StaffKind(Kind):
                     ended_on__isnull=True,
                 ).values_list("user_id", "area_id", "role")
             )
+        kept = []
         for values in plan:
             user = values["user"]
             outcome = (
@@ -208,9 +209,22 @@ class StaffKind(Kind):
                 if user is not None and (user.pk, values["area"].pk, values["role"]) in held
                 else CREATED
             )
+            # An officer's post is given from above (grids.services.appoint): a held one
+            # comes back unchanged, a new one is refused here rather than at the write.
+            if outcome == CREATED and not grid_services.may_give(
+                job.by, values["role"], values["area"]
+            ):
+                job.report.cell(
+                    sheet,
+                    values["row"],
+                    "role",
+                    _("Only an officer above this area can give this post."),
+                )
+                continue
             values["outcome"] = outcome
             job.tallies["staff"].add(outcome)
-        job.plan = plan
+            kept.append(values)
+        job.plan = kept
 
     def _person(self, job: Job, values: dict, by_username: dict, by_mobile: dict):
         """The existing account the row names, None for one to create, BAD if it cannot be

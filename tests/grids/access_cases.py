@@ -1,4 +1,13 @@
-from tests.access import EDIT, END_POST, EXPORT, MANAGE, VIEW
+from tests.access import EDIT, END_POST, EXPORT, FOUND, LOGIN, MANAGE, MISSING, OK, VIEW
+
+# Pages of people and their accounts: a 404 to anyone who does not manage posts there.
+PEOPLE = (MISSING, MISSING, OK, MISSING, OK, LOGIN)
+PEOPLE_WRITE = (MISSING, MISSING, FOUND, MISSING, FOUND, LOGIN)
+
+
+def _person(post):
+    return {"code": post.area.code, "pk": post.user.pk}
+
 
 # Pages that are not about one scoped object.
 NOT_SCOPED = {
@@ -21,6 +30,11 @@ CASES = {
     "area_staffing": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
     "area_coverage": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
     "post_create": ("get", "territory", lambda t: {"code": t.grid.code}, MANAGE),
+    "post_give": ("get", "territory", lambda t: {"code": t.grid.code}, PEOPLE),
+    "area_people": ("get", "territory", lambda t: {"code": t.grid.code}, PEOPLE),
+    "person_detail": ("get", "post_in_grid", _person, PEOPLE),
+    "person_reset_password": ("post", "post_in_grid", _person, PEOPLE),
+    "person_set_active": ("post", "post_in_grid", _person, PEOPLE_WRITE),
     "post_end": ("post", "post_in_grid", lambda p: {"pk": p.pk}, END_POST),
     "household_detail": ("get", "household", lambda h: {"pk": h.pk}, VIEW),
     "household_edit": ("get", "household", lambda h: {"pk": h.pk}, EDIT),
