@@ -235,6 +235,11 @@ class Post(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.area}"
 
+    def is_active(self, on: dt.date | None = None) -> bool:
+        """PostQuerySet.active for one post already in memory."""
+        on = on or timezone.localdate()
+        return self.started_on <= on and (self.ended_on is None or self.ended_on > on)
+
     def clean(self) -> None:
         super().clean()
         if self.area_id and self.role and self.area.level not in ROLE_LEVELS[self.role]:

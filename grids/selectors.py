@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, Min, Prefetch, Sum
 from django.db.models.functions import Substr
 
 from grids import geo
@@ -221,4 +221,6 @@ def people(area: Area):
         .objects.filter(posts__area__path__startswith=area.path)
         .distinct()
         .order_by("display_name", "username")
+        # Whether the viewer may act on each person depends on all their posts.
+        .prefetch_related(Prefetch("posts", queryset=Post.objects.select_related("area")))
     )

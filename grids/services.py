@@ -902,8 +902,13 @@ def end_post(*, by, post: Post, ended_on: dt.date | None = None) -> Post:
 def _person_posts(person) -> list[Post]:
     """The posts whose officers answer for ``person``: their active ones, or, for someone
     who holds none now, the posts they held."""
-    posts = Post.objects.filter(user=person).select_related("area")
-    return list(posts.active()) or list(posts)
+    prefetched = getattr(person, "_prefetched_objects_cache", {}).get("posts")
+    if prefetched is None:
+        posts = list(Post.objects.filter(user=person).select_related("area"))
+    else:  # a list of people (selectors.people): no query per person
+        posts = list(prefetched)
+    today = timezone.localdate()
+    return [post for post in posts if post.is_active(today)] or posts
 
 
 def _require_above(by, role: str, area: Area) -> None:

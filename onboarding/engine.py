@@ -31,12 +31,17 @@ PROBLEMS_KEPT = 200  # shown on the page; the report workbook holds them all
 S = ImportRun.Status
 
 
-def _progress_for(run_id: int, stage: str) -> Callable[[int, int], None]:
+Echo = Callable[[str, int, int], None]  # (stage, done, total), e.g. the command's stderr
+
+
+def _progress_for(run_id: int, stage: str, echo: Echo | None = None) -> Callable[[int, int], None]:
     """Progress outside any transaction is committed at once; inside the write it is not
     visible to others, so the write reports to the cache as well (core/cache: best effort)."""
     last = [0.0]
 
     def report(done: int, total: int) -> None:
+        if echo is not None:
+            echo(stage, done, total)
         now = time.monotonic()
         if done < total and now - last[0] < 1.0:
             return
@@ -69,14 +74,14 @@ def live_progress(run: ImportRun) -> tuple[str, int, int]:
     return run.stage, run.progress_done, run.progress_total
 
 
-def _job(run: ImportRun, stage: str) -> Job:
+def _job(run: ImportRun, stage: str, echo: Echo | None) -> Job:
     return Job(
         kind=kind_named(run.kind),
         area=run.area,
         by=run.confirmed_by or run.created_by,
         language=run.language,
         options=run.options,
-        progress=_progress_for(run.pk, stage),
+        progress=_progress_for(run.pk, stage, echo),
     )
 
 
@@ -120,7 +125,7 @@ def _record_problems(run: ImportRun, job: Job, extension: str | None) -> None:
         logger.exception("could not write the report of import %s", run.pk)
 
 
-def check(run_id: int) -> ImportRun | None:
+def check(run_id: int, *, echo: Echo | None = None) -> ImportRun | None:
     """Check a queued import and record its preview or its problems. Idempotent: only a
     queued run is claimed, so a retried task does nothing."""
     if not ImportRun.objects.filter(pk=run_id, status=S.QUEUED).update(
@@ -128,7 +133,7 @@ def check(run_id: int) -> ImportRun | None:
     ):
         return None
     run = ImportRun.objects.select_related("area").get(pk=run_id)
-    job = _job(run, "checking")
+    job = _job(run, "checking", echo)
     with translation.override(run.language):
         extension = _read_and_check(run, job)
         run.refresh_from_db(fields=["rows"])
@@ -143,7 +148,7 @@ def check(run_id: int) -> ImportRun | None:
     return run
 
 
-def write(run_id: int) -> ImportRun | None:
+def write(run_id: int, *, echo: Echo | None = None) -> ImportRun | None:
     """Write a confirmed import in one transaction after checking it again."""
     if not ImportRun.objects.filter(pk=run_id, status=S.CONFIRMED).update(
         status=S.WRITING, stage="checking"
@@ -151,12 +156,12 @@ def write(run_id: int) -> ImportRun | None:
         return None
     started = time.monotonic()
     run = ImportRun.objects.select_related("area", "created_by", "confirmed_by").get(pk=run_id)
-    job = _job(run, "checking")
+    job = _job(run, "checking", echo)
     with translation.override(run.language):
         try:
             extension = _read_and_check(run, job)
             if not job.report:
-                job.progress = _progress_for(run.pk, "writing")
+                job.progress = _progress_for(run.pk, "writing", echo)
                 with transaction.atomic():
                     job.kind.write(job)
         except ValidationError as exc:  # a rule only the write could see: nothing was kept

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -266,7 +266,6 @@ _BOLD = Font(bold=True)
 _REQUIRED = PatternFill("solid", fgColor="FFF2CC")
 _HEADER = PatternFill("solid", fgColor="DDEBF7")
 _BAD = PatternFill("solid", fgColor="F8CBAD")
-_WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 def _language(language: str) -> str:

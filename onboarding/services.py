@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -27,8 +26,6 @@ from onboarding.models import ExportRecord, ImportRun
 from onboarding.spec import Job
 from onboarding.tasks import check_import, write_import
 
-logger = logging.getLogger(__name__)
-PROBLEMS_KEPT = 200  # shown on the page; the report workbook holds them all
 S = ImportRun.Status
 
 

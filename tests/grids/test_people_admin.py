@@ -265,3 +265,16 @@ def test_a_staff_import_cannot_give_a_peer_post_and_writes_nothing(territory, st
     run = check(street_officer, territory.street, "staff", book("staff", rows))
     assert (2, "Role") in problems(run)
     assert not get_user_model().objects.filter(phone="13900139000").exists()
+
+
+def test_the_people_page_takes_the_same_queries_for_one_person_and_twenty(
+    client, territory, community_officer, django_assert_max_num_queries
+):
+    client.force_login(community_officer)
+    url = reverse("area_people", args=["C1"])
+    for others in (1, 19):
+        for _ in range(others):
+            PostFactory(area=territory.grid, role=Role.VOLUNTEER)
+        client.get(url)  # new posts change the scope's version: cached facts are read again
+        with django_assert_max_num_queries(5):
+            assert client.get(url).status_code == 200

@@ -90,26 +90,9 @@ class Command(BaseCommand):
         return show
 
     def _step(self, step, run: ImportRun, progress) -> ImportRun:
+        result = step(run.pk, echo=progress)
         if progress is not None:
-            original = engine._progress_for
-
-            def both(run_id, stage):
-                inner = original(run_id, stage)
-
-                def report(done, total):
-                    progress(stage, done, total)
-                    inner(done, total)
-
-                return report
-
-            engine._progress_for = both
-            try:
-                result = step(run.pk)
-            finally:
-                engine._progress_for = original
-                self.stderr.write("")
-        else:
-            result = step(run.pk)
+            self.stderr.write("")
         return result or ImportRun.objects.get(pk=run.pk)
 
     def _report(self, run: ImportRun, dry_run: bool) -> None:
