@@ -44,3 +44,12 @@ def test_an_unknown_area_or_a_role_that_does_not_fit_the_level_writes_nothing(te
     with pytest.raises(CommandError):
         _create("--area", "G1", "--role", Role.DISTRICT_STAFF, "--name", "王芳")
     assert not get_user_model().objects.filter(display_name="王芳").exists()
+
+
+def test_an_empty_database_gets_its_district_and_first_officer_in_one_command(db):
+    printed = _create("--area", "320100", "--new-district", "青湖区", "--name", "王芳")
+    assert "Temporary password" in printed
+    officer = Post.objects.get(role=Role.DISTRICT_STAFF)
+    assert officer.area.code == "320100" and officer.area.name == "青湖区"
+    with pytest.raises(CommandError, match="district already"):
+        _create("--area", "320200", "--new-district", "别的区", "--name", "李明")

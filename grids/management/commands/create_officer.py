@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from grids.models import Area
-from grids.roles import Role
-from grids.services import NewPerson, give_post
+from grids.roles import Level, Role
+from grids.services import NewPerson, create_area, give_post
 
 
 class Command(BaseCommand):
@@ -28,12 +28,24 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True, help="the name colleagues know")
         parser.add_argument("--phone", default="", help="mobile number (sign-in by mobile)")
         parser.add_argument("--username", default="", help="user name (default: the mobile)")
+        parser.add_argument(
+            "--new-district",
+            metavar="NAME",
+            default="",
+            help="on an empty database: first add the district with the code --area and this name",
+        )
 
-    def handle(self, *args, area, role, name, phone, username, **options):
+    def handle(self, *args, area, role, name, phone, username, new_district, **options):
         found = Area.objects.filter(code=area).first()
-        if found is None:
-            raise CommandError(f"No area with the code {area!r}.")
         try:
+            if found is None and new_district:
+                if Area.objects.get_root_nodes().exists():
+                    raise CommandError("There is a district already: give its code.")
+                found = create_area(
+                    by=None, parent=None, code=area, name=new_district, level=Level.DISTRICT
+                )
+            if found is None:
+                raise CommandError(f"No area with the code {area!r}.")
             # by=None: the console acts as the system, as imports and the sweep do.
             post, password = give_post(
                 by=None,
