@@ -28,3 +28,8 @@ class AccountsConfig(AppConfig):
         post_save.connect(_user_changed, sender=user, dispatch_uid="accounts.user.save")
         post_delete.connect(_user_changed, sender=user, dispatch_uid="accounts.user.delete")
         post_migrate.connect(_users_reloaded, sender=self, dispatch_uid="accounts.user.migrate")
+
+        from accounts import signins
+
+        # Sign-in history and the list of a user's open sessions.
+        signins.connect()

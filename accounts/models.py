@@ -49,3 +49,7 @@ class User(AbstractUser):
     @property
     def masked_phone(self) -> str:
         return mask_mobile(self.phone)
+
+
+# Sign-in history and open sessions (accounts/signins.py).
+from accounts.signin_models import SignIn, UserSession  # noqa: E402, F401

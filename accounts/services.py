@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from accounts import signins
+
 TEMPORARY_LENGTH = 10
 # No look-alikes (0/O, 1/l/I): the password is read out or copied by hand.
 _ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
@@ -54,6 +56,7 @@ def set_temporary_password(*, by, user) -> str:
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
     _log(user, by, {"password": ["***", "temporary"]})
+    signins.end_sessions(user)  # whoever held the old password is signed out now
     return password
 
 
@@ -65,6 +68,8 @@ def set_active(*, by, user, active: bool):
         user.is_active = active
         user.save(update_fields=["is_active"])
         _log(user, by, {"is_active": [str(not active), str(active)]})
+        if not active:
+            signins.end_sessions(user)
     return user
 
 

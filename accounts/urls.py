@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import sessions_views, views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -12,4 +12,12 @@ urlpatterns = [
     ),
     path("profile/", views.profile, name="profile"),
     path("language/", views.set_language, name="set_language"),
+    path("signins/", sessions_views.signin_history, name="account_signins"),
+    path("sessions/", sessions_views.session_list, name="account_sessions"),
+    path("sessions/<int:pk>/end/", sessions_views.session_end, name="account_session_end"),
+    path(
+        "sessions/end-others/",
+        sessions_views.session_end_others,
+        name="account_sessions_end_others",
+    ),
 ]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from accounts import signins
 from accounts.forms import ProfileForm
 from core.navigation import listed
 
@@ -39,4 +40,11 @@ class PasswordChange(auth_views.PasswordChangeView):
     def form_valid(self, form):
         # The form saves the whole user, flag included.
         form.user.must_change_password = False
-        return super().form_valid(form)
+        old_key = self.request.session.session_key
+        response = super().form_valid(form)
+        # Django keeps this session under a new key; every other session of the user ends
+        # now (the session hash would refuse them at their next request anyway).
+        new_key = self.request.session.session_key
+        signins.rekey(old_key, new_key)
+        signins.end_sessions(form.user, keep=new_key)
+        return response

@@ -43,6 +43,8 @@ class Change:
     subject: str
     rows: list[FieldChange] = field(default_factory=list)
     revealed: list[str] = field(default_factory=list)
+    # {"run": id, "file": name} when an import wrote it (core.audit).
+    imported: dict | None = None
 
     @property
     def is_access(self) -> bool:
@@ -138,6 +140,7 @@ def history_for(obj, *, limit: int = 50) -> list[Change]:
                 if model
                 else [],
                 revealed=[_label(model, name) for name in revealed] if model else list(revealed),
+                imported=(entry.additional_data or {}).get("imported"),
             )
         )
     return result

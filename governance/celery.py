@@ -46,6 +46,11 @@ app.conf.beat_schedule = {
     "resume-imports": {"task": "onboarding.tasks.resume_imports", "schedule": 5 * 60.0},
     # Points lapse at the end of their scheme's period by expiry entries (never deletion).
     "expire-points": {"task": "points.tasks.expire_points", "schedule": crontab(hour=0, minute=20)},
+    # Sign-in history kept 180 days; expired sessions and their rows (accounts/signins.py).
+    "purge-signins": {
+        "task": "accounts.tasks.purge_signins",
+        "schedule": crontab(hour=4, minute=10),
+    },
 }
 
 

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in session's "last seen", written at most every few minutes (accounts.signins).
+    "accounts.signins.SessionSeenMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "accounts.middleware.MustChangePasswordMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -421,6 +421,10 @@ class Resident(Versioned):
     # Masked again when the audit trail is shown on a page (core.history).
     history_masked = ("id_number", "phone")
 
+    def history_related(self):
+        """Its care categories belong on the resident's page too (core.history)."""
+        return (ResidentCare.objects.filter(resident=self),)
+
     class Relationship(models.TextChoices):
         HEAD = "head", _("Head of household")
         SPOUSE = "spouse", _("Spouse")

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry.base import BaseGeometry
 
 from accounts import services as accounts_services
+from core.audit import log_bulk
 from core.concurrency import save_if_unchanged
 from core.queue import enqueue_on_commit
 from grids import geo, selectors
@@ -524,6 +525,10 @@ _IMPORT_HOUSEHOLD_FIELDS = [
 _BATCH = 2000
 
 
+def _care_labels(categories) -> str:
+    return ", ".join(str(CareCategory(c).label) for c in sorted(categories))
+
+
 def _batches(items: Sequence, size: int = _BATCH):
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -606,8 +611,9 @@ def import_households(
     Every object passes its model's field validation and the one-row rules (``clean``)
     without a query per row: grids are read once, uniqueness is left to the constraints,
     whose violation becomes a ValidationError (the caller's transaction is rolled back).
-    ``bulk_create`` and the bulk UPDATE send no model signals, so the audit log gets no
-    row per household: the import run (onboarding.ImportRun) is the record of this write.
+    ``bulk_create`` and the bulk UPDATE send no model signals: each created or changed
+    household and resident gets its audit entry from ``core.audit.log_bulk`` (a few INSERTs
+    per batch), marked with the import run when the write runs inside ``core.audit.imported``.
     """
     require(by, TerritoryCapability.IMPORT_DATA, area)
     progress = progress or (lambda done, total: None)
@@ -688,11 +694,20 @@ def import_households(
                 pk_of_key[item.key] = household.pk
                 intervals.add(household.pk)
         if updated:
+            old_rows = Household.objects.in_bulk([h.pk for _item, h in updated])
             _write_unique(
                 taken, _update_in_bulk, [h for _item, h in updated], _IMPORT_HOUSEHOLD_FIELDS, now
             )
             for item, _household in updated:
                 pk_of_key[item.key] = item.pk
+        log_bulk(
+            [
+                *((None, h) for _item, h in created),
+                *((old_rows[h.pk], h) for _item, h in updated),
+            ],
+            actor=by,
+            fields=_IMPORT_HOUSEHOLD_FIELDS,
+        )
         counts["households_created"] += len(created)
         counts["households_updated"] += len(updated)
         done += len(batch)
@@ -772,6 +787,7 @@ def import_households(
         taken = _("Another resident already has an ID number in this file.")
         if created:
             _write_unique(taken, Resident.objects.bulk_create, [r for _i, r in created])
+        old_rows = Resident.objects.in_bulk([r.pk for _i, r in updated]) if updated else {}
         if updated:
             _write_unique(
                 taken,
@@ -788,12 +804,14 @@ def import_households(
             current[resident_id].add(category)
         added: list[ResidentCare] = []
         dropped: defaultdict[str, list[int]] = defaultdict(list)
+        care_changes: dict[int, dict] = {}
         for item, resident in (*created, *updated):
             if item.care is None:
                 continue
             had = current.get(resident.pk, set())
             if had == set(item.care):
                 continue
+            care_changes[resident.pk] = {"care": [_care_labels(had), _care_labels(item.care)]}
             intervals.add(resident.household_id)
             added += [
                 ResidentCare(resident_id=resident.pk, category=category)
@@ -804,6 +822,14 @@ def import_households(
         for category, resident_ids in dropped.items():
             ResidentCare.objects.filter(resident_id__in=resident_ids, category=category).delete()
         ResidentCare.objects.bulk_create(added, batch_size=_BATCH)
+        log_bulk(
+            [
+                *((None, r, care_changes.get(r.pk, {})) for _i, r in created),
+                *((old_rows[r.pk], r, care_changes.get(r.pk, {})) for _i, r in updated),
+            ],
+            actor=by,
+            fields=[*RESIDENT_FIELDS, "household"],
+        )
         counts["residents_created"] += len(created)
         counts["residents_updated"] += len(updated)
         done += len(batch)

@@ -371,6 +371,7 @@ def resident_edit(request, pk):
             "form": form,
             "household": household,
             "resident": resident,
+            "history": history_for(resident),
             "breadcrumbs": [*breadcrumbs(request, household.grid), (household.grid, True)],
         },
     )
@@ -466,30 +467,43 @@ def area_coverage(request, code):
     )
 
 
+def _appointment(request, form, write):
+    """Run an appointment (``write`` returns the post, or the post and a password) and say
+    so; a refusal lands on the form instead: field by field, or, for a post above the
+    officer's own reach (PermissionDenied), on the role. None when refused."""
+    try:
+        result = write()
+    except ValidationError as error:
+        apply_errors(form, error)
+        return None
+    except PermissionDenied:
+        form.add_error("role", _("Only an officer above this area can give this post."))
+        return None
+    post = result[0] if isinstance(result, tuple) else result
+    messages.success(
+        request,
+        _("%(user)s appointed as %(role)s.") % {"user": post.user, "role": post.get_role_display()},
+    )
+    return result
+
+
 @login_required
 def post_create(request, code):
     area = area_or_404(request.user, code, TerritoryCapability.MANAGE_POSTS)
     form = PostForm(request.POST or None, user=request.user, within=area)
     if request.method == "POST" and form.is_valid():
-        try:
-            post = services.appoint(
+        post = _appointment(
+            request,
+            form,
+            lambda: services.appoint(
                 by=request.user,
                 user=form.cleaned_data["username"],
                 area=form.cleaned_data["area"],
                 role=form.cleaned_data["role"],
                 note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied:
-            # Only an officer's post above the user's own reach gets here.
-            form.add_error("role", _("Only an officer above this area can give this post."))
-        else:
-            messages.success(
-                request,
-                _("%(user)s appointed as %(role)s.")
-                % {"user": post.user, "role": post.get_role_display()},
-            )
+            ),
+        )
+        if post is not None:
             return redirect("area_detail", code=area.code)
     return render(
         request,
@@ -568,25 +582,20 @@ def post_give(request, code):
             new = services.NewPerson(
                 display_name=data["display_name"], phone=data["phone"], username=data["username"]
             )
-        try:
-            post, password = services.give_post(
+        given = _appointment(
+            request,
+            form,
+            lambda: services.give_post(
                 by=request.user,
                 area=area,
                 role=data["role"],
                 person=data["person"],
                 new=new,
                 note=data["note"],
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied:
-            form.add_error("role", _("Only an officer above this area can give this post."))
-        else:
-            messages.success(
-                request,
-                _("%(user)s appointed as %(role)s.")
-                % {"user": post.user, "role": post.get_role_display()},
-            )
+            ),
+        )
+        if given is not None:
+            post, password = given
             if password:
                 return _temporary_password(request, area, post.user, password)
             return redirect("area_staffing", code=area.code)

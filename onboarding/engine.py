@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core import audit
 from onboarding import files
 from onboarding.kinds import allowed, kind_named
 from onboarding.models import ImportRun
@@ -162,7 +163,11 @@ def write(run_id: int, *, echo: Echo | None = None) -> ImportRun | None:
             extension = _read_and_check(run, job)
             if not job.report:
                 job.progress = _progress_for(run.pk, "writing", echo)
-                with transaction.atomic():
+                # Each object written gets an audit entry naming this run and its file.
+                with (
+                    transaction.atomic(),
+                    audit.imported(run=run.pk, file=run.file_name, actor=job.by),
+                ):
                     job.kind.write(job)
         except ValidationError as exc:  # a rule only the write could see: nothing was kept
             job.report.file("; ".join(exc.messages))

@@ -339,3 +339,20 @@ def other_household(territory):
 @pytest.fixture
 def post_in_grid(territory):
     return PostFactory(area=territory.grid, role=Post.Role.VOLUNTEER)
+
+
+@pytest.fixture
+def own_worker_other_session(own_worker):
+    """Another open session of the own worker (a phone elsewhere), as its row."""
+    from django.utils import timezone
+
+    from accounts.models import UserSession
+
+    now = timezone.now()
+    return UserSession.objects.create(
+        user=own_worker,
+        session_key="elsewhere0000000000000000000000a",
+        user_agent="Mozilla/5.0 (Linux; Android 14) Chrome/120.0 Mobile Safari/537.36",
+        started_at=now,
+        last_seen_at=now,
+    )

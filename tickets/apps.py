@@ -14,10 +14,13 @@ class TicketsConfig(AppConfig):
 
         from auditlog.registry import auditlog
 
-        from tickets.models import Matter
+        from tickets.models import Category, Department, Matter
 
         # The catalogue decides deadlines: who changed a matter's limits must be on record.
         auditlog.register(Matter)
+        # Its categories and departments too, for the history on the catalogue pages.
+        auditlog.register(Category)
+        auditlog.register(Department, exclude_fields=["members"])
 
         from notifications import texts
         from tickets import notices

@@ -457,20 +457,20 @@ def test_the_bulk_service_refuses_someone_who_may_not_import(territory, own_work
         grid_services.import_households(by=own_worker, area=territory.grid)
 
 
-def test_a_bulk_write_leaves_no_audit_row_per_resident(
+def test_a_bulk_write_logs_one_audit_entry_per_written_object_and_a_rerun_none(
     territory, django_capture_on_commit_callbacks
 ):
     before = LogEntry.objects.count()
+    data = workbook(good_households(), good_residents())
 
-    load(
-        None,
-        territory.street,
-        workbook(good_households(), good_residents()),
-        django_capture_on_commit_callbacks,
-    )
+    run = load(None, territory.street, data, django_capture_on_commit_callbacks)
 
-    # bulk_create sends no signals: the import run is the record, not 3 + 2 + 3 log rows.
-    assert LogEntry.objects.count() == before
+    # 2 households and 3 residents; their care categories ride on the resident's entry.
+    entries = LogEntry.objects.filter(pk__gt=0).order_by("-pk")[:5]
+    assert LogEntry.objects.count() == before + 5
+    assert {entry.additional_data["imported"]["run"] for entry in entries} == {run.pk}
+    load(None, territory.street, data, django_capture_on_commit_callbacks)
+    assert LogEntry.objects.count() == before + 5
 
 
 def test_a_resident_found_by_id_number_moves_to_the_household_the_file_gives(

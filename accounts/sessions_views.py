@@ -1,0 +1,58 @@
+"""The signed-in user's own sign-in history and open sessions (accounts/signins.py)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from accounts import signins
+
+
+@login_required
+def signin_history(request):
+    return render(
+        request,
+        "accounts/signin_history.html",
+        {"signins": signins.history(request.user), "keep_days": signins.KEEP_DAYS},
+    )
+
+
+@login_required
+def session_list(request):
+    current = request.session.session_key
+    sessions = signins.open_sessions(request.user)
+    for session in sessions:
+        session.is_current = session.session_key == current
+    sessions.sort(key=lambda s: not s.is_current)  # this device first
+    return render(
+        request,
+        "accounts/session_list.html",
+        {"sessions": sessions, "others": sum(not s.is_current for s in sessions)},
+    )
+
+
+@login_required
+@require_POST
+def session_end(request, pk):
+    # Only the user's own rows, never the current one: anything else is "not found".
+    if not signins.end_sessions(request.user, keep=request.session.session_key, pk=pk):
+        raise Http404
+    messages.success(request, _("That session was signed out."))
+    return redirect("account_sessions")
+
+
+@login_required
+@require_POST
+def session_end_others(request):
+    ended = signins.end_sessions(request.user, keep=request.session.session_key)
+    messages.success(
+        request,
+        ngettext(
+            "%(n)d other session was signed out.", "%(n)d other sessions were signed out.", ended
+        )
+        % {"n": ended},
+    )
+    return redirect("account_sessions")

@@ -1,0 +1,18 @@
+from tests.access import FOUND, LOGIN, MISSING
+
+# The user's own pages: they show only the signed-in user's rows (tests/accounts/test_signins.py).
+NOT_SCOPED = {
+    "account_signins",  # one's own sign-in history
+    "account_sessions",  # one's own open sessions
+    "account_sessions_end_others",  # ends only the signed-in user's other sessions
+}
+
+# Ending a session by its row: only its owner may; to anyone else it does not exist.
+CASES = {
+    "account_session_end": (
+        "post",
+        "own_worker_other_session",
+        lambda s: {"pk": s.pk},
+        (FOUND, MISSING, MISSING, MISSING, MISSING, LOGIN),
+    ),
+}
