@@ -19,7 +19,7 @@ from grids.scope import scope_paths
 from points.policy import PointsCapability
 from stations.policy import StationCapability
 from tickets.operations import can_operate
-from tickets.policy import TicketCapability, may_manage_calendar
+from tickets.policy import TicketCapability, may_manage_calendar, may_manage_catalogue
 from tickets.selectors import open_for_household
 from visits.policy import VisitCapability
 from visits.selectors import household_visits
@@ -43,6 +43,7 @@ def menu(request) -> dict:
         "nav_dashboard": scope_paths(user, TerritoryCapability.VIEW_TERRITORY) != [],
         "nav_operations": can_operate(user),
         "nav_calendar": may_manage_calendar(user),
+        "nav_catalogue": may_manage_catalogue(user),
     }
 
 
@@ -80,6 +81,8 @@ AREA_PAGE_LINKS = (
     Link(_("Red and black lists"), "points_honours", levels=_UNITS),
     Link(_("Points for the annual appraisal (Excel)"), "points_export", levels=_UNITS),
     Link(_("Import data"), "import_hub", TerritoryCapability.IMPORT_DATA),
+    # The team's group chat: those who form the team set up its robot (notifications.services).
+    Link(_("Group robots (WeCom, DingTalk)"), "area_robots", TerritoryCapability.MANAGE_POSTS),
 )
 
 # A household's page (grids/views.py household_detail): buttons by household pk, then panels.

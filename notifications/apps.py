@@ -7,10 +7,19 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        from auditlog.registry import auditlog
         from django.db.models.signals import post_delete, post_save
 
         from core import health
-        from notifications.models import Notification
+        from notifications.models import Notification, WebhookTarget
+
+        # Who set up or changed an area's robot is on record; its URL and secret only redacted.
+        auditlog.register(
+            WebhookTarget,
+            mask_fields=["url", "secret"],
+            mask_callable="notifications.models.redact",
+            exclude_fields=["version"],
+        )
 
         health.register("deliveries", _deliveries_health)
 

@@ -54,3 +54,67 @@ class ChannelPreferencesForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if not self.fields[name].disabled
         }
+
+
+_KEEP = _("•••• set (leave empty to keep)")
+
+
+class RobotForm(forms.Form):
+    """Add or change a group robot. Its URL and secret are never put back into the form:
+    on a saved robot, an empty field keeps what is stored."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[
+            (NoticeChannel.WECOM, NoticeChannel.WECOM.label),
+            (NoticeChannel.DINGTALK, NoticeChannel.DINGTALK.label),
+        ],
+    )
+    url = forms.URLField(
+        label=_("Webhook URL"),
+        max_length=500,
+        assume_scheme="https",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("The robot's whole address, with its key; it is not shown again."),
+    )
+    secret = forms.CharField(
+        label=_("Signing secret (DingTalk 加签)"),
+        max_length=200,
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Only for a DingTalk robot with signing on; leave empty for WeCom."),
+    )
+    clear_secret = forms.BooleanField(label=_("Remove the signing secret"), required=False)
+
+    def __init__(self, *args, robot=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.robot = robot
+        if robot is None:
+            del self.fields["clear_secret"]
+            return
+        self.fields["version"].initial = robot.version
+        self.fields["channel"].initial = robot.channel
+        self.fields["url"].required = False
+        self.fields["url"].widget.attrs["placeholder"] = _KEEP
+        self.fields["url"].help_text = _("Saved: %(url)s. Paste a new address to replace it.") % {
+            "url": robot.masked_url
+        }
+        if robot.secret:
+            self.fields["secret"].widget.attrs["placeholder"] = _KEEP
+        else:
+            del self.fields["clear_secret"]
+
+    def cleaned(self) -> dict:
+        """What to hand the service: None for "keep what is saved"."""
+        data = self.cleaned_data
+        result = {"channel": data["channel"]}
+        if self.robot is None:
+            return {**result, "url": data["url"], "secret": data["secret"]}
+        result["url"] = data["url"] or None
+        if data.get("clear_secret"):
+            result["secret"] = ""
+        else:
+            result["secret"] = data["secret"] or None
+        return result

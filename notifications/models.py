@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.concurrency import Versioned
 from grids.models import Area
 from grids.scope import ScopedQuerySet
 
@@ -208,8 +209,13 @@ class ChannelPreference(models.Model):
         return f"{self.user_id} {self.kind} {self.channel} {'on' if self.enabled else 'off'}"
 
 
-class WebhookTarget(models.Model):
-    """A WeCom or DingTalk group robot of an area; messages about tickets there go to it."""
+class WebhookTarget(Versioned):
+    """A WeCom or DingTalk group robot of an area; messages about tickets there go to it.
+
+    The URL (a WeCom URL carries its key in the query) and the DingTalk secret are credentials:
+    no page shows them after saving (notifications/robots.py) and the audit log keeps them
+    redacted (``redact``).
+    """
 
     area = models.ForeignKey(
         Area, on_delete=models.CASCADE, related_name="webhooks", verbose_name=_("area")
@@ -238,5 +244,27 @@ class WebhookTarget(models.Model):
         verbose_name = _("group robot")
         verbose_name_plural = _("group robots")
 
+    # core.history masks these again on the page, whatever an old log entry holds.
+    history_masked = ("secret",)
+
     def __str__(self) -> str:
         return f"{self.area} · {self.get_channel_display()}"
+
+    @property
+    def masked_url(self) -> str:
+        return redact(self.url)
+
+
+def redact(value: str) -> str:
+    """A robot's URL without the values of its query (WeCom's ``key`` is the credential), or
+    a secret as dots: what the audit log and the pages may show of them."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    text = str(value or "")
+    if not text or text == "None":
+        return ""
+    if "://" not in text:
+        return "••••"
+    parts = urlsplit(text)
+    query = "&".join(f"{name}=••••" for name, _value in parse_qsl(parts.query, True))
+    return f"{parts.scheme}://{parts.netloc}{parts.path}" + (f"?{query}" if query else "")

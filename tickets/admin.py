@@ -1,10 +1,10 @@
-import hashlib
-import secrets
-
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from grids.admin import ScopedAdmin
+from tickets import services
 from tickets.models import (
     ApiClient,
     Category,
@@ -17,23 +17,88 @@ from tickets.models import (
 )
 
 
+class _ServiceForm(forms.ModelForm):
+    """The admin's form asks the same rules as the catalogue pages before anything is saved."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors or "active" not in self.cleaned_data:
+            return
+        try:
+            self.check(self.instance, self.cleaned_data["active"])
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+class DepartmentAdminForm(_ServiceForm):
+    check = staticmethod(services.check_department_active)
+
+
+class MatterAdminForm(_ServiceForm):
+    @staticmethod
+    def check(matter, active):
+        services.check_department_for(matter)
+        if not matter.pk or Matter.objects.get(pk=matter.pk).active != active:
+            services.check_matter_active(matter, active)
+
+
+class CatalogueAdmin(admin.ModelAdmin):
+    """Writes go through tickets.services, like the catalogue pages (tickets/catalogue_pages.py):
+    the same rules, the same permission (district staff), the same audit."""
+
+    def _fields(self, form, names):
+        return {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
+
+
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(CatalogueAdmin):
+    form = DepartmentAdminForm
     list_display = ("code", "name_zh", "name_en", "active")
     list_filter = ("active",)
     search_fields = ("code", "name_zh", "name_en")
     filter_horizontal = ("members",)
 
+    def save_model(self, request, obj, form, change):
+        fields = self._fields(form, services.DEPARTMENT_FIELDS)
+        if not change:
+            saved = services.create_department(by=request.user, code=obj.code, **fields)
+            obj.pk, obj.version = saved.pk, saved.version
+            if not form.cleaned_data.get("active", True):
+                services.set_department_active(by=request.user, department=saved, active=False)
+            return
+        services.update_department(by=request.user, department=obj, **fields)
+        if "active" in form.changed_data:
+            services.set_department_active(
+                by=request.user, department=obj, active=form.cleaned_data["active"]
+            )
+
+    def save_related(self, request, form, formsets, change):
+        # The members go through the service too (the form's own m2m save is skipped).
+        services.update_department(
+            by=request.user,
+            department=form.instance,
+            members=form.cleaned_data.get("members", []),
+        )
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(CatalogueAdmin):
     list_display = ("code", "name_zh", "name_en", "order", "active")
     list_filter = ("active",)
     search_fields = ("code", "name_zh", "name_en")
 
+    def save_model(self, request, obj, form, change):
+        fields = self._fields(form, [*services.CATEGORY_FIELDS, "active"])
+        if not change:
+            fields["code"] = obj.code
+        services.save_category(by=request.user, category=obj, **fields)
+
 
 @admin.register(Matter)
-class MatterAdmin(admin.ModelAdmin):
+class MatterAdmin(CatalogueAdmin):
+    form = MatterAdminForm
     list_display = (
         "code",
         "name_zh",
@@ -51,6 +116,20 @@ class MatterAdmin(admin.ModelAdmin):
     list_filter = ("category", "owner_level", "active", "photo_required", "earns_points")
     search_fields = ("code", "name_zh", "name_en")
     list_select_related = ("category",)
+
+    def save_model(self, request, obj, form, change):
+        fields = self._fields(form, services.MATTER_FIELDS)
+        if not change:
+            saved = services.create_matter(by=request.user, code=obj.code, **fields)
+            obj.pk, obj.version = saved.pk, saved.version
+            if not form.cleaned_data.get("active", True):
+                services.set_matter_active(by=request.user, matter=saved, active=False)
+            return
+        services.update_matter(by=request.user, matter=obj, **fields)
+        if "active" in form.changed_data:
+            services.set_matter_active(
+                by=request.user, matter=obj, active=form.cleaned_data["active"]
+            )
 
 
 class EventInline(admin.TabularInline):
@@ -123,27 +202,32 @@ class PhotoAdmin(ScopedAdmin):
 
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
-    list_display = ("name", "area", "token_hint", "active", "created_at")
+    """Through tickets.services, like the API clients' pages (tickets/api_clients.py)."""
+
+    list_display = ("name", "area", "token_hint", "active", "last_used_at", "created_at")
     list_filter = ("active",)
     search_fields = ("name",)
-    readonly_fields = ("token_hint",)
+    readonly_fields = ("token_hint", "last_used_at")
     actions = ["issue_new_token"]
 
     def save_model(self, request, obj, form, change):
         if not change:
-            self._issue(request, obj)
-        super().save_model(request, obj, form, change)
+            saved, token = services.create_api_client(by=request.user, name=obj.name, area=obj.area)
+            obj.pk, obj.version = saved.pk, saved.version
+            self._show(request, saved, token)
+            if not obj.active:
+                services.set_api_client_active(by=request.user, client=saved, active=False)
+            return
+        services.update_api_client(by=request.user, client=obj, name=obj.name, area=obj.area)
+        if "active" in form.changed_data:
+            services.set_api_client_active(by=request.user, client=obj, active=obj.active)
 
     @admin.action(description=_("Issue a new token (the old one stops working)"))
     def issue_new_token(self, request, queryset):
         for client in queryset:
-            self._issue(request, client)
-            client.save()
+            self._show(request, client, services.rotate_api_token(by=request.user, client=client))
 
-    def _issue(self, request, client):
-        token = secrets.token_urlsafe(32)
-        client.token_hash = hashlib.sha256(token.encode()).hexdigest()
-        client.token_hint = token[-6:]
+    def _show(self, request, client, token):
         # Shown once: only its hash is stored.
         messages.warning(
             request,

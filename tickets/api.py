@@ -2,8 +2,8 @@
 
 ``POST /api/tickets/``
     Create a resident request (工单) on behalf of a system. Not for browsers: no session,
-    no CSRF token; each system has its own token, issued in the admin under "API clients"
-    (shown once; only its SHA-256 is stored) and limited to the client's area.
+    no CSRF token; each system has its own token, issued by district staff on the "API
+    clients" page (shown once; only its SHA-256 is stored) and limited to the client's area.
 
 Headers
     ``Authorization: Bearer <token>``: required. A missing, unknown or deactivated token
@@ -49,6 +49,7 @@ Example
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -59,6 +60,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -171,7 +173,22 @@ def authenticate(request) -> ApiClient | None:
     client = ApiClient.objects.select_related("area").filter(token_hash=digest).first()
     if client is None or not hmac.compare_digest(client.token_hash, digest):
         return None
-    return client if client.active else None
+    if not client.active:
+        return None
+    _note_use(client)
+    return client
+
+
+LAST_USED_STEP = dt.timedelta(minutes=1)
+
+
+def _note_use(client: ApiClient) -> None:
+    """ "Last used" on the client's page: one UPDATE a minute at most, past the audit log and
+    the version (a system's call must not make an officer's open form stale)."""
+    now = timezone.now()
+    if client.last_used_at is None or client.last_used_at < now - LAST_USED_STEP:
+        ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
+        client.last_used_at = now
 
 
 def _locate(area: Area, longitude: float, latitude: float) -> tuple[Area | None, Area | None]:

@@ -14,13 +14,14 @@ class TicketsConfig(AppConfig):
 
         from auditlog.registry import auditlog
 
-        from tickets.models import Category, Department, Matter
+        from tickets.models import ApiClient, Category, Department, Matter
 
         # The catalogue decides deadlines: who changed a matter's limits must be on record.
-        auditlog.register(Matter)
-        # Its categories and departments too, for the history on the catalogue pages.
-        auditlog.register(Category)
-        auditlog.register(Department, exclude_fields=["members"])
+        auditlog.register(Matter, exclude_fields=["version"])
+        auditlog.register(Category, exclude_fields=["version"])
+        auditlog.register(Department, exclude_fields=["version"], m2m_fields={"members"})
+        # A token's hash is no one's business; a new token shows as a new hint.
+        auditlog.register(ApiClient, exclude_fields=["version", "token_hash", "last_used_at"])
 
         from notifications import texts
         from tickets import notices

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import MultipleFileField
 from tickets.models import (
+    ApiClient,
     Category,
     Channel,
     Department,
@@ -154,3 +156,87 @@ class CalendarDaysForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), max_length=50, required=False, help_text=_("For example 春节 or 春节调休.")
     )
+
+
+# --- The catalogue and the API clients (tickets/catalogue_pages.py, tickets/api_clients.py) ---
+
+
+class _VersionedForm(forms.ModelForm):
+    """Carries the version the form was shown with (core.concurrency); a code is permanent."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            if "code" in self.fields:
+                self.fields["code"].disabled = True
+                self.fields["code"].help_text = _("Permanent: other systems refer to it.")
+
+
+class MatterForm(_VersionedForm):
+    class Meta:
+        model = Matter
+        fields = [
+            "code",
+            "name_zh",
+            "name_en",
+            "category",
+            "owner_level",
+            "department",
+            "response_limit",
+            "response_unit",
+            "completion_limit",
+            "completion_unit",
+            "escalate_after_hours",
+            "photo_required",
+            "earns_points",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.instance
+        self.fields["category"].queryset = Category.objects.filter(
+            models.Q(active=True) | models.Q(pk=current.category_id)
+        )
+        self.fields["department"].queryset = Department.objects.filter(
+            models.Q(active=True) | models.Q(pk=current.department_id)
+        )
+        self.fields["department"].help_text = _(
+            "Required when a department owns the matter; otherwise the department a street "
+            "escalates it to."
+        )
+
+
+class DepartmentForm(_VersionedForm):
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("They acknowledge (报到) and handle the requests sent to the department."),
+    )
+
+    class Meta:
+        model = Department
+        fields = ["code", "name_zh", "name_en"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        users = get_user_model().objects.order_by("username")
+        current = list(self.instance.members.all()) if self.instance.pk else []
+        self.fields["members"].queryset = users.filter(
+            models.Q(is_active=True) | models.Q(pk__in=[u.pk for u in current])
+        )
+        self.fields["members"].initial = current
+
+
+class ApiClientForm(_VersionedForm):
+    class Meta:
+        model = ApiClient
+        fields = ["name", "area"]
+
+    def __init__(self, *args, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas

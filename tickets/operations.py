@@ -24,7 +24,12 @@ from notifications import delivery
 from notifications.models import Delivery
 from notifications.texts import describe
 from tickets.models import ACTIVE_STATUSES, OPEN_STATUSES, Status, SweepRun, Ticket
-from tickets.policy import TicketCapability, may_manage_calendar
+from tickets.policy import (
+    TicketCapability,
+    may_manage_api_clients,
+    may_manage_calendar,
+    may_manage_catalogue,
+)
 
 # A pending or held delivery whose time came this long ago and is still not out is stuck: the
 # worker or the broker is not doing its job (held ones wait for the morning on purpose).
@@ -99,6 +104,8 @@ def operations(request):
             # Next year's holidays not in yet (from November): deadlines would miss them.
             "calendar_missing": missing_year(),
             "may_manage_calendar": may_manage_calendar(request.user),
+            "may_manage_catalogue": may_manage_catalogue(request.user),
+            "may_manage_api_clients": may_manage_api_clients(request.user),
         },
     )
 

@@ -17,6 +17,8 @@ class TicketCapability(models.TextChoices):
     DISPATCH_TICKETS = "dispatch_tickets", _("Accept, assign and supervise resident requests")
     CLAIM_TICKETS = "claim_tickets", _("Claim resident requests from the open pool")
     MANAGE_CALENDAR = "manage_calendar", _("Keep the working-day calendar (holidays and 调休)")
+    MANAGE_CATALOGUE = "manage_catalogue", _("Keep the catalogue of matters and departments")
+    MANAGE_API_CLIENTS = "manage_api_clients", _("Issue and revoke the API clients' tokens")
 
 
 register(
@@ -40,12 +42,24 @@ register(
         ),
         # One calendar for the whole district: its working-day deadlines are the tickets'.
         TicketCapability.MANAGE_CALENDAR: (Role.DISTRICT_STAFF,),
+        # The catalogue (事项清单) is the district's: one list of matters and deadlines.
+        TicketCapability.MANAGE_CATALOGUE: (Role.DISTRICT_STAFF,),
+        # Systems that file requests anywhere in the district: its staff let them in.
+        TicketCapability.MANAGE_API_CLIENTS: (Role.DISTRICT_STAFF,),
     },
 )
 
 
 def may_manage_calendar(user) -> bool:
     return scope_paths(user, TicketCapability.MANAGE_CALENDAR) != []
+
+
+def may_manage_catalogue(user) -> bool:
+    return scope_paths(user, TicketCapability.MANAGE_CATALOGUE) != []
+
+
+def may_manage_api_clients(user) -> bool:
+    return scope_paths(user, TicketCapability.MANAGE_API_CLIENTS) != []
 
 
 def may_dispatch(user, ticket) -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from shapely.geometry import Point
 
+from core.concurrency import save_if_unchanged
 from core.images import clean_photos as core_clean_photos
 from core.models import CalendarDay
 from grids.models import GRID_PATH_LENGTH, Area, Household
@@ -35,6 +38,7 @@ from tickets.models import (
     FINAL_STATUSES,
     WISH_MATTER,
     ApiClient,
+    Category,
     Channel,
     Department,
     Event,
@@ -51,6 +55,7 @@ from tickets.policy import (
     may_claim,
     may_dispatch,
     may_manage_calendar,
+    may_manage_catalogue,
 )
 from tickets.timeline import AUTO_CLOSE_DAYS, schedule
 
@@ -1005,3 +1010,238 @@ def delete_calendar_day(*, by, day: CalendarDay) -> None:
     if not may_manage_calendar(by):
         raise PermissionDenied
     day.delete()
+
+
+# --- The catalogue of matters and departments (tickets/catalogue_pages.py and the admin) -----
+# The district's, like the calendar. A matter's limits are read when a request is submitted
+# (response) and accepted (completion): deadlines already set on open requests stay.
+
+MATTER_FIELDS = [
+    "name_en",
+    "name_zh",
+    "category",
+    "owner_level",
+    "department",
+    "response_limit",
+    "response_unit",
+    "completion_limit",
+    "completion_unit",
+    "photo_required",
+    "escalate_after_hours",
+    "earns_points",
+]
+DEPARTMENT_FIELDS = ["name_en", "name_zh"]
+CATEGORY_FIELDS = ["name_en", "name_zh", "order"]
+
+
+def _require_catalogue(by) -> None:
+    if not may_manage_catalogue(by):
+        raise PermissionDenied(_("You do not have permission to do this here."))
+
+
+def _keep_code(obj, fields: dict) -> None:
+    """A code names the row to systems (the API's matter codes) and to the demo: permanent."""
+    if "code" in fields and fields.pop("code") != obj.code:
+        raise ValidationError(
+            {"code": _("A code is permanent once saved; other systems refer to it.")}
+        )
+
+
+def _set_fields(obj, fields: dict, editable: list[str]) -> None:
+    unknown = set(fields) - set(editable)
+    if unknown:
+        raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(obj, name, value)
+
+
+def check_department_for(matter: Matter) -> None:
+    """An active matter goes to an active department (or none)."""
+    if matter.active and matter.department_id and not matter.department.active:
+        raise ValidationError(
+            {"department": _("This department is deactivated; reactivate it or choose another.")}
+        )
+
+
+def check_matter_active(matter: Matter, active: bool) -> None:
+    """The rules of (de)activating a matter, for the pages and the admin's form alike."""
+    if not active and matter.code == WISH_MATTER:
+        raise ValidationError(_("The micro-wish matter carries the wish walls; it stays active."))
+    if active and matter.department_id and not matter.department.active:
+        raise ValidationError(
+            _("Its department is deactivated: reactivate the department or choose another first.")
+        )
+
+
+def check_department_active(department: Department, active: bool) -> None:
+    """A department that still takes active matters stays active: they would go nowhere."""
+    if active or not department.pk:
+        return
+    owned = list(
+        Matter.objects.filter(department=department, active=True).values_list("code", flat=True)
+    )
+    if owned:
+        raise ValidationError(
+            _(
+                "It still takes active matters (%(codes)s): give them to another "
+                "department or deactivate them first."
+            )
+            % {"codes": ", ".join(owned)}
+        )
+
+
+@transaction.atomic
+def create_matter(*, by, code: str, **fields) -> Matter:
+    _require_catalogue(by)
+    matter = Matter(code=code)
+    _set_fields(matter, fields, MATTER_FIELDS)
+    matter.full_clean()
+    check_department_for(matter)
+    matter.save()
+    return matter
+
+
+@transaction.atomic
+def update_matter(*, by, matter: Matter, expected_version: int | None = None, **fields) -> Matter:
+    """Change a matter: requests submitted from now on follow it; deadlines already set on open
+    requests stay (a request not yet accepted gets the new completion limit when accepted)."""
+    _require_catalogue(by)
+    _keep_code(matter, fields)
+    _set_fields(matter, fields, MATTER_FIELDS)
+    matter.full_clean()
+    check_department_for(matter)
+    save_if_unchanged(matter, expected_version, MATTER_FIELDS)
+    return matter
+
+
+@transaction.atomic
+def set_matter_active(
+    *, by, matter: Matter, active: bool, expected_version: int | None = None
+) -> Matter:
+    """Deactivate (no new requests of it; open ones go on) or reactivate a matter."""
+    _require_catalogue(by)
+    check_matter_active(matter, active)
+    matter.active = active
+    save_if_unchanged(matter, expected_version, ["active"])
+    return matter
+
+
+@transaction.atomic
+def create_department(*, by, code: str, members: Iterable = (), **fields) -> Department:
+    _require_catalogue(by)
+    department = Department(code=code)
+    _set_fields(department, fields, DEPARTMENT_FIELDS)
+    department.full_clean()
+    department.save()
+    department.members.set(members)
+    return department
+
+
+@transaction.atomic
+def update_department(
+    *,
+    by,
+    department: Department,
+    expected_version: int | None = None,
+    members: Iterable | None = None,
+    **fields,
+) -> Department:
+    _require_catalogue(by)
+    _keep_code(department, fields)
+    _set_fields(department, fields, DEPARTMENT_FIELDS)
+    department.full_clean()
+    save_if_unchanged(department, expected_version, DEPARTMENT_FIELDS)
+    if members is not None:
+        department.members.set(members)
+    return department
+
+
+@transaction.atomic
+def set_department_active(
+    *, by, department: Department, active: bool, expected_version: int | None = None
+) -> Department:
+    _require_catalogue(by)
+    check_department_active(department, active)
+    department.active = active
+    save_if_unchanged(department, expected_version, ["active"])
+    return department
+
+
+@transaction.atomic
+def save_category(
+    *, by, category: Category, expected_version: int | None = None, **fields
+) -> Category:
+    """Create (``category.pk`` None) or change a category of matters."""
+    _require_catalogue(by)
+    if category.pk:
+        _keep_code(category, fields)
+    else:
+        category.code = fields.pop("code", category.code)
+    _set_fields(category, {k: v for k, v in fields.items() if k != "active"}, CATEGORY_FIELDS)
+    if "active" in fields:
+        category.active = fields["active"]
+    category.full_clean()
+    if category.pk:
+        save_if_unchanged(category, expected_version, [*CATEGORY_FIELDS, "active"])
+    else:
+        category.save()
+    return category
+
+
+# --- API clients (tickets/api_clients.py and the admin) ---------------------------------------
+
+
+def _new_token(client: ApiClient) -> str:
+    """A fresh token for ``client``: only its SHA-256 and last six characters are kept."""
+    token = secrets.token_urlsafe(32)
+    client.token_hash = hashlib.sha256(token.encode()).hexdigest()
+    client.token_hint = token[-6:]
+    return token
+
+
+def _require_api(by, area) -> None:
+    if by is not None and not can(by, TicketCapability.MANAGE_API_CLIENTS, area):
+        raise PermissionDenied(_("You do not have permission to do this here."))
+
+
+@transaction.atomic
+def create_api_client(*, by, name: str, area: Area) -> tuple[ApiClient, str]:
+    """A new client and its token, which the caller shows once: it is not kept."""
+    _require_api(by, area)
+    client = ApiClient(name=name, area=area)
+    token = _new_token(client)
+    client.full_clean()
+    client.save()
+    return client, token
+
+
+@transaction.atomic
+def update_api_client(
+    *, by, client: ApiClient, expected_version: int | None = None, name: str, area: Area
+) -> ApiClient:
+    _require_api(by, client.area)
+    _require_api(by, area)
+    client.name, client.area = name, area
+    client.full_clean()
+    save_if_unchanged(client, expected_version, ["name", "area"])
+    return client
+
+
+@transaction.atomic
+def rotate_api_token(*, by, client: ApiClient, expected_version: int | None = None) -> str:
+    """A new token for the client; the old one stops working at once."""
+    _require_api(by, client.area)
+    token = _new_token(client)
+    save_if_unchanged(client, expected_version, ["token_hash", "token_hint"])
+    return token
+
+
+@transaction.atomic
+def set_api_client_active(
+    *, by, client: ApiClient, active: bool, expected_version: int | None = None
+) -> ApiClient:
+    """Revoke (its token is refused from now on) or reactivate a client."""
+    _require_api(by, client.area)
+    client.active = active
+    save_if_unchanged(client, expected_version, ["active"])
+    return client

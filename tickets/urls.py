@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import api, calendar, operations, public_views, views
+from tickets import api, api_clients, calendar, catalogue_pages, operations, public_views, views
 
 urlpatterns = [
     path("tickets/", views.board, name="ticket_board"),
@@ -22,6 +22,27 @@ urlpatterns = [
     # The working-day calendar, district staff's (tickets/calendar.py).
     path("calendar/", calendar.calendar, name="calendar"),
     path("calendar/<int:pk>/delete/", calendar.calendar_delete, name="calendar_delete"),
+    # The catalogue of matters and departments, district staff's (tickets/catalogue_pages.py).
+    path("catalogue/", catalogue_pages.catalogue, name="catalogue"),
+    path("catalogue/matters/new/", catalogue_pages.matter_new, name="matter_new"),
+    path("catalogue/matters/<int:pk>/", catalogue_pages.matter_edit, name="matter_edit"),
+    path("catalogue/matters/<int:pk>/active/", catalogue_pages.matter_active, name="matter_active"),
+    path("catalogue/departments/new/", catalogue_pages.department_new, name="department_new"),
+    path(
+        "catalogue/departments/<int:pk>/",
+        catalogue_pages.department_edit,
+        name="department_edit",
+    ),
+    path(
+        "catalogue/departments/<int:pk>/active/",
+        catalogue_pages.department_active,
+        name="department_active",
+    ),
+    # Systems allowed to file requests, and their tokens (tickets/api_clients.py).
+    path("api-clients/", api_clients.api_clients, name="api_clients"),
+    path("api-clients/<int:pk>/", api_clients.api_client_detail, name="api_client_detail"),
+    path("api-clients/<int:pk>/rotate/", api_clients.api_client_rotate, name="api_client_rotate"),
+    path("api-clients/<int:pk>/active/", api_clients.api_client_active, name="api_client_active"),
     # Public: residents on a phone, no sign-in (tickets/public_views.py).
     path("r/<str:code>/", public_views.resident_request, name="resident_request"),
     path("t/", public_views.track_lookup, name="track_lookup"),

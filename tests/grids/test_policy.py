@@ -173,8 +173,9 @@ def _group_permissions() -> dict[str, set[str]]:
 GRANTED_SINCE = {
     # Issue 19, data onboarding: the offices that hold a place's registers load them, and a
     # street office lays out its own communities and grids.
-    # Issue 20, a district without a superuser: district staff keep the working-day calendar.
-    "district_staff": {"import_data", "manage_calendar"},
+    # Issue 20, a district without a superuser: district staff keep the working-day calendar,
+    # the catalogue of matters and departments, and the API clients.
+    "district_staff": {"import_data", "manage_calendar", "manage_catalogue", "manage_api_clients"},
     "street_staff": {"import_data", "edit_areas"},
     "community_staff": {"import_data"},
 }

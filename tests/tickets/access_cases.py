@@ -42,6 +42,26 @@ def _calendar_day(territory) -> dict:
     return {"pk": CalendarDay.objects.create(date=dt.date(2027, 3, 2), is_workday=False).pk}
 
 
+def _department(territory) -> dict:
+    from tickets.models import Department
+
+    return {"pk": Department.objects.create(code="water", name_en="Water", name_zh="水务").pk}
+
+
+def _api_client(territory) -> dict:
+    from tickets.models import ApiClient
+
+    client = ApiClient.objects.create(
+        name="12345", token_hash="0" * 64, token_hint="000000", area=territory.district
+    )
+    return {"pk": client.pk}
+
+
+_matter = lambda t: {"pk": t.matter.pk}  # noqa: E731
+# The catalogue and the API clients are district staff's too: to anyone else they do not exist
+# (302: saved, deactivated or a new token issued, and back to the page).
+_DISTRICT_WRITES = (MISSING, MISSING, MISSING, MISSING, FOUND, LOGIN)
+
 CASES = {
     # Street staff dispatch in S1; so does the district's command centre.
     "decision_ticket": (
@@ -106,4 +126,15 @@ CASES = {
         _pk,
         (DENIED, DENIED, DENIED, DENIED, FOUND, LOGIN),
     ),
+    "catalogue": ("get", "territory", lambda t: {}, _DISTRICT_ONLY),
+    "matter_new": ("get", "territory", lambda t: {}, _DISTRICT_ONLY),
+    "matter_edit": ("get", "ticket", _matter, _DISTRICT_ONLY),
+    "matter_active": ("post", "ticket", _matter, _DISTRICT_WRITES),
+    "department_new": ("get", "territory", lambda t: {}, _DISTRICT_ONLY),
+    "department_edit": ("get", "territory", _department, _DISTRICT_ONLY),
+    "department_active": ("post", "territory", _department, _DISTRICT_WRITES),
+    "api_clients": ("get", "territory", lambda t: {}, _DISTRICT_ONLY),
+    "api_client_detail": ("get", "territory", _api_client, _DISTRICT_ONLY),
+    "api_client_rotate": ("post", "territory", _api_client, _DISTRICT_WRITES),
+    "api_client_active": ("post", "territory", _api_client, _DISTRICT_WRITES),
 }

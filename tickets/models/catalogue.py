@@ -1,6 +1,7 @@
 """The catalogue of matters (事项清单): who owns a matter and how long each stage may take,
-and the departments that take matters. Data that offices edit in the admin (the defaults are
-in tickets/catalogue.py)."""
+and the departments that take matters. District staff edit it on the catalogue pages
+(tickets/catalogue_pages.py; the defaults are in tickets/catalogue.py). ``version`` refuses a
+save made from a stale form (core.concurrency)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+
+from core.concurrency import Versioned
 
 # --- Data in two languages --------------------------------------------------------------------
 
@@ -35,7 +38,7 @@ class Bilingual(models.Model):
 # --- Catalogue of matters ---------------------------------------------------------------------
 
 
-class Department(Bilingual):
+class Department(Bilingual, Versioned):
     """A functional department that takes escalated or department-owned matters (部门报到)."""
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
@@ -53,7 +56,7 @@ class Department(Bilingual):
         ordering = ["code"]
 
 
-class Category(Bilingual):
+class Category(Bilingual, Versioned):
     code = models.SlugField(_("code"), max_length=32, unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     active = models.BooleanField(_("active"), default=True)
@@ -77,7 +80,7 @@ class LimitUnit(models.TextChoices):
     DAYS = "days", _("calendar days")
 
 
-class Matter(Bilingual):
+class Matter(Bilingual, Versioned):
     """An item of the catalogue (事项): who owns it and the time allowed for each stage."""
 
     category = models.ForeignKey(

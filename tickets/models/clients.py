@@ -5,11 +5,15 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.concurrency import Versioned
 from grids.models import Area
 
 
-class ApiClient(models.Model):
-    """A system allowed to create tickets through the API (a sensor platform, 12345)."""
+class ApiClient(Versioned):
+    """A system allowed to create tickets through the API (a sensor platform, 12345).
+
+    Only the SHA-256 of its token is kept: the token is shown once, when issued
+    (tickets/api_clients.py), and never again."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
@@ -23,6 +27,8 @@ class ApiClient(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by tickets.api.authenticate, at most once a minute per client.
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("API client")
