@@ -27,6 +27,8 @@ from visits.selectors import household_visits
 _COMMUNITIES = frozenset(COMMUNITY_LEVELS)
 _ABOVE_COMMUNITY = frozenset({Level.DISTRICT, Level.STREET, Level.TOWN})
 _UNITS = _COMMUNITIES | _ABOVE_COMMUNITY
+# Visit plans: a community's own, a street's default for its communities.
+_PLANNED = _COMMUNITIES | frozenset({Level.STREET, Level.TOWN})
 # Stations serve grids and communities: nothing to list below a grid.
 _ABOVE_MICRO = frozenset(level for level in Level.values if level != Level.MICRO_GRID)
 
@@ -50,6 +52,7 @@ def menu(request) -> dict:
 AREA_PAGE_LINKS = (
     Link(_("People"), "area_people", TerritoryCapability.MANAGE_POSTS),
     Link(_("Visits (走访)"), "visit_report", VisitCapability.SUPERVISE_VISITS),
+    Link(_("Visit plan"), "visit_plan", VisitCapability.SUPERVISE_VISITS, levels=_PLANNED),
     Link(_("Places to patrol"), "area_places"),
     Link(_("Party branches"), "area_branches"),
     Link(
