@@ -74,6 +74,12 @@ AREA_PAGE_LINKS = (
     Link(_("Points under publicity"), "points_publicity", levels=_COMMUNITIES),
     Link(_("Rewards"), "points_rewards", levels=_COMMUNITIES),
     Link(
+        _("Rewards catalogue and stock"),
+        "points_reward_catalogue",
+        PointsCapability.MANAGE_REWARDS,
+        levels=_COMMUNITIES,
+    ),
+    Link(
         _("Record residents' conduct"),
         "points_record",
         StationCapability.MANAGE_STATIONS,
@@ -81,6 +87,18 @@ AREA_PAGE_LINKS = (
     ),
     Link(_("In-service members' annual minimum"), "points_minimum", levels=_UNITS),
     Link(_("Red and black lists"), "points_honours", levels=_UNITS),
+    Link(
+        _("Set up red and black lists"),
+        "points_honour_lists",
+        PointsCapability.SET_UP_HONOUR_LISTS,
+        levels=_ABOVE_COMMUNITY,
+    ),
+    Link(
+        _("Points schemes and rules"),
+        "points_schemes",
+        PointsCapability.MANAGE_SCHEMES,
+        levels=frozenset({Level.DISTRICT}),
+    ),
     Link(_("Points for the annual appraisal (Excel)"), "points_export", levels=_UNITS),
     Link(_("Import data"), "import_hub", TerritoryCapability.IMPORT_DATA),
 )

@@ -173,10 +173,12 @@ def _group_permissions() -> dict[str, set[str]]:
 GRANTED_SINCE = {
     # Issue 19, data onboarding: the offices that hold a place's registers load them, and a
     # street office lays out its own communities and grids.
-    # Issue 20, a district without a superuser: district staff keep the working-day calendar.
-    "district_staff": {"import_data", "manage_calendar"},
-    "street_staff": {"import_data", "edit_areas"},
-    "community_staff": {"import_data"},
+    # Issue 20, a district without a superuser: district staff keep the working-day calendar,
+    # the points schemes and their rules and the district-wide red and black lists; a street
+    # sets up its own lists; a community keeps its rewards catalogue and stock.
+    "district_staff": {"import_data", "manage_calendar", "manage_schemes", "set_up_honour_lists"},
+    "street_staff": {"import_data", "edit_areas", "set_up_honour_lists"},
+    "community_staff": {"import_data", "manage_rewards"},
 }
 
 
