@@ -27,6 +27,8 @@ from visits.selectors import household_visits
 _COMMUNITIES = frozenset(COMMUNITY_LEVELS)
 _ABOVE_COMMUNITY = frozenset({Level.DISTRICT, Level.STREET, Level.TOWN})
 _UNITS = _COMMUNITIES | _ABOVE_COMMUNITY
+# Visit plans: a community's own, a street's default for its communities.
+_PLANNED = _COMMUNITIES | frozenset({Level.STREET, Level.TOWN})
 # Stations serve grids and communities: nothing to list below a grid.
 _ABOVE_MICRO = frozenset(level for level in Level.values if level != Level.MICRO_GRID)
 
@@ -51,6 +53,7 @@ def menu(request) -> dict:
 AREA_PAGE_LINKS = (
     Link(_("People"), "area_people", TerritoryCapability.MANAGE_POSTS),
     Link(_("Visits (走访)"), "visit_report", VisitCapability.SUPERVISE_VISITS),
+    Link(_("Visit plan"), "visit_plan", VisitCapability.SUPERVISE_VISITS, levels=_PLANNED),
     Link(_("Places to patrol"), "area_places"),
     Link(_("Party branches"), "area_branches"),
     Link(
@@ -72,6 +75,12 @@ AREA_PAGE_LINKS = (
     Link(_("Points under publicity"), "points_publicity", levels=_COMMUNITIES),
     Link(_("Rewards"), "points_rewards", levels=_COMMUNITIES),
     Link(
+        _("Rewards catalogue and stock"),
+        "points_reward_catalogue",
+        PointsCapability.MANAGE_REWARDS,
+        levels=_COMMUNITIES,
+    ),
+    Link(
         _("Record residents' conduct"),
         "points_record",
         StationCapability.MANAGE_STATIONS,
@@ -79,6 +88,18 @@ AREA_PAGE_LINKS = (
     ),
     Link(_("In-service members' annual minimum"), "points_minimum", levels=_UNITS),
     Link(_("Red and black lists"), "points_honours", levels=_UNITS),
+    Link(
+        _("Set up red and black lists"),
+        "points_honour_lists",
+        PointsCapability.SET_UP_HONOUR_LISTS,
+        levels=_ABOVE_COMMUNITY,
+    ),
+    Link(
+        _("Points schemes and rules"),
+        "points_schemes",
+        PointsCapability.MANAGE_SCHEMES,
+        levels=frozenset({Level.DISTRICT}),
+    ),
     Link(_("Points for the annual appraisal (Excel)"), "points_export", levels=_UNITS),
     Link(_("Import data"), "import_hub", TerritoryCapability.IMPORT_DATA),
     # The team's group chat: those who form the team set up its robot (notifications.services).

@@ -31,6 +31,10 @@ class SchemeAdmin(admin.ModelAdmin):
         "active",
     )
 
+    def save_model(self, request, obj, form, change):
+        # The same write as the schemes page (points/views/schemes.py).
+        services.save_scheme(by=request.user, scheme=obj)
+
 
 @admin.register(Rule)
 class RuleAdmin(admin.ModelAdmin):
@@ -38,12 +42,21 @@ class RuleAdmin(admin.ModelAdmin):
     list_filter = ("scheme", "unit", "verifier")
     search_fields = ("code", "name_zh", "name_en")
 
+    def get_readonly_fields(self, request, obj=None):
+        # A rule is named by its scheme and code: a revision changes the rest.
+        return ("scheme", "code") if obj is not None else ()
+
     def save_model(self, request, obj, form, change):
         if change:
             # Posted entries cite this version: a change is a new one (points/services.py).
-            services.revise_rule(rule=obj, **{f: form.cleaned_data[f] for f in form.changed_data})
+            services.revise_rule(
+                rule=obj,
+                by=request.user,
+                **{f: form.cleaned_data[f] for f in form.changed_data if f in Rule.REVISABLE},
+            )
         else:
-            super().save_model(request, obj, form, change)
+            fields = {f: form.cleaned_data[f] for f in form.cleaned_data if f != "scheme"}
+            obj.pk = services.add_rule(by=request.user, scheme=obj.scheme, **fields).pk
 
 
 class ScopedByCommunity(admin.ModelAdmin):
@@ -97,8 +110,15 @@ class EntryAdmin(ByAccount):
 
 @admin.register(Reward)
 class RewardAdmin(ScopedByCommunity):
+    """Saved through points.services like the community's rewards pages; the stock moves
+    there, with a note (``adjust_stock``), and at handovers."""
+
     list_display = ("name", "community", "cost", "stock", "station", "active")
     list_filter = ("active", "scheme")
+    readonly_fields = ("stock",)
+
+    def save_model(self, request, obj, form, change):
+        services.save_reward(by=request.user, reward=obj)
 
 
 @admin.register(Redemption)
@@ -175,7 +195,10 @@ class ObjectionAdmin(ByAccount):
 
 @admin.register(HonourList)
 class HonourListAdmin(admin.ModelAdmin):
-    list_display = ("name_zh", "name_en", "unit", "measure", "size", "active")
+    list_display = ("name_zh", "name_en", "area", "unit", "measure", "size", "active")
+
+    def save_model(self, request, obj, form, change):
+        services.save_honour_list(by=request.user, honour_list=obj)
 
 
 class HonourRowInline(admin.TabularInline):

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import MultipleFileField
 from grids.models import Resident
-from points.models import Account, Reward, Rule
+from points.models import Account, HonourList, Reward, Rule, Scheme
+from stations.models import Station
 
 
 class DeclarationForm(forms.Form):
@@ -121,3 +122,73 @@ class RedeemForm(forms.Form):
             _("%(name)s · %(cost)s points · %(stock)s left")
             % {"name": r.name, "cost": r.cost, "stock": r.stock}
         )
+
+
+# --- Configuration pages (issue 20) ---------------------------------------------------------------
+
+
+class RewardForm(forms.ModelForm):
+    """A reward of the community's catalogue; the stock moves by ``StockForm``."""
+
+    class Meta:
+        model = Reward
+        fields = ["name", "scheme", "cost", "station", "active"]
+        labels = {"active": _("On offer (untick to retire the reward)")}
+
+    def __init__(self, *args, community, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scheme"].queryset = Scheme.objects.filter(active=True)
+        self.fields["station"].queryset = Station.objects.under(community).order_by("name")
+
+
+class NewRewardForm(RewardForm):
+    stock = forms.IntegerField(label=_("Items in stock to begin with"), min_value=0, initial=0)
+
+    class Meta(RewardForm.Meta):
+        fields = ["name", "scheme", "cost", "station"]
+
+
+class StockForm(forms.Form):
+    change = forms.IntegerField(
+        label=_("Items added (a minus sign takes items off)"),
+        min_value=-9999,
+        max_value=9999,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=200,
+        help_text=_("Where the items came from, or why they were taken off."),
+    )
+
+
+class SchemeForm(forms.ModelForm):
+    class Meta:
+        model = Scheme
+        fields = ["name_zh", "name_en", "publicity_days", "expiry_months", "active"]
+
+
+class RuleForm(forms.ModelForm):
+    """A new rule of a scheme (its version 1)."""
+
+    class Meta:
+        model = Rule
+        fields = ["code", *Rule.REVISABLE]
+
+
+class ReviseRuleForm(forms.ModelForm):
+    """What a revision may change; saved as a new version by ``services.revise_rule``."""
+
+    class Meta:
+        model = Rule
+        fields = list(Rule.REVISABLE)
+
+
+class HonourListForm(forms.ModelForm):
+    class Meta:
+        model = HonourList
+        fields = ["name_zh", "name_en", "scheme", "unit", "measure", "size", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scheme"].queryset = Scheme.objects.filter(active=True)

@@ -108,6 +108,29 @@ class Rule(models.Model):
     # The version in force has no successor; older ones stay for the entries that cite them.
     superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # Who made this version (None: before issue 20, or a migration/seed).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("made by"),
+    )
+
+    # What a revision may change: the rest names the rule (scheme, code) or is its history.
+    REVISABLE = (
+        "name_en",
+        "name_zh",
+        "points",
+        "unit",
+        "cap_day",
+        "cap_month",
+        "cap_year",
+        "evidence_required",
+        "verifier",
+    )
 
     class Meta:
         verbose_name = _("points rule")
@@ -341,6 +364,37 @@ class Reward(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.cost})"
+
+    def history_related(self):
+        """Stock changes belong on the reward's page (core.history)."""
+        return [self.stock_changes.all()]
+
+
+class StockChange(models.Model):
+    """Stock added to a reward or taken off it (counted, damaged…), with who and why.
+    Handovers take stock off through ``Redemption`` and are not repeated here."""
+
+    reward = models.ForeignKey(
+        Reward, on_delete=models.CASCADE, related_name="stock_changes", verbose_name=_("reward")
+    )
+    change = models.IntegerField(_("change"))
+    stock_after = models.PositiveIntegerField(_("in stock after"))
+    note = models.CharField(_("note"), max_length=200)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("stock change")
+        verbose_name_plural = _("stock changes")
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(change=0), name="points_stock_change_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.change:+d} · {self.note}"
 
 
 class Redemption(models.Model):
@@ -583,8 +637,18 @@ class Objection(models.Model):
 # --- Red and black lists (红黑榜) ----------------------------------------------------------------
 
 
+class HonourListQuerySet(ScopedQuerySet):
+    area_path = "area__path"
+
+
+# Where a list is set up: a street (or town) for its units, or the district (``area`` None,
+# as every list was before issue 20).
+HONOUR_LIST_LEVELS = (Level.STREET, Level.TOWN)
+
+
 class HonourList(models.Model):
-    """A configured red/black list: the top and bottom ``size`` units by one measure."""
+    """A configured red/black list: the top and bottom ``size`` units by one measure, set up
+    by a street for its own units, or district-wide (no area)."""
 
     class Unit(models.TextChoices):
         BRANCH = "branch", _("Party branches")
@@ -600,8 +664,22 @@ class HonourList(models.Model):
     name_zh = models.CharField(_("name (Chinese)"), max_length=100)
     unit = models.CharField(_("units"), max_length=20, choices=Unit.choices)
     measure = models.CharField(_("measure"), max_length=20, choices=Measure.choices)
-    size = models.PositiveSmallIntegerField(_("units on each list"), default=3)
+    size = models.PositiveSmallIntegerField(
+        _("units on each list"), default=3, validators=[MinValueValidator(1)]
+    )
     active = models.BooleanField(_("active"), default=True)
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="honour_lists",
+        verbose_name=_("set up by"),
+        help_text=_("A street's list ranks its own units; without one it is district-wide."),
+        limit_choices_to={"level__in": HONOUR_LIST_LEVELS},
+    )
+
+    objects = HonourListQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("red and black list")
@@ -614,6 +692,15 @@ class HonourList(models.Model):
     @property
     def name(self) -> str:
         return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+    def clean(self) -> None:
+        if self.area_id and self.area.level not in HONOUR_LIST_LEVELS:
+            raise ValidationError({"area": _("A list is set up by a street or the district.")})
+
+    def applies_at(self, area: Area) -> bool:
+        """Whether the list ranks units at ``area``: a street's list in the street and its
+        communities, a district-wide one everywhere."""
+        return self.area_id is None or area.path.startswith(self.area.path)
 
 
 class HonourPeriodQuerySet(ScopedQuerySet):

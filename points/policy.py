@@ -11,9 +11,22 @@ from grids.scope import can
 
 class PointsCapability(models.TextChoices):
     VERIFY_POINTS = "verify_points", _("Verify members' declared service points (社区核实)")
+    MANAGE_REWARDS = "manage_rewards", _("Keep the community's rewards catalogue and stock")
+    MANAGE_SCHEMES = "manage_schemes", _("Set up points schemes and revise their rules")
+    SET_UP_HONOUR_LISTS = "set_up_honour_lists", _("Set up red and black lists (红黑榜)")
 
 
-register(PointsCapability, {PointsCapability.VERIFY_POINTS: (Role.COMMUNITY_STAFF,)})
+register(
+    PointsCapability,
+    {
+        PointsCapability.VERIFY_POINTS: (Role.COMMUNITY_STAFF,),
+        # Issue 20: what only a superuser could change in the admin, each at its level.
+        PointsCapability.MANAGE_REWARDS: (Role.COMMUNITY_STAFF,),
+        PointsCapability.MANAGE_SCHEMES: (Role.DISTRICT_STAFF,),
+        # The street sets up its lists; the district keeps the district-wide ones.
+        PointsCapability.SET_UP_HONOUR_LISTS: (Role.STREET_STAFF, Role.DISTRICT_STAFF),
+    },
+)
 
 
 def is_convener(user, branch) -> bool:

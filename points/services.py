@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 
 from branches.policy import BranchCapability
 from core.images import clean_photos
-from grids.scope import can
+from grids.models import Area
+from grids.scope import can, scope_paths
 from points.models import (
     Account,
     Batch,
@@ -34,6 +35,7 @@ from points.models import (
     Reward,
     Rule,
     Scheme,
+    StockChange,
 )
 from points.periods import Period, containing
 from points.policy import PointsCapability, is_convener, may_object
@@ -168,23 +170,155 @@ def check_balances() -> list[tuple[int, int, int]]:
     return wrong
 
 
+def at_district(by, capability: str) -> bool:
+    """Whether ``by`` holds ``capability`` at a district (schemes and district-wide lists
+    belong to no smaller area)."""
+    paths = scope_paths(by, capability)
+    return paths is None or any(len(path) <= Area.steplen for path in paths)
+
+
+def _may_manage_schemes(by) -> None:
+    if by is not None and not at_district(by, PointsCapability.MANAGE_SCHEMES):
+        raise PermissionDenied
+
+
 @transaction.atomic
-def revise_rule(*, rule: Rule, **changes) -> Rule:
-    """A rule changes by a new version; the old one stays for the entries that cite it."""
+def revise_rule(*, rule: Rule, by=None, **changes) -> Rule:
+    """A rule changes by a new version; the old one stays for the entries that cite it.
+    ``by`` (district staff) is recorded on the version; None only for seeds and migrations."""
+    _may_manage_schemes(by)
+    unknown = set(changes) - set(Rule.REVISABLE)
+    if unknown:
+        raise ValidationError(_("These cannot be revised: %(f)s.") % {"f": ", ".join(unknown)})
     current = Rule.objects.select_for_update().get(pk=rule.pk)
     if current.superseded_at is not None:
         raise ValidationError(_("Only the version in force can be revised."))
+    if all(getattr(current, name) == value for name, value in changes.items()):
+        raise ValidationError(_("Nothing changed: the version in force stays."))
     current.superseded_at = timezone.now()
     current.save(update_fields=["superseded_at"])
     fields = {
         f.name: getattr(current, f.name)
         for f in Rule._meta.concrete_fields
-        if f.name not in ("id", "version", "superseded_at", "created_at")
+        if f.name not in ("id", "version", "superseded_at", "created_at", "created_by")
     }
-    newer = Rule(**{**fields, **changes}, version=current.version + 1)
+    newer = Rule(**{**fields, **changes}, version=current.version + 1, created_by=by)
     newer.full_clean()
     newer.save()
     return newer
+
+
+@transaction.atomic
+def add_rule(*, by, scheme: Scheme, **fields) -> Rule:
+    """A new rule (version 1) of ``scheme``; its code is unique in the scheme."""
+    _may_manage_schemes(by)
+    if Rule.objects.filter(scheme=scheme, code=fields.get("code")).exists():
+        raise ValidationError({"code": _("This scheme already has a rule with this code.")})
+    rule = Rule(scheme=scheme, created_by=by, **fields)
+    rule.full_clean()
+    rule.save()
+    return rule
+
+
+@transaction.atomic
+def save_scheme(*, by, scheme: Scheme) -> Scheme:
+    """A scheme's settings (names, publicity, expiry, active); rules change by version."""
+    _may_manage_schemes(by)
+    scheme.full_clean()
+    scheme.save()
+    return scheme
+
+
+# --- Rewards and their stock (the community) ------------------------------------------------------
+
+
+@transaction.atomic
+def save_reward(*, by, reward: Reward) -> Reward:
+    """Add a reward to a community's catalogue or change one (retire: ``active`` off). Stock
+    moves through ``adjust_stock`` and handovers, never here."""
+    if not can(by, PointsCapability.MANAGE_REWARDS, reward.community):
+        raise PermissionDenied
+    if reward.station_id and not reward.station.area.path.startswith(reward.community.path):
+        raise ValidationError({"station": _("Choose a station of this community.")})
+    if reward.pk is not None:
+        # The stock may have moved since the form was read: keep the row's.
+        reward.stock = Reward.objects.select_for_update().get(pk=reward.pk).stock
+    reward.full_clean()
+    reward.save()
+    return reward
+
+
+@transaction.atomic
+def add_reward(
+    *, by, community: Area, scheme: Scheme, name: str, cost: int, station=None, stock: int = 0
+) -> Reward:
+    """A new reward of ``community``'s catalogue, with the stock it begins with (recorded as
+    its first stock change)."""
+    reward = save_reward(
+        by=by,
+        reward=Reward(
+            community=community, scheme=scheme, name=name.strip(), cost=cost, station=station
+        ),
+    )
+    if stock:
+        adjust_stock(by=by, reward=reward, change=stock, note=_("Stock to begin with"))
+    return reward
+
+
+@transaction.atomic
+def adjust_stock(*, by, reward: Reward, change: int, note: str) -> StockChange:
+    """Stock added (or taken off, with the reason) under the reward's row lock, the same lock
+    a handover takes: the stock never goes below what is left to hand over."""
+    if not can(by, PointsCapability.MANAGE_REWARDS, reward.community):
+        raise PermissionDenied
+    note = note.strip()
+    if not change:
+        raise ValidationError({"change": _("Give the number of items added or taken off.")})
+    if not note:
+        raise ValidationError({"note": _("Say where the items came from or why they went.")})
+    locked = Reward.objects.select_for_update().get(pk=reward.pk)
+    if locked.stock + change < 0:
+        raise ValidationError(
+            {"change": _("Only %(n)s left: no more can be taken off.") % {"n": locked.stock}}
+        )
+    locked.stock += change
+    locked.save(update_fields=["stock"])
+    reward.stock = locked.stock
+    record = StockChange(reward=locked, change=change, stock_after=locked.stock, note=note, by=by)
+    record.full_clean()
+    record.save()
+    return record
+
+
+# --- Red and black lists set up (the street; the district for district-wide ones) ----------------
+
+
+@transaction.atomic
+def save_honour_list(*, by, honour_list: HonourList) -> HonourList:
+    """Set up or change a red/black list (deactivate: ``active`` off). A street's list at the
+    street; a district-wide one (no area) by who holds the capability at the district."""
+
+    def may_set_up(where) -> bool:
+        if where is None:
+            return at_district(by, PointsCapability.SET_UP_HONOUR_LISTS)
+        return can(by, PointsCapability.SET_UP_HONOUR_LISTS, where)
+
+    if not may_set_up(honour_list.area):
+        raise PermissionDenied
+    if honour_list.pk is not None:
+        # As stored, not as the caller's copy says: a list is changed by who set it up.
+        before = (
+            HonourList.objects.select_for_update(of=("self",))
+            .select_related("area")
+            .get(pk=honour_list.pk)
+        )
+        if not may_set_up(before.area):
+            raise PermissionDenied
+        if before.area_id != honour_list.area_id:
+            raise ValidationError({"area": _("A list stays with who set it up.")})
+    honour_list.full_clean()
+    honour_list.save()
+    return honour_list
 
 
 # --- Earning: the member declares, the convener collects, the community verifies ---------------
@@ -594,6 +728,8 @@ def publish_honours(*, by, honour_list: HonourList, area, period: Period) -> Hon
 
     if not can(by, BranchCapability.MANAGE_BRANCHES, area):
         raise PermissionDenied
+    if not honour_list.applies_at(area):
+        raise ValidationError(_("This list is another street's."))
     if not period.ended:
         raise ValidationError(_("A list is published once its period has ended."))
     if HonourPeriod.objects.filter(honour_list=honour_list, area=area, period=period.key).exists():

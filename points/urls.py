@@ -1,6 +1,6 @@
 from django.urls import path
 
-from points.views import community, convener, everyone, exports, members
+from points.views import community, convener, everyone, exports, members, setup
 
 urlpatterns = [
     path("points/", members.my_points, name="my_points"),
@@ -21,4 +21,18 @@ urlpatterns = [
     path("points/areas/<str:code>/export.xlsx", exports.export, name="points_export"),
     path("points/areas/<str:code>/rewards/", community.rewards, name="points_rewards"),
     path("points/areas/<str:code>/conduct/", community.record_conduct, name="points_record"),
+    # Setting the points up (issue 20): rewards (community), schemes (district), lists (street).
+    path(
+        "points/areas/<str:code>/rewards/catalogue/",
+        setup.reward_catalogue,
+        name="points_reward_catalogue",
+    ),
+    path("points/rewards/<int:pk>/", setup.reward_detail, name="points_reward"),
+    path("points/rewards/<int:pk>/stock/", setup.reward_stock, name="points_reward_stock"),
+    path("points/areas/<str:code>/schemes/", setup.scheme_list, name="points_schemes"),
+    path("points/schemes/<int:pk>/", setup.scheme_detail, name="points_scheme"),
+    path("points/schemes/<int:pk>/rules/new/", setup.rule_new, name="points_rule_new"),
+    path("points/rules/<int:pk>/revise/", setup.rule_revise, name="points_rule_revise"),
+    path("points/areas/<str:code>/honour-lists/", setup.honour_lists, name="points_honour_lists"),
+    path("points/honour-lists/<int:pk>/", setup.honour_list_detail, name="points_honour_list"),
 ]

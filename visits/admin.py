@@ -18,8 +18,8 @@ from visits.policy import VisitCapability
 @admin.register(VisitPlan)
 class VisitPlanAdmin(ScopedAdmin):
     scope_capability = VisitCapability.SUPERVISE_VISITS
-    list_display = ("community", "routine_days", "care_days", "updated_at")
-    search_fields = ("community__name", "community__code")
+    list_display = ("area", "routine_days", "care_days", "updated_at")
+    search_fields = ("area__name", "area__code")
 
     def save_model(self, request, obj, form, change):
         services.save_plan(by=request.user, plan=obj)

@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import MultipleFileField
-from visits.models import VISIT_TAGS, Place, VisitKind
+from grids.models import CareCategory
+from visits.models import DEFAULT_CARE_DAYS, VISIT_TAGS, Place, VisitKind
 
 
 class VisitForm(forms.Form):
@@ -61,3 +62,31 @@ class PlaceForm(forms.ModelForm):
     class Meta:
         model = Place
         fields = ["name", "kind", "address"]
+
+
+class VisitPlanForm(forms.Form):
+    """An area's visit intervals: every household, and each care category (days)."""
+
+    routine_days = forms.IntegerField(
+        label=_("Every household, every (days)"), min_value=1, max_value=366
+    )
+
+    def __init__(self, *args, plan=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        care = plan.care_days_full() if plan is not None else dict(DEFAULT_CARE_DAYS)
+        if plan is not None:
+            self.fields["routine_days"].initial = plan.routine_days
+        for key, label in CareCategory.choices:
+            self.fields[f"care_{key}"] = forms.IntegerField(
+                label=_("%(category)s, every (days)") % {"category": label},
+                min_value=1,
+                max_value=366,
+                initial=care.get(key, DEFAULT_CARE_DAYS.get(key)),
+            )
+
+    def plan_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "routine_days": data["routine_days"],
+            "care_days": {key: data[f"care_{key}"] for key in CareCategory.values},
+        }

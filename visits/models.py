@@ -35,18 +35,29 @@ DEFAULT_CARE_DAYS = {
 
 
 class VisitPlanQuerySet(ScopedQuerySet):
-    area_path = "community__path"
+    area_path = "area__path"
+
+
+# A community's (or village's) own plan; a street's (or town's) is the default of its
+# communities that have none of their own.
+PLAN_LEVELS = (Level.COMMUNITY, Level.VILLAGE, Level.STREET, Level.TOWN)
 
 
 class VisitPlan(models.Model):
-    """A community's visit intervals (走访频次); without one, the defaults above apply."""
+    """Visit intervals (走访频次) of a community, or a street's default for its communities;
+    without either, the defaults above apply (``visits.services.plan_in_force``)."""
 
-    community = models.OneToOneField(
+    class Source(models.TextChoices):
+        OWN = "own", _("own plan")
+        STREET = "street", _("street default")
+        BUILT_IN = "built_in", _("built-in defaults")
+
+    area = models.OneToOneField(
         Area,
         on_delete=models.CASCADE,
         related_name="visit_plan",
-        verbose_name=_("community"),
-        limit_choices_to={"level__in": [Level.COMMUNITY, Level.VILLAGE]},
+        verbose_name=_("area"),
+        limit_choices_to={"level__in": PLAN_LEVELS},
     )
     routine_days = models.PositiveSmallIntegerField(
         _("every household, every (days)"),
@@ -65,9 +76,12 @@ class VisitPlan(models.Model):
         verbose_name_plural = _("visit plans")
 
     def __str__(self) -> str:
-        return f"{self.community}"
+        return f"{self.area}"
 
     def clean(self) -> None:
+        errors = {}
+        if self.area_id and self.area.level not in PLAN_LEVELS:
+            errors["area"] = _("A visit plan belongs to a community, village, street or town.")
         bad = [
             key
             for key, days in (self.care_days or {}).items()
@@ -77,9 +91,13 @@ class VisitPlan(models.Model):
             or not 1 <= days <= 366
         ]
         if bad:
-            raise ValidationError(
-                {"care_days": _("Give whole days from 1 to 366 for known care categories.")}
-            )
+            errors["care_days"] = _("Give whole days from 1 to 366 for known care categories.")
+        if errors:
+            raise ValidationError(errors)
+
+    def care_days_full(self) -> dict[str, int]:
+        """Every care category's interval under this plan (the default where it says none)."""
+        return {**DEFAULT_CARE_DAYS, **(self.care_days or {})}
 
     def days_for(self, categories) -> int:
         """The interval for a household whose residents are in ``categories``."""

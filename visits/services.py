@@ -41,13 +41,54 @@ COMMUNITY_PATH_LENGTH = LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen
 # --- When a household is due ----------------------------------------------------------------------
 
 
-def plans_for(households: Iterable[Household]) -> dict[str, VisitPlan]:
-    """The visit plan of each household's community, by community path (one query)."""
-    paths = {h.grid.path[:COMMUNITY_PATH_LENGTH] for h in households}
+STREET_PATH_LENGTH = LEVEL_DEPTH[Level.STREET] * Area.steplen
+
+
+@dataclass(frozen=True)
+class PlanInForce:
+    """The plan whose intervals a community's households follow, and where it comes from:
+    the community's own, its street's default, or the built-in defaults (``plan.pk`` None)."""
+
+    plan: VisitPlan
+    source: str
+
+
+def _resolve(community_path: str, plans: dict[str, VisitPlan]) -> PlanInForce:
+    own = plans.get(community_path)
+    if own is not None:
+        return PlanInForce(own, VisitPlan.Source.OWN)
+    street = plans.get(community_path[:STREET_PATH_LENGTH])
+    if street is not None:
+        return PlanInForce(street, VisitPlan.Source.STREET)
+    return PlanInForce(VisitPlan(), VisitPlan.Source.BUILT_IN)
+
+
+def _plans_at(community_paths: set[str]) -> dict[str, VisitPlan]:
+    """The communities' own plans and their streets' defaults, by area path (one query)."""
+    paths = community_paths | {p[:STREET_PATH_LENGTH] for p in community_paths}
     return {
-        plan.community.path: plan
-        for plan in VisitPlan.objects.filter(community__path__in=paths).select_related("community")
+        plan.area.path: plan
+        for plan in VisitPlan.objects.filter(area__path__in=paths).select_related("area")
     }
+
+
+def plans_for(households: Iterable[Household]) -> dict[str, VisitPlan]:
+    """The visit plan in force for each household's community, by community path: its own,
+    else its street's default, else the built-in one (one query, whatever the number)."""
+    paths = {h.grid.path[:COMMUNITY_PATH_LENGTH] for h in households}
+    plans = _plans_at(paths)
+    return {path: _resolve(path, plans).plan for path in paths}
+
+
+def plan_in_force(area: Area) -> PlanInForce:
+    """For a community: the plan its households follow and where it comes from. For a street:
+    its default, or the built-in defaults."""
+    if area.level in (Level.STREET, Level.TOWN):
+        own = VisitPlan.objects.filter(area=area).first()
+        if own is not None:
+            return PlanInForce(own, VisitPlan.Source.OWN)
+        return PlanInForce(VisitPlan(), VisitPlan.Source.BUILT_IN)
+    return _resolve(area.path, _plans_at({area.path}))
 
 
 def refresh_due(*, household_ids: Iterable[int]) -> int:
@@ -68,10 +109,9 @@ def refresh_due(*, household_ids: Iterable[int]) -> int:
         ).values_list("resident__household_id", "category"):
             care[household_id].add(category)
         plans = plans_for(chunk)
-        default = VisitPlan()
         by_date: defaultdict[dt.date, list[int]] = defaultdict(list)
         for household in chunk:
-            plan = plans.get(household.grid.path[:COMMUNITY_PATH_LENGTH], default)
+            plan = plans[household.grid.path[:COMMUNITY_PATH_LENGTH]]
             since = household.last_visited_at or household.created_at or timezone.now()
             due = timezone.localtime(since).date() + dt.timedelta(
                 days=plan.days_for(care[household.pk])
@@ -207,22 +247,40 @@ def create_place(*, by, grid: Area, name: str, kind: str, address: str = "") -> 
     return place
 
 
+def _plan_households(area: Area) -> Iterable[int]:
+    """The households whose due dates follow ``area``'s plan: the community's, or for a
+    street's default all its communities' (those with their own plan do not change, and
+    ``refresh_due`` writes only what changed)."""
+    return Household.objects.under(area).values_list("pk", flat=True)
+
+
 @transaction.atomic
 def save_plan(*, by, plan: VisitPlan) -> VisitPlan:
-    """Set a community's visit intervals; its households' due dates follow at once."""
-    if not can(by, VisitCapability.SUPERVISE_VISITS, plan.community):
+    """Set a community's visit intervals, or a street's default for its communities; the
+    households' due dates follow at once (the dashboards' figures at their next refresh)."""
+    if not can(by, VisitCapability.SUPERVISE_VISITS, plan.area):
         raise PermissionDenied
     plan.full_clean()
     plan.save()
-    refresh_due(household_ids=Household.objects.under(plan.community).values_list("pk", flat=True))
+    refresh_due(household_ids=_plan_households(plan.area))
     return plan
 
 
 @transaction.atomic
+def set_plan(*, by, area: Area, routine_days: int, care_days: dict[str, int]) -> VisitPlan:
+    """The visit plan page's write: ``area``'s own plan, made or changed."""
+    plan = VisitPlan.objects.filter(area=area).first() or VisitPlan(area=area)
+    plan.routine_days = routine_days
+    plan.care_days = {str(key): int(days) for key, days in care_days.items()}
+    return save_plan(by=by, plan=plan)
+
+
+@transaction.atomic
 def delete_plan(*, by, plan: VisitPlan) -> None:
-    """Back to the default intervals for the community."""
-    if not can(by, VisitCapability.SUPERVISE_VISITS, plan.community):
+    """A community back to its street's default (or the built-in one); a street's default
+    removed, its communities without a plan back to the built-in intervals."""
+    if not can(by, VisitCapability.SUPERVISE_VISITS, plan.area):
         raise PermissionDenied
-    community = plan.community
+    area = plan.area
     plan.delete()
-    refresh_due(household_ids=Household.objects.under(community).values_list("pk", flat=True))
+    refresh_due(household_ids=_plan_households(area))

@@ -9,6 +9,8 @@ urlpatterns = [
     path("visits/place/<int:pk>/", views.visit_place, name="visit_place"),
     path("visits/submit/", views.visit_submit, name="visit_submit"),
     path("areas/<str:code>/visits/", views.visit_report, name="visit_report"),
+    path("areas/<str:code>/visit-plan/", views.visit_plan, name="visit_plan"),
+    path("areas/<str:code>/visit-plan/reset/", views.visit_plan_reset, name="visit_plan_reset"),
     path("areas/<str:code>/places/", views.area_places, name="area_places"),
     path(
         "areas/<str:code>/visits/export.csv",

@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.exports import csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
+from core.history import history_for
 from grids.access import area_or_404
 from grids.models import (
     GRID_PATH_LENGTH,
@@ -43,12 +44,12 @@ from grids.models import (
     household_q,
 )
 from grids.policy import TerritoryCapability, roles_holding
-from grids.roles import Level
+from grids.roles import COMMUNITY_LEVELS, Level
 from grids.scope import can, path_q, scope_paths
-from grids.views import household_matches
+from grids.views import breadcrumbs, household_matches
 from visits import selectors, services
-from visits.forms import PlaceForm, VisitForm
-from visits.models import VISIT_TAGS, Place, Visit, VisitKind
+from visits.forms import PlaceForm, VisitForm, VisitPlanForm
+from visits.models import PLAN_LEVELS, VISIT_TAGS, Place, Visit, VisitKind, VisitPlan
 from visits.policy import VisitCapability
 
 PAGE_SIZE = 30
@@ -456,6 +457,63 @@ def area_places(request, code):
             "can_patrol": can(request.user, VisitCapability.LOG_VISITS, area),
         },
     )
+
+
+# --- Visit plans ----------------------------------------------------------------------------------
+
+
+@login_required
+def visit_plan(request, code):
+    """A community's visit plan (or a street's default for its communities): which plan its
+    households follow and where it comes from, and the form that changes it."""
+    area = area_or_404(request.user, code, VisitCapability.SUPERVISE_VISITS, levels=PLAN_LEVELS)
+    in_force = services.plan_in_force(area)
+    form = VisitPlanForm(request.POST or None, plan=in_force.plan)
+    if request.method == "POST":
+        saved = submit_form(
+            request,
+            form,
+            lambda data, _v: services.set_plan(by=request.user, area=area, **form.plan_data()),
+            _("Visit plan saved: the households' due dates follow it from now on."),
+        )
+        if saved is not NOT_SAVED:
+            return redirect("visit_plan", code=area.code)
+    communities = []
+    if area.level not in COMMUNITY_LEVELS:
+        children = Area.objects.get_children(area).filter(level__in=PLAN_LEVELS)
+        with_plan = set(
+            VisitPlan.objects.filter(area__in=children).values_list("area_id", flat=True)
+        )
+        communities = [(c, c.pk in with_plan) for c in children]
+    street = Area.objects.get_parent(area) if area.level in COMMUNITY_LEVELS else None
+    care = in_force.plan.care_days_full()
+    own = in_force.source == VisitPlan.Source.OWN
+    return render(
+        request,
+        "visits/visit_plan.html",
+        {
+            "area": area,
+            "breadcrumbs": breadcrumbs(request, area),
+            "in_force": in_force,
+            "street": street,
+            "form": form,
+            "care_rows": [(label, care.get(key)) for key, label in CareCategory.choices],
+            "communities": communities,
+            "history": history_for(in_force.plan) if own else [],
+        },
+    )
+
+
+@login_required
+@require_POST
+def visit_plan_reset(request, code):
+    """Remove the area's own plan: a community falls back to its street's default, a street's
+    communities without a plan to the built-in intervals."""
+    area = area_or_404(request.user, code, VisitCapability.SUPERVISE_VISITS, levels=PLAN_LEVELS)
+    plan = get_object_or_404(VisitPlan, area=area)
+    services.delete_plan(by=request.user, plan=plan)
+    messages.success(request, _("Own plan removed: the households' due dates follow the fallback."))
+    return redirect("visit_plan", code=area.code)
 
 
 # --- The service worker ---------------------------------------------------------------------------

@@ -185,6 +185,7 @@ def rewards(request, code):
             "breadcrumbs": breadcrumbs(request, community),
             "catalogue": catalogue,
             "may_redeem": may_redeem,
+            "may_manage": can(request.user, PointsCapability.MANAGE_REWARDS, community),
             "form": form,
             "query": query,
             "accounts": accounts,

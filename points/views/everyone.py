@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,8 @@ from branches.models import Branch
 from branches.policy import BranchCapability
 from core.forms import NOT_SAVED, submit_form
 from grids.access import area_or_404, community_or_404
+from grids.models import Area
+from grids.roles import Level
 from grids.scope import can
 from grids.views import breadcrumbs
 from points import periods, selectors, services
@@ -28,7 +30,11 @@ from points.models import (
     HonourRow,
     Scheme,
 )
+from points.policy import PointsCapability
 from points.views.common import ITEMS, item_or_404, period_asked, refused
+
+# Where red and black lists are set up: a street (or town), or the district.
+SET_UP_LEVELS = (Level.DISTRICT, Level.STREET, Level.TOWN)
 
 # --- An item -----------------------------------------------------------------------------------
 
@@ -151,7 +157,13 @@ def rankings(request, code):
 @login_required
 def honours(request, code):
     area = area_or_404(request.user, code)
-    lists = list(HonourList.objects.filter(active=True).select_related("scheme"))
+    # District-wide lists, and those of the street the area is in (or is).
+    above = [area.path[:end] for end in range(Area.steplen, len(area.path) + 1, Area.steplen)]
+    lists = list(
+        HonourList.objects.filter(Q(area__isnull=True) | Q(area__path__in=above), active=True)
+        .select_related("scheme")
+        .order_by("pk")
+    )
     published = (
         HonourPeriod.objects.filter(area=area, honour_list__in=lists)
         .select_related("honour_list", "published_by")
@@ -192,6 +204,8 @@ def honours(request, code):
             "lists": lists,
             "published": published,
             "may_publish": may_publish,
+            "may_set_up": area.level in SET_UP_LEVELS
+            and can(request.user, PointsCapability.SET_UP_HONOUR_LISTS, area),
             "ended": ended,
         },
     )

@@ -174,10 +174,19 @@ GRANTED_SINCE = {
     # Issue 19, data onboarding: the offices that hold a place's registers load them, and a
     # street office lays out its own communities and grids.
     # Issue 20, a district without a superuser: district staff keep the working-day calendar,
-    # the catalogue of matters and departments, and the API clients.
-    "district_staff": {"import_data", "manage_calendar", "manage_catalogue", "manage_api_clients"},
-    "street_staff": {"import_data", "edit_areas"},
-    "community_staff": {"import_data"},
+    # the catalogue of matters and departments, the API clients, the points schemes and their
+    # rules and the district-wide red and black lists; a street sets up its own lists; a
+    # community keeps its rewards catalogue and stock.
+    "district_staff": {
+        "import_data",
+        "manage_calendar",
+        "manage_catalogue",
+        "manage_api_clients",
+        "manage_schemes",
+        "set_up_honour_lists",
+    },
+    "street_staff": {"import_data", "edit_areas", "set_up_honour_lists"},
+    "community_staff": {"import_data", "manage_rewards"},
 }
 
 

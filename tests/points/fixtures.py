@@ -82,3 +82,29 @@ def collected(declaration, secretary_user, branch):
 def declaration_photo(member_user, member_account, hour_rule):
     item = declare(member_user, member_account, hour_rule, photos=[jpeg()])
     return item.photos.get()
+
+
+@pytest.fixture
+def reward(service_scheme, territory):
+    """A reward of community C1's catalogue, five in stock."""
+    from points.models import Reward
+
+    return Reward.objects.create(
+        scheme=service_scheme, community=territory.community, name="大米5kg", cost=50, stock=5
+    )
+
+
+@pytest.fixture
+def street_honour_list(service_scheme, territory):
+    """A red/black list street S1 set up for its communities."""
+    from points.models import HonourList
+
+    return HonourList.objects.create(
+        scheme=service_scheme,
+        area=territory.street,
+        name_en="Branches by points per member",
+        name_zh="支部人均积分榜",
+        unit=HonourList.Unit.BRANCH,
+        measure=HonourList.Measure.POINTS_PER_MEMBER,
+        size=2,
+    )

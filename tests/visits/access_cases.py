@@ -1,4 +1,4 @@
-from tests.access import DENIED, EDIT, LOGIN, MISSING, OK, VIEW
+from tests.access import DENIED, EDIT, FOUND, LOGIN, MISSING, OK, VIEW
 
 NOT_SCOPED = {
     "service_worker",  # public script, no data (tests/visits/test_service_worker.py)
@@ -33,3 +33,18 @@ CASES = {
     ),
     "area_places": ("get", "place", lambda p: {"code": p.grid.code}, VIEW),
 }
+
+# Visit plans: set by whoever supervises visits at the community (or, as a default, the
+# street); none of the matrix's personas below the street does.
+CASES["visit_plan"] = (
+    "get",
+    "territory",
+    lambda t: {"code": t.community.code},
+    (MISSING, MISSING, OK, MISSING, OK, LOGIN),
+)
+CASES["visit_plan_reset"] = (
+    "post",
+    "visit_plan_own",
+    lambda p: {"code": p.area.code},
+    (MISSING, MISSING, FOUND, MISSING, FOUND, LOGIN),
+)

@@ -76,7 +76,7 @@ def test_an_elderly_person_living_alone_makes_the_household_due_weekly(
 
 def test_a_community_sets_its_own_intervals(clock, own_worker, territory):
     VisitPlan.objects.create(
-        community=territory.community,
+        area=territory.community,
         routine_days=60,
         care_days={CareCategory.ELDERLY_ALONE: 3},
     )
@@ -92,7 +92,7 @@ def test_a_community_sets_its_own_intervals(clock, own_worker, territory):
 def test_a_plan_with_a_bad_interval_is_refused(territory):
     from django.core.exceptions import ValidationError
 
-    plan = VisitPlan(community=territory.community, care_days={"elderly_alone": 0})
+    plan = VisitPlan(area=territory.community, care_days={"elderly_alone": 0})
     with pytest.raises(ValidationError):
         plan.full_clean()
 
@@ -472,7 +472,7 @@ def test_a_plan_saved_or_removed_moves_its_households_due_dates(
 ):
     household = services.create_household(by=own_worker, grid=territory.grid, address="8幢1")
     plan = visits.save_plan(
-        by=community_officer, plan=VisitPlan(community=territory.community, routine_days=30)
+        by=community_officer, plan=VisitPlan(area=territory.community, routine_days=30)
     )
     household.refresh_from_db()
     assert household.visit_due_on == dt.date(2026, 12, 23)
@@ -480,7 +480,7 @@ def test_a_plan_saved_or_removed_moves_its_households_due_dates(
     household.refresh_from_db()
     assert household.visit_due_on == dt.date(2026, 11, 23) + dt.timedelta(days=90)
     with pytest.raises(PermissionDenied):
-        visits.save_plan(by=own_worker, plan=VisitPlan(community=territory.community))
+        visits.save_plan(by=own_worker, plan=VisitPlan(area=territory.community))
 
 
 def test_moving_a_household_to_another_community_takes_its_plan(clock, territory):
@@ -490,7 +490,7 @@ def test_moving_a_household_to_another_community_takes_its_plan(clock, territory
     officer = UserFactory(username="both_communities")
     for community in (territory.community, territory.other_community):
         PostFactory(user=officer, area=community, role="community_staff")
-    VisitPlan.objects.create(community=territory.other_community, routine_days=20)
+    VisitPlan.objects.create(area=territory.other_community, routine_days=20)
     household = services.create_household(by=officer, grid=territory.grid, address="9幢1")
     services.update_household(by=officer, household=household, grid=Area.objects.get(code="G3"))
     household.refresh_from_db()
