@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import OneTimeCode, User
 
 
 @admin.register(User)
@@ -17,3 +17,20 @@ class UserAdmin(BaseUserAdmin):
     @admin.display(description=_("mobile number"))
     def masked_phone(self, obj):
         return obj.masked_phone
+
+
+@admin.register(OneTimeCode)
+class OneTimeCodeAdmin(admin.ModelAdmin):
+    """Read only: who was sent a code, when, and what became of it (never the code)."""
+
+    list_display = ("user", "purpose", "created_at", "expires_at", "attempts", "used_at")
+    list_filter = ("purpose",)
+    search_fields = ("user__username", "user__display_name")
+    fields = ("user", "purpose", "created_at", "expires_at", "attempts", "used_at", "created_by")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
