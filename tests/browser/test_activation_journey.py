@@ -33,6 +33,9 @@ def test_a_joined_member_activates_declares_and_the_secretary_collects(
     what = f"社区助老服务（{lang}）"
     context = browser.new_context(viewport=PHONE, locale=locale)
     phone = context.new_page()
+    errors = []
+    phone.on("pageerror", lambda exc: errors.append(str(exc)))
+    phone.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
     phone.goto(f"{live_server.url}/join/QH-S01-C01/")
     phone.fill("input[name=name]", name)
     phone.fill("input[name=phone]", mobile)
@@ -96,5 +99,5 @@ def test_a_joined_member_activates_declares_and_the_secretary_collects(
     expect(secretary.locator(".alert-success")).to_be_visible()
     expect(secretary.locator(".card", has_text=what)).to_be_visible()
     shoot(secretary, f"activation-collected-{lang}")
-    assert not phone.errors and not officer.errors and not secretary.errors
+    assert not errors and not officer.errors and not secretary.errors
     context.close()
