@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import SignIn, User, UserSession
+from accounts.models import OneTimeCode, SignIn, User, UserSession
 
 
 @admin.register(User)
@@ -20,13 +20,25 @@ class UserAdmin(BaseUserAdmin):
 
 
 class _ReadOnly(admin.ModelAdmin):
-    """Written by sign-ins themselves (accounts/signins.py): read here, never edited."""
+    """Written by the product itself (sign-ins, accounts/signins.py; codes,
+    accounts/services.py): read here, never edited."""
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OneTimeCode)
+class OneTimeCodeAdmin(_ReadOnly):
+    """Who was sent a code, when, and what became of it (never the code)."""
+
+    list_display = ("user", "purpose", "created_at", "expires_at", "attempts", "used_at")
+    list_filter = ("purpose",)
+    search_fields = ("user__username", "user__display_name")
+    fields = ("user", "purpose", "created_at", "expires_at", "attempts", "used_at", "created_by")
+    readonly_fields = fields
 
 
 @admin.register(SignIn)

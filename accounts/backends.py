@@ -1,5 +1,9 @@
-"""Django's model backend, with the user every signed-in request loads kept in the shared
-cache.
+"""Django's model backend, signing in by user name or mobile number, with the user every
+signed-in request loads kept in the shared cache.
+
+A mobile number signs in the one active account that has it; when several share it the
+sign-in form refuses and asks for the user name (``shared_mobile``). django-axes counts
+failures per what was typed (a user name or a number) and client, in front of this backend.
 
 Each entry carries the token of the user's version key as it was before the database was
 read (core/versioned.py): saving or deleting the user renews it, so a deactivation, a new
@@ -10,10 +14,11 @@ loads, covers rows written without signals (a re-seeded database reuses primary 
 
 from __future__ import annotations
 
-from django.contrib.auth import backends
+from django.contrib.auth import backends, get_user_model
 from django.core.cache import cache
 
 from core import versioned
+from core.personal import normalize_mobile
 
 GENERATION = "accounts:user-generation"
 
@@ -35,7 +40,38 @@ def users_reloaded() -> None:
     versioned.bump([GENERATION])
 
 
+def _mobile(login: str) -> str:
+    phone = normalize_mobile(login or "")
+    return phone if phone.isdigit() and len(phone) == 11 else ""
+
+
+def _by_mobile(login: str):
+    """Active users with this mobile number, unless ``login`` is a user name."""
+    User = get_user_model()
+    phone = _mobile(login)
+    if not phone or User.objects.filter(username=login).exists():
+        return User.objects.none()
+    return User.objects.filter(phone=phone, is_active=True)
+
+
+def shared_mobile(login: str) -> bool:
+    """``login`` is a mobile number (not a user name) that several active accounts share."""
+    return _by_mobile(login)[:2].count() > 1
+
+
 class ModelBackend(backends.ModelBackend):
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None or username is None or password is None:
+            return user
+        found = list(_by_mobile(username)[:2])
+        if len(found) != 1:
+            return None
+        user = found[0]
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
     def get_user(self, user_id):
         if not versioned.enabled():
             return super().get_user(user_id)

@@ -51,5 +51,51 @@ class User(AbstractUser):
         return mask_mobile(self.phone)
 
 
+class OneTimeCode(models.Model):
+    """A one-time link and SMS code that lets a person set their password: to activate an
+    account made for them, or to replace a forgotten password (accounts/services.py).
+
+    Only keyed hashes are stored (``core`` SECRET_KEY HMAC): the database never holds a
+    usable code. A code is spent by its first successful use, dies after ``MAX_ATTEMPTS``
+    wrong tries, and is replaced (expired) when a newer one of the same purpose is issued.
+    """
+
+    class Purpose(models.TextChoices):
+        ACTIVATE = "activate", _("activate the account")
+        RESET = "reset", _("reset the password")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="one_time_codes",
+        verbose_name=_("user"),
+    )
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
+    # Where the text message went (normalised), for the per-number rate limit.
+    phone = models.CharField(_("mobile number"), max_length=11, blank=True)
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField(_("expires"))
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+
+    class Meta:
+        verbose_name = _("one-time code")
+        verbose_name_plural = _("one-time codes")
+        indexes = [models.Index(fields=["user", "purpose", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} · {self.user}"
+
+
 # Sign-in history and open sessions (accounts/signins.py).
 from accounts.signin_models import SignIn, UserSession  # noqa: E402, F401

@@ -7,16 +7,30 @@ territory and cannot see it.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import secrets
 import string
+from dataclasses import dataclass
 
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts import signins
+from accounts.models import OneTimeCode
+from core.personal import normalize_mobile
+from core.sms import ChannelError, get_sms_backend
+
+logger = logging.getLogger(__name__)
 
 TEMPORARY_LENGTH = 10
 # No look-alikes (0/O, 1/l/I): the password is read out or copied by hand.
@@ -85,3 +99,312 @@ def update_person(*, by, user, display_name: str, phone: str):
     if changes:
         _log(user, by, changes)
     return user
+
+
+# --- One-time codes: activation and forgotten passwords --------------------------------------
+#
+# An activation (an account made for someone) sends a link and a 6-digit code, both valid
+# ACTIVATION_VALID: the person may open the message days later. A forgotten password's code is
+# valid RESET_VALID. Either dies after MAX_ATTEMPTS wrong tries, at its first use, or when a
+# newer one of the same purpose is issued. Issuing is limited per user and per mobile number
+# (ISSUE_INTERVAL between two, ISSUE_PER_HOUR an hour), counted in the database so the limit
+# holds when the cache is down.
+
+ACTIVATION_VALID = dt.timedelta(days=7)
+RESET_VALID = dt.timedelta(minutes=30)
+MAX_ATTEMPTS = 5
+ISSUE_INTERVAL = dt.timedelta(seconds=60)
+ISSUE_PER_HOUR = 5
+CODE_DIGITS = 6
+# A mobile number shared by several accounts gets at most this many reset codes per request.
+RESET_FAN_OUT = 3
+
+
+class TooManyCodes(ValidationError):
+    """A code was issued for this person or number too recently or too often."""
+
+
+def _token_hash(token: str) -> str:
+    return salted_hmac("accounts.onetimecode.token", token).hexdigest()
+
+
+def _code_hash(user_pk: int, code: str) -> str:
+    # Keyed by SECRET_KEY and the user: a leaked table cannot be tried through 10^6 codes.
+    return salted_hmac("accounts.onetimecode.code", f"{user_pk}:{code}").hexdigest()
+
+
+def _live(purpose: str):
+    return OneTimeCode.objects.filter(
+        purpose=purpose,
+        used_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        attempts__lt=MAX_ATTEMPTS,
+        user__is_active=True,
+    )
+
+
+def _check_rate(user, phone: str) -> None:
+    now = timezone.now()
+    who = Q(user=user) | Q(phone=phone) if phone else Q(user=user)
+    recent = list(
+        OneTimeCode.objects.filter(who, created_at__gte=now - dt.timedelta(hours=1)).values_list(
+            "created_at", flat=True
+        )
+    )
+    if any(at > now - ISSUE_INTERVAL for at in recent):
+        raise TooManyCodes(_("A code was sent less than a minute ago. Wait a minute."))
+    if len(recent) >= ISSUE_PER_HOUR:
+        raise TooManyCodes(_("Too many codes were sent within the hour. Try again later."))
+
+
+@dataclass(frozen=True)
+class Issued:
+    code: OneTimeCode
+    token: str  # for the link; empty for a reset
+    digits: str
+
+
+def _issue(*, user, purpose: str, by=None) -> Issued:
+    """A new code for ``user`` (locked), replacing older live ones of the same purpose."""
+    User = get_user_model()
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one issue at a time
+    phone = normalize_mobile(user.phone)
+    _check_rate(user, phone)
+    now = timezone.now()
+    _live(purpose).filter(user=user).update(expires_at=now)
+    token = secrets.token_urlsafe(32) if purpose == OneTimeCode.Purpose.ACTIVATE else ""
+    digits = "".join(secrets.choice(string.digits) for _ in range(CODE_DIGITS))
+    valid = ACTIVATION_VALID if purpose == OneTimeCode.Purpose.ACTIVATE else RESET_VALID
+    code = OneTimeCode.objects.create(
+        user=user,
+        purpose=purpose,
+        phone=phone,
+        token_hash=_token_hash(token) if token else "",
+        code_hash=_code_hash(user.pk, digits),
+        expires_at=now + valid,
+        created_by=by if getattr(by, "pk", None) else None,
+    )
+    return Issued(code=code, token=token, digits=digits)
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL}{path}"
+
+
+def _send_sms(user, text: str, key: str) -> bool:
+    """True when the provider took the message; a failure is logged, not raised: the code
+    stays valid and the person (or the officer) can ask for another one."""
+    try:
+        get_sms_backend().send(phone=normalize_mobile(user.phone), text=text, idempotency_key=key)
+    except ChannelError as exc:
+        logger.warning("one-time code SMS to user %s not sent: %s", user.pk, exc)
+        return False
+    return True
+
+
+def activation_path(token: str) -> str:
+    return reverse("activate", args=[token])
+
+
+@dataclass(frozen=True)
+class Invitation:
+    link: str  # absolute when PUBLIC_BASE_URL is set, else the path
+    digits: str
+    sms_sent: bool
+
+
+@transaction.atomic
+def invite(*, user, by, send_sms: bool = True) -> Invitation:
+    """An activation link and code for an account made for someone (no usable password
+    yet); sent by SMS to ``user.phone`` when ``send_sms``, else handed over by ``by``.
+
+    Raises ``TooManyCodes`` when invitations are sent too often, ``ValidationError`` when
+    the account is already active with its own password or has no mobile number to send to.
+    Who may invite whom is decided by the caller's app, as for ``create_account``.
+    """
+    if user.has_usable_password():
+        raise ValidationError(_("This account has been activated already."))
+    if send_sms and not user.phone:
+        raise ValidationError(_("This person has no mobile number to send the code to."))
+    issued = _issue(user=user, purpose=OneTimeCode.Purpose.ACTIVATE, by=by)
+    link = _absolute(activation_path(issued.token))
+    sent = False
+    if send_sms:
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            text = _(
+                "Grid Governance: your account %(username)s is ready. Open %(link)s or enter "
+                "the code %(code)s at %(page)s within 7 days to choose your password."
+            ) % {
+                "username": user.username,
+                "link": link,
+                "code": issued.digits,
+                "page": _absolute(reverse("activate_code")),
+            }
+        sent = _send_sms(user, text, f"activate-{issued.code.pk}")
+    _log(user, by, {"activation": ["", "invited by SMS" if send_sms else "invited"]})
+    return Invitation(link=link, digits=issued.digits, sms_sent=sent)
+
+
+def _matching_users(login: str):
+    """Active users whose user name is ``login``, or whose mobile number it is."""
+    User = get_user_model()
+    login = (login or "").strip()
+    if not login:
+        return User.objects.none()
+    phone = normalize_mobile(login)
+    match = Q(username=login)
+    if phone.isdigit() and len(phone) == 11:
+        match |= Q(phone=phone)
+    return User.objects.filter(match, is_active=True).order_by("pk")
+
+
+def _spend(*, purpose: str, candidates, digits: str) -> OneTimeCode:
+    """The live code of ``purpose`` among ``candidates`` (a OneTimeCode queryset) matching
+    ``digits``; otherwise every candidate counts a wrong attempt and ValidationError."""
+    digits = "".join((digits or "").split())
+    live = list(candidates.filter(purpose=purpose) & _live(purpose))
+    for code in live:
+        if constant_time_compare(code.code_hash, _code_hash(code.user_id, digits)):
+            return code
+    if live:
+        # Counted at once, outside the caller's transaction: a refused try must stay counted.
+        OneTimeCode.objects.filter(pk__in=[c.pk for c in live]).update(attempts=F("attempts") + 1)
+    raise ValidationError({"code": _("The code is wrong or has expired.")})
+
+
+def code_for_link(token: str) -> OneTimeCode | None:
+    """The live activation code an activation link carries, if any."""
+    if not token:
+        return None
+    return (
+        _live(OneTimeCode.Purpose.ACTIVATE)
+        .filter(token_hash=_token_hash(token))
+        .select_related("user")
+        .first()
+    )
+
+
+@transaction.atomic
+def _set_password(*, code: OneTimeCode, password: str, change: str):
+    code = OneTimeCode.objects.select_for_update().select_related("user").get(pk=code.pk)
+    if code.used_at is not None or code.expires_at <= timezone.now():
+        raise ValidationError({"code": _("The code is wrong or has expired.")})
+    user = code.user
+    validate_password(password, user)
+    user.set_password(password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    now = timezone.now()
+    code.used_at = now
+    code.save(update_fields=["used_at"])
+    # Whatever else was sent to this person is spent as well.
+    _live(code.purpose).filter(user=user).update(expires_at=now)
+    _log(user, user, {"password": ["***", change]})
+    return user
+
+
+def activate(*, password: str, token: str = "", phone: str = "", code: str = ""):
+    """Set the first password with the link's ``token``, or with ``phone`` and ``code``.
+    Returns the user, ready to be signed in. Not atomic as a whole: a wrong code's attempt
+    is counted even though the call fails."""
+    if token:
+        found = code_for_link(token)
+        if found is None:
+            raise ValidationError({"code": _("This link has expired or was used already.")})
+    else:
+        users = _matching_users(phone).filter(phone=normalize_mobile(phone))
+        candidates = OneTimeCode.objects.filter(user__in=users)
+        found = _spend(purpose=OneTimeCode.Purpose.ACTIVATE, candidates=candidates, digits=code)
+    return _set_password(code=found, password=password, change="activated")
+
+
+def request_password_reset(*, login: str) -> None:
+    """Send a reset code by SMS to the account(s) named by user name or mobile number.
+
+    Says nothing either way: no account, no mobile number, too many codes, all look the same
+    to the caller (no enumeration); what happened is in the audit trail and the log.
+    """
+    for user in _matching_users(login).exclude(phone="")[:RESET_FAN_OUT]:
+        try:
+            with transaction.atomic():
+                issued = _issue(user=user, purpose=OneTimeCode.Purpose.RESET)
+                _log(user, None, {"password": ["", "reset code sent"]})
+        except TooManyCodes:
+            logger.info("password reset for user %s not sent: too many codes", user.pk)
+            continue
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            text = _(
+                "Grid Governance: %(code)s is the code to reset the password of %(username)s. "
+                "It is valid for 30 minutes. If you did not ask for it, ignore this message."
+            ) % {"code": issued.digits, "username": user.username}
+        _send_sms(user, text, f"reset-{issued.code.pk}")
+
+
+def reset_password_with_code(*, login: str, code: str, password: str):
+    """The new password, if ``code`` is a live reset code of the account ``login`` names."""
+    candidates = OneTimeCode.objects.filter(user__in=_matching_users(login))
+    found = _spend(purpose=OneTimeCode.Purpose.RESET, candidates=candidates, digits=code)
+    return _set_password(code=found, password=password, change="reset by SMS code")
+
+
+# --- Accounts for people who work in the product --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Provided:
+    user: object
+    created: bool
+    invitation: Invitation | None
+    problem: str = ""  # why no invitation went out, in words for the officer
+
+
+def _free_username() -> str:
+    User = get_user_model()
+    while True:
+        candidate = "m" + "".join(secrets.choice(string.digits) for _ in range(7))
+        if not User.objects.filter(username=candidate).exists():
+            return candidate
+
+
+@transaction.atomic
+def provide_account(
+    *, by, display_name: str, phone: str, user=None, send_sms: bool = True
+) -> Provided:
+    """The account of a person the product now knows (a confirmed registration, a party
+    member, a new post holder), made if needed and, when it has no password yet, invited.
+
+    ``user``: the account already linked to the person. Otherwise the one active account with
+    this mobile number is used; otherwise a new one, without a usable password. The caller
+    decides who may do this (its own capability at the person's area) and links the result.
+    """
+    created = False
+    phone = normalize_mobile(phone)
+    if user is None and phone:
+        User = get_user_model()
+        same = list(User.objects.filter(phone=phone, is_active=True)[:2])
+        if len(same) == 1:
+            user = same[0]
+    if user is None:
+        user = create_account(username=_free_username(), phone=phone, display_name=display_name)
+        created = True
+        _log(user, by, {"account": ["", "created"]})
+    if user.has_usable_password() or not user.is_active:
+        return Provided(user=user, created=created, invitation=None)
+    if send_sms and not user.phone:
+        return Provided(
+            user=user,
+            created=created,
+            invitation=None,
+            problem=_("No mobile number: no activation code was sent."),
+        )
+    try:
+        with transaction.atomic():
+            invitation = invite(user=user, by=by, send_sms=send_sms)
+    except TooManyCodes as error:
+        return Provided(user=user, created=created, invitation=None, problem=error.messages[0])
+    problem = "" if invitation.sms_sent or not send_sms else _("The text message was not sent.")
+    return Provided(user=user, created=created, invitation=invitation, problem=problem)
+
+
+def is_activated(user) -> bool:
+    return user.is_active and user.has_usable_password()

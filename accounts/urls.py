@@ -2,9 +2,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import sessions_views, views
+from accounts.forms import LoginForm
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChange.as_view(), name="password_change"),
     path(
@@ -20,4 +27,9 @@ urlpatterns = [
         sessions_views.session_end_others,
         name="account_sessions_end_others",
     ),
+    # Anonymous: an account made for someone, and a forgotten password (accounts/services.py).
+    path("activate/", views.activate_code, name="activate_code"),
+    path("activate/<str:token>/", views.activate, name="activate"),
+    path("password/forgot/", views.password_forgot, name="password_forgot"),
+    path("password/reset/", views.password_reset_code, name="password_reset_code"),
 ]

@@ -1,16 +1,27 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from accounts import signins
-from accounts.forms import ProfileForm
+from accounts import services, signins
+from accounts.forms import (
+    ActivateCodeForm,
+    ActivateLinkForm,
+    ForgotPasswordForm,
+    ProfileForm,
+    ResetPasswordForm,
+)
+from core.forms import NOT_SAVED, submit_form
 from core.navigation import listed
+from core.ratelimit import ip_limit, too_many_requests
 
 
 @require_POST
@@ -48,3 +59,106 @@ class PasswordChange(auth_views.PasswordChangeView):
         signins.rekey(old_key, new_key)
         signins.end_sessions(form.user, keep=new_key)
         return response
+
+
+# --- Activation and forgotten passwords (anonymous pages) -----------------------------------
+
+RESET_LOGIN = "accounts:reset-login"
+
+
+def _signed_in(request, user, message: str):
+    login(request, user, backend="accounts.backends.ModelBackend")
+    messages.success(request, message)
+    return redirect(settings.LOGIN_REDIRECT_URL)
+
+
+def _limited(request, group: str):
+    """The 429 page when this client posted too often to ``group`` (codes are guessed here)."""
+    if request.method == "POST":
+        wait = ip_limit(request, group)
+        if wait:
+            return too_many_requests(request, retry_after=wait)
+    return None
+
+
+@never_cache
+@sensitive_post_parameters("password", "password2")
+def activate(request, token):
+    """The link in the invitation: choose a password, signed in at once."""
+    if services.code_for_link(token) is None:
+        return render(request, "accounts/activate_expired.html", status=200)
+    form = ActivateLinkForm(request.POST or None)
+    user = submit_form(
+        request,
+        form,
+        lambda data, _v: services.activate(token=token, password=data["password"]),
+        _("Your account is active."),
+    )
+    if user is not NOT_SAVED:
+        return _signed_in(request, user, _("Welcome! You are signed in."))
+    return render(request, "accounts/activate.html", {"form": form, "by_link": True})
+
+
+@never_cache
+@sensitive_post_parameters("password", "password2", "code")
+def activate_code(request):
+    """The same with the mobile number and the code from the text message."""
+    refused = _limited(request, "activate-code")
+    if refused:
+        return refused
+    form = ActivateCodeForm(request.POST or None)
+    user = submit_form(
+        request,
+        form,
+        lambda data, _v: services.activate(
+            phone=data["phone"], code=data["code"], password=data["password"]
+        ),
+        _("Your account is active."),
+    )
+    if user is not NOT_SAVED:
+        return _signed_in(request, user, _("Welcome! You are signed in."))
+    return render(request, "accounts/activate.html", {"form": form, "by_link": False})
+
+
+@never_cache
+def password_forgot(request):
+    """Ask for a code; the answer is the same whether or not the account exists."""
+    refused = _limited(request, "password-forgot")
+    if refused:
+        return refused
+    form = ForgotPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.request_password_reset(login=form.cleaned_data["login"])
+        request.session[RESET_LOGIN] = form.cleaned_data["login"]
+        messages.info(
+            request,
+            _(
+                "If an account with a mobile number matches, a code is on its way by text "
+                "message. It is valid for 30 minutes."
+            ),
+        )
+        return redirect("password_reset_code")
+    return render(request, "accounts/password_forgot.html", {"form": form})
+
+
+@never_cache
+@sensitive_post_parameters("password", "password2", "code")
+def password_reset_code(request):
+    refused = _limited(request, "password-reset")
+    if refused:
+        return refused
+    form = ResetPasswordForm(
+        request.POST or None, initial={"login": request.session.get(RESET_LOGIN, "")}
+    )
+    user = submit_form(
+        request,
+        form,
+        lambda data, _v: services.reset_password_with_code(
+            login=data["login"], code=data["code"], password=data["password"]
+        ),
+        _("Your new password is set."),
+    )
+    if user is not NOT_SAVED:
+        request.session.pop(RESET_LOGIN, None)
+        return _signed_in(request, user, _("You are signed in."))
+    return render(request, "accounts/password_reset.html", {"form": form})

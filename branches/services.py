@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.ops import unary_union
 
+from accounts.services import Provided, provide_account
 from branches.models import (
     Branch,
     BranchGrid,
@@ -223,7 +224,34 @@ def decide_registration(
     registration.decided_by = by
     registration.full_clean()
     registration.save()
+    if confirm:
+        registration.account = member_account(by=by, member=registration.member)
     return registration
+
+
+def member_account(*, by, member: PartyMember, send_sms: bool = True) -> Provided:
+    """The member's sign-in account, made or found (accounts.services.provide_account) and
+    linked to them, and an activation code sent when it has no password yet. The caller has
+    checked the right to confirm or manage members in the member's community."""
+    member = PartyMember.objects.select_for_update().get(pk=member.pk)
+    provided = provide_account(
+        by=by, display_name=member.name, phone=member.phone, user=member.user, send_sms=send_sms
+    )
+    if member.user_id is None:
+        if PartyMember.objects.filter(user=provided.user).exists():
+            # The number's account is another member's (the same person registered in two
+            # communities): one account, linked where it was first.
+            return provided
+        member.user = provided.user
+        member.save(update_fields=["user", "updated_at"])
+    return provided
+
+
+@transaction.atomic
+def invite_member(*, by, member: PartyMember) -> Provided:
+    """Send the member's activation code again (rate-limited in accounts)."""
+    require(by, BranchCapability.MANAGE_BRANCHES, member.community)
+    return member_account(by=by, member=member)
 
 
 @transaction.atomic

@@ -369,6 +369,20 @@ def area_registrations(request, code):
     )
 
 
+def account_message(request, member, provided) -> None:
+    """What became of the member's sign-in account (branches.services.member_account)."""
+    if provided is None:
+        return
+    if provided.invitation is not None and provided.invitation.sms_sent:
+        messages.info(
+            request,
+            _("An activation code was sent to %(name)s's mobile (%(phone)s).")
+            % {"name": member.name, "phone": member.masked_phone},
+        )
+    elif provided.problem:
+        messages.warning(request, provided.problem)
+
+
 @login_required
 @require_POST
 def registration_decide(request, pk):
@@ -383,7 +397,7 @@ def registration_decide(request, pk):
         messages.error(request, _("Choose confirm or reject."))
     else:
         try:
-            services.decide_registration(
+            decided = services.decide_registration(
                 by=request.user,
                 registration=registration,
                 confirm=form.cleaned_data["confirm"],
@@ -395,6 +409,7 @@ def registration_decide(request, pk):
             messages.success(
                 request, _("Registration of %(name)s decided.") % {"name": registration.member.name}
             )
+            account_message(request, registration.member, getattr(decided, "account", None))
     return redirect("area_registrations", code=registration.community.code)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from branches.models import PartyMember
 from branches.selectors import household_members
 from core.navigation import Link, Panel
 from grids.policy import TerritoryCapability
@@ -121,6 +122,15 @@ HOUSEHOLD_PAGE_PANELS = (
 DECISION_ACTIONS = (
     Link(_("Turn into a request"), "decision_ticket", TicketCapability.DISPATCH_TICKETS),
 )
+
+
+# Where a user without a post lands (grids/views.py home): the first rule that names a page.
+def _member_points(user) -> str | None:
+    """A party member's account (activated from /join/ or the member list): their points."""
+    return "my_points" if PartyMember.objects.filter(user=user, active=True).exists() else None
+
+
+HOME_WITHOUT_POST = (_member_points,)
 
 # The user's profile (accounts/views.py profile).
 PROFILE_LINKS = (Link(_("Notification settings"), "notification_preferences"),)

@@ -421,5 +421,6 @@ NOTIFY_MAX_ATTEMPTS = env.integer("NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
 NOTIFY_RETRY_BASE_SECONDS = env.integer("NOTIFY_RETRY_BASE_SECONDS", 60, minimum=1)
 # Seconds to wait for a WeCom or DingTalk robot (or an SMS provider) to answer.
 NOTIFY_HTTP_TIMEOUT = env.integer("NOTIFY_HTTP_TIMEOUT", 5, minimum=1)
-# Dotted path of the SMS backend; the default writes each message to the log.
-SMS_BACKEND = env.string("SMS_BACKEND", "notifications.channels.LoggingSMSBackend")
+# Dotted path of the SMS backend (core/sms.py); the default writes each message to the log.
+# The old "notifications.channels.LoggingSMSBackend" still names the same class.
+SMS_BACKEND = env.string("SMS_BACKEND", "core.sms.LoggingSMSBackend")

@@ -46,3 +46,12 @@ def household_panels(user, household) -> list[tuple[str, str, list]]:
         if rows or panel.show_empty:
             shown.append((panel.title, panel.template, rows))
     return shown
+
+
+def home_without_post(user) -> str | None:
+    """Where a user without a post lands (a party member: their points), or None."""
+    for rule in listed("HOME_WITHOUT_POST"):
+        url_name = rule(user)
+        if url_name:
+            return reverse(url_name)
+    return None

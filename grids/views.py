@@ -89,6 +89,9 @@ def home(request):
         root = Area.objects.get_root_nodes().first()
         if root is not None:
             return redirect("area_detail", code=root.code)
+    elsewhere = navigation.home_without_post(request.user)
+    if elsewhere:
+        return redirect(elsewhere)
     return render(request, "grids/no_posts.html")
 
 

@@ -24,26 +24,19 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from core.personal import mask_mobile
+# The SMS adapter lives in core (accounts sends one-time codes through it); its names stay
+# importable from here, and SMS_BACKEND = "notifications.channels.LoggingSMSBackend" works.
+from core.sms import ChannelError, LoggingSMSBackend, SMSBackend, get_sms_backend
 from notifications import texts
 from notifications.models import Delivery, NoticeChannel
 
 logger = logging.getLogger(__name__)
-sms_logger = logging.getLogger("notifications.sms")
+
+__all__ = ["ChannelError", "LoggingSMSBackend", "SMSBackend", "get_sms_backend", "send"]
 
 ROBOT_LANGUAGE = "zh-hans"
-
-
-class ChannelError(Exception):
-    """The provider did not take the message. ``permanent``: trying again cannot help (no
-    address any more, robot switched off), so the delivery fails at once."""
-
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
 
 
 def absolute(path: str) -> str:
@@ -251,27 +244,6 @@ def send_dingtalk(delivery: Delivery, *, idempotency_key: str) -> None:
 
 
 # --- SMS -------------------------------------------------------------------------------------
-
-
-class SMSBackend:
-    """An SMS provider's adapter; ``settings.SMS_BACKEND`` names the class to use. ``send``
-    returns when the provider accepted the message and raises ``ChannelError`` otherwise."""
-
-    def send(self, *, phone: str, text: str, idempotency_key: str) -> None:
-        raise NotImplementedError
-
-
-class LoggingSMSBackend(SMSBackend):
-    """Writes each message to the "notifications.sms" log instead of sending it (no provider
-    yet)."""
-
-    def send(self, *, phone: str, text: str, idempotency_key: str) -> None:
-        # The number is masked: logs travel further than the database does.
-        sms_logger.info("SMS to %s [%s]: %s", mask_mobile(phone), idempotency_key, text)
-
-
-def get_sms_backend() -> SMSBackend:
-    return import_string(settings.SMS_BACKEND)()
 
 
 def send_sms(delivery: Delivery, *, idempotency_key: str) -> None:

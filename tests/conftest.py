@@ -356,3 +356,33 @@ def own_worker_other_session(own_worker):
         started_at=now,
         last_seen_at=now,
     )
+
+
+def sms_log(caplog):
+    """The text messages the logging SMS backend (core.sms, the default) wrote, newest last;
+    ``sms_log.code()`` is the last 6-digit code sent. Messages sent by the live server's
+    thread are caught too (the log handler is process-wide)."""
+    import logging
+    import re
+
+    caplog.set_level(logging.INFO, logger="notifications.sms")
+
+    class Log:
+        def messages(self) -> list[str]:
+            return [r.getMessage() for r in caplog.records if r.name == "notifications.sms"]
+
+        def code(self) -> str:
+            for message in reversed(self.messages()):
+                found = re.findall(r"(?<!\d)\d{6}(?!\d)", message.split("]: ", 1)[-1])
+                if found:
+                    return found[0]
+            raise AssertionError("no code in the SMS log")
+
+        def link(self) -> str:
+            for message in reversed(self.messages()):
+                found = re.search(r"\S*/accounts/activate/[^/\s]+/", message)
+                if found:
+                    return found.group(0)
+            raise AssertionError("no activation link in the SMS log")
+
+    return Log()

@@ -1,4 +1,4 @@
-from tests.access import FOUND, LOGIN, MISSING
+from tests.access import FOUND, LOGIN, MISSING, PUBLIC
 
 # The user's own pages: they show only the signed-in user's rows (tests/accounts/test_signins.py).
 NOT_SCOPED = {
@@ -15,4 +15,11 @@ CASES = {
         lambda s: {"pk": s.pk},
         (FOUND, MISSING, MISSING, MISSING, MISSING, LOGIN),
     ),
+    # Anonymous pages for an account made for someone and a forgotten password: they show a
+    # form and reveal nothing about any account (tests/accounts/test_activation.py); an
+    # unknown activation link shows the same "no longer works" page to everyone.
+    "activate_code": ("get", "territory", lambda t: {}, PUBLIC),
+    "activate": ("get", "territory", lambda t: {"token": "not-a-token"}, PUBLIC),
+    "password_forgot": ("get", "territory", lambda t: {}, PUBLIC),
+    "password_reset_code": ("get", "territory", lambda t: {}, PUBLIC),
 }

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_user_must_change_password'),
+        ('accounts', '0003_onetimecode'),
     ]
 
     operations = [
