@@ -358,6 +358,7 @@ def own_worker_other_session(own_worker):
     )
 
 
+@pytest.fixture
 def sms_log(caplog):
     """The text messages the logging SMS backend (core.sms, the default) wrote, newest last;
     ``sms_log.code()`` is the last 6-digit code sent. Messages sent by the live server's
