@@ -87,3 +87,21 @@ def test_an_import_logs_its_objects_in_a_few_inserts_whatever_the_rows(
     inserts = [q for q in queries if q["sql"].startswith('INSERT INTO "auditlog_logentry"')]
     assert len(inserts) == 2  # the households' entries, the residents' entries
     assert Household.objects.count() == 60
+
+
+def test_objects_an_import_saves_one_by_one_carry_the_run_and_the_importer(
+    territory, street_officer
+):
+    from auditlog.models import LogEntry
+
+    from grids.models import Post
+    from tests.onboarding.people import run_import
+    from tests.onboarding.people import workbook as book
+
+    rows = [{"name": "王芳", "mobile": "13812340001", "role": "grid_worker", "area": "G1"}]
+    run = run_import(street_officer, territory.street, "staff", book("staff", rows), "staff.xlsx")
+
+    post = Post.objects.get(user__username="13812340001")
+    entry = LogEntry.objects.get_for_object(post).get()
+    assert entry.additional_data == {"imported": {"run": run.pk, "file": "staff.xlsx"}}
+    assert entry.actor == street_officer
