@@ -8,6 +8,7 @@ changes belong to the page (a household's residents) list them in ``history_rela
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -73,6 +74,11 @@ def _label(model, name: str) -> str:
     return str(verbose)
 
 
+# What auditlog wrote for a reverse relation at creation ("grids.ResidentCare.None"): the
+# related manager's repr, nothing a reader can use.
+_EMPTY_MANAGER = re.compile(r"\w+\.\w+\.None")
+
+
 def _show(name: str, value, masked: set[str]) -> str:
     if name in masked:
         return mask_value(name, value)
@@ -80,7 +86,7 @@ def _show(name: str, value, masked: set[str]) -> str:
         # Many-to-many changes are stored as {"type": "add", "objects": [...]}.
         objects = ", ".join(str(o) for o in value.get("objects", []))
         return f"{value.get('type', '')}: {objects}".strip(": ")
-    if value in (None, "None"):
+    if value in (None, "None") or _EMPTY_MANAGER.fullmatch(str(value)):
         return ""
     return str(value)
 
@@ -93,7 +99,8 @@ def _rows(model, changes: dict, masked: set[str]) -> list[FieldChange]:
         else:
             old, new = [*list(values), None, None][:2]
             old, new = _show(name, old, masked), _show(name, new, masked)
-        rows.append(FieldChange(label=_label(model, name), old=old, new=new))
+        if old or new:
+            rows.append(FieldChange(label=_label(model, name), old=old, new=new))
     return rows
 
 

@@ -175,3 +175,15 @@ def test_the_member_page_reads_its_history_in_a_bounded_number_of_queries(
 
     with django_assert_max_num_queries(len(baseline)):
         client.get(url)
+
+
+def test_a_created_entry_leaves_out_empty_relations_instead_of_their_manager_name(
+    household, editor
+):
+    with set_actor(editor):
+        created = ResidentFactory(household=household)
+
+    rows = history_for(created)[-1].rows
+
+    assert rows, "the created entry lists the fields given"
+    assert not any(".None" in f"{row.old} {row.new}" for row in rows)
