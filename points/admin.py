@@ -16,6 +16,7 @@ from points.models import (
     Reward,
     Rule,
     Scheme,
+    StockChange,
 )
 
 
@@ -119,6 +120,30 @@ class RewardAdmin(ScopedByCommunity):
 
     def save_model(self, request, obj, form, change):
         services.save_reward(by=request.user, reward=obj)
+
+
+@admin.register(StockChange)
+class StockChangeAdmin(admin.ModelAdmin):
+    """Read-only: stock moves through points.services.adjust_stock, with its note."""
+
+    list_display = ("at", "reward", "change", "stock_after", "note", "by")
+    list_select_related = ("reward", "by")
+    readonly_fields = ("reward", "change", "stock_after", "note", "by", "at")
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        return rows.filter(reward__in=Reward.objects.visible_to(request.user))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Redemption)

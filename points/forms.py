@@ -168,6 +168,12 @@ class SchemeForm(forms.ModelForm):
         fields = ["name_zh", "name_en", "publicity_days", "expiry_months", "active"]
 
 
+class NewSchemeForm(forms.ModelForm):
+    class Meta:
+        model = Scheme
+        fields = ["code", "name_zh", "name_en", "audience", "publicity_days", "expiry_months"]
+
+
 class RuleForm(forms.ModelForm):
     """A new rule of a scheme (its version 1)."""
 

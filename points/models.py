@@ -62,6 +62,10 @@ class Scheme(models.Model):
     def name(self) -> str:
         return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
 
+    def history_related(self):
+        """Its rules' versions belong on the scheme's page (core.history)."""
+        return [self.rules.all()]
+
     def period_start(self, day: dt.date, later: int = 0) -> dt.date | None:
         """The first day of the expiry period ``day`` lies in (``later`` periods on): periods
         of ``expiry_months`` run from 1 January (12: calendar years, 6: half-years)."""

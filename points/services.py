@@ -221,6 +221,13 @@ def add_rule(*, by, scheme: Scheme, **fields) -> Rule:
 
 
 @transaction.atomic
+def add_scheme(*, by, **fields) -> Scheme:
+    """A new scheme; its rules are added on its page."""
+    _may_manage_schemes(by)
+    return save_scheme(by=by, scheme=Scheme(**fields))
+
+
+@transaction.atomic
 def save_scheme(*, by, scheme: Scheme) -> Scheme:
     """A scheme's settings (names, publicity, expiry, active); rules change by version."""
     _may_manage_schemes(by)

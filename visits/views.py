@@ -380,6 +380,8 @@ def visit_report(request, code):
             "totals": totals,
             "workers": worker_rows(area, today),
             "today": today,
+            # The capability was checked above; the plan is set at these levels only.
+            "has_plan": area.level in PLAN_LEVELS,
         },
     )
 

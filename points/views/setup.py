@@ -25,6 +25,7 @@ from points import services
 from points.forms import (
     HonourListForm,
     NewRewardForm,
+    NewSchemeForm,
     ReviseRuleForm,
     RewardForm,
     RuleForm,
@@ -135,6 +136,10 @@ def reward_stock(request, pk):
 # --- Schemes and their rules' versions (the district) ---------------------------------------------
 
 
+def _district_of(request) -> Area | None:
+    return Area.objects.visible_to(request.user).filter(depth=1).order_by("path").first()
+
+
 def _district_staff(request) -> None:
     if not services.at_district(request.user, PointsCapability.MANAGE_SCHEMES):
         raise PermissionDenied
@@ -146,13 +151,28 @@ def scheme_list(request, code):
     district = area_or_404(
         request.user, code, PointsCapability.MANAGE_SCHEMES, levels=(Level.DISTRICT,)
     )
+    form = NewSchemeForm(request.POST or None)
+    if request.method == "POST":
+        saved = submit_form(
+            request,
+            form,
+            lambda data, _v: services.add_scheme(by=request.user, **data),
+            _("Scheme added: now add its rules."),
+        )
+        if saved is not NOT_SAVED:
+            return redirect("points_scheme", pk=saved.pk)
     schemes = Scheme.objects.annotate(
         n_rules=Count("rules", filter=Q(rules__superseded_at__isnull=True))
     ).order_by("code")
     return render(
         request,
         "points/scheme_list.html",
-        {"area": district, "breadcrumbs": breadcrumbs(request, district), "schemes": schemes},
+        {
+            "area": district,
+            "breadcrumbs": breadcrumbs(request, district),
+            "schemes": schemes,
+            "form": form,
+        },
     )
 
 
@@ -212,6 +232,10 @@ def scheme_detail(request, pk):
         "points/scheme_detail.html",
         {
             "scheme": scheme,
+            "district": Area.objects.visible_to(request.user)
+            .filter(depth=1)
+            .order_by("path")
+            .first(),
             "form": form,
             "rules": rule_histories(scheme),
             "history": history_for(scheme),
@@ -315,7 +339,7 @@ def honour_list_detail(request, pk):
     if honour_list.area is None:
         if not services.at_district(request.user, PointsCapability.SET_UP_HONOUR_LISTS):
             raise PermissionDenied
-        home = Area.objects.filter(depth=1).order_by("path").first()
+        home = _district_of(request)
     else:
         if not HonourList.objects.visible_to(request.user).filter(pk=pk).exists():
             raise Http404

@@ -11,6 +11,7 @@ MODELS = [
     "entry",
     "reward",
     "redemption",
+    "stockchange",
     "declaration",
     "batch",
     "declarationphoto",

@@ -370,3 +370,31 @@ def test_links_to_the_set_up_pages_are_shown_only_to_who_may_open_them(
     page = client.get(area("D")).content.decode()
     assert reverse("points_schemes", kwargs={"code": "D"}) in page
     assert reverse("points_honour_lists", kwargs={"code": "D"}) in page
+
+
+def test_the_district_adds_a_scheme_and_its_rules_show_in_its_history(
+    client, district_officer, street_officer
+):
+    url = reverse("points_schemes", kwargs={"code": "D"})
+    data = {
+        "code": "green",
+        "name_zh": "绿色积分",
+        "name_en": "Green points",
+        "audience": "residents",
+        "publicity_days": 3,
+    }
+    client.force_login(street_officer)
+    assert client.post(url, data).status_code == 404
+    client.force_login(district_officer)
+    bad = client.post(url, {**data, "code": "not a slug"})
+    assert "code" in bad.context["form"].errors
+    response = client.post(url, data)
+    from points.models import Scheme
+
+    scheme = Scheme.objects.get(code="green")
+    assert response["Location"] == reverse("points_scheme", kwargs={"pk": scheme.pk})
+    services.add_rule(
+        by=district_officer, scheme=scheme, code="bins", name_en="b", name_zh="b", points=1
+    )
+    page = client.get(response["Location"])
+    assert any(change.subject for change in page.context["history"]), "the rule's creation"

@@ -159,3 +159,13 @@ def test_the_area_page_links_the_plan_to_who_may_set_it(
     client.force_login(own_worker)
     page = client.get(reverse("area_detail", kwargs={"code": "G1"})).content.decode()
     assert "visit-plan" not in page
+
+
+def test_the_visit_report_links_the_plan_at_a_community_not_at_a_grid(
+    client, community_officer, territory
+):
+    client.force_login(community_officer)
+    plan = reverse("visit_plan", kwargs={"code": "C1"})
+    assert plan in client.get(reverse("visit_report", kwargs={"code": "C1"})).content.decode()
+    grid = client.get(reverse("visit_report", kwargs={"code": "G1"})).content.decode()
+    assert "visit-plan" not in grid
