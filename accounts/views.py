@@ -66,9 +66,8 @@ class PasswordChange(auth_views.PasswordChangeView):
 RESET_LOGIN = "accounts:reset-login"
 
 
-def _signed_in(request, user, message: str):
+def _signed_in(request, user):
     login(request, user, backend="accounts.backends.ModelBackend")
-    messages.success(request, message)
     return redirect(settings.LOGIN_REDIRECT_URL)
 
 
@@ -92,10 +91,10 @@ def activate(request, token):
         request,
         form,
         lambda data, _v: services.activate(token=token, password=data["password"]),
-        _("Your account is active."),
+        _("Your account is active. Welcome!"),
     )
     if user is not NOT_SAVED:
-        return _signed_in(request, user, _("Welcome! You are signed in."))
+        return _signed_in(request, user)
     return render(request, "accounts/activate.html", {"form": form, "by_link": True})
 
 
@@ -113,10 +112,10 @@ def activate_code(request):
         lambda data, _v: services.activate(
             phone=data["phone"], code=data["code"], password=data["password"]
         ),
-        _("Your account is active."),
+        _("Your account is active. Welcome!"),
     )
     if user is not NOT_SAVED:
-        return _signed_in(request, user, _("Welcome! You are signed in."))
+        return _signed_in(request, user)
     return render(request, "accounts/activate.html", {"form": form, "by_link": False})
 
 
@@ -156,9 +155,9 @@ def password_reset_code(request):
         lambda data, _v: services.reset_password_with_code(
             login=data["login"], code=data["code"], password=data["password"]
         ),
-        _("Your new password is set."),
+        _("Your new password is set. You are signed in."),
     )
     if user is not NOT_SAVED:
         request.session.pop(RESET_LOGIN, None)
-        return _signed_in(request, user, _("You are signed in."))
+        return _signed_in(request, user)
     return render(request, "accounts/password_reset.html", {"form": form})

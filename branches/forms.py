@@ -70,8 +70,19 @@ class MemberForm(forms.ModelForm):
             "active",
         ]
 
+    create_account = forms.BooleanField(
+        label=_("Create a sign-in account and send the activation code by SMS"),
+        required=False,
+        initial=True,
+        help_text=_("Needs a mobile number. The member then declares points themselves."),
+    )
+
     def __init__(self, *args, community: Area, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.user_id is not None:
+            del self.fields["create_account"]  # has one: the member page shows its state
+        elif self.instance.pk is not None:
+            self.fields["create_account"].initial = False  # an edit sends nothing unasked
         self.fields["branch"].queryset = Branch.objects.filter(community=community)
         self.fields["party_group"].queryset = self.fields["party_group"].queryset.filter(
             branch__community=community

@@ -132,8 +132,15 @@ MEMBER_FIELDS = [
 
 @transaction.atomic
 def save_member(
-    *, by, community: Area, member: PartyMember | None = None, **fields: Any
+    *,
+    by,
+    community: Area,
+    member: PartyMember | None = None,
+    create_account: bool = False,
+    **fields: Any,
 ) -> PartyMember:
+    """Add or edit a member; ``create_account``: make (or link) their sign-in account and
+    send the activation code (``member_account``, reported as ``member.account``)."""
     require(by, BranchCapability.MANAGE_BRANCHES, community)
     unknown = set(fields) - set(MEMBER_FIELDS)
     if unknown:
@@ -154,6 +161,9 @@ def save_member(
             }
         )
     member.save()
+    if create_account and member.user_id is None and member.phone:
+        member.account = member_account(by=by, member=member)
+        member.refresh_from_db(fields=["user", "updated_at"])
     return member
 
 

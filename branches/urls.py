@@ -20,6 +20,7 @@ urlpatterns = [
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
     path("members/<int:pk>/edit/", views.member_edit, name="member_edit"),
     path("members/<int:pk>/links/", views.member_link, name="member_link"),
+    path("members/<int:pk>/invite/", views.member_invite, name="member_invite"),
     path("members/<int:pk>/services/new/", views.service_create, name="service_create"),
     path("links/<int:pk>/remove/", views.link_remove, name="link_remove"),
     path("registrations/<int:pk>/decide/", views.registration_decide, name="registration_decide"),

@@ -59,7 +59,7 @@ def _branch(request, code: str, capability: str | None = None) -> Branch:
 
 def _member(request, pk: int, capability: str | None = None) -> PartyMember:
     member = get_object_or_404(
-        PartyMember.objects.visible_to(request.user).select_related("community", "branch"),
+        PartyMember.objects.visible_to(request.user).select_related("community", "branch", "user"),
         pk=pk,
     )
     if capability and not can(request.user, capability, member.community):
@@ -218,6 +218,7 @@ def _member_form(request, community: Area, member: PartyMember | None):
         _("Party member saved."),
     )
     if saved is not NOT_SAVED:
+        account_message(request, saved, getattr(saved, "account", None))
         return redirect("member_detail", pk=saved.pk)
     return _form_page(
         request, form, community, _("Edit party member") if member else _("New party member")
@@ -239,6 +240,30 @@ def member_edit(request, pk):
             by=request.user, member=member, remote_addr=client_ip(request)
         )
     return _member_form(request, member.community, member)
+
+
+def _account_state(member: PartyMember) -> str:
+    """none / invited (no password yet) / active / inactive: the member's sign-in account."""
+    user = member.user
+    if user is None:
+        return "none"
+    if not user.is_active:
+        return "inactive"
+    return "active" if user.has_usable_password() else "invited"
+
+
+@login_required
+@require_POST
+def member_invite(request, pk):
+    """Make the member's account if needed and send the activation code (again)."""
+    member = _member(request, pk, BranchCapability.MANAGE_BRANCHES)
+    try:
+        provided = services.invite_member(by=request.user, member=member)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        account_message(request, member, provided)
+    return redirect("member_detail", pk=member.pk)
 
 
 @login_required
@@ -271,6 +296,7 @@ def member_detail(request, pk):
             "candidates": candidates,
             "can_link": can_link,
             "can_manage": can(request.user, BranchCapability.MANAGE_BRANCHES, member.community),
+            "account_state": _account_state(member),
             "can_verify": can(
                 request.user, BranchCapability.VERIFY_REGISTRATIONS, member.community
             ),

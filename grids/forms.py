@@ -143,6 +143,11 @@ class GivePostForm(forms.Form):
         required=False,
         help_text=_("Empty: the mobile number."),
     )
+    activate_by_sms = forms.BooleanField(
+        label=_("New person: send an activation code by SMS instead of a temporary password"),
+        required=False,
+        help_text=_("They open the link or enter the code, choose a password and sign in."),
+    )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args, area: Area, people, **kwargs):

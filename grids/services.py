@@ -1002,6 +1002,9 @@ class NewPerson:
     display_name: str
     phone: str
     username: str = ""
+    # Send an activation link and code by SMS (accounts.services.invite) instead of
+    # returning a temporary password: the person chooses their own.
+    activate_by_sms: bool = False
 
 
 @transaction.atomic
@@ -1009,7 +1012,8 @@ def give_post(
     *, by, area: Area, role: str, person=None, new: NewPerson | None = None, note: str = ""
 ) -> tuple[Post, str | None]:
     """Appoint an existing person in ``by``'s scope, or a new one, to ``role`` at ``area``.
-    A new person gets a temporary password, returned once, that their first sign-in replaces."""
+    A new person gets a temporary password, returned once, that their first sign-in replaces,
+    or (``new.activate_by_sms``) an activation code by SMS, and None is returned."""
     require(by, TerritoryCapability.MANAGE_POSTS, area)
     _require_above(by, role, area)  # before an account is made; appoint checks it again
     if (person is None) == (new is None):
@@ -1021,7 +1025,10 @@ def give_post(
             username=username, phone=new.phone, display_name=new.display_name
         )
         post = appoint(by=by, user=person, area=area, role=role, note=note)
-        password = accounts_services.set_temporary_password(by=by, user=person)
+        if new.activate_by_sms:
+            accounts_services.invite(user=person, by=by, send_sms=True)
+        else:
+            password = accounts_services.set_temporary_password(by=by, user=person)
     else:
         require_person_in_scope(by, person)
         post = appoint(by=by, user=person, area=area, role=role, note=note)
@@ -1041,6 +1048,14 @@ def _free_username(phone: str) -> str:
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"
+
+
+@transaction.atomic
+def invite_person(*, by, person):
+    """Send the activation code again to a person whose account has no password yet
+    (rate-limited in accounts: ``TooManyCodes``)."""
+    require_person_in_scope(by, person)
+    return accounts_services.invite(user=person, by=by, send_sms=True)
 
 
 @transaction.atomic

@@ -20,6 +20,11 @@ urlpatterns = [
         name="person_reset_password",
     ),
     path(
+        "areas/<str:code>/people/<int:pk>/invite/",
+        views.person_invite,
+        name="person_invite",
+    ),
+    path(
         "areas/<str:code>/people/<int:pk>/active/",
         views.person_set_active,
         name="person_set_active",

@@ -583,7 +583,10 @@ def post_give(request, code):
         new = None
         if not data["person"]:
             new = services.NewPerson(
-                display_name=data["display_name"], phone=data["phone"], username=data["username"]
+                display_name=data["display_name"],
+                phone=data["phone"],
+                username=data["username"],
+                activate_by_sms=data["activate_by_sms"],
             )
         given = _appointment(
             request,
@@ -601,6 +604,12 @@ def post_give(request, code):
             post, password = given
             if password:
                 return _temporary_password(request, area, post.user, password)
+            if new is not None and new.activate_by_sms:
+                messages.info(
+                    request,
+                    _("An activation code was sent to %(user)s's mobile (%(phone)s).")
+                    % {"user": post.user, "phone": post.user.masked_phone},
+                )
             return redirect("area_staffing", code=area.code)
     return render(
         request,
@@ -664,6 +673,24 @@ def person_reset_password(request, code, pk):
     person = _managed_person(request, area, pk)
     password = services.reset_password_for(by=request.user, person=person)
     return _temporary_password(request, area, person, password)
+
+
+@login_required
+@require_POST
+def person_invite(request, code, pk):
+    area = _managed_area(request, code)
+    person = _managed_person(request, area, pk)
+    try:
+        services.invite_person(by=request.user, person=person)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.info(
+            request,
+            _("An activation code was sent to %(user)s's mobile (%(phone)s).")
+            % {"user": person, "phone": person.masked_phone},
+        )
+    return redirect("person_detail", code=area.code, pk=person.pk)
 
 
 @login_required

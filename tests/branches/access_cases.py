@@ -1,8 +1,9 @@
-from tests.access import DENIED, LOGIN, MISSING, OK, PUBLIC, VIEW
+from tests.access import DENIED, FOUND, LOGIN, MISSING, OK, PUBLIC, VIEW
 
 COMMUNITY_VIEW = (MISSING, MISSING, OK, MISSING, OK, LOGIN)
 COMMUNITY_MANAGE = (MISSING, MISSING, OK, MISSING, DENIED, LOGIN)
 BRANCH_MANAGE = (DENIED, MISSING, OK, MISSING, DENIED, LOGIN)
+BRANCH_MANAGE_POST = (DENIED, MISSING, FOUND, MISSING, DENIED, LOGIN)
 # Only community staff and grid leaders link households or verify registrations;
 # none of the matrix personas holds those posts (they are tested in test_branches.py).
 NOBODY_HERE = (DENIED, MISSING, DENIED, MISSING, DENIED, LOGIN)
@@ -31,6 +32,7 @@ CASES = {
     "group_create": ("get", "branch", lambda b: {"code": b.code}, BRANCH_MANAGE),
     "member_detail": ("get", "member", lambda m: {"pk": m.pk}, VIEW),
     "member_edit": ("get", "member", lambda m: {"pk": m.pk}, BRANCH_MANAGE),
+    "member_invite": ("post", "member", lambda m: {"pk": m.pk}, BRANCH_MANAGE_POST),
     "member_link": ("post", "member", lambda m: {"pk": m.pk}, NOBODY_HERE),
     "service_create": ("get", "member", lambda m: {"pk": m.pk}, NOBODY_HERE),
     "link_remove": ("post", "link", lambda link: {"pk": link.pk}, NOBODY_HERE),

@@ -83,3 +83,51 @@ def test_an_invitation_is_sent_again_but_not_twice_a_minute(
     assert again.invitation is None and "less than a minute" in again.problem
     assert len(sms_log.messages()) == 1
     assert not accounts.is_activated(member.user)
+
+
+def test_adding_a_member_with_an_account_sends_the_code(
+    client, territory, community_officer_of_c1, sms_log
+):
+    client.force_login(community_officer_of_c1)
+    response = client.post(
+        reverse("member_create", kwargs={"code": "C1"}),
+        {
+            "name": "周新",
+            "phone": "139 0000 7777",
+            "kind": "resident",
+            "active": "on",
+            "create_account": "on",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+    member = PartyMember.objects.get(name="周新")
+    assert member.user is not None and member.user.phone == "13900007777"
+    page = response.content.decode()
+    assert "An activation code was sent" in page and 'data-account="invited"' in page
+    assert "139****7777" in sms_log.messages()[-1]
+
+
+def test_adding_a_member_without_the_box_makes_no_account(
+    client, territory, community_officer_of_c1, sms_log
+):
+    client.force_login(community_officer_of_c1)
+    client.post(
+        reverse("member_create", kwargs={"code": "C1"}),
+        {"name": "吴无号", "phone": "139 0000 8888", "kind": "resident", "active": "on"},
+    )
+    assert PartyMember.objects.get(name="吴无号").user is None
+    assert sms_log.messages() == []
+
+
+def test_the_member_page_resends_the_invitation(client, member, community_officer_of_c1, sms_log):
+    client.force_login(community_officer_of_c1)
+    page = client.get(reverse("member_detail", kwargs={"pk": member.pk})).content.decode()
+    assert 'data-account="none"' in page and reverse("member_invite", args=[member.pk]) in page
+    client.post(reverse("member_invite", kwargs={"pk": member.pk}))
+    member.refresh_from_db()
+    assert member.user is not None and len(sms_log.messages()) == 1
+    again = client.post(
+        reverse("member_invite", kwargs={"pk": member.pk}), follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "less than a minute" in again.content.decode() and len(sms_log.messages()) == 1

@@ -35,6 +35,7 @@ CASES = {
     "person_detail": ("get", "post_in_grid", _person, PEOPLE),
     "person_reset_password": ("post", "post_in_grid", _person, PEOPLE),
     "person_set_active": ("post", "post_in_grid", _person, PEOPLE_WRITE),
+    "person_invite": ("post", "post_in_grid", _person, PEOPLE_WRITE),
     "post_end": ("post", "post_in_grid", lambda p: {"pk": p.pk}, END_POST),
     "household_detail": ("get", "household", lambda h: {"pk": h.pk}, VIEW),
     "household_edit": ("get", "household", lambda h: {"pk": h.pk}, EDIT),
