@@ -14,6 +14,7 @@ import string
 from dataclasses import dataclass
 
 from auditlog.models import LogEntry
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -71,7 +72,16 @@ def set_temporary_password(*, by, user) -> str:
     user.save(update_fields=["password", "must_change_password"])
     _log(user, by, {"password": ["***", "temporary"]})
     signins.end_sessions(user)  # whoever held the old password is signed out now
+    _unlock(user)
     return password
+
+
+def _unlock(user) -> None:
+    """A password set by an officer or through a code sent to the person's own mobile ends a
+    sign-in lockout at once: the person was locked out for not knowing the old one."""
+    # The lockout counts what was typed: the user name, or the mobile number.
+    for typed in {user.username, user.phone} - {""}:
+        axes_reset(username=typed)
 
 
 @transaction.atomic
@@ -300,6 +310,9 @@ def _set_password(*, code: OneTimeCode, password: str, change: str):
     # Whatever else was sent to this person is spent as well.
     _live(code.purpose).filter(user=user).update(expires_at=now)
     _log(user, user, {"password": ["***", change]})
+    # Sessions opened with the old password end; the page signs this one in afterwards.
+    signins.end_sessions(user)
+    _unlock(user)
     return user
 
 

@@ -1,8 +1,10 @@
 """Signing in by mobile number as well as by user name."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
+from accounts import services
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +57,36 @@ def test_the_lockout_applies_to_mobile_sign_in(client, settings):
         assert sign_in(client, PHONE, "wrong").status_code == 200
     assert sign_in(client, PHONE, "wrong").status_code == 429
     assert sign_in(client, PHONE).status_code == 429  # even the right password, until cool-off
+
+
+def test_a_password_reset_by_sms_code_ends_the_lockout_and_the_old_sessions(
+    client, settings, sms_log
+):
+    settings.RATELIMIT_ENABLE = False
+    user = UserFactory(username="locked", phone=PHONE)
+    elsewhere = Client()
+    elsewhere.force_login(user)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, PHONE, "wrong")
+    assert sign_in(client, PHONE).status_code == 429
+
+    client.post(reverse("password_forgot"), {"login": PHONE})
+    new = "Qinghu-river-2026"
+    form = {"login": PHONE, "code": sms_log.code(), "password": new, "password2": new}
+    assert client.post(reverse("password_reset_code"), form).status_code == 302
+
+    client.logout()
+    assert sign_in(client, PHONE, new).status_code == 302
+    assert sign_in(Client(), "locked", new).status_code == 302
+    assert elsewhere.get(reverse("profile")).status_code == 302  # signed out
+
+
+def test_an_officers_temporary_password_ends_the_lockout(client, settings):
+    user = UserFactory(username="locked", phone=PHONE)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "locked", "wrong")
+    assert sign_in(client, "locked").status_code == 429
+
+    temporary = services.set_temporary_password(by=None, user=user)
+
+    assert sign_in(client, "locked", temporary).status_code == 302
