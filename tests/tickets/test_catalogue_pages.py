@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from auditlog.models import LogEntry
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -193,6 +194,7 @@ def test_the_admin_changes_a_matter_through_the_same_service(admin_client, matte
 
 
 def _queries(client, url) -> int:
+    cache.clear()  # every count with nothing cached: the same work for the page
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)
@@ -204,7 +206,6 @@ def test_the_catalogue_takes_as_many_queries_for_fifty_matters_as_for_one(
     Matter.objects.exclude(pk=matter.pk).delete()
     department = Department.objects.create(code="water", name_en="Water", name_zh="水务")
     client.force_login(district_officer)
-    client.get(reverse("catalogue"))  # the session and the user's posts, once
     one = _queries(client, reverse("catalogue"))
     category = Category.objects.first()
     for n in range(49):
@@ -217,4 +218,4 @@ def test_the_catalogue_takes_as_many_queries_for_fifty_matters_as_for_one(
             response_limit=2,
             completion_limit=3,
         )
-    assert _queries(client, reverse("catalogue")) <= one
+    assert _queries(client, reverse("catalogue")) == one
