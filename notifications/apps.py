@@ -18,7 +18,7 @@ class NotificationsConfig(AppConfig):
             WebhookTarget,
             mask_fields=["url", "secret"],
             mask_callable="notifications.models.redact",
-            exclude_fields=["version"],
+            exclude_fields=["version", "notifications"],
         )
 
         health.register("deliveries", _deliveries_health)

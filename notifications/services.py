@@ -26,7 +26,8 @@ ROBOT_CAPABILITY = TerritoryCapability.MANAGE_POSTS
 URL_KEYS = {NoticeChannel.WECOM: "key", NoticeChannel.DINGTALK: "access_token"}
 
 
-def _check(robot: WebhookTarget) -> None:
+def check_robot(robot: WebhookTarget) -> None:
+    """The address fits the channel and carries its key; WeCom has no secret."""
     errors = {}
     parts = urlsplit(robot.url or "")
     if parts.scheme != "https":
@@ -48,7 +49,7 @@ def create_robot(
     require(by, ROBOT_CAPABILITY, area)
     robot = WebhookTarget(area=area, channel=channel, url=url, secret=secret, active=active)
     robot.full_clean()
-    _check(robot)
+    check_robot(robot)
     robot.save()
     return robot
 
@@ -72,7 +73,7 @@ def update_robot(
     if secret is not None:
         robot.secret = secret
     robot.full_clean()
-    _check(robot)
+    check_robot(robot)
     save_if_unchanged(robot, expected_version, ["channel", "url", "secret"])
     return robot
 

@@ -17,11 +17,15 @@ class TicketsConfig(AppConfig):
         from tickets.models import ApiClient, Category, Department, Matter
 
         # The catalogue decides deadlines: who changed a matter's limits must be on record.
-        auditlog.register(Matter, exclude_fields=["version"])
-        auditlog.register(Category, exclude_fields=["version"])
-        auditlog.register(Department, exclude_fields=["version"], m2m_fields={"members"})
+        auditlog.register(Matter, exclude_fields=["version", "tickets"])
+        auditlog.register(Category, exclude_fields=["version", "matters"])
+        auditlog.register(
+            Department, exclude_fields=["version", "matters", "tickets"], m2m_fields={"members"}
+        )
         # A token's hash is no one's business; a new token shows as a new hint.
-        auditlog.register(ApiClient, exclude_fields=["version", "token_hash", "last_used_at"])
+        auditlog.register(
+            ApiClient, exclude_fields=["version", "token_hash", "last_used_at", "tickets"]
+        )
 
         from notifications import texts
         from tickets import notices
