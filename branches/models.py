@@ -215,7 +215,7 @@ class PartyMember(models.Model):
         default=False,
         help_text=_("党员中心户: links 10–30 households instead of 5–10."),
     )
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("party member", "active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -908,44 +908,22 @@ def assignable_people(user, ticket: Ticket | None = None):
 
 # --- The catalogue of matters -----------------------------------------------------------------
 
-MATTER_FIELDS = [
-    "name_en",
-    "name_zh",
-    "category",
-    "department",
-    "owner_level",
-    "response_limit",
-    "response_unit",
-    "completion_limit",
-    "completion_unit",
-    "photo_required",
-    "escalate_after_hours",
-    "earns_points",
-    "active",
-]
-
 
 @transaction.atomic
 def save_matter(*, by, district: Area, code: str, matter: Matter | None = None, **fields) -> Matter:
-    """Add an item to the catalogue of matters (事项清单), or change one. The district keeps
-    the catalogue: its command centre (who dispatches at the district) may change it."""
+    """Add an item to the catalogue of matters (事项清单), or change one, from an import row
+    (onboarding): the catalogue pages' services below, with their rules, and ``active``
+    through the same (de)activation as the page's button."""
     if district.depth != 1:
         raise PermissionDenied(_("This kind of data is kept for the whole district."))
-    if by is not None and not can(by, TicketCapability.DISPATCH_TICKETS, district):
-        raise PermissionDenied(_("You do not have permission to do this here."))
-    unknown = set(fields) - set(MATTER_FIELDS)
-    if unknown:
-        raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
+    active = fields.pop("active", None)
     if matter is None:
-        matter = Matter(code=code)
+        matter = create_matter(by=by, code=code, **fields)
     else:
         matter = Matter.objects.select_for_update().get(pk=matter.pk)
-        if matter.code != code:
-            raise ValidationError({"code": _("A matter's code is permanent.")})
-    for name, value in fields.items():
-        setattr(matter, name, value)
-    matter.full_clean()
-    matter.save()
+        matter = update_matter(by=by, matter=matter, code=code, **fields)
+    if active is not None and active != matter.active:
+        matter = set_matter_active(by=by, matter=matter, active=active)
     return matter
 
 
@@ -1035,7 +1013,7 @@ CATEGORY_FIELDS = ["name_en", "name_zh", "order"]
 
 
 def _require_catalogue(by) -> None:
-    if not may_manage_catalogue(by):
+    if by is not None and not may_manage_catalogue(by):
         raise PermissionDenied(_("You do not have permission to do this here."))
 
 

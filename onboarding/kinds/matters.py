@@ -155,7 +155,7 @@ def _whole(text: str) -> int | None:
 
 class MattersKind(Kind):
     name = "matters"
-    capability = TicketCapability.DISPATCH_TICKETS
+    capability = TicketCapability.MANAGE_CATALOGUE
     label = gettext_lazy("Catalogue of matters")
     sheets = (MATTERS,)
     district_only = True
