@@ -240,3 +240,7 @@ class ApiClientForm(_VersionedForm):
     def __init__(self, *args, areas, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas
+        if not self.instance.pk:
+            # Most clients (the 12345 hotline, a district sensor platform) file for the whole
+            # district: offer the widest area the officer keeps clients for.
+            self.fields["area"].initial = areas.order_by("depth", "path").first()

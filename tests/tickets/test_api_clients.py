@@ -132,3 +132,9 @@ def test_the_list_takes_as_many_queries_for_fifty_clients_as_for_one(
     with CaptureQueriesContext(connection) as fifty:
         client.get(url)
     assert len(fifty) == len(one)
+
+
+def test_the_new_client_form_offers_the_district_first(client, district_officer, territory):
+    client.force_login(district_officer)
+    form = client.get(reverse("api_clients")).context["form"]
+    assert form["area"].value() == territory.district.pk
