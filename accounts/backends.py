@@ -40,7 +40,8 @@ def users_reloaded() -> None:
     versioned.bump([GENERATION])
 
 
-def _mobile(login: str) -> str:
+def mobile_in(login: str) -> str:
+    """The mobile number ``login`` spells (spaces and dashes allowed), or ""."""
     phone = normalize_mobile(login or "")
     return phone if phone.isdigit() and len(phone) == 11 else ""
 
@@ -48,7 +49,7 @@ def _mobile(login: str) -> str:
 def _by_mobile(login: str):
     """Active users with this mobile number, unless ``login`` is a user name."""
     User = get_user_model()
-    phone = _mobile(login)
+    phone = mobile_in(login)
     if not phone or User.objects.filter(username=login).exists():
         return User.objects.none()
     return User.objects.filter(phone=phone, is_active=True)

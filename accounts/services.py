@@ -27,6 +27,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts import signins
+from accounts.backends import mobile_in
 from accounts.models import OneTimeCode
 from core.personal import normalize_mobile
 from core.sms import ChannelError, get_sms_backend
@@ -261,10 +262,8 @@ def _matching_users(login: str):
     login = (login or "").strip()
     if not login:
         return User.objects.none()
-    phone = normalize_mobile(login)
-    match = Q(username=login)
-    if phone.isdigit() and len(phone) == 11:
-        match |= Q(phone=phone)
+    phone = mobile_in(login)
+    match = Q(username=login) | Q(phone=phone) if phone else Q(username=login)
     return User.objects.filter(match, is_active=True).order_by("pk")
 
 
