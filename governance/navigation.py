@@ -21,7 +21,7 @@ from points.policy import PointsCapability
 from stations.policy import StationCapability
 from tickets.operations import can_operate
 from tickets.policy import TicketCapability, may_manage_calendar, may_manage_catalogue
-from tickets.selectors import open_for_household
+from tickets.selectors import my_tasks, open_for_household
 from visits.policy import VisitCapability
 from visits.selectors import household_visits
 
@@ -193,6 +193,18 @@ HOUSEHOLD_PAGE_PANELS = (
     ),
     # Last, and "none yet" is worth saying here.
     Panel(_("Visits"), "visits/_household_visits.html", household_visits, show_empty=True),
+)
+
+
+# The visits page (visits/views.py my_visits), where a grid's team lands: their requests
+# beside the households to visit; panels take the user and None.
+def _assigned_to_me(user, _obj) -> list:
+    """The first open requests assigned to the user, soonest due first (one query)."""
+    return list(my_tasks(user)[:3])
+
+
+VISITS_PAGE_PANELS = (
+    Panel(_("My requests"), "tickets/_visits_tasks.html", _assigned_to_me, show_empty=True),
 )
 
 # A joint meeting's decisions (branches/views.py meeting_detail): actions by decision pk.

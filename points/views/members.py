@@ -72,6 +72,7 @@ def my_points(request):
             "mine": mine,
             "standings": standings,
             "year": year,
+            "is_member": member is not None,
             "can_declare": member is not None and _member_rules().exists(),
             "work": _work_links(user),
         },
@@ -105,7 +106,8 @@ def _work_links(user) -> list[tuple[str, str]]:
 def declare(request):
     member = getattr(request.user, "party_member", None)
     if member is None:
-        raise PermissionDenied
+        # Said plainly, not a bare "not allowed": workers and volunteers reach this page too.
+        return render(request, "points/declare_not_member.html", status=403)
     form = DeclarationForm(
         request.POST or None,
         request.FILES or None,
