@@ -147,6 +147,7 @@ AREA_PAGE_LINKS = (
     Link(
         _("Points for the annual appraisal (Excel)"),
         "points_export",
+        TerritoryCapability.EXPORT,  # a file of names: for those who may export
         levels=_UNITS,
         section=Section.POINTS,
     ),

@@ -280,3 +280,11 @@ def test_the_coverage_page_draws_and_lists_a_gap(persona, client, territory):
     assert body.count("belongs to no area") == 2  # one gap in C1, one in C2
     assert 'class="gap"' in body
     assert len(response.context["problems"]) == 2
+
+
+def test_landing_reads_only_the_posts(persona, client, django_assert_max_num_queries):
+    persona("own_worker")
+    client.get("/")
+    # The session, the user and their posts: no query for the role's page.
+    with django_assert_max_num_queries(4):
+        assert client.get("/").status_code == 302
