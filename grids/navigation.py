@@ -30,15 +30,18 @@ def area_links(user, area) -> list[tuple[str, str]]:
     ]
 
 
-def area_sections(user, area, own=()) -> list[tuple[str, str, list[tuple[str, str]]]]:
+def area_sections(user, area, own=(), own_last=()) -> list[tuple[str, str, list[tuple[str, str]]]]:
     """(key, heading, [(label, URL)]) of the themes of an area's page, in ``Section`` order:
-    the page's own links (``own``: (section, label, URL)) first, then the other apps' links
-    the user may open; a theme with nothing to open is left out."""
+    in each, the page's own links (``own``: (section, label, URL)), the other apps' links
+    the user may open, then the page's ``own_last`` (a download, say); a theme with nothing
+    to open is left out."""
     by_section: dict[str, list[tuple[str, str]]] = {key: [] for key in Section.values}
     for section, label, url in own:
         by_section[section].append((label, url))
     for link in _offered(user, listed("AREA_PAGE_LINKS"), area):
         by_section[link.section].append((link.label, link.url(area.code)))
+    for section, label, url in own_last:
+        by_section[section].append((label, url))
     return [(key, label, by_section[key]) for key, label in Section.choices if by_section[key]]
 
 

@@ -140,14 +140,15 @@ def area_detail(request, code):
             "see_households": see_households,
             "can_manage_posts": manage_posts,
             "sections": navigation.area_sections(
-                request.user, area, _own_sections(request.user, area, see_households)
+                request.user, area, *_own_sections(request.user, area, see_households)
             ),
         },
     )
 
 
-def _own_sections(user, area, see_households: bool) -> list[tuple[str, str, str]]:
-    """(section, label, URL) of this app's own pages of an area, by theme."""
+def _own_sections(user, area, see_households: bool):
+    """(section, label, URL) of this app's own pages of an area: those shown first in their
+    theme, and those shown last (the export, a download)."""
     own = []
     if see_households:
         own.append((Section.PEOPLE, _("Households"), reverse("household_list", args=[area.code])))
@@ -156,8 +157,9 @@ def _own_sections(user, area, see_households: bool) -> list[tuple[str, str, str]
             (Section.PEOPLE, _("Add household"), reverse("household_create", args=[area.code]))
         )
     own.append((Section.PEOPLE, _("1+3+N staffing"), reverse("area_staffing", args=[area.code])))
+    last = []
     if can(user, TerritoryCapability.EXPORT, area):
-        own.append(
+        last.append(
             (
                 Section.PEOPLE,
                 _("Export residents (masked)"),
@@ -168,7 +170,7 @@ def _own_sections(user, area, see_households: bool) -> list[tuple[str, str, str]
         own.append(
             (Section.SETTINGS, _("Boundary coverage"), reverse("area_coverage", args=[area.code]))
         )
-    return own
+    return own, last
 
 
 def household_matches(query: str) -> Q:
