@@ -15,19 +15,43 @@ from dataclasses import dataclass
 from importlib import import_module
 
 from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Section(models.TextChoices):
+    """The themes an area's page groups its links under, in the order shown: some 25 pages
+    in one row broke every Chinese label one character per line and overflowed in English."""
+
+    PEOPLE = "people", _("People and households")
+    PARTY = "party", _("Party building")
+    STATIONS = "stations", _("Service stations")
+    POINTS = "points", _("Points")
+    REQUESTS = "requests", _("Requests")
+    SETTINGS = "settings", _("Data and settings")
+    # Where a link that names no theme lands: still shown, last, so nothing is lost.
+    MORE = "more", _("More")
 
 
 @dataclass(frozen=True)
 class Link:
     """A link to a page of another app. ``url_name`` takes the page's object (an area's
-    code, a decision's pk) as its one argument; ``capability`` (checked at the page's area)
-    and ``levels`` (the area levels it is offered at; None for every level) decide who sees it.
+    code, a decision's pk) as its one argument, unless ``takes_object`` is False (a page of
+    the user's own, such as their tasks); ``capability`` (checked at the page's area) and
+    ``levels`` (the area levels it is offered at; None for every level) decide who sees it;
+    ``section`` is the theme an area's page shows it under.
     """
 
     label: str  # a lazy translation
     url_name: str
     capability: str | None = None
     levels: frozenset[str] | None = None
+    section: str = Section.MORE
+    takes_object: bool = True
+
+    def url(self, obj) -> str:
+        return reverse(self.url_name, args=[obj] if self.takes_object else [])
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import PartyMember
 from branches.selectors import household_members
-from core.navigation import Link, Panel
+from core.navigation import Link, Panel, Section
 from grids.policy import TerritoryCapability
-from grids.roles import COMMUNITY_LEVELS, Level
+from grids.roles import COMMUNITY_LEVELS, Level, Role
 from grids.scope import scope_paths
 from points.policy import PointsCapability
 from stations.policy import StationCapability
 from tickets.operations import can_operate
 from tickets.policy import TicketCapability, may_manage_calendar, may_manage_catalogue
-from tickets.selectors import open_for_household
+from tickets.selectors import my_tasks, open_for_household
 from visits.policy import VisitCapability
 from visits.selectors import household_visits
 
@@ -50,61 +50,139 @@ def menu(request) -> dict:
     }
 
 
-# An area's page (grids/views.py area_detail): its other pages, by area code.
+# An area's page (grids/views.py area_detail): its other pages, by area code, grouped by theme
+# (``section``; the page shows themes in ``core.navigation.Section`` order, links in this order).
 AREA_PAGE_LINKS = (
-    Link(_("People"), "area_people", TerritoryCapability.MANAGE_POSTS),
-    Link(_("Visits (走访)"), "visit_report", VisitCapability.SUPERVISE_VISITS),
-    Link(_("Visit plan"), "visit_plan", VisitCapability.SUPERVISE_VISITS, levels=_PLANNED),
-    Link(_("Places to patrol"), "area_places"),
-    Link(_("Party branches"), "area_branches"),
+    # People and households
+    Link(
+        _("Households to visit"),
+        "my_visits",
+        VisitCapability.LOG_VISITS,
+        section=Section.PEOPLE,
+        takes_object=False,
+    ),
+    Link(_("People"), "area_people", TerritoryCapability.MANAGE_POSTS, section=Section.PEOPLE),
+    Link(
+        _("Visits (走访)"), "visit_report", VisitCapability.SUPERVISE_VISITS, section=Section.PEOPLE
+    ),
+    Link(
+        _("Visit plan"),
+        "visit_plan",
+        VisitCapability.SUPERVISE_VISITS,
+        levels=_PLANNED,
+        section=Section.PEOPLE,
+    ),
+    Link(_("Places to patrol"), "area_places", section=Section.PEOPLE),
+    # Party building
+    Link(_("Party branches"), "area_branches", section=Section.PARTY),
     Link(
         _("Households linked to members"),
         "area_links",
         levels=frozenset({Level.COMMUNITY, Level.VILLAGE, Level.GRID}),
+        section=Section.PARTY,
     ),
-    Link(_("In-service members registered here"), "area_registrations", levels=_COMMUNITIES),
-    Link(_("Co-building units"), "area_cobuilding", levels=_COMMUNITIES),
-    Link(_("Service stations"), "station_list", levels=_ABOVE_MICRO),
-    Link(_("Station coverage"), "station_coverage", levels=_ABOVE_MICRO),
-    Link(_("Points rankings"), "points_rankings"),
+    Link(
+        _("In-service members registered here"),
+        "area_registrations",
+        levels=_COMMUNITIES,
+        section=Section.PARTY,
+    ),
+    Link(_("Co-building units"), "area_cobuilding", levels=_COMMUNITIES, section=Section.PARTY),
+    # Service stations
+    Link(_("Service stations"), "station_list", levels=_ABOVE_MICRO, section=Section.STATIONS),
+    Link(_("Station coverage"), "station_coverage", levels=_ABOVE_MICRO, section=Section.STATIONS),
+    # A community's public wall: anyone may open it, members claim from it.
+    Link(_("Micro-wish wall"), "wish_wall", levels=_COMMUNITIES, section=Section.STATIONS),
+    # Points
+    Link(_("Points rankings"), "points_rankings", section=Section.POINTS),
     Link(
         _("Points to verify"),
         "points_verify",
         PointsCapability.VERIFY_POINTS,
         levels=_COMMUNITIES,
+        section=Section.POINTS,
     ),
-    Link(_("Points under publicity"), "points_publicity", levels=_COMMUNITIES),
-    Link(_("Rewards"), "points_rewards", levels=_COMMUNITIES),
+    Link(
+        _("Points under publicity"),
+        "points_publicity",
+        levels=_COMMUNITIES,
+        section=Section.POINTS,
+    ),
+    Link(_("Rewards"), "points_rewards", levels=_COMMUNITIES, section=Section.POINTS),
     Link(
         _("Rewards catalogue and stock"),
         "points_reward_catalogue",
         PointsCapability.MANAGE_REWARDS,
         levels=_COMMUNITIES,
+        section=Section.POINTS,
     ),
     Link(
         _("Record residents' conduct"),
         "points_record",
         StationCapability.MANAGE_STATIONS,
         levels=_COMMUNITIES,
+        section=Section.POINTS,
     ),
-    Link(_("In-service members' annual minimum"), "points_minimum", levels=_UNITS),
-    Link(_("Red and black lists"), "points_honours", levels=_UNITS),
+    Link(
+        _("In-service members' annual minimum"),
+        "points_minimum",
+        levels=_UNITS,
+        section=Section.POINTS,
+    ),
+    Link(_("Red and black lists"), "points_honours", levels=_UNITS, section=Section.POINTS),
     Link(
         _("Set up red and black lists"),
         "points_honour_lists",
         PointsCapability.SET_UP_HONOUR_LISTS,
         levels=_ABOVE_COMMUNITY,
+        section=Section.POINTS,
     ),
     Link(
         _("Points schemes and rules"),
         "points_schemes",
         PointsCapability.MANAGE_SCHEMES,
         levels=frozenset({Level.DISTRICT}),
+        section=Section.POINTS,
     ),
-    Link(_("Points for the annual appraisal (Excel)"), "points_export", levels=_UNITS),
-    Link(_("Import data"), "import_hub", TerritoryCapability.IMPORT_DATA),
+    Link(
+        _("Points for the annual appraisal (Excel)"),
+        "points_export",
+        TerritoryCapability.EXPORT,  # a file of names: for those who may export
+        levels=_UNITS,
+        section=Section.POINTS,
+    ),
+    # Requests
+    Link(
+        _("My requests"),
+        "my_tasks",
+        TicketCapability.CLAIM_TICKETS,
+        section=Section.REQUESTS,
+        takes_object=False,
+    ),
+    Link(
+        _("Dispatch board"),
+        "ticket_board",
+        TicketCapability.DISPATCH_TICKETS,
+        section=Section.REQUESTS,
+        takes_object=False,
+    ),
     # The team's group chat: those who form the team set up its robot (notifications.services).
-    Link(_("Group robots (WeCom, DingTalk)"), "area_robots", TerritoryCapability.MANAGE_POSTS),
+    Link(
+        _("Group robots (WeCom, DingTalk)"),
+        "area_robots",
+        TerritoryCapability.MANAGE_POSTS,
+        section=Section.REQUESTS,
+    ),
+    Link(
+        _("Catalogue of matters"),
+        "catalogue",
+        TicketCapability.MANAGE_CATALOGUE,
+        levels=frozenset({Level.DISTRICT}),
+        section=Section.REQUESTS,
+        takes_object=False,
+    ),
+    # Data and settings
+    Link(_("Import data"), "import_hub", TerritoryCapability.IMPORT_DATA, section=Section.SETTINGS),
 )
 
 # A household's page (grids/views.py household_detail): buttons by household pk, then panels.
@@ -116,6 +194,18 @@ HOUSEHOLD_PAGE_PANELS = (
     ),
     # Last, and "none yet" is worth saying here.
     Panel(_("Visits"), "visits/_household_visits.html", household_visits, show_empty=True),
+)
+
+
+# The visits page (visits/views.py my_visits), where a grid's team lands: their requests
+# beside the households to visit; panels take the user and None.
+def _assigned_to_me(user, _obj) -> list:
+    """The first open requests assigned to the user, soonest due first (one query)."""
+    return list(my_tasks(user)[:3])
+
+
+VISITS_PAGE_PANELS = (
+    Panel(_("My requests"), "tickets/_visits_tasks.html", _assigned_to_me, show_empty=True),
 )
 
 # A joint meeting's decisions (branches/views.py meeting_detail): actions by decision pk.
@@ -131,6 +221,25 @@ def _member_points(user) -> str | None:
 
 
 HOME_WITHOUT_POST = (_member_points,)
+
+# Where a user with a post lands (grids/views.py home): the page the role of their most senior
+# post opens most; a role not named here lands on its area's page (the navbar's "My area").
+# Each page must open for every holder of the role (tests/test_no_dead_links.py).
+HOME_BY_ROLE = {
+    # The district and the streets follow figures: the dashboard.
+    Role.DISTRICT_STAFF: "dashboard_home",
+    Role.STREET_STAFF: "dashboard_home",
+    # "社区派单": the community dispatches.
+    Role.COMMUNITY_STAFF: "ticket_board",
+    # The grid's team walks its households (走访), requests beside them.
+    Role.GRID_LEADER: "my_visits",
+    Role.GRID_WORKER: "my_visits",
+    Role.PART_TIME_WORKER: "my_visits",
+    Role.LIAISON: "my_visits",
+    # Volunteers take requests; riders report what they see on their rounds.
+    Role.VOLUNTEER: "my_tasks",
+    Role.MOBILE_WORKER: "my_tasks",
+}
 
 # The user's profile (accounts/views.py profile).
 PROFILE_LINKS = (Link(_("Notification settings"), "notification_preferences"),)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from core.navigation import listed
+from core.navigation import Section, listed
 from grids.policy import TerritoryCapability
 from grids.scope import can
 
@@ -25,15 +25,30 @@ def _offered(user, links, area) -> list:
 def area_links(user, area) -> list[tuple[str, str]]:
     """(label, URL) of the other apps' pages for this area that the user may open."""
     return [
-        (link.label, reverse(link.url_name, args=[area.code]))
+        (link.label, link.url(area.code))
         for link in _offered(user, listed("AREA_PAGE_LINKS"), area)
     ]
+
+
+def area_sections(user, area, own=(), own_last=()) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(key, heading, [(label, URL)]) of the themes of an area's page, in ``Section`` order:
+    in each, the page's own links (``own``: (section, label, URL)), the other apps' links
+    the user may open, then the page's ``own_last`` (a download, say); a theme with nothing
+    to open is left out."""
+    by_section: dict[str, list[tuple[str, str]]] = {key: [] for key in Section.values}
+    for section, label, url in own:
+        by_section[section].append((label, url))
+    for link in _offered(user, listed("AREA_PAGE_LINKS"), area):
+        by_section[link.section].append((link.label, link.url(area.code)))
+    for section, label, url in own_last:
+        by_section[section].append((label, url))
+    return [(key, label, by_section[key]) for key, label in Section.choices if by_section[key]]
 
 
 def household_actions(user, household) -> list[tuple[str, str]]:
     """(label, URL) of the buttons on a household's page, held at its micro-grid or grid."""
     return [
-        (link.label, reverse(link.url_name, args=[household.pk]))
+        (link.label, link.url(household.pk))
         for link in _offered(user, listed("HOUSEHOLD_PAGE_ACTIONS"), household.area)
     ]
 
@@ -55,3 +70,10 @@ def home_without_post(user) -> str | None:
         if url_name:
             return reverse(url_name)
     return None
+
+
+def landing(post) -> str | None:
+    """The page the role of a user's most senior post opens most (``HOME_BY_ROLE``), or None
+    for their area's page. Read from the post alone: no query."""
+    url_name = listed("HOME_BY_ROLE").get(post.role)
+    return reverse(url_name) if url_name else None

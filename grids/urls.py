@@ -4,6 +4,7 @@ from grids import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("areas/", views.my_area, name="my_area"),
     path("areas/<str:code>/", views.area_detail, name="area_detail"),
     path("areas/<str:code>/households/", views.household_list, name="household_list"),
     path("areas/<str:code>/households/new/", views.household_create, name="household_create"),

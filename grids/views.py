@@ -18,6 +18,7 @@ from core.clientip import client_ip
 from core.exports import csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from core.history import history_for
+from core.navigation import Section
 from grids import geo, navigation, selectors, services
 from grids.access import area_or_404
 from grids.forms import (
@@ -82,6 +83,19 @@ def breadcrumbs(
 
 @login_required
 def home(request):
+    """Where a user lands: the page the role of their most senior post opens most (a grid
+    worker's visits, a community's dispatch board, the district's dashboard), else their area."""
+    posts = active_posts(request.user)
+    if posts:
+        landing = navigation.landing(posts[0])
+        if landing:
+            return redirect(landing)
+    return my_area(request)
+
+
+@login_required
+def my_area(request):
+    """The page of the area of the user's most senior post (the navbar's "My area")."""
     posts = active_posts(request.user)
     if posts:
         return redirect("area_detail", code=posts[0].area.code)
@@ -124,12 +138,39 @@ def area_detail(request, code):
             "shapes": shapes,
             "map_size": size,
             "see_households": see_households,
-            "can_export": can(request.user, TerritoryCapability.EXPORT, area),
-            "can_edit_households": can(request.user, TerritoryCapability.EDIT_HOUSEHOLDS, area),
             "can_manage_posts": manage_posts,
-            "more_links": navigation.area_links(request.user, area),
+            "sections": navigation.area_sections(
+                request.user, area, *_own_sections(request.user, area, see_households)
+            ),
         },
     )
+
+
+def _own_sections(user, area, see_households: bool):
+    """(section, label, URL) of this app's own pages of an area: those shown first in their
+    theme, and those shown last (the export, a download)."""
+    own = []
+    if see_households:
+        own.append((Section.PEOPLE, _("Households"), reverse("household_list", args=[area.code])))
+    if area.level == Level.GRID and can(user, TerritoryCapability.EDIT_HOUSEHOLDS, area):
+        own.append(
+            (Section.PEOPLE, _("Add household"), reverse("household_create", args=[area.code]))
+        )
+    own.append((Section.PEOPLE, _("1+3+N staffing"), reverse("area_staffing", args=[area.code])))
+    last = []
+    if can(user, TerritoryCapability.EXPORT, area):
+        last.append(
+            (
+                Section.PEOPLE,
+                _("Export residents (masked)"),
+                reverse("household_export", args=[area.code]),
+            )
+        )
+    if area.numchild:
+        own.append(
+            (Section.SETTINGS, _("Boundary coverage"), reverse("area_coverage", args=[area.code]))
+        )
+    return own, last
 
 
 def household_matches(query: str) -> Q:
@@ -191,8 +232,6 @@ def household_list(request, code):
             "form": form,
             "query": query,
             "page": page,
-            "can_export": can(request.user, TerritoryCapability.EXPORT, area),
-            "can_edit_households": can(request.user, TerritoryCapability.EDIT_HOUSEHOLDS, area),
         },
     )
 

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.exports import csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from core.history import history_for
+from core.navigation import listed
 from grids.access import area_or_404
 from grids.models import (
     GRID_PATH_LENGTH,
@@ -63,6 +64,16 @@ def _visitable(user):
 
 def _places(user):
     return Place.objects.visible_to(user, VisitCapability.LOG_VISITS).filter(active=True)
+
+
+def _panels(user) -> list[tuple[str, str, list]]:
+    """(title, template, rows) of the other apps' panels on the visits page (their requests)."""
+    shown = []
+    for panel in listed("VISITS_PAGE_PANELS"):
+        rows = list(panel.rows(user, None))
+        if rows or panel.show_empty:
+            shown.append((panel.title, panel.template, rows))
+    return shown
 
 
 @login_required
@@ -126,6 +137,7 @@ def my_visits(request):
             "places": places,
             "micro_grids": micro_grids,
             "micro": micro,
+            "panels": _panels(request.user),
         },
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -72,6 +71,7 @@ def my_points(request):
             "mine": mine,
             "standings": standings,
             "year": year,
+            "is_member": member is not None,
             "can_declare": member is not None and _member_rules().exists(),
             "work": _work_links(user),
         },
@@ -105,7 +105,8 @@ def _work_links(user) -> list[tuple[str, str]]:
 def declare(request):
     member = getattr(request.user, "party_member", None)
     if member is None:
-        raise PermissionDenied
+        # Said plainly, not a bare "not allowed": workers and volunteers reach this page too.
+        return render(request, "points/declare_not_member.html", status=403)
     form = DeclarationForm(
         request.POST or None,
         request.FILES or None,

@@ -7,10 +7,11 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "pw-for-tests-2026"
 
 
-def test_a_user_signs_in_and_lands_on_their_area(client, own_worker):
+def test_a_worker_signs_in_and_lands_on_their_visits(client, own_worker):
     response = client.post(reverse("login"), {"username": "own_worker", "password": PASSWORD})
     assert response.status_code == 302
-    assert client.get("/").headers["Location"] == "/areas/G1/"
+    assert client.get("/").headers["Location"] == "/visits/"
+    assert client.get("/areas/").headers["Location"] == "/areas/G1/"  # "My area"
 
 
 def test_repeated_failures_lock_the_account_out_politely(client, settings):

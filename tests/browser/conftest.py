@@ -98,3 +98,11 @@ def no_horizontal_scroll(page) -> bool:
     # After a click that navigates, the new document may not exist yet: measure it once loaded.
     page.wait_for_load_state("load")
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def open_sections(page) -> None:
+    """Unfold every theme of an area's page (a phone shows them folded, the first open)."""
+    page.wait_for_load_state("load")
+    closed = page.locator(".area-sections details:not([open]) > summary")
+    for _ in range(closed.count()):
+        closed.first.click()

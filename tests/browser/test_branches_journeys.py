@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import no_horizontal_scroll
+from tests.browser.conftest import no_horizontal_scroll, open_sections
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,6 +44,8 @@ def test_the_community_officer_reviews_a_branch_and_links_a_household(
     demo, live_server, open_as, shoot, locale, lang
 ):
     page = open_as("community", locale=locale)
+    page.goto(f"{live_server.url}/areas/QH-S01-C01/")
+    open_sections(page)
     page.locator("a[href$='/branches/']").first.click()
     expect(page).to_have_url(re.compile(r"/areas/QH-S01-C01/branches/$"))
     assert no_horizontal_scroll(page)

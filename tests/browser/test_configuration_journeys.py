@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, no_horizontal_scroll
+from tests.browser.conftest import DESKTOP, PHONE, no_horizontal_scroll, open_sections
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -72,6 +72,7 @@ def test_a_street_officer_sets_up_a_robot_whose_secret_is_not_shown_again(
     _signed_in(street_officer)
     page = open_as("street_officer", viewport=viewport)
     page.goto(f"{live_server.url}/areas/{territory.community.code}/")
+    open_sections(page)
     page.locator(f"main a[href='/areas/{territory.community.code}/robots/']").click()
     page.locator("main a.btn-party").click()
     page.select_option("select[name=channel]", "dingtalk")

@@ -16,12 +16,14 @@ def test_a_grid_worker_finds_a_household_and_adds_a_resident_on_a_phone(
     demo, open_as, shoot, locale, lang
 ):
     page = open_as("worker", locale=locale)
+    expect(page).to_have_url(re.compile(r"/visits/$"))  # a worker lands on their visits
+    page.goto(page.url.replace("/visits/", "/areas/"))  # "My area"
     expect(page).to_have_url(re.compile(r"/areas/QH-S01-C01-G01/$"))
     expect(page.locator("h1")).to_contain_text("网格")
     assert no_horizontal_scroll(page)
     shoot(page, f"worker-grid-{lang}")
 
-    page.locator("main a.btn-party").first.click()  # Households
+    page.locator("#section-people a[href$='/households/']").first.click()
     expect(page).to_have_url(re.compile(r"/households/$"))
     shoot(page, f"worker-households-{lang}", full_page=False)
     assert no_horizontal_scroll(page)
@@ -57,7 +59,8 @@ def test_a_grid_worker_finds_a_household_and_adds_a_resident_on_a_phone(
 @pytest.mark.parametrize("locale, lang", [("en-GB", "en"), ("zh-CN", "zh")])
 def test_a_community_officer_checks_staffing_and_boundaries(demo, open_as, shoot, locale, lang):
     page = open_as("community", locale=locale)
-    expect(page).to_have_url(re.compile(r"/areas/QH-S01-C01/$"))
+    expect(page).to_have_url(re.compile(r"/tickets/$"))  # a community lands on its board
+    page.goto(page.url.replace("/tickets/", "/areas/QH-S01-C01/"))
     expect(page.locator("svg.area-map path")).not_to_have_count(0)
     assert no_horizontal_scroll(page)
     shoot(page, f"community-phone-{lang}")
@@ -65,6 +68,7 @@ def test_a_community_officer_checks_staffing_and_boundaries(demo, open_as, shoot
     expect(page.locator("table")).to_be_visible()
     shoot(page, f"community-staffing-{lang}")
     page.go_back()
+    page.locator("#section-settings summary").click()  # folded on a phone
     page.locator("a[href$='/coverage/']").click()
     expect(page.locator(".alert-success")).to_be_visible()
     assert not page.errors, page.errors
@@ -73,10 +77,12 @@ def test_a_community_officer_checks_staffing_and_boundaries(demo, open_as, shoot
 @pytest.mark.parametrize("locale, lang", [("en-GB", "en"), ("zh-CN", "zh")])
 def test_district_staff_drill_down_from_the_map(demo, open_as, shoot, locale, lang):
     phone = open_as("district", locale=locale)
-    expect(phone).to_have_url(re.compile(r"/areas/QH/$"))
+    expect(phone).to_have_url(re.compile(r"/dashboard/QH/$"))  # the district's figures
+    phone.goto(phone.url.replace("/dashboard/QH/", "/areas/QH/"))
     assert no_horizontal_scroll(phone)
     shoot(phone, f"district-phone-{lang}")
     page = open_as("district", locale=locale, viewport=DESKTOP)
+    page.goto(page.url.replace("/dashboard/QH/", "/areas/QH/"))
     shoot(page, f"district-overview-{lang}")
     page.locator("svg.area-map a").first.click()
     expect(page).to_have_url(re.compile(r"/areas/QH-[ST]\d\d/$"))

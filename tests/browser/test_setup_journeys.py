@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, no_horizontal_scroll
+from tests.browser.conftest import DESKTOP, PHONE, no_horizontal_scroll, open_sections
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,13 +29,15 @@ def _both(page, name: str) -> None:
 
 
 def _area_link(page, live_server, label: re.Pattern) -> None:
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/areas/")  # "My area"
+    open_sections(page)
     page.locator("a", has_text=label).first.click()
 
 
 def test_the_community_sets_its_visit_plan_and_keeps_its_rewards(demo, live_server, open_as):
     page = open_as("community")
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/areas/")  # "My area"
+    open_sections(page)
     page.locator("main a[href*='/visit-plan/']").first.click()
     expect(page.locator("[data-source]")).to_be_visible()
     page.fill("input[name=routine_days]", "60")
@@ -49,7 +51,8 @@ def test_the_community_sets_its_visit_plan_and_keeps_its_rewards(demo, live_serv
     expect(page.locator(".invalid-feedback, .is-invalid").first).to_be_visible()
     _both(page, "visit-plan-error")
 
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/areas/")  # "My area"
+    open_sections(page)
     page.locator("main a[href*='/rewards/catalogue/']").first.click()
     _both(page, "reward-catalogue")
     page.locator("main ul a[href*='/points/rewards/']").first.click()
@@ -64,13 +67,15 @@ def test_the_community_sets_its_visit_plan_and_keeps_its_rewards(demo, live_serv
 
 def test_the_street_sets_up_a_list_and_a_default_plan(demo, live_server, open_as):
     page = open_as("street")
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/areas/")  # "My area"
+    open_sections(page)
     page.locator("main a[href*='/visit-plan/']").first.click()
     page.fill("input[name=routine_days]", "45")
     page.locator("main form button[type=submit]").first.click()
     expect(page.locator(".alert-success")).to_be_visible()
     _both(page, "visit-plan-street")
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/areas/")  # "My area"
+    open_sections(page)
     page.locator("main a[href*='/honour-lists/']").first.click()
     page.fill("input[name=name_zh]", "街道社区积分榜")
     page.fill("input[name=name_en]", "Communities by points")
@@ -88,7 +93,8 @@ def test_the_street_sets_up_a_list_and_a_default_plan(demo, live_server, open_as
 
 def test_the_district_revises_a_rule(demo, live_server, open_as):
     page = open_as("district")
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/areas/")  # "My area"
+    open_sections(page)
     page.locator("main a[href*='/schemes/']").first.click()
     _both(page, "scheme-list")
     page.locator("main ul a[href*='/points/schemes/']").first.click()

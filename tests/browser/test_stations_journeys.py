@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, no_horizontal_scroll
+from tests.browser.conftest import PHONE, no_horizontal_scroll, open_sections
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -114,7 +114,8 @@ def _photo() -> dict:
 @pytest.mark.parametrize("locale, lang", [("en-GB", "en"), ("zh-CN", "zh")])
 def test_a_community_officer_records_an_inspection_on_a_phone(demo, open_as, shoot, locale, lang):
     page = open_as("community", locale=locale)
-    expect(page).to_have_url(re.compile(r"/areas/QH-S01-C01/$"))
+    page.goto(page.url.split("/tickets/")[0] + "/areas/QH-S01-C01/")  # it lands on its board
+    open_sections(page)
     page.locator("a[href$='/stations/']").first.click()
     expect(page).to_have_url(re.compile(r"/areas/QH-S01-C01/stations/$"))
     assert no_horizontal_scroll(page)

@@ -18,7 +18,8 @@ NOT_SCOPED = {
     "password_change_done",
     "profile",
     "set_language",
-    "home",  # redirects to the user's own area (tests/grids/test_pages.py)
+    "home",  # redirects to the role's landing page (tests/grids/test_pages.py)
+    "my_area",  # redirects to the user's own area (tests/grids/test_pages.py)
 }
 
 # name: (method, target fixture, kwargs from the target, expected per persona)

@@ -50,6 +50,8 @@ def test_a_rider_gets_an_activation_sms_instead_of_a_temporary_password(
     rider = type(client)()
     form = {"phone": "13800138001", "code": sms_log.code(), "password": NEW, "password2": NEW}
     assert rider.post(reverse("activate_code"), form).status_code == 302
-    assert rider.get(reverse("home"))["Location"] == reverse(
+    # A rider lands on their tasks, where they report what they see on their rounds.
+    assert rider.get(reverse("home"))["Location"] == reverse("my_tasks")
+    assert rider.get(reverse("my_area"))["Location"] == reverse(
         "area_detail", args=[territory.community.code]
     )

@@ -20,11 +20,29 @@ pytestmark = pytest.mark.django_db
         ("district_officer", "D"),
     ],
 )
-def test_home_lands_each_role_on_its_own_area(name, landing, persona, client):
+def test_my_area_leads_each_role_to_its_own_area(name, landing, persona, client):
+    persona(name)
+    response = client.get(reverse("my_area"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("area_detail", kwargs={"code": landing})
+
+
+@pytest.mark.parametrize(
+    ("name", "landing"),
+    [
+        ("own_worker", "my_visits"),
+        ("part_time_worker", "my_visits"),
+        ("community_officer", "ticket_board"),
+        ("street_officer", "dashboard_home"),
+        ("district_officer", "dashboard_home"),
+    ],
+)
+def test_home_lands_each_role_on_what_it_does_most(name, landing, persona, client):
     persona(name)
     response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == reverse("area_detail", kwargs={"code": landing})
+    assert response["Location"] == reverse(landing)
+    assert client.get(response["Location"], follow=True).status_code == 200
 
 
 def test_a_user_without_a_post_is_told_so(client, db):
@@ -262,3 +280,11 @@ def test_the_coverage_page_draws_and_lists_a_gap(persona, client, territory):
     assert body.count("belongs to no area") == 2  # one gap in C1, one in C2
     assert 'class="gap"' in body
     assert len(response.context["problems"]) == 2
+
+
+def test_landing_reads_only_the_posts(persona, client, django_assert_max_num_queries):
+    persona("own_worker")
+    client.get("/")
+    # The session, the user and their posts: no query for the role's page.
+    with django_assert_max_num_queries(4):
+        assert client.get("/").status_code == 302
