@@ -59,6 +59,8 @@
     document.getElementById("wall-map-figure").textContent = labels[key] || "";
     var values = features.map(function (a) { return a.values[key]; })
       .filter(function (v) { return v !== null && v !== undefined; });
+    var low = values.length ? Math.min.apply(null, values) : 0;
+    var high = Math.max.apply(null, values.concat([1]));
     var dark = html.dataset.theme !== "light";
     var ink = dark ? "#f2f5f7" : "#111820";
     var halo = dark ? "#0b1620" : "#ffffff";
@@ -66,8 +68,7 @@
       backgroundColor: "transparent",
       visualMap: {
         type: "continuous",
-        min: values.length ? Math.min.apply(null, values) : 0,
-        max: Math.max.apply(null, values.concat([1])),
+        min: low, max: high, text: [shown(key, high), shown(key, low)],
         inRange: { color: SCALE },
         calculable: false, left: 0, bottom: 0, itemHeight: 200, itemWidth: 28,
         textStyle: { color: ink, fontSize: 24 }
@@ -95,20 +96,27 @@
     list.textContent = "";
     rows.forEach(function (row) {
       var item = document.createElement("li");
+      var head = document.createElement("span");
+      head.className = "wall-esc-head";
       var matter = document.createElement("span");
       matter.className = "wall-esc-matter";
       matter.textContent = row.matter;
+      var code = document.createElement("span");
+      code.className = "wall-esc-code";
+      code.textContent = row.code;
+      head.appendChild(matter);
+      head.appendChild(code);
       var meta = document.createElement("span");
       meta.className = "wall-esc-meta";
-      meta.textContent = [row.area, row.at, root.dataset.labelLevel.replace("%(n)s", row.level),
-        row.code].join(" · ");
+      meta.textContent = [row.area, row.at, root.dataset.labelLevel.replace("%(n)s", row.level)]
+        .join(" · ");
       if (row.acknowledged) {
         var taken = document.createElement("span");
         taken.className = "wall-esc-taken";
         taken.textContent = " · " + root.dataset.labelTakenUp;
         meta.appendChild(taken);
       }
-      item.appendChild(matter);
+      item.appendChild(head);
       item.appendChild(meta);
       list.appendChild(item);
     });
