@@ -7,6 +7,7 @@
 (function () {
   "use strict";
   var root = document.getElementById("dash-charts");
+  var library = document.currentScript && document.currentScript.dataset.echarts;
   if (!root) return;
   var zh = (root.dataset.lang || "").indexOf("zh") === 0;
   var locale = zh ? "ZH" : "EN";
@@ -110,7 +111,7 @@
     started = true;
     if (window.echarts) { draw(); return; }
     var script = document.createElement("script");
-    script.src = root.dataset.echarts;
+    script.src = library;
     script.onload = draw;
     script.onerror = function () { root.hidden = true; };
     document.head.appendChild(script);

@@ -108,14 +108,20 @@
       head.appendChild(code);
       var meta = document.createElement("span");
       meta.className = "wall-esc-meta";
-      meta.textContent = [row.area, row.at, root.dataset.labelLevel.replace("%(n)s", row.level)]
-        .join(" · ");
+      var where = document.createElement("span");
+      where.className = "wall-esc-where";
+      where.textContent = row.area + " · " + row.at;
+      var state = document.createElement("span");
+      state.className = "wall-esc-state";
+      state.textContent = root.dataset.labelLevel.replace("%(n)s", row.level);
       if (row.acknowledged) {
         var taken = document.createElement("span");
         taken.className = "wall-esc-taken";
         taken.textContent = " · " + root.dataset.labelTakenUp;
-        meta.appendChild(taken);
+        state.appendChild(taken);
       }
+      meta.appendChild(where);
+      meta.appendChild(state);
       item.appendChild(head);
       item.appendChild(meta);
       list.appendChild(item);
