@@ -35,10 +35,8 @@
 
   function setTheme(theme) {
     html.dataset.theme = theme;
-    var dark = theme === "dark";
-    themeButton.setAttribute("aria-pressed", dark ? "true" : "false");
     // The button names what it switches to.
-    themeButton.textContent = dark ? root.dataset.labelLight : root.dataset.labelDark;
+    themeButton.textContent = theme === "dark" ? root.dataset.labelLight : root.dataset.labelDark;
     if (last) drawMap(last);
   }
 
@@ -101,16 +99,16 @@
       var matter = document.createElement("span");
       matter.className = "wall-esc-matter";
       matter.textContent = row.matter;
-      var code = document.createElement("span");
-      code.className = "wall-esc-code";
-      code.textContent = row.code;
+      var when = document.createElement("span");
+      when.className = "wall-esc-when";
+      when.textContent = row.at;
       head.appendChild(matter);
-      head.appendChild(code);
+      head.appendChild(when);
       var meta = document.createElement("span");
       meta.className = "wall-esc-meta";
       var where = document.createElement("span");
       where.className = "wall-esc-where";
-      where.textContent = row.area + " · " + row.at;
+      where.textContent = row.area;
       var state = document.createElement("span");
       state.className = "wall-esc-state";
       state.textContent = root.dataset.labelLevel.replace("%(n)s", row.level);
