@@ -28,6 +28,13 @@ SMALLEST_TEXT = """() => {
 }"""
 
 
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+    'main a, main button, main select, main input, main summary, #wall a, #wall button, #wall select'
+  )].filter(el => el.offsetParent).map(el => [el, el.getBoundingClientRect()])
+  .filter(([el, box]) => box.width < 24 || box.height < 24)
+  .map(([el, box]) => `${el.tagName} ${el.textContent.trim().slice(0, 20)} ${box.width}x${box.height}`)"""
+
+
 def test_the_wall_fits_one_screen_refreshes_in_place_and_keeps_its_theme(
     demo, live_server, open_as, shoot
 ):
@@ -43,6 +50,8 @@ def test_the_wall_fits_one_screen_refreshes_in_place_and_keeps_its_theme(
         " && document.documentElement.scrollWidth <= innerWidth"
     )
     assert page.evaluate(SMALLEST_TEXT) >= 24
+    small = page.evaluate(SMALL_TARGETS)
+    assert small == [], "\n".join(small)
     opened = page.locator("[data-wall-figure=open_now]")
     before = int(opened.inner_text())
     shoot(page, "wall-dark-zh", full_page=False)
@@ -91,6 +100,8 @@ def test_a_phone_loads_echarts_only_when_the_charts_are_scrolled_to(
         "vendor/echarts/echarts.custom.min.js"
     ]
     assert page.locator("#dash-map svg path").count() >= 2
+    small = page.evaluate(SMALL_TARGETS)
+    assert small == [], "\n".join(small)
 
     laptop = open_as("district", locale="zh-CN", viewport=LAPTOP)
     laptop.goto(f"{live_server.url}/dashboard/QH/")
