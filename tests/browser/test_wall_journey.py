@@ -29,10 +29,12 @@ SMALLEST_TEXT = """() => {
 
 
 SMALL_TARGETS = """() => [...document.querySelectorAll(
-    'main a, main button, main select, main input, main summary, #wall a, #wall button, #wall select'
+    'main a, main button, main select, main input, main summary, #wall a, #wall button,'
+    + ' #wall select'
   )].filter(el => el.offsetParent).map(el => [el, el.getBoundingClientRect()])
   .filter(([el, box]) => box.width < 24 || box.height < 24)
-  .map(([el, box]) => `${el.tagName} ${el.textContent.trim().slice(0, 20)} ${box.width}x${box.height}`)"""
+  .map(([el, box]) =>
+    `${el.tagName} ${el.textContent.trim().slice(0, 20)} ${box.width}x${box.height}`)"""
 
 
 def test_the_wall_fits_one_screen_refreshes_in_place_and_keeps_its_theme(
