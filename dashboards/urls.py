@@ -8,4 +8,6 @@ urlpatterns = [
     path("dashboard/<str:code>/data.json", views.dashboard_data, name="dashboard_data"),
     path("dashboard/<str:code>/export.xlsx", views.dashboard_export, name="dashboard_export"),
     path("dashboard/<str:code>/points/", views.dashboard_points, name="dashboard_points"),
+    path("dashboard/<str:code>/wall/", views.dashboard_wall, name="dashboard_wall"),
+    path("dashboard/<str:code>/wall.json", views.dashboard_wall_data, name="dashboard_wall_data"),
 ]

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+from contextlib import nullcontext
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core import versioned
 from core.exports import xlsx_response
-from dashboards import league, selectors
+from dashboards import league, selectors, wall
 from dashboards.models import COMPLETION_HOURS, RESPONSE_HOURS, RollupState
 from dashboards.rollup import REFRESHED_KEY
 from grids.access import area_or_404
@@ -244,3 +248,79 @@ def dashboard_points(request, code):
         "dashboards/_points.html",
         {"area": area, **selectors.points_panel(area, period)},
     )
+
+
+# --- The command-centre screen ----------------------------------------------------------------
+
+WALL_POLL_SECONDS = 30
+
+
+def _wall_language(request):
+    """Chinese on the wall unless the user chose a language (in their profile or with the
+    language switch); the browser's own language does not count: a command centre's PC is
+    often set up in English."""
+    chosen = getattr(request.user, "language", "") or request.COOKIES.get(
+        settings.LANGUAGE_COOKIE_NAME
+    )
+    return nullcontext() if chosen else translation.override("zh-hans")
+
+
+@login_required
+def dashboard_wall(request, code):
+    """The area on one 1920×1080 screen: the map of the areas below coloured by a chosen
+    figure, the key figures around it and the latest escalations, refreshed in place."""
+    area = area_or_404(request.user, code)
+    try:
+        every = min(max(int(request.GET.get("every", WALL_POLL_SECONDS)), 1), 300)
+    except ValueError:
+        every = WALL_POLL_SECONDS
+    with _wall_language(request):
+        labels = {key: str(label) for key, label in wall.FIGURES.items()}
+        return render(
+            request,
+            "dashboards/wall.html",
+            {
+                "area": area,
+                "figures": list(labels.items()),
+                "labels": labels,
+                "rates": wall.RATES,
+                "every": every,
+                "LANGUAGE_CODE": get_language(),
+            },
+        )
+
+
+@login_required
+def dashboard_wall_data(request, code):
+    """What the wall polls: the figures of the area and of each area below (from the
+    rollups, cached until they are next refreshed) and the latest escalations (live). The
+    first call asks for the boundaries too (``?map=1``). A constant number of queries; with
+    the cache down, the figures are read again."""
+    area = area_or_404(request.user, code)
+    boundaries = request.GET.get("map") == "1"
+    with _wall_language(request):
+        refreshed = cache.get(REFRESHED_KEY) or _stamp_from_database()
+        key = ":".join(
+            [
+                "dashboards:wall",
+                area.code,
+                "map" if boundaries else "figures",
+                timezone.localdate().isoformat(),
+                get_language() or "",
+            ]
+        )
+        cached = cache.get(key)
+        if cached is None or refreshed is None or cached[0] != refreshed:
+            cached = (refreshed, wall.figures(area, boundaries=boundaries))
+            if refreshed is not None:
+                cache.set(key, cached, BOARD_SECONDS)
+        data = {
+            **cached[1],
+            "escalations": wall.escalations(area),
+            "refreshed": (
+                timezone.localtime(refreshed).strftime("%H:%M") if refreshed is not None else None
+            ),
+        }
+    response = JsonResponse(data)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,10 +1,14 @@
 /* Dashboard charts: the trend of the period and the map of the areas below, coloured by the
    chosen figure. Every number is also on the page as text (figures, league table, and the
-   trend table below the chart) for screen readers and print. */
+   trend table below the chart) for screen readers and print, so the charts come last: ECharts
+   (only the parts used, static/vendor/echarts/echarts.custom.min.js) and the charts' data are
+   fetched when the charts come near the screen, and a phone that never scrolls there never
+   downloads them. */
 (function () {
   "use strict";
   var root = document.getElementById("dash-charts");
-  if (!root || !window.echarts) return;
+  var library = document.currentScript && document.currentScript.dataset.echarts;
+  if (!root) return;
   var zh = (root.dataset.lang || "").indexOf("zh") === 0;
   var locale = zh ? "ZH" : "EN";
   // Okabe–Ito and viridis: told apart with the common colour-vision deficiencies.
@@ -82,20 +86,46 @@
     return chart;
   }
 
-  fetch(root.dataset.url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-    .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
-    .then(function (data) {
-      var charts = [trend(data), map(data)].filter(Boolean);
-      window.addEventListener("resize", function () {
-        charts.forEach(function (c) {
-          // A window with no room (1×1 for a moment while a page is captured whole) leaves a
-          // chart no box, and a map cannot be laid out in none: ECharts throws. Keep the last
-          // size until there is room again.
-          var box = c.getDom();
-          if (box.clientWidth && box.clientHeight) c.resize();
+  function draw() {
+    fetch(root.dataset.url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (data) {
+        var charts = [trend(data), map(data)].filter(Boolean);
+        window.addEventListener("resize", function () {
+          charts.forEach(function (c) {
+            // A window with no room (1×1 for a moment while a page is captured whole) leaves a
+            // chart no box, and a map cannot be laid out in none: ECharts throws. Keep the last
+            // size until there is room again.
+            var box = c.getDom();
+            if (box.clientWidth && box.clientHeight) c.resize();
+          });
         });
-      });
-      root.dataset.ready = "1";
-    })
-    .catch(function () { root.hidden = true; });
+        root.dataset.ready = "1";
+      })
+      .catch(function () { root.hidden = true; });
+  }
+
+  var started = false;
+  function start() {
+    if (started) return;
+    started = true;
+    if (window.echarts) { draw(); return; }
+    var script = document.createElement("script");
+    script.src = library;
+    script.onload = draw;
+    script.onerror = function () { root.hidden = true; };
+    document.head.appendChild(script);
+  }
+
+  if (!("IntersectionObserver" in window)) { start(); return; }
+  // Half a screen ahead, so the charts are usually drawn by the time they are scrolled to.
+  var watcher = new IntersectionObserver(function (entries) {
+    if (entries.some(function (e) { return e.isIntersecting; })) {
+      watcher.disconnect();
+      start();
+    }
+  }, { rootMargin: "400px 0px" });
+  watcher.observe(root);
+  // Printing shows the charts too.
+  window.addEventListener("beforeprint", start);
 })();

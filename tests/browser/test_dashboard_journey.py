@@ -11,6 +11,12 @@ from tests.browser.conftest import DESKTOP, PHONE, no_horizontal_scroll
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def charts_drawn(page):
+    """The charts load when they come near the screen: scroll there and wait for them."""
+    page.locator("#dash-charts").scroll_into_view_if_needed()
+    expect(page.locator("#dash-charts[data-ready='1']")).to_be_attached()
+
+
 @pytest.mark.parametrize("locale, lang", [("en-GB", "en"), ("zh-CN", "zh")])
 def test_district_staff_drill_down_to_a_grid(demo, live_server, open_as, shoot, locale, lang):
     page = open_as("district", locale=locale, viewport=DESKTOP)
@@ -18,7 +24,7 @@ def test_district_staff_drill_down_to_a_grid(demo, live_server, open_as, shoot, 
     expect(page).to_have_url(re.compile(r"/dashboard/QH/"))
     page.select_option("select[name=period]", "year")
     page.locator("main form button[type=submit]").click()
-    expect(page.locator("#dash-charts[data-ready='1']")).to_be_attached()
+    charts_drawn(page)
     assert page.locator("#dash-map svg path").count() >= 4  # the streets' boundaries
     received = int(page.locator("[data-figure=received]").inner_text())
     assert received > 0
@@ -36,17 +42,17 @@ def test_district_staff_drill_down_to_a_grid(demo, live_server, open_as, shoot, 
     expect(page.locator("table.league thead a[aria-current=true]")).to_have_attribute(
         "href", re.compile("sort=staffing_rate")
     )
-    expect(page.locator("#dash-charts[data-ready='1']")).to_be_attached()
+    charts_drawn(page)
     # Any figure from the menu: one not in the table gets a column of its own.
     page.select_option("#d-sort", "visits_overdue")
     page.locator("main form button[type=submit]").click()
     expect(page.locator("table.league thead a[aria-current=true]")).to_have_attribute(
         "href", re.compile("sort=visits_overdue")
     )
-    expect(page.locator("#dash-charts[data-ready='1']")).to_be_attached()
+    charts_drawn(page)
     page.select_option("#d-sort", "staffing_rate")
     page.locator("main form button[type=submit]").click()
-    expect(page.locator("#dash-charts[data-ready='1']")).to_be_attached()
+    charts_drawn(page)
     shoot(page, f"dashboard-district-{lang}")
     page.emulate_media(media="print")
     shoot(page, f"dashboard-district-print-{lang}")

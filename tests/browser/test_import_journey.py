@@ -176,6 +176,7 @@ def test_a_street_officer_imports_grids_from_the_template(
     page.locator("form[action$='/confirm'] button").click()
     expect(page.locator(".alert-success")).to_be_visible()
     page.goto(f"{live_server.url}/dashboard/C2/")
+    page.locator("#dash-charts").scroll_into_view_if_needed()  # the charts load when near
     dash_map = page.locator("#dash-map svg")
     expect(dash_map).to_contain_text("和平第一网格")
     expect(dash_map).to_contain_text("和平第二网格")

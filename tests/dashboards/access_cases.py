@@ -8,3 +8,5 @@ CASES = {
     "dashboard_export": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
 }
 CASES["dashboard_points"] = ("get", "territory", lambda t: {"code": t.grid.code}, VIEW)
+CASES["dashboard_wall"] = ("get", "territory", lambda t: {"code": t.grid.code}, VIEW)
+CASES["dashboard_wall_data"] = ("get", "territory", lambda t: {"code": t.grid.code}, VIEW)
