@@ -20,6 +20,8 @@ FILES = {
     "htmx.org": ["dist/htmx.min.js", "LICENSE"],
     # Dashboards: charts and the areas' map from their own boundaries (no tile server).
     "echarts": ["dist/echarts.min.js", "LICENSE"],
+    # Browser tests only (tests/browser/test_accessibility.py injects it); never sent to users.
+    "axe-core": ["axe.min.js", "LICENSE"],
 }
 
 

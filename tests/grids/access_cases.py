@@ -18,6 +18,7 @@ NOT_SCOPED = {
     "password_change_done",
     "profile",
     "set_language",
+    "large_text",  # a display cookie, no data (tests/tickets/test_large_text.py)
     "home",  # redirects to the user's own area (tests/grids/test_pages.py)
 }
 
