@@ -185,6 +185,9 @@ SMALL = """([selector, least]) => Array.from(document.querySelectorAll(selector)
     return box.height < least - 0.5 || box.width < least - 0.5;
   })
   .map((e) => e.outerHTML.slice(0, 120))"""
+BADGES = """() => Array.from(document.querySelectorAll(".badge"))
+  .filter((e) => e.offsetParent !== null && parseFloat(getComputedStyle(e).fontSize) < 11.95)
+  .map((e) => e.outerHTML.slice(0, 120))"""
 ANY_TARGET = "a[href], button, select, input:not([type=hidden]), .form-check"
 MAIN_TARGETS = (
     "main .btn-lg, main form button[type=submit], .lang-switch select, .lang-switch button, "
@@ -249,6 +252,7 @@ def test_the_main_phone_pages_pass_axe_and_have_big_enough_targets(
                     tiny, small = _targets(page)
                     problems += [f"{where}: under 24 px: {html}" for html in tiny]
                     problems += [f"{where}: under 44 px: {html}" for html in small]
+                    problems += [f"{where}: badge under 12 px: {b}" for b in page.evaluate(BADGES)]
         finally:
             context.close()
     assert not problems, "\n".join(problems)
