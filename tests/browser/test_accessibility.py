@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.urls import Resolver404, resolve
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS
 
@@ -217,6 +218,11 @@ def test_the_menu_reads_at_4_5_to_1_and_marks_where_you_are(
     )
     if locale == "zh-CN":
         page.locator("nav.navbar").screenshot(path=str(SCREENSHOTS / "a11y-navbar-zh.png"))
+        phone = open_as("worker", locale=locale, viewport=PHONE)
+        phone.goto(f"{live_server.url}/visits/")
+        phone.locator(".navbar-toggler").click()
+        expect(phone.locator(".navbar .nav-link[aria-current=page]")).to_be_visible()
+        phone.locator("nav.navbar").screenshot(path=str(SCREENSHOTS / "a11y-navbar-phone-zh.png"))
 
 
 def _resident_phone(browser, locale="zh-CN"):
