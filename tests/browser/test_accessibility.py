@@ -292,6 +292,11 @@ def test_a_resident_switches_to_large_text_and_still_sends_a_request(
         # Remembered by the browser: another public page opens large too.
         page.goto(f"{live_server.url}/stations/")
         assert page.evaluate("document.documentElement.classList.contains('large-text')")
+        assert not _axe(page)
+        shoot(page, "a11y-stations-large-zh", full_page=False)
+        page.goto(f"{live_server.url}/wishes/{COMMUNITY}/")
+        assert not _axe(page)
+        shoot(page, "a11y-wishes-large-zh", full_page=False)
 
         page.goto(f"{live_server.url}/r/{GRID}/")
         matter = Matter.objects.get(code="stairwell_clutter")
