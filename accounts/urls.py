@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("profile/", views.profile, name="profile"),
     path("language/", views.set_language, name="set_language"),
+    path("large-text/", views.large_text, name="large_text"),
     path("signins/", sessions_views.signin_history, name="account_signins"),
     path("sessions/", sessions_views.session_list, name="account_sessions"),
     path("sessions/<int:pk>/end/", sessions_views.session_end, name="account_session_end"),

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -19,6 +20,7 @@ from accounts.forms import (
     ProfileForm,
     ResetPasswordForm,
 )
+from core.context_processors import LARGE_TEXT_COOKIE
 from core.forms import NOT_SAVED, submit_form
 from core.navigation import listed
 from core.ratelimit import ip_limit, too_many_requests
@@ -32,6 +34,32 @@ def set_language(request):
         request.user.language = language
         request.user.save(update_fields=["language"])
     return django_set_language(request)
+
+
+@require_POST
+def large_text(request):
+    """The large-text mode (适老化) of the public pages, on or off for this browser.
+
+    A cookie, read on the server, so the page arrives already large: no flash of small text,
+    and it works without JavaScript. No account: most who need it have none."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = redirect(target)
+    if request.POST.get("on") == "1":
+        response.set_cookie(
+            LARGE_TEXT_COOKIE,
+            "1",
+            max_age=365 * 24 * 3600,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    else:
+        response.delete_cookie(LARGE_TEXT_COOKIE, samesite="Lax")
+    return response
 
 
 @login_required

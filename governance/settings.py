@@ -112,6 +112,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "notifications.context_processors.bell",
                 "governance.navigation.menu",
+                "core.context_processors.display",
             ],
         },
     },

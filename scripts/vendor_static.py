@@ -24,6 +24,8 @@ FILES = {
     # Dashboards: charts and the areas' map from their own boundaries (no tile server). Pages
     # load the custom build below; the full bundle stays for anything not yet in it.
     "echarts": ["dist/echarts.min.js", "LICENSE"],
+    # Browser tests only (tests/browser/test_accessibility.py injects it); never sent to users.
+    "axe-core": ["axe.min.js", "LICENSE"],
 }
 ECHARTS_ENTRY = ROOT / "scripts" / "echarts-entry.js"
 ECHARTS_CUSTOM = "echarts/echarts.custom.min.js"

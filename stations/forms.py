@@ -220,7 +220,9 @@ class DirectoryForm(forms.Form):
         label=_("Search"),
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or community")}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "class": "form-control", "placeholder": _("Name or community")}
+        ),
     )
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *Kind.choices]

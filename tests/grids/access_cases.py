@@ -20,6 +20,7 @@ NOT_SCOPED = {
     "set_language",
     "home",  # redirects to the role's landing page (tests/grids/test_pages.py)
     "my_area",  # redirects to the user's own area (tests/grids/test_pages.py)
+    "large_text",  # a display cookie, no data (tests/tickets/test_large_text.py)
 }
 
 # name: (method, target fixture, kwargs from the target, expected per persona)
