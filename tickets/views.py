@@ -9,8 +9,8 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -300,9 +300,7 @@ def ticket_detail(request, code):
             "accept_first": A.ACCEPT in actions,
             "deadline": ticket.completion_due
             or (
-                due(
-                    timezone.now(), ticket.matter.completion_limit, ticket.matter.completion_unit
-                )
+                due(timezone.now(), ticket.matter.completion_limit, ticket.matter.completion_unit)
                 if A.ACCEPT in actions
                 else None
             ),
