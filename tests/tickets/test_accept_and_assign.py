@@ -137,8 +137,9 @@ def test_the_to_accept_tab_offers_each_row_the_people_of_its_grid(
     # Role, place and load, in the language of the page (English here).
     assert "Part-time grid worker (party member), 幸福第一网格 · 1 open request" in row
     assert "王党员 · Party member · 0 open requests" in row
-    assert "neighbour_worker" not in row  # another grid's worker: not offered for this row
-    assert "neighbour_worker · Full-time grid worker" in _picker(page, there.short_code)
+    # Another grid's worker is offered for that grid's row, not for this one.
+    assert f"{neighbour_worker} · Full-time grid worker" not in row
+    assert f"{neighbour_worker} · Full-time grid worker" in _picker(page, there.short_code)
     # Bulk, too: the tab's checkboxes and one picker that accepts and assigns.
     assert f'name="codes" value="{here.short_code}"' in page
     assert 'name="accept" value="1"' in page
