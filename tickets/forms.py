@@ -103,12 +103,15 @@ def role_label(role: str) -> str:
     return str(_("Party member"))
 
 
-def person_label(person) -> str:
-    """Who, in what role, where, and how much they already hold: what a dispatcher weighs."""
-    where = f"{role_label(person.role)}, {person.post_area}" if person.post_area else None
+def person_label(person, *, place: bool = False) -> str:
+    """Who, in what role, (where, when the list spans several grids) and how much they already
+    hold: what a dispatcher weighs."""
+    role = role_label(person.role)
+    if place and person.post_area:
+        role = f"{role}, {person.post_area}"
     return _("%(name)s · %(role)s · %(load)s") % {
         "name": person,
-        "role": where or role_label(person.role),
+        "role": role,
         "load": open_load(person.load),
     }
 
@@ -125,11 +128,12 @@ def open_load(n: int) -> str:
     return ngettext("%(n)s open request", "%(n)s open requests", n) % {"n": n}
 
 
-def handler_choices(people, departments) -> list:
-    """The picker's options: people (each with role, place and load), then departments."""
+def handler_choices(people, departments, *, place: bool = False) -> list:
+    """The picker's options: people (each with role, load and, for a list that spans several
+    grids, ``place``), then departments."""
     choices = [("", "—")]
     if people:
-        choices.append((_("People"), [(str(p.pk), person_label(p)) for p in people]))
+        choices.append((_("People"), [(str(p.pk), person_label(p, place=place)) for p in people]))
     if departments:
         choices.append(
             (
@@ -157,11 +161,11 @@ class AssignForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, people=(), departments=(), **kwargs):
+    def __init__(self, *args, people=(), departments=(), place=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.people = {str(p.pk): p for p in people}
         self.departments = {f"{DEPARTMENT_PREFIX}{d.pk}": d for d in departments}
-        self.fields["assignee"].choices = handler_choices(people, departments)
+        self.fields["assignee"].choices = handler_choices(people, departments, place=place)
 
     def clean(self):
         data = super().clean()

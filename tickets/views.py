@@ -116,7 +116,9 @@ def board(request):
         # departments, however many rows the page holds.
         people = list(services.assignable_people(request.user))
         departments = list(services.assignable_departments())
-        assign_form = AssignForm(initial={"version": 0}, people=people, departments=departments)
+        assign_form = AssignForm(
+            initial={"version": 0}, people=people, departments=departments, place=True
+        )
         if view == "new":
             entries = _row_pickers(rendered, people, departments)
     return render(

@@ -135,12 +135,15 @@ def test_the_to_accept_tab_offers_each_row_the_people_of_its_grid(
     assert f'form="accept-{here.short_code}"' in page
     row = _picker(page, here.short_code)
     # Role, place and load, in the language of the page (English here).
-    assert "Part-time grid worker (party member), 幸福第一网格 · 1 open request" in row
+    assert "刘党员 · Part-time grid worker (party member) · 1 open request<" in row
     assert "王党员 · Party member · 0 open requests" in row
     # Another grid's worker is offered for that grid's row, not for this one.
     assert f"{neighbour_worker} · Full-time grid worker" not in row
     assert f"{neighbour_worker} · Full-time grid worker" in _picker(page, there.short_code)
     # Bulk, too: the tab's checkboxes and one picker that accepts and assigns.
+    bulk = page[page.index('id="bulk-assignee"') :]
+    bulk = bulk[: bulk.index("</select>")]
+    assert "Part-time grid worker (party member), 幸福第一网格 · 1 open request<" in bulk
     assert f'name="codes" value="{here.short_code}"' in page
     assert 'name="accept" value="1"' in page
 
