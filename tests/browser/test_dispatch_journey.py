@@ -31,7 +31,7 @@ def _in_sight(page, locator) -> bool:
     box = locator.bounding_box()
     return (
         box is not None
-        and 0 <= box["y"]
+        and box["y"] >= 0
         and box["y"] + box["height"] <= page.viewport_size["height"]
     )
 
