@@ -56,6 +56,8 @@ def test_the_community_officer_accepts_and_assigns_from_the_board(demo, open_as,
         load = Ticket.objects.filter(assignee=worker, status__in=OPEN_STATUSES).count()
         assert chosen.startswith("党员兼职网格员 刘洋 · 党员兼职网格员 · "), chosen
         assert re.search(rf"(^|\D){load}(\D|$)", chosen.rsplit("·", 1)[1]), chosen
+        # The narrow picker cuts its label: the whole of it is written out under it.
+        expect(page.locator(f"#picked-{ticket.short_code}")).to_have_text(chosen)
         button = page.locator(f"button[form='accept-{ticket.short_code}']")
         assert _in_sight(page, button)  # beside or under its picker, not at the page's end
         shoot(page, f"dispatch-board-accept-{width}-zh", full_page=False)

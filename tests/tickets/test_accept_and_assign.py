@@ -240,13 +240,16 @@ def test_the_request_page_accepts_and_assigns_in_one_form(client, ticket, dispat
     client.force_login(dispatcher)
     page = client.get(reverse("ticket_detail", kwargs={"code": ticket.short_code}))
     html = page.content.decode()
-    form = html[html.index('class="mt-3 assign-form"') :]
+    form = html[html.index('assign-form"') :]
     form = form[: form.index("</form>")]
     accept_url = reverse("ticket_accept_assign", kwargs={"code": ticket.short_code})
     assert accept_url in html
     # Whom first; the note after the button, folded away.
     assert form.index('name="assignee"') < form.index('type="submit"') < form.index('name="note"')
     assert "To be completed by" in form
+    # Accepting alone is still there, after the one step.
+    accept_alone = reverse("ticket_act", kwargs={"code": ticket.short_code, "action": "accept"})
+    assert html.index(accept_url) < html.index(f'action="{accept_alone}"')
 
 
 @pytest.mark.parametrize("view", ["new", "unassigned"])
