@@ -5,6 +5,7 @@ a desk (1366 px) and on a phone (360 px); on the request's page the assign butto
 import re
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, no_horizontal_scroll
@@ -41,6 +42,8 @@ def test_the_community_officer_accepts_and_assigns_from_the_board(demo, open_as,
     from tickets.models import OPEN_STATUSES, Status, Ticket
 
     worker = User.objects.get(username="parttime")
+    with translation.override("zh-hans"):
+        assigned = str(Status.ASSIGNED.label)
     for viewport, width in ((DESKTOP, "1366"), (PHONE, "360")):
         ticket = _new_request(f"{width}：3幢2单元楼道堆满纸箱")
         page = open_as("community", locale="zh-CN", viewport=viewport)
@@ -67,6 +70,9 @@ def test_the_community_officer_accepts_and_assigns_from_the_board(demo, open_as,
         shoot(page, f"dispatch-board-accepted-{width}-zh", full_page=False)
         ticket.refresh_from_db()
         assert (ticket.status, ticket.assignee) == (Status.ASSIGNED, worker)
+        page.goto(f"{base}/tickets/{ticket.short_code}/")
+        expect(page.locator(f"header .status-{Status.ASSIGNED}")).to_have_text(assigned)
+        expect(page.locator(".timeline")).to_contain_text("刘洋")
 
         # On the request's page, a new one: whom first, and the button without scrolling.
         other = _new_request(f"{width}：路灯不亮")
