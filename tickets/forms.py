@@ -154,7 +154,7 @@ class AssignForm(forms.Form):
 
     assignee = forms.ChoiceField(label=_("Assign to"))
     note = forms.CharField(
-        label=_("Note (optional)"),
+        label=_("Note"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
