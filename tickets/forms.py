@@ -4,8 +4,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.forms import MultipleFileField
+from grids.roles import Role
 from tickets.models import (
     ApiClient,
     Category,
@@ -91,18 +93,86 @@ class ActionForm(forms.Form):
     )
 
 
-class AssignForm(ActionForm):
-    assignee = forms.ModelChoiceField(
-        label=_("Person"), queryset=get_user_model().objects.none(), required=False
-    )
-    department = forms.ModelChoiceField(
-        label=_("or department"), queryset=Department.objects.filter(active=True), required=False
-    )
+DEPARTMENT_PREFIX = "department-"
 
-    def __init__(self, *args, people=None, **kwargs):
+
+def role_label(role: str) -> str:
+    """A candidate's role as the picker names it: their post, or party member (党员)."""
+    if role in Role.values:
+        return str(Role(role).label)
+    return str(_("Party member"))
+
+
+def person_label(person, *, place: bool = False) -> str:
+    """Who, in what role, (where, when the list spans several grids) and how much they already
+    hold: what a dispatcher weighs."""
+    role = role_label(person.role)
+    if place and person.post_area:
+        role = f"{role}, {person.post_area}"
+    return _("%(name)s · %(role)s · %(load)s") % {
+        "name": person,
+        "role": role,
+        "load": open_load(person.load),
+    }
+
+
+def department_label(department) -> str:
+    return _("%(name)s · %(role)s · %(load)s") % {
+        "name": department.name,
+        "role": _("Department"),
+        "load": open_load(department.load),
+    }
+
+
+def open_load(n: int) -> str:
+    return ngettext("%(n)s open request", "%(n)s open requests", n) % {"n": n}
+
+
+def handler_choices(people, departments, *, place: bool = False) -> list:
+    """The picker's options: people (each with role, load and, for a list that spans several
+    grids, ``place``), then departments."""
+    choices = [("", "—")]
+    if people:
+        choices.append((_("People"), [(str(p.pk), person_label(p, place=place)) for p in people]))
+    if departments:
+        choices.append(
+            (
+                _("Departments"),
+                [(f"{DEPARTMENT_PREFIX}{d.pk}", department_label(d)) for d in departments],
+            )
+        )
+    return choices
+
+
+class AssignForm(forms.Form):
+    """派单: whom first (a person or a department, shown with role and load), then a note.
+
+    ``people`` and ``departments`` are the candidates, already read (services.assignable_people
+    and services.assignable_departments): the form makes no query of its own. The cleaned data
+    holds ``assignee`` (a person or None) and ``department`` (a department or None).
+    """
+
+    assignee = forms.ChoiceField(label=_("Assign to"))
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, people=(), departments=(), place=False, **kwargs):
         super().__init__(*args, **kwargs)
-        if people is not None:
-            self.fields["assignee"].queryset = people
+        self.people = {str(p.pk): p for p in people}
+        self.departments = {f"{DEPARTMENT_PREFIX}{d.pk}": d for d in departments}
+        self.fields["assignee"].choices = handler_choices(people, departments, place=place)
+
+    def clean(self):
+        data = super().clean()
+        chosen = data.get("assignee")
+        data["assignee"] = self.people.get(chosen) if chosen else None
+        data["department"] = self.departments.get(chosen) if chosen else None
+        return data
 
 
 class ResolveForm(ActionForm):

@@ -20,7 +20,19 @@ from tickets.models import Ticket, is_overdue
 
 ROW_SECONDS = 600
 # What the board reads of each request on the page: enough to know whether its row changed.
-SLIM = ("pk", "short_code", "version", "updated_at", "status", "response_due", "completion_due")
+SLIM = (
+    "pk",
+    "short_code",
+    "version",
+    "updated_at",
+    "status",
+    "response_due",
+    "completion_due",
+    # Where it is: the to-accept tab offers each row the people of its grid.
+    "area__path",
+)
+# Changed when the row's template changes, so rows cached by the previous one are not shown.
+TEMPLATE_VERSION = "2"
 
 
 def _key(row, *, selectable: bool, now: dt.datetime, language: str) -> str:
@@ -28,6 +40,7 @@ def _key(row, *, selectable: bool, now: dt.datetime, language: str) -> str:
     return ":".join(
         [
             "tickets:row",
+            TEMPLATE_VERSION,
             str(row.pk),
             row.short_code,
             str(row.version),
@@ -39,9 +52,9 @@ def _key(row, *, selectable: bool, now: dt.datetime, language: str) -> str:
     )
 
 
-def render(slim_rows, *, selectable: bool, now: dt.datetime) -> list[SafeString]:
-    """The HTML of each row, in order: one cache read for the page, and one query (plus who
-    handles them) for the rows rendered afresh. A request gone since the slim read is left
+def render(slim_rows, *, selectable: bool, now: dt.datetime) -> list[tuple[object, SafeString]]:
+    """Each slim row with its HTML, in order: one cache read for the page, and one query (plus
+    who handles them) for the rows rendered afresh. A request gone since the slim read is left
     out."""
     language = get_language() or ""
     keys = [_key(row, selectable=selectable, now=now, language=language) for row in slim_rows]
@@ -60,4 +73,8 @@ def render(slim_rows, *, selectable: bool, now: dt.datetime) -> list[SafeString]
         cache.set_many(fresh, ROW_SECONDS)
         found.update(fresh)
     # Rendered by our own template, escaped there.
-    return [mark_safe(found[key]) for key in keys if key in found]
+    return [
+        (row, mark_safe(found[key]))
+        for row, key in zip(slim_rows, keys, strict=True)
+        if key in found
+    ]

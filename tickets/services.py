@@ -18,6 +18,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,6 +38,7 @@ from points import services as points_services
 from tickets.deadlines import due
 from tickets.models import (
     FINAL_STATUSES,
+    OPEN_STATUSES,
     WISH_MATTER,
     ApiClient,
     Category,
@@ -527,6 +530,32 @@ def assign(
     return ticket
 
 
+@_transition
+def accept_and_assign(
+    *,
+    by,
+    ticket: Ticket,
+    assignee=None,
+    department: Department | None = None,
+    expected_version: int | None = None,
+    note: str = "",
+) -> Ticket:
+    """受理 and 派单 in one step from the board: the two transitions, each with its own
+    rule, lock and timeline entry, in one transaction, so an assignee the second refuses
+    (outside the request's grid, say) leaves the request unaccepted as it was."""
+    if [assignee, department].count(None) != 1:
+        raise ValidationError(_("Assign to one person or to one department."))
+    accepted = accept(by=by, ticket=ticket, expected_version=expected_version)
+    return assign(
+        by=by,
+        ticket=accepted,
+        assignee=assignee,
+        department=department,
+        expected_version=accepted.version,
+        note=note,
+    )
+
+
 def _iso(moment: dt.datetime | None) -> str:
     return moment.isoformat() if moment else ""
 
@@ -889,20 +918,81 @@ def auto_close(*, ticket_id: int, now: dt.datetime | None = None) -> bool:
 
 def assignable_people(user, ticket: Ticket | None = None):
     """People a dispatcher may give work to: those holding posts under the ticket's area
-    (or, for the board's bulk assignment, under every area the dispatcher covers)."""
+    (or, for the board, under every area the dispatcher covers) and the party members of the
+    branches covering those grids, the people ``assign`` accepts.
+
+    One query, whatever the number of people: each comes annotated with ``role`` (their most
+    senior post there, or ``PARTY_MEMBER``), ``post_area`` (where that post is), ``place`` (the
+    path of that post's area, or of the first grid their branch covers) and ``load`` (open
+    requests assigned to them now), so the picker can show whom it offers.
+    """
+    from branches.models import PartyMember
     from grids.models import Post
+    from grids.roles import ROLE_SENIORITY
     from grids.scope import path_q, scope_paths
 
     User = get_user_model()
-    posts = Post.objects.active().exclude(role__in=["mobile_worker"])
+    posts = Post.objects.active().exclude(role=Post.Role.MOBILE_WORKER)
+    members = PartyMember.objects.filter(active=True, user__isnull=False)
     if ticket is not None:
-        posts = posts.filter(area__path__startswith=ticket.area.path[:GRID_PATH_LENGTH])
+        grid_path = ticket.area.path[:GRID_PATH_LENGTH]
+        posts = posts.filter(area__path__startswith=grid_path)
+        members = members.filter(branch__coverage__grid__path=grid_path)
     else:
-        posts = posts.filter(
-            path_q(scope_paths(user, TicketCapability.DISPATCH_TICKETS), "area__path")
+        paths = scope_paths(user, TicketCapability.DISPATCH_TICKETS)
+        posts = posts.filter(path_q(paths, "area__path"))
+        members = members.filter(path_q(paths, "branch__coverage__grid__path"))
+    top_post = posts.filter(user=OuterRef("pk")).order_by(
+        Case(
+            *(When(role=role, then=Value(rank)) for rank, role in enumerate(ROLE_SENIORITY)),
+            output_field=IntegerField(),
+        ),
+        "area__path",
+    )
+    branch_grid = members.filter(user=OuterRef("pk")).order_by("branch__coverage__grid__path")
+    load = (
+        Ticket.objects.filter(assignee=OuterRef("pk"), status__in=OPEN_STATUSES)
+        .order_by()
+        .values("assignee")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        User.objects.filter(
+            Q(pk__in=posts.values("user_id")) | Q(pk__in=members.values("user_id")),
+            is_active=True,
         )
-    return User.objects.filter(pk__in=posts.values("user_id"), is_active=True).order_by(
-        "display_name", "username"
+        .annotate(
+            role=Coalesce(Subquery(top_post.values("role")[:1]), Value(PARTY_MEMBER)),
+            post_area=Subquery(top_post.values("area__name")[:1]),
+            place=Coalesce(
+                Subquery(top_post.values("area__path")[:1]),
+                Subquery(branch_grid.values("branch__coverage__grid__path")[:1]),
+            ),
+            load=Coalesce(Subquery(load), Value(0)),
+        )
+        .order_by("display_name", "username")
+    )
+
+
+# The role the picker shows for a party member of a covering branch who holds no post there.
+PARTY_MEMBER = "party_member"
+
+
+def placed_in(person, grid_path: str) -> bool:
+    """Whether a candidate of ``assignable_people`` (annotated) belongs to the requests of the
+    area at ``grid_path`` (a grid's, or a community's for its triage queue), by the same rule
+    as ``assignable_people(user, ticket)``: a post under it, or a branch covering that grid."""
+    place = person.place or ""
+    if person.role == PARTY_MEMBER:
+        return place[:GRID_PATH_LENGTH] == grid_path
+    return place.startswith(grid_path)
+
+
+def assignable_departments():
+    """Departments a request may be given to (部门报到), with their open requests (one query)."""
+    return Department.objects.filter(active=True).annotate(
+        load=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES))
     )
 
 

@@ -11,6 +11,11 @@ urlpatterns = [
     path("tickets/photos/<int:pk>/", views.photo, name="ticket_photo"),
     path("tickets/from-decision/<int:pk>/", views.decision_ticket, name="decision_ticket"),
     path("tickets/<str:code>/", views.ticket_detail, name="ticket_detail"),
+    path(
+        "tickets/<str:code>/accept-and-assign/",
+        views.accept_assign,
+        name="ticket_accept_assign",
+    ),
     path("tickets/<str:code>/<str:action>/", views.ticket_act, name="ticket_act"),
     # The command centre's operations page: the sweep and the messages (tickets/operations.py).
     path("operations/", operations.operations, name="operations"),

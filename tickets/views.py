@@ -9,6 +9,8 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -19,12 +21,13 @@ from core.exports import csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from core.redirects import local_redirect
 from grids import geo
-from grids.models import Area
+from grids.models import GRID_PATH_LENGTH, Area
 from grids.roles import Level
 from grids.scope import can
 from grids.views import breadcrumbs
 from tickets import rows as board_rows
 from tickets import selectors, services
+from tickets.deadlines import due
 from tickets.forms import (
     ActionForm,
     AssignForm,
@@ -34,6 +37,7 @@ from tickets.forms import (
     MergeForm,
     ResolveForm,
     StaffTicketForm,
+    handler_choices,
 )
 from tickets.models import Channel, Event, Photo, Ticket
 from tickets.policy import TicketCapability
@@ -81,6 +85,11 @@ def _filtered(request, base):
     return form, view, rows.filter(selectors.view_filter(view, request.user))
 
 
+# The tabs whose rows can be given to someone from the board: accepted and assigned in one step
+# (待受理), or assigned (待派单).
+PICKING_VIEWS = ("new", "unassigned")
+
+
 @login_required
 def board(request):
     """派单: what dispatchers must act on in their areas."""
@@ -100,6 +109,18 @@ def board(request):
     now = timezone.now()
     query = request.GET.copy()
     query.pop("page", None)
+    rendered = board_rows.render(page.object_list, selectable=view in PICKING_VIEWS, now=now)
+    assign_form, entries = None, [(row, html, None) for row, html in rendered]
+    if view in PICKING_VIEWS and rendered:
+        # Who can be given work, with role and load: one query for people, one for
+        # departments, however many rows the page holds.
+        people = list(services.assignable_people(request.user))
+        departments = list(services.assignable_departments())
+        assign_form = AssignForm(
+            initial={"version": 0}, people=people, departments=departments, place=True
+        )
+        if view == "new":
+            entries = _row_pickers(rendered, people, departments)
     return render(
         request,
         "tickets/board.html",
@@ -107,15 +128,31 @@ def board(request):
             "form": form,
             "view": view,
             "page": page,
-            "rows": board_rows.render(page.object_list, selectable=view == "unassigned", now=now),
+            "entries": entries,
             "counts": counts,
             "categories": form.fields["category"].queryset,
             "filtering": filtering,
             "now": now,
             "query": query.urlencode(),
-            "people": services.assignable_people(request.user) if view == "unassigned" else [],
+            "assign_form": assign_form,
         },
     )
+
+
+def _row_pickers(rendered, people: list, departments: list) -> list:
+    """Each row of the to-accept tab with its picker: the people placed in the request's grid
+    (as ``services.assignable_people`` finds them for that one request), then the departments.
+    Rendered once per grid on the page, from the candidates already read: no query."""
+    template = get_template("tickets/_handler_options.html")
+    by_grid: dict[str, str] = {}
+    entries = []
+    for row, html in rendered:
+        grid = row.area__path[:GRID_PATH_LENGTH]
+        if grid not in by_grid:
+            here = [p for p in people if services.placed_in(p, grid)]
+            by_grid[grid] = template.render({"groups": handler_choices(here, departments)[1:]})
+        entries.append((row, html, by_grid[grid]))
+    return entries
 
 
 @login_required
@@ -253,11 +290,22 @@ def ticket_detail(request, code):
             "map_size": size,
             "point": point,
             "duplicates": selectors.possible_duplicates(ticket) if A.MERGE in actions else [],
-            "assign_form": AssignForm(
-                initial=version, people=services.assignable_people(request.user, ticket)
-            )
-            if A.ASSIGN in actions
+            # A request not yet accepted is accepted and assigned in one step (受理并派单).
+            "assign_form": _assign_form(request.user, ticket, initial=version)
+            if A.ASSIGN in actions or A.ACCEPT in actions
             else None,
+            "assign_url": reverse(
+                "ticket_accept_assign" if A.ACCEPT in actions else "ticket_act",
+                kwargs={"code": ticket.short_code}
+                | ({} if A.ACCEPT in actions else {"action": A.ASSIGN}),
+            ),
+            "accept_first": A.ACCEPT in actions,
+            "deadline": ticket.completion_due
+            or (
+                due(timezone.now(), ticket.matter.completion_limit, ticket.matter.completion_unit)
+                if A.ACCEPT in actions
+                else None
+            ),
             "resolve_form": ResolveForm(initial=version) if A.RESOLVE in actions else None,
             "merge_form": MergeForm(initial=version) if A.MERGE in actions else None,
             "escalate_form": EscalateForm(initial=version) if A.ESCALATE in actions else None,
@@ -315,11 +363,10 @@ def ticket_act(request, code, action):
         return redirect("ticket_detail", code=ticket.short_code)
     if action not in services.allowed_actions(request.user, ticket):
         raise PermissionDenied  # not in this state, or not this user's to do
-    form_class = forms.get(action, ActionForm)
-    kwargs = (
-        {"people": services.assignable_people(request.user, ticket)} if action == A.ASSIGN else {}
-    )
-    form = form_class(request.POST, request.FILES, **kwargs)
+    if action == A.ASSIGN:
+        form = _assign_form(request.user, ticket, data=request.POST)
+    else:
+        form = forms.get(action, ActionForm)(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("ticket_detail", code=ticket.short_code)
@@ -368,18 +415,72 @@ def ticket_act(request, code, action):
     return redirect("ticket_detail", code=ticket.short_code)
 
 
+def _assign_form(user, ticket: Ticket, **kwargs) -> AssignForm:
+    return AssignForm(
+        people=services.assignable_people(user, ticket),
+        departments=services.assignable_departments(),
+        **kwargs,
+    )
+
+
+@login_required
+@require_POST
+def accept_assign(request, code):
+    """受理并派单: accept a new request and give it to someone in one step, from the board's
+    to-accept tab or the request's page. Back to where it was asked from."""
+    ticket = _ticket(request, code)
+    back = request.POST.get("next")
+    if not services.RULES[A.ACCEPT].allowed(request.user, ticket):
+        raise PermissionDenied
+    if _posted_version(request) not in (None, ticket.version):
+        # A colleague accepted it, or the sweep escalated it, since the page was shown.
+        messages.warning(request, services.StaleTicket.message)
+        return local_redirect(request, back, "ticket_detail", code=ticket.short_code)
+    form = _assign_form(request.user, ticket, data=request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return local_redirect(request, back, "ticket_detail", code=ticket.short_code)
+    data = form.cleaned_data
+    try:
+        ticket = services.accept_and_assign(
+            by=request.user,
+            ticket=ticket,
+            expected_version=data["version"],
+            assignee=data["assignee"],
+            department=data["department"],
+            note=data["note"],
+        )
+    except services.StaleTicket as error:
+        messages.warning(request, error.message)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(code)s accepted and assigned to %(who)s.")
+            % {"code": ticket.short_code, "who": data["assignee"] or data["department"].name},
+        )
+    return local_redirect(request, back, "ticket_detail", code=ticket.short_code)
+
+
 @login_required
 @require_POST
 def bulk_assign(request):
-    form = AssignForm(request.POST, people=services.assignable_people(request.user))
+    """Assign the chosen requests (待派单), or accept and assign them (待受理, ``accept``)."""
+    form = AssignForm(
+        request.POST,
+        people=services.assignable_people(request.user),
+        departments=services.assignable_departments(),
+    )
     codes = request.POST.getlist("codes")
     if not form.is_valid() or not codes:
         messages.error(request, _("Choose requests and a person or department."))
         return local_redirect(request, request.POST.get("next"), "ticket_board")
+    write = services.accept_and_assign if request.POST.get("accept") else services.assign
     done, refused = 0, []
     for ticket in Ticket.objects.visible_to(request.user).filter(short_code__in=codes[:100]):
         try:
-            services.assign(
+            write(
                 by=request.user,
                 ticket=ticket,
                 assignee=form.cleaned_data["assignee"],

@@ -79,6 +79,14 @@ CASES = {
         lambda t: {"code": t.short_code, "action": "accept"},
         (DENIED, MISSING, FOUND, MISSING, FOUND, LOGIN),
     ),
+    # The same: the grid worker may not accept; dispatchers get 302 (no one chosen, nothing
+    # changes); another area's request is not found.
+    "ticket_accept_assign": (
+        "post",
+        "ticket",
+        lambda t: {"code": t.short_code},
+        (DENIED, MISSING, FOUND, MISSING, FOUND, LOGIN),
+    ),
     "ticket_photo": ("get", "photo", lambda p: {"pk": p.pk}, VIEW),
     # Residents: no sign-in; the tracking pages answer to whoever holds the 192-bit link
     # (tests/tickets/test_public.py shows they carry nothing about staff).
