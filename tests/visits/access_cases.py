@@ -1,4 +1,4 @@
-from tests.access import DENIED, EDIT, FOUND, LOGIN, MISSING, OK, VIEW
+from tests.access import DENIED, EDIT, FOUND, LOGIN, MISSING, OK, PUBLIC, VIEW
 
 NOT_SCOPED = {
     "service_worker",  # public script, no data (tests/visits/test_service_worker.py)
@@ -8,6 +8,16 @@ NOT_SCOPED = {
 CASES = {
     # 走访: grid workers log visits where they work; officers above see but do not visit.
     "my_visits": ("get", "territory", lambda t: {}, (OK, OK, DENIED, DENIED, DENIED, LOGIN)),
+    # Kept by the service worker for offline use: the generic form and the compact list are
+    # the visiting workers'; the offline page has nothing personal on it.
+    "visit_offline_form": ("get", "territory", lambda t: {}, (OK, OK, DENIED, DENIED, DENIED, LOGIN)),
+    "visit_offline_households": (
+        "get",
+        "territory",
+        lambda t: {},
+        (OK, OK, DENIED, DENIED, DENIED, LOGIN),
+    ),
+    "visits_offline": ("get", "territory", lambda t: {}, PUBLIC),
     "visit_household": ("get", "household", lambda h: {"pk": h.pk}, EDIT),
     "visit_place": ("get", "place", lambda p: {"pk": p.pk}, EDIT),
     # The target is in the body: a POST naming none finds nothing (tests/visits/test_visits.py
