@@ -365,6 +365,24 @@ def visit_submit(request):
     return _render_form(request, form, household, place, status=400)
 
 
+@login_required
+@require_GET
+def visit_sent(request, client_id):
+    """Whether the server has this user's visit ``client_id``: the queue asks before sending
+    again a visit whose last send it did not hear the end of (the page was left, the line
+    dropped), so that a visit's photos go up once."""
+    visit = Visit.objects.filter(client_id=client_id, by=request.user).first()
+    if visit is None:
+        # An answer, not an error: asking is routine after a dropped line.
+        return JsonResponse({"status": "missing"})
+    url = (
+        reverse("household_detail", args=[visit.household_id])
+        if visit.household_id
+        else reverse("my_visits")
+    )
+    return JsonResponse({"status": "exists", "id": visit.pk, "url": url})
+
+
 # --- Supervision: the community's view of visit coverage -----------------------------------------
 
 

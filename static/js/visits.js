@@ -16,9 +16,11 @@
   const SEND_TIMEOUT = 90000; // a few photos over weak 3G can take a minute
   const RETRY_FAILED_AFTER = 15 * 60 * 1000; // a refused visit will not fix itself in seconds
   const NOT_RESTORED = ["csrfmiddlewaretoken", "household", "place"];
-  // How long a claim on a queued visit holds: past this, a sender that vanished (a closed tab)
-  // lets another one try. Longer than a send may take.
-  const LEASE = SEND_TIMEOUT + 30000;
+  // How long a claim on a queued visit holds unless its sender renews it (it does, every
+  // RENEW ms while it sends): a sender that vanished (a page left mid-upload, a closed tab)
+  // blocks the visit this long at most where Web Locks cannot tell that it is gone.
+  const LEASE = 30000;
+  const RENEW = 10000;
   const PAGE_CACHE = "grid-pages";
   const CACHE_OWNER = "/visits/cache-owner";
   const KIT_MAX_AGE = 60 * 60 * 1000; // the household list is refreshed hourly at most
@@ -81,10 +83,17 @@
     });
   }
   const PAGE = uuid4(); // who holds a claim
+  const LOCK = "grid-visits-page-";
+  // In a secure context each page holds a Web Lock for its life, which the browser drops when
+  // the page goes: a claim whose page's lock is gone is free at once.
+  if (navigator.locks) { navigator.locks.request(LOCK + PAGE, () => new Promise(() => {})).catch(() => {}); }
   const held = new Set();
   const claim = async (id) => {
-    const entry = await update(id, (e) => ((e.sending_until || 0) > Date.now() ? null
-      : Object.assign({}, e, { sending_until: Date.now() + LEASE, sender: PAGE })));
+    let alive = null;
+    try { alive = navigator.locks && new Set((await navigator.locks.query()).held.map((l) => l.name)); } catch (error) { /* lease only */ }
+    const busy = (e) => (e.sending_until || 0) > Date.now() && (!alive || alive.has(LOCK + e.sender));
+    const entry = await update(id, (e) => (busy(e) ? null
+      : Object.assign({}, e, { sending_until: Date.now() + LEASE, sender: PAGE, tries: (e.tries || 0) + 1 })));
     if (entry) { held.add(id); }
     return entry;
   };
@@ -141,15 +150,35 @@
     return { kind: status === 400 && data && data.errors ? "invalid" : "refused", errors: data && data.errors, message: text };
   }
 
+  async function arrived(entry) {
+    try {
+      const holder = document.querySelector("[data-sent-url]");
+      if (!holder) { return null; }
+      const response = await fetch(holder.dataset.sentUrl.replace(/[0-9a-f-]{36}/, entry.client_id), {
+        credentials: "same-origin", headers: { Accept: "application/json" },
+      });
+      const data = response.ok && (response.headers.get("Content-Type") || "").includes("json") ? await response.json() : null;
+      return data && data.url ? { kind: "done", url: data.url, followUps: [] } : null;
+    } catch (error) {
+      return null; // no answer: send it; the server still stores it once
+    }
+  }
+
   // Sends one queued visit if no one else is sending it: {kind: "busy"} if someone is. A sent
   // visit leaves the queue; any other outcome releases the claim for the caller to decide.
   async function sendQueued(id, onProgress) {
     const entry = await claim(id);
     if (!entry) { return { kind: "busy" }; }
     let outcome = { kind: "retry" };
+    const renew = setInterval(() => {
+      update(id, (e) => (e.sender === PAGE ? Object.assign({}, e, { sending_until: Date.now() + LEASE }) : null)).catch(() => {});
+    }, RENEW);
     try {
-      outcome = await send(entry, onProgress);
+      // Tried before without hearing the end: the server may have it already; ask first
+      // rather than send the photos again.
+      outcome = (entry.tries > 1 && (await arrived(entry))) || (await send(entry, onProgress));
     } finally {
+      clearInterval(renew);
       if (outcome.kind === "done") {
         held.delete(id);
         await dequeue(id);
@@ -161,14 +190,17 @@
   }
 
   let flushing = false;
+  let again = 0;
   async function flush() {
     if (flushing || !navigator.onLine) { return; }
     flushing = true; // one pass at a time in this page; claims keep other senders off an entry
+    let busy = false;
     try {
       for (const entry of await queued()) {
         if (entry.failed && Date.now() - entry.failed_at < RETRY_FAILED_AFTER) { continue; }
         const outcome = await sendQueued(entry.client_id, (p) => progress(entry.client_id, p));
         if (outcome.kind === "retry") { break; } // wait for the next page load or `online`
+        busy = busy || outcome.kind === "busy";
         if (outcome.kind !== "done" && outcome.kind !== "busy") {
           // Refused, or a server error: keep it with the reason, let the ones behind it go.
           await update(entry.client_id, (e) => Object.assign({}, e, { failed: outcome.message, failed_at: Date.now() }));
@@ -182,6 +214,10 @@
       flushing = false;
       await showQueue();
     }
+    // Another sender has one (another tab, or a page just left whose claim has not lapsed):
+    // look again soon, in case that sender is gone.
+    clearTimeout(again);
+    if (busy) { again = setTimeout(flush, RENEW / 2); }
   }
   // The form page follows its own visit however it is sent (by itself or by `online`).
   const watchers = new Map();
@@ -380,14 +416,15 @@
       ((extra && extra.followUps) || []).forEach((made) => {
         const line = document.createElement("p");
         line.className = "mb-2 fw-semibold";
-        line.textContent = `${panelText.requestText.replace("%(code)s", made.code)} `;
-        if (made.url) {
+        line.textContent = panelText.requestText.replace("%(code)s", made.code);
+        follow.append(line);
+        if (made.url) { // only when the worker may open it: no link ends in a 403
           const link = document.createElement("a");
+          link.className = "btn btn-outline-success btn-lg w-100 mb-2";
           link.href = made.url;
           link.textContent = panelText.openText;
-          line.append(link);
+          follow.append(link);
         }
-        follow.append(line);
       });
       say("", "");
       if (panel.hidden) {
@@ -427,7 +464,7 @@
       watchers.delete(entry.client_id);
       if (outcome.kind === "done") {
         clearDraft();
-        showOutcome("sent", { message: form.dataset.sentText, followUps: outcome.followUps });
+        showOutcome("sent", { followUps: outcome.followUps });
         // The household's page tells the same (with the request's link); a panel with a
         // request to open stays for the worker to choose.
         if (!outcome.followUps.length) { window.location.assign(outcome.url); }

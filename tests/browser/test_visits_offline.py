@@ -77,6 +77,9 @@ def _within_viewport(page, selector: str) -> bool:
     )
 
 
+UUID = rb"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
 def _count_posts(page) -> list[str]:
     """The client_id of every visit POST the page makes (queue and form alike)."""
     posts: list[str] = []
@@ -84,7 +87,7 @@ def _count_posts(page) -> list[str]:
     def seen(request):
         if request.method == "POST" and request.url.endswith("/visits/submit/"):
             body = request.post_data_buffer or b""
-            found = re.search(rb"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", body)
+            found = re.search(UUID, body)
             posts.append(found.group().decode() if found else "?")
 
     page.on("request", seen)
@@ -202,7 +205,7 @@ def test_a_visit_logged_offline_is_sent_when_the_connection_returns(
 
 
 def test_a_dropped_request_waits_and_goes_out_on_the_next_page(
-    own_worker, household, open_as, live_server, shoot
+    own_worker, household, open_as, live_server, shoot, tmp_path
 ):
     """In Chinese: the phone thinks it is online but the request dies on the way."""
     from visits.models import Visit
@@ -233,6 +236,29 @@ def test_a_dropped_request_waits_and_goes_out_on_the_next_page(
     visit = Visit.objects.get()
     assert str(visit.client_id) == queued_id and visit.tags == ["environment"]
     assert not _real_errors(page), page.errors
+
+    # The answer lost on the way back (the server stored it, the phone never heard): the
+    # queue asks before sending again, so the visit and its photo go up once.
+    posts = _count_posts(page)
+
+    def answer_lost(route):
+        route.fetch()
+        route.abort("connectionreset")
+
+    page.goto(f"{live_server.url}{reverse('visit_household', args=[household.pk])}")
+    page.route("**/visits/submit/", answer_lost)
+    page.fill("textarea[name=findings]", "回执丢失")
+    page.set_input_files("input[name=photos]", _photo(tmp_path))
+    lost_id = page.input_value("input[name=client_id]")
+    page.locator("#visit-form button[type=submit]").click()
+    expect(page.locator("#visit-outcome")).to_have_attribute("data-state", "queued")
+    assert Visit.objects.filter(client_id=lost_id).exists()  # the server has it
+    page.unroute("**/visits/submit/")
+    page.goto(f"{live_server.url}{reverse('my_visits')}")
+    expect(page.locator("#visit-queue")).to_be_hidden()
+    page.wait_for_load_state("networkidle")
+    assert posts == [lost_id] and Visit.objects.count() == 2
+    assert Visit.objects.get(client_id=lost_id).photos.count() == 1
 
 
 KIT_KEPT = """() => caches.open("grid-pages").then((cache) => Promise.all(
@@ -355,9 +381,7 @@ def test_a_big_photo_shows_its_progress_and_the_request_it_made(
     _wait_until(
         lambda: 0 < int(bar.get_attribute("aria-valuenow") or 0) < 100, "the upload to move"
     )
-    expect(page.locator("#visit-outcome [data-part=title]")).to_have_text(
-        re.compile(r"\d+ %")
-    )
+    expect(page.locator("#visit-outcome [data-part=title]")).to_have_text(re.compile(r"\d+ %"))
     assert _within_viewport(page, "#visit-outcome")
     shoot(page, "visit-progress-zh", full_page=False)
 
@@ -383,6 +407,7 @@ def test_a_big_photo_shows_its_progress_and_the_request_it_made(
     page.set_input_files("input[name=photos]", _noisy_photo(tmp_path, "second.jpg"))
     left_id = page.input_value("input[name=client_id]")
     page.locator("#visit-form button[type=submit]").click()
+    expect(page.locator("#visit-outcome")).to_have_attribute("data-state", "sending")
     _wait_until(lambda: int(bar.get_attribute("aria-valuenow") or 0) > 0, "the upload to start")
     page.goto(f"{live_server.url}{reverse('my_visits')}")
     _wait_until(
@@ -403,12 +428,13 @@ def test_the_queue_works_on_a_plain_http_intranet_without_a_service_worker(
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "grid.intranet"]
     _with_password(own_worker)
-    args = [*browser_type_launch_args.get("args", []), "--host-resolver-rules=MAP grid.intranet 127.0.0.1"]
+    resolve = "--host-resolver-rules=MAP grid.intranet 127.0.0.1"
+    args = [*browser_type_launch_args.get("args", []), resolve]
     intranet = browser_type.launch(**{**browser_type_launch_args, "args": args})
     try:
         context = intranet.new_context(viewport={"width": 360, "height": 780}, locale="zh-CN")
         page = context.new_page()
-        base = live_server.url.replace("localhost", "grid.intranet").replace("127.0.0.1", "grid.intranet")
+        base = re.sub(r"//[^:/]+", "//grid.intranet", live_server.url)
         page.goto(f"{base}/accounts/login/")
         page.fill("input[name=username]", "own_worker")
         page.fill("input[name=password]", PASSWORD)

@@ -10,7 +10,12 @@ CASES = {
     "my_visits": ("get", "territory", lambda t: {}, (OK, OK, DENIED, DENIED, DENIED, LOGIN)),
     # Kept by the service worker for offline use: the generic form and the compact list are
     # the visiting workers'; the offline page has nothing personal on it.
-    "visit_offline_form": ("get", "territory", lambda t: {}, (OK, OK, DENIED, DENIED, DENIED, LOGIN)),
+    "visit_offline_form": (
+        "get",
+        "territory",
+        lambda t: {},
+        (OK, OK, DENIED, DENIED, DENIED, LOGIN),
+    ),
     "visit_offline_households": (
         "get",
         "territory",
@@ -27,6 +32,14 @@ CASES = {
         "territory",
         lambda t: {},
         (MISSING, MISSING, MISSING, MISSING, MISSING, LOGIN),
+    ),
+    # Whether one's own visit arrived (tests/visits/test_offline_pages.py): anyone signed in
+    # may ask, and hears only of their own visits.
+    "visit_sent": (
+        "get",
+        "territory",
+        lambda t: {"client_id": "8e4ba3a4-1a51-4bd5-9d6f-3f5e0f0b7c11"},
+        (OK, OK, OK, OK, OK, LOGIN),
     ),
     # Community officers and above follow coverage; grid workers do not.
     "visit_report": (

@@ -105,3 +105,19 @@ def test_a_visit_without_follow_up_says_only_that_it_was_logged(client, own_work
     data = {"client_id": str(uuid.uuid4()), "household": household.pk, "kind": "routine"}
     response = client.post(reverse("visit_submit"), data, HTTP_ACCEPT="application/json")
     assert response.status_code == 201 and response.json()["follow_ups"] == []
+
+
+def test_the_queue_may_ask_whether_its_own_visit_arrived(
+    client, own_worker, neighbour_worker, household
+):
+    client.force_login(own_worker)
+    client_id = uuid.uuid4()
+    url = reverse("visit_sent", args=[client_id])
+    assert client.get(url).json() == {"status": "missing"}
+    data = {"client_id": str(client_id), "household": household.pk, "kind": "routine"}
+    client.post(reverse("visit_submit"), data, HTTP_ACCEPT="application/json")
+    answer = client.get(url)
+    assert answer.status_code == 200
+    assert answer.json()["url"] == reverse("household_detail", args=[household.pk])
+    client.force_login(neighbour_worker)
+    assert client.get(url).json() == {"status": "missing"}  # not theirs to know of
