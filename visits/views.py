@@ -4,7 +4,8 @@ The form works as a plain POST with JavaScript off; static/js/visits.js adds a d
 the phone, photos resized before upload, and a queue that sends what was logged offline. Its
 requests ask for JSON; either way ``visits.services.log_visit`` treats a repeated ``client_id``
 as the same visit. Over HTTPS the service worker (``/sw.js``) keeps these pages for a doorway
-without a signal.
+without a signal, and answers any household's form offline with ``offline_form`` filled in from
+``offline_households``; any other page offline with ``offline_page``.
 """
 
 from __future__ import annotations
