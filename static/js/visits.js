@@ -497,7 +497,11 @@
           client_id: clientId.value, fields: fields(), photos, queued_at: Date.now(), url: form.action,
           label: form.dataset.label || "",
         };
-        await enqueue(entry); // on the phone first: from here on, leaving the page loses nothing
+        try {
+          await enqueue(entry); // on the phone first: from here on, leaving the page loses nothing
+        } catch (error) {
+          entry.unqueued = true; // no IndexedDB (some private windows): send it straight
+        }
       } catch (error) {
         say(String((error && error.message) || error), "danger"); // the draft stays
         entry = null;
@@ -507,6 +511,18 @@
       }
       if (!entry) { return; }
       current = entry.client_id;
+      if (entry.unqueued) {
+        showOutcome("sending");
+        showProgress(0);
+        const outcome = await send(entry, showProgress);
+        if (outcome.kind === "retry" || outcome.kind === "server") {
+          backToForm(); // nothing kept it: the form and its draft stay for another try
+          say(outcome.message || form.dataset.unsavedText, "danger");
+        } else {
+          settle(entry, outcome);
+        }
+        return;
+      }
       if (!navigator.onLine) { settle(entry, { kind: "retry" }); return; }
       showOutcome("sending");
       showProgress(0);
