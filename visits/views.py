@@ -285,7 +285,9 @@ def _logged_message(logged: services.Logged) -> str:
     parts = [format_html("{}", _("Visit logged."))]
     for made in logged.follow_ups:
         text = _("Request %(code)s was made for the follow-up.") % {"code": made.code}
-        link = format_html(' <a class="alert-link" href="{}">{}</a>', made.url, _("Open it"))
+        link = format_html(
+            ' <a class="alert-link" href="{}">{}</a>', made.url, _("Open the request")
+        )
         parts.append(format_html("{}{}", text, link if made.url else ""))
     return format_html_join(" ", "{}", ((part,) for part in parts))
 
