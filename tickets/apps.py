@@ -7,10 +7,10 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Resident requests")
 
     def ready(self) -> None:
-        from tickets.services import follow_up_choices, follow_up_visit
+        from tickets.services import follow_up_choices, follow_up_made
         from visits.services import register_follow_up
 
-        register_follow_up(follow_up_visit, follow_up_choices)
+        register_follow_up(follow_up_made, follow_up_choices)
 
         from auditlog.registry import auditlog
 

@@ -20,6 +20,7 @@ from django.core.files.base import File
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -61,6 +62,7 @@ from tickets.policy import (
     may_manage_catalogue,
 )
 from tickets.timeline import AUTO_CLOSE_DAYS, schedule
+from visits.services import FollowUpMade
 
 A = Event.Action
 MAX_PHOTOS = 3
@@ -738,6 +740,15 @@ def follow_up_visit(*, visit, by, choice: str) -> Ticket:
     finally:
         for photo in photos:
             photo.close()
+
+
+def follow_up_made(*, visit, by, choice: str) -> FollowUpMade:
+    """The visit hook's handler: the request made from the visit, by its code, with its page
+    only if the visitor may open it."""
+    ticket = follow_up_visit(visit=visit, by=by, choice=choice)
+    visible = Ticket.objects.visible_to(by).filter(pk=ticket.pk).exists()
+    url = reverse("ticket_detail", args=[ticket.short_code]) if visible else ""
+    return FollowUpMade(code=ticket.short_code, url=url)
 
 
 def follow_up_choices() -> list[tuple[str, str]]:

@@ -19,7 +19,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -131,9 +131,19 @@ _FOLLOW_UPS: list[FollowUp] = []
 _FOLLOW_UP_CHOICES: list[Callable[[], list[tuple[str, str]]]] = []
 
 
+@dataclass(frozen=True)
+class FollowUpMade:
+    """What a follow-up handler made, as the visit's pages show it: its code, and its page
+    (empty when the visitor may not open it, so that no link ends in a 403)."""
+
+    code: str
+    url: str = ""
+
+
 def register_follow_up(handler: FollowUp, choices: Callable[[], list[tuple[str, str]]]) -> None:
-    """``handler(visit=, by=, choice=)`` makes the follow-up (the tickets app: a request);
-    ``choices()`` lists what the worker may pick for it (the catalogue's matters)."""
+    """``handler(visit=, by=, choice=)`` makes the follow-up (the tickets app: a request) and
+    returns a ``FollowUpMade`` (or None); ``choices()`` lists what the worker may pick for it
+    (the catalogue's matters)."""
     if handler not in _FOLLOW_UPS:
         _FOLLOW_UPS.append(handler)
         _FOLLOW_UP_CHOICES.append(choices)
@@ -147,6 +157,8 @@ def follow_up_choices() -> list[tuple[str, str]]:
 class Logged:
     visit: Visit
     created: bool
+    # What the follow-up handlers made for a new visit (a replay makes nothing).
+    follow_ups: list[FollowUpMade] = field(default_factory=list)
 
 
 def _target_area(household: Household | None, place: Place | None) -> Area:
@@ -230,10 +242,13 @@ def log_visit(
         refresh_due(household_ids=[household.pk])
     else:
         Place.objects.filter(later, pk=place.pk).update(last_visited_at=visit.visited_at)
+    made = []
     if follow_up:
         for handler in _FOLLOW_UPS:
-            handler(visit=visit, by=by, choice=follow_up_choice)
-    return Logged(visit, True)
+            outcome = handler(visit=visit, by=by, choice=follow_up_choice)
+            if isinstance(outcome, FollowUpMade):
+                made.append(outcome)
+    return Logged(visit, True, made)
 
 
 @transaction.atomic

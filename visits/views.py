@@ -4,7 +4,8 @@ The form works as a plain POST with JavaScript off; static/js/visits.js adds a d
 the phone, photos resized before upload, and a queue that sends what was logged offline. Its
 requests ask for JSON; either way ``visits.services.log_visit`` treats a repeated ``client_id``
 as the same visit. Over HTTPS the service worker (``/sw.js``) keeps these pages for a doorway
-without a signal.
+without a signal, and answers any household's form offline with ``offline_form`` filled in from
+``offline_households``; any other page offline with ``offline_page``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -221,6 +223,65 @@ def _new(request, household: Household | None, place: Place | None):
     return _render_form(request, form, household, place)
 
 
+def _may_visit(user) -> bool:
+    return scope_paths(user, VisitCapability.LOG_VISITS) != []
+
+
+# The most households the phone keeps for offline forms: a grid has a few hundred; a
+# community worker's whole scope stays a few hundred KB of JSON.
+OFFLINE_HOUSEHOLDS = 5000
+
+
+@login_required
+@require_GET
+def offline_households(request):
+    """The worker's households, compact and without personal data (address and grid only),
+    for the visit form the service worker opens offline. One query whatever their number."""
+    if not _may_visit(request.user):
+        raise PermissionDenied
+    rows = (
+        _visitable(request.user)
+        .order_by("pk")
+        .values_list("pk", "address", "grid__name", "micro_grid__name")[:OFFLINE_HOUSEHOLDS]
+    )
+    response = JsonResponse(
+        {
+            "households": [
+                {"id": pk, "address": address, "where": " · ".join(filter(None, (grid, micro)))}
+                for pk, address, grid, micro in rows
+            ]
+        }
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def offline_form(request):
+    """One visit form with no household: offline, the service worker answers any household's
+    visit form with it, and visits.js fills in the household from the kept list."""
+    if not _may_visit(request.user):
+        raise PermissionDenied
+    form = _form(request, initial={"client_id": uuid.uuid4(), "kind": VisitKind.ROUTINE})
+    response = render(
+        request,
+        "visits/visit_form.html",
+        {"form": form, "household": None, "place": None, "offline_form": True, "draft_key": ""},
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def offline_page(request):
+    """What the service worker shows for a page it does not keep, instead of a browser error.
+    Nothing personal on it: the queue is read from the phone by visits.js."""
+    response = render(request, "visits/offline.html", {"may_visit": _may_visit(request.user)})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @login_required
 def visit_household(request, pk):
     return _new(request, *_target(request, pk, None))
@@ -229,6 +290,18 @@ def visit_household(request, pk):
 @login_required
 def visit_place(request, pk):
     return _new(request, *_target(request, None, pk))
+
+
+def _logged_message(logged: services.Logged) -> str:
+    """ "Visit logged.", with the request it made by code and, if the worker may open it, a link."""
+    parts = [format_html("{}", _("Visit logged."))]
+    for made in logged.follow_ups:
+        text = _("Request %(code)s was made for the follow-up.") % {"code": made.code}
+        link = format_html(
+            ' <a class="alert-link" href="{}">{}</a>', made.url, _("Open the request")
+        )
+        parts.append(format_html("{}{}", text, link if made.url else ""))
+    return format_html_join(" ", "{}", ((part,) for part in parts))
 
 
 def _wants_json(request) -> bool:
@@ -282,7 +355,7 @@ def visit_submit(request):
                 else reverse("my_visits")
             )
             if logged.created:
-                messages.success(request, _("Visit logged."))
+                messages.success(request, _logged_message(logged))
             else:
                 messages.info(request, _("This visit was already logged."))
             if _wants_json(request):
@@ -291,6 +364,9 @@ def visit_submit(request):
                         "status": "created" if logged.created else "exists",
                         "id": logged.visit.pk,
                         "url": url,
+                        "follow_ups": [
+                            {"code": made.code, "url": made.url} for made in logged.follow_ups
+                        ],
                     },
                     status=201 if logged.created else 200,
                 )
@@ -302,6 +378,24 @@ def visit_submit(request):
         }
         return JsonResponse({"errors": errors}, status=400)
     return _render_form(request, form, household, place, status=400)
+
+
+@login_required
+@require_GET
+def visit_sent(request, client_id):
+    """Whether the server has this user's visit ``client_id``: the queue asks before sending
+    again a visit whose last send it did not hear the end of (the page was left, the line
+    dropped), so that a visit's photos go up once."""
+    visit = Visit.objects.filter(client_id=client_id, by=request.user).first()
+    if visit is None:
+        # An answer, not an error: asking is routine after a dropped line.
+        return JsonResponse({"status": "missing"})
+    url = (
+        reverse("household_detail", args=[visit.household_id])
+        if visit.household_id
+        else reverse("my_visits")
+    )
+    return JsonResponse({"status": "exists", "id": visit.pk, "url": url})
 
 
 # --- Supervision: the community's view of visit coverage -----------------------------------------

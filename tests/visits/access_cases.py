@@ -1,4 +1,4 @@
-from tests.access import DENIED, EDIT, FOUND, LOGIN, MISSING, OK, VIEW
+from tests.access import DENIED, EDIT, FOUND, LOGIN, MISSING, OK, PUBLIC, VIEW
 
 NOT_SCOPED = {
     "service_worker",  # public script, no data (tests/visits/test_service_worker.py)
@@ -8,6 +8,21 @@ NOT_SCOPED = {
 CASES = {
     # 走访: grid workers log visits where they work; officers above see but do not visit.
     "my_visits": ("get", "territory", lambda t: {}, (OK, OK, DENIED, DENIED, DENIED, LOGIN)),
+    # Kept by the service worker for offline use: the generic form and the compact list are
+    # the visiting workers'; the offline page has nothing personal on it.
+    "visit_offline_form": (
+        "get",
+        "territory",
+        lambda t: {},
+        (OK, OK, DENIED, DENIED, DENIED, LOGIN),
+    ),
+    "visit_offline_households": (
+        "get",
+        "territory",
+        lambda t: {},
+        (OK, OK, DENIED, DENIED, DENIED, LOGIN),
+    ),
+    "visits_offline": ("get", "territory", lambda t: {}, PUBLIC),
     "visit_household": ("get", "household", lambda h: {"pk": h.pk}, EDIT),
     "visit_place": ("get", "place", lambda p: {"pk": p.pk}, EDIT),
     # The target is in the body: a POST naming none finds nothing (tests/visits/test_visits.py
@@ -17,6 +32,14 @@ CASES = {
         "territory",
         lambda t: {},
         (MISSING, MISSING, MISSING, MISSING, MISSING, LOGIN),
+    ),
+    # Whether one's own visit arrived (tests/visits/test_offline_pages.py): anyone signed in
+    # may ask, and hears only of their own visits.
+    "visit_sent": (
+        "get",
+        "territory",
+        lambda t: {"client_id": "8e4ba3a4-1a51-4bd5-9d6f-3f5e0f0b7c11"},
+        (OK, OK, OK, OK, OK, LOGIN),
     ),
     # Community officers and above follow coverage; grid workers do not.
     "visit_report": (
