@@ -314,6 +314,12 @@ def test_any_household_of_the_list_opens_offline_and_anything_else_says_offline(
     assert no_horizontal_scroll(page)
     shoot(page, "visits-offline-page-zh")
     assert Visit.objects.count() == 0 and posts == []
+    # A form that posts (here the language switch) keeps the page and says it was not sent,
+    # instead of the browser's error page.
+    page.select_option(".lang-switch select", "en")
+    expect(page.locator(".lang-switch .offline-note")).to_be_visible()
+    expect(page.locator("#visit-queue-list")).to_contain_text(never_opened.address)
+    shoot(page, "visits-offline-post-zh", full_page=False)
 
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
