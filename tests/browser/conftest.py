@@ -1,5 +1,6 @@
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -92,6 +93,12 @@ def open_as(browser, live_server):
     yield login
     for context in contexts:
         context.close()
+
+
+def origin(page) -> str:
+    """The live server's scheme and host, from wherever the page is (each role lands elsewhere)."""
+    parts = urlsplit(page.url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def no_horizontal_scroll(page) -> bool:

@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, no_horizontal_scroll
+from tests.browser.conftest import DESKTOP, PHONE, no_horizontal_scroll, origin
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,7 +47,7 @@ def test_the_community_officer_accepts_and_assigns_from_the_board(demo, open_as,
     for viewport, width in ((DESKTOP, "1366"), (PHONE, "360")):
         ticket = _new_request(f"{width}：3幢2单元楼道堆满纸箱")
         page = open_as("community", locale="zh-CN", viewport=viewport)
-        base = page.url.split("/areas/")[0]
+        base = origin(page)
         page.goto(f"{base}/tickets/?view=new")
         picker = page.locator(f"#to-{ticket.short_code}")
         picker.scroll_into_view_if_needed()

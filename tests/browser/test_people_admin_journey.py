@@ -59,6 +59,6 @@ def test_a_new_person_gets_a_post_and_replaces_the_temporary_password(
     newcomer.click("main form button[type=submit]")
     expect(newcomer).to_have_url(re.compile(r"/accounts/password/done/$"))
     newcomer.goto(f"{live_server.url}/")
-    expect(newcomer).to_have_url(re.compile(r"/areas/G1/$"))
+    expect(newcomer).to_have_url(re.compile(r"/visits/$"))  # a grid worker lands on visits
     shoot(newcomer, "people-newcomer-grid-phone")
     context.close()

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, no_horizontal_scroll
+from tests.browser.conftest import DESKTOP, no_horizontal_scroll, origin
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +39,7 @@ def test_a_secretary_assigns_and_a_member_resolves_with_a_photo(
         address="3幢2单元",
     )
     desk = open_as("community", locale=locale, viewport=DESKTOP)
-    desk.goto(desk.url.split("/areas/")[0] + "/tickets/?view=new")
+    desk.goto(origin(desk) + "/tickets/?view=new")
     shoot(desk, f"board-new-{lang}")
     desk.locator(f"a[href$='/tickets/{ticket.short_code}/']").click()
     desk.locator("form[action$='/accept/'] button").click()
@@ -52,7 +52,7 @@ def test_a_secretary_assigns_and_a_member_resolves_with_a_photo(
     shoot(desk, f"ticket-assigned-{lang}")
 
     phone = open_as("parttime", locale=locale)
-    phone.goto(phone.url.split("/areas/")[0] + "/tickets/mine/")
+    phone.goto(origin(phone) + "/tickets/mine/")
     assert no_horizontal_scroll(phone)
     shoot(phone, f"my-tasks-{lang}")
     phone.locator(f"a[href$='/tickets/{ticket.short_code}/']").first.click()

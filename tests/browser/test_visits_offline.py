@@ -408,7 +408,7 @@ def test_a_big_photo_shows_its_progress_and_the_request_it_made(
     assert len(posts) == 1, posts  # (a body this big is not shown to Playwright: no id)
 
     # The next visit: the worker leaves while the photo is on its way; the queue sends it.
-    page.get_by_role("button", name=re.compile("Record another visit|再记")).click()
+    page.get_by_role("button", name=re.compile("Record another visit|再登记")).click()
     page.locator("textarea[name=findings]").fill("门口堆放杂物")
     page.set_input_files("input[name=photos]", _noisy_photo(tmp_path, "second.jpg"))
     left_id = page.input_value("input[name=client_id]")
