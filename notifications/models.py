@@ -30,6 +30,10 @@ class NoticeKind(models.TextChoices):
     ASSIGNED = "assigned", _("Given to you")
     WISH_UNCLAIMED = "wish_unclaimed", _("Micro-wish not taken up")
     DIGEST = "digest", _("Daily digest")
+    NEW_REQUEST = "new_request", _("New request to dispatch")
+    RETURNED = "returned", _("Request returned for dispatch")
+    REOPENED = "reopened", _("Request reopened by the resident")
+    TAKEN_AWAY = "taken_away", _("Request taken from you")
 
 
 class NoticeChannel(models.TextChoices):

@@ -1,5 +1,6 @@
 """What the requests' notifications say: reminders, overdue notices, escalations, requests
-given to someone, unclaimed micro-wishes and the daily digest. Registered with
+given to someone or taken from them, new, returned and reopened requests, unclaimed
+micro-wishes and the daily digest. Registered with
 notifications/texts.py for those kinds (tickets/apps.py); the rows' parameters are what the
 sweep, the services and the digest wrote, and the words are chosen when a message is shown or
 sent, in the reader's language.
@@ -23,6 +24,10 @@ KINDS = (
     NoticeKind.ASSIGNED,
     NoticeKind.WISH_UNCLAIMED,
     NoticeKind.DIGEST,
+    NoticeKind.NEW_REQUEST,
+    NoticeKind.RETURNED,
+    NoticeKind.REOPENED,
+    NoticeKind.TAKEN_AWAY,
 )
 
 
@@ -72,6 +77,24 @@ def describe(notification: Notification) -> Text:
         body = _("Nobody has taken it up for %(days)s days; please find someone for it.") % {
             "days": p.get("days", "")
         }
+    elif kind == NoticeKind.NEW_REQUEST:
+        title = _("New request %(code)s in your area") % {"code": code}
+        body = _("Please accept it (受理) and assign it.")
+    elif kind == NoticeKind.RETURNED:
+        title = _("Request %(code)s returned for dispatch") % {"code": code}
+        body = _("Whoever had it sent it back; please assign it again.")
+    elif kind == NoticeKind.REOPENED:
+        title = _("Request %(code)s reopened: the resident is not satisfied") % {"code": code}
+        comment = p.get("comment", "")
+        body = (
+            _("%(n)s stars. The resident says: “%(comment)s”")
+            % {"n": p.get("rating", ""), "comment": comment}
+            if comment
+            else _("%(n)s stars, without a comment.") % {"n": p.get("rating", "")}
+        )
+    elif kind == NoticeKind.TAKEN_AWAY:
+        title = _("Request %(code)s is no longer yours") % {"code": code}
+        body = _("It was escalated or given to someone else; you need not act on it.")
     else:  # digest
         title = _("Daily digest for %(area)s") % {"area": p.get("area", "")}
         body = _(

@@ -29,8 +29,8 @@ from shapely.geometry import Point
 from core.concurrency import save_if_unchanged
 from core.images import clean_photos as core_clean_photos
 from core.models import CalendarDay
-from grids.models import GRID_PATH_LENGTH, Area, Household
-from grids.policy import TerritoryCapability
+from grids.models import GRID_PATH_LENGTH, Area, Household, Post, ancestor_paths
+from grids.policy import TerritoryCapability, roles_holding
 from grids.roles import Level
 from grids.scope import can
 from notifications.models import NoticeKind
@@ -332,6 +332,7 @@ def submit(
         raise
     event = _event(ticket, A.SUBMIT, by, "", at=now)
     _attach(ticket, event, cleaned, Photo.Kind.REPORT)
+    _announce(ticket, A.SUBMIT, by, now=now, history=at is not None)
     return ticket
 
 
@@ -430,6 +431,85 @@ def completion_due(ticket: Ticket, start: dt.datetime) -> dt.datetime:
     return due(start, ticket.matter.completion_limit, ticket.matter.completion_unit)
 
 
+# --- Who is told of a transition ---------------------------------------------------------------
+
+
+def dispatchers_of(area: Area) -> list:
+    """Who dispatches requests of ``area``: the nearest level above it (or itself) where
+    someone holds DISPATCH_TICKETS, as the deadline sweep's notices go (tickets/sweep.py)."""
+    roles = roles_holding(TicketCapability.DISPATCH_TICKETS)
+    by_path: dict[str, list] = {}
+    for post in (
+        Post.objects.active()
+        .filter(area__path__in=ancestor_paths(area.path), role__in=roles)
+        .select_related("user", "area")
+    ):
+        by_path.setdefault(post.area.path, []).append(post.user)
+    for path in reversed(ancestor_paths(area.path)):
+        if by_path.get(path):
+            return by_path[path]
+    return []
+
+
+def _announce(
+    ticket: Ticket,
+    action: str,
+    by,
+    *,
+    now: dt.datetime,
+    previous_assignee=None,
+    params: dict | None = None,
+    history: bool = False,
+) -> None:
+    """The one place a transition tells people what happened (beyond ASSIGNED, which
+    ``assign`` sends with its deadline): dispatchers hear of new, returned and reopened
+    requests; the last handler of a reopened one; a worker whose task went to someone else.
+
+    Never the person who acted; one notification per person and transition (the version
+    is in the key); written in the transition's transaction, delivered after commit.
+    History written after the fact (``at``: the demo's year of requests) rings no bell.
+    """
+    if history:
+        return
+    messages = []
+    base = {"code": ticket.short_code, **(params or {})}
+    if action in (A.SUBMIT, A.RETURN, A.REOPEN):
+        kind = {
+            A.SUBMIT: NoticeKind.NEW_REQUEST,
+            A.RETURN: NoticeKind.RETURNED,
+            A.REOPEN: NoticeKind.REOPENED,
+        }[action]
+        people = list(dispatchers_of(ticket.area))
+        if action == A.REOPEN and previous_assignee is not None:
+            people.insert(0, previous_assignee)
+        # The resident's words stay in the app: not in a group chat.
+        messages.append((kind, people, action != A.REOPEN))
+    if (
+        previous_assignee is not None
+        and action in (A.ASSIGN, A.ESCALATE)
+        and previous_assignee.pk != ticket.assignee_id
+    ):
+        messages.append((NoticeKind.TAKEN_AWAY, [previous_assignee], False))
+    by_pk = getattr(by, "pk", None)
+    for kind, people, robots in messages:
+        seen: dict[int, object] = {}
+        for person in people:
+            if person is not None and person.pk != by_pk:
+                seen.setdefault(person.pk, person)
+        if not seen and not robots:
+            continue
+        notify(
+            kind=kind,
+            recipients=list(seen.values()),
+            subject=ticket,
+            deadline_version=ticket.deadline_version,
+            params=base,
+            robots=robots,
+            extra_key=f"v{ticket.version}",
+            now=now,
+        )
+
+
 # --- Transitions --------------------------------------------------------------------------------
 
 
@@ -511,12 +591,13 @@ def assign(
                 % {"user": assignee, "area": ticket.area.name}
             }
         )
-    before = ticket.status
+    before, previous = ticket.status, ticket.assignee
     ticket.status, ticket.assignee, ticket.department = Status.ASSIGNED, assignee, department
     ticket.unit = unit
     who = str(assignee) if assignee else department.name if department else unit.name
     note = note or _("to %(who)s") % {"who": who}
     _save(ticket, A.ASSIGN, by, before, note, public=True, at=now)
+    _announce(ticket, A.ASSIGN, by, now=now, previous_assignee=previous, history=at is not None)
     people = [assignee] if assignee else list(department.members.all()) if department else []
     if people:
         notify(
@@ -608,7 +689,9 @@ def return_to_dispatch(
     before = ticket.status
     ticket.status, ticket.assignee, ticket.department = Status.ACCEPTED, None, None
     ticket.unit = None
-    _save(ticket, A.RETURN, by, before, reason.strip(), public=False, at=_when(at, ticket))
+    now = _when(at, ticket)
+    _save(ticket, A.RETURN, by, before, reason.strip(), public=False, at=now)
+    _announce(ticket, A.RETURN, by, now=now, history=at is not None)
     return ticket
 
 
@@ -689,7 +772,7 @@ def escalate(
 ) -> Ticket:
     """吹哨: hand the request up a level (or to a department), which must acknowledge."""
     ticket = _lock(ticket, A.ESCALATE, by, expected_version)
-    before, now = ticket.status, _when(at, ticket)
+    before, now, previous = ticket.status, _when(at, ticket), ticket.assignee
     ticket.unit = None
     if to_department is not None:
         ticket.department, ticket.assignee = to_department, None
@@ -711,6 +794,7 @@ def escalate(
         ticket.accepted_at = now
         ticket.completion_due = completion_due(ticket, ticket.accepted_at)
     _save(ticket, A.ESCALATE, by, before, reason.strip(), at=now)
+    _announce(ticket, A.ESCALATE, by, now=now, previous_assignee=previous, history=at is not None)
     return ticket
 
 
@@ -832,7 +916,7 @@ def rate(
     if rating not in range(1, 6):
         raise ValidationError({"rating": _("Choose from 1 to 5 stars.")})
     _bound_lock_waits()  # the resident is waiting on the tracking page
-    ticket = _lock_row(ticket.pk, select_related=("area", "matter"))
+    ticket = _lock_row(ticket.pk, select_related=("area", "matter", "assignee"))
     if ticket.status != Status.RESOLVED:
         raise ValidationError(_("This request is not waiting for your review."))
     before, now = ticket.status, _when(at, ticket)
@@ -848,6 +932,7 @@ def rate(
             propose_points(ticket=ticket)
         return ticket
     ticket.reopen_count += 1
+    last_handler = ticket.assignee
     ticket.status, ticket.assignee, ticket.department = Status.ACCEPTED, None, None
     ticket.unit = None
     ticket.resolved_at, ticket.accepted_at = None, now
@@ -869,6 +954,15 @@ def rate(
         before,
         _("%(n)s stars: %(comment)s") % {"n": rating, "comment": comment.strip()[:200]},
         at=now,
+    )
+    _announce(
+        ticket,
+        A.REOPEN,
+        None,
+        now=now,
+        previous_assignee=last_handler,
+        params={"rating": rating, "comment": ticket.rating_comment},
+        history=at is not None,
     )
     return ticket
 
