@@ -471,8 +471,9 @@ def test_a_broker_outage_loses_no_reminder_and_fails_no_request(
             response = client.post(url, {"version": ticket.version, "assignee": member_worker.pk})
             assert response.status_code == 302
         assert Ticket.objects.filter(status=Status.ASSIGNED).count() == 5
-        # The assignments' emails were written but could not be enqueued.
-        assert Delivery.objects.filter(state=Delivery.State.PENDING).count() == 5
+        # The assignments' emails and the new requests' robot messages were written but could
+        # not be enqueued.
+        assert Delivery.objects.filter(state=Delivery.State.PENDING).count() == 5 + 5
 
         # Four days pass: the completion deadlines (3 working days) go by, and a sweep
         # (a worker still holding beat's message) writes the reminders and overdue notices.
@@ -486,8 +487,9 @@ def test_a_broker_outage_loses_no_reminder_and_fails_no_request(
         run = sweep.sweep()
         assert run.claimed == 5
         robot_rows = Delivery.objects.filter(notification__webhook__isnull=False)
-        # 50%, 80% and overdue reach the grid's robot; the escalation goes to the community.
-        assert robot_rows.count() == 5 * 3
+        # The new request, 50%, 80% and overdue reach the grid's robot; the escalation goes
+        # to the community.
+        assert robot_rows.count() == 5 * 4
         assert not robot.keys
 
         own_redis.start()  # the broker is back
