@@ -47,13 +47,16 @@ def test_each_leader_and_officer_gets_the_counts_of_their_own_area(
     with time_machine.travel(dt.datetime(2026, 11, 24, 8, 5, tzinfo=SH), tick=False):
         _file(territory, matter)
         assert digest.send_digests() == 2
-    by_user = {n.recipient.username: n.params for n in Notification.objects.all()}
+    digests = Notification.objects.filter(kind=NoticeKind.DIGEST)
+    by_user = {n.recipient.username: n.params for n in digests}
     # The grid leader dispatches in G1: three requests there, all but one of them new today.
     assert by_user["leader_g1"]["overdue"] == 2  # the 4-hour response time has passed
     assert (by_user["leader_g1"]["new"], by_user["dispatcher_c1"]["overdue"]) == (1, 3)
     assert by_user["dispatcher_c1"]["area"] == territory.community.name
+    # Besides the digests, only the bell's news of each new request (issue 22).
     kinds = set(Notification.objects.values_list("kind", flat=True))
-    assert kinds == {NoticeKind.DIGEST}
+    assert kinds == {NoticeKind.DIGEST, NoticeKind.NEW_REQUEST}
+    assert digests.count() == 2
 
 
 def test_no_digest_before_the_hour_and_one_a_day_however_often_it_runs(territory, leader, settings):
