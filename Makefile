@@ -45,7 +45,7 @@ vendor:
 
 check-deploy: install
 	DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(60))') \
-	ALLOWED_HOSTS=grid.example.gov.cn $(PY) manage.py check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=grid.example.gov.cn PUBLIC_BASE_URL=https://grid.example.gov.cn $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf var/db.sqlite3* var/celery var/static var/test

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from accounts import signins
 from accounts.backends import mobile_in
 from accounts.models import OneTimeCode
+from core.links import absolute
 from core.personal import normalize_mobile
 from core.sms import ChannelError, get_sms_backend
 
@@ -198,10 +199,6 @@ def _issue(*, user, purpose: str, by=None) -> Issued:
     return Issued(code=code, token=token, digits=digits)
 
 
-def _absolute(path: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}{path}"
-
-
 def _send_sms(user, text: str, key: str) -> bool:
     """True when the provider took the message; a failure is logged, not raised: the code
     stays valid and the person (or the officer) can ask for another one."""
@@ -219,7 +216,7 @@ def activation_path(token: str) -> str:
 
 @dataclass(frozen=True)
 class Invitation:
-    link: str  # absolute when PUBLIC_BASE_URL is set, else the path
+    link: str  # absolute (core.links), from PUBLIC_BASE_URL
     digits: str
     sms_sent: bool
 
@@ -238,7 +235,7 @@ def invite(*, user, by, send_sms: bool = True) -> Invitation:
     if send_sms and not user.phone:
         raise ValidationError(_("This person has no mobile number to send the code to."))
     issued = _issue(user=user, purpose=OneTimeCode.Purpose.ACTIVATE, by=by)
-    link = _absolute(activation_path(issued.token))
+    link = absolute(activation_path(issued.token))
     sent = False
     if send_sms:
         with translation.override(user.language or settings.LANGUAGE_CODE):
@@ -249,7 +246,7 @@ def invite(*, user, by, send_sms: bool = True) -> Invitation:
                 "username": user.username,
                 "link": link,
                 "code": issued.digits,
-                "page": _absolute(reverse("activate_code")),
+                "page": absolute(reverse("activate_code")),
             }
         sent = _send_sms(user, text, f"activate-{issued.code.pk}")
     _log(user, by, {"activation": ["", "invited by SMS" if send_sms else "invited"]})

@@ -9,7 +9,11 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from core import health, workdays
+        from core import (
+            health,
+            links,  # noqa: F401  (registers its deploy check)
+            workdays,
+        )
         from core.models import CalendarDay
 
         # Who moved a holiday is worth knowing: deadlines follow the calendar.

@@ -371,9 +371,11 @@ IMAGE_MAX_SIDE = env.integer("IMAGE_MAX_SIDE", 2048, minimum=256)
 _private = env.string("PRIVATE_MEDIA_ROOT", "")
 PRIVATE_MEDIA_ROOT = BASE_DIR / _private if _private else VAR_DIR / "private"
 STORAGES["private"] = {"BACKEND": "core.images.PrivateStorage"}
-# Base of the links printed in QR posters, e.g. https://grid.example.gov.cn (empty: the
-# address the poster page was opened at, which is wrong behind some proxies).
-PUBLIC_BASE_URL = env.url("PUBLIC_BASE_URL", "", ("https", "http")).rstrip("/")
+# The site's public address, e.g. https://grid.example.gov.cn: every link in an SMS, email or
+# robot message is built from it (core/links.py), and QR posters print it. The default is
+# `make run`'s address; `check --deploy` warns unless it is https. Set to empty, pages fall
+# back to the address they were opened at (messages then carry bare paths).
+PUBLIC_BASE_URL = env.url("PUBLIC_BASE_URL", "http://127.0.0.1:8000", ("https", "http")).rstrip("/")
 
 # --- Public forms (tickets app) -------------------------------------------------------------
 # django-ratelimit counts in the default cache. On the embedded default that cache is per

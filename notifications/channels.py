@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 # The SMS adapter lives in core (accounts sends one-time codes through it); its names stay
 # importable from here, and SMS_BACKEND = "notifications.channels.LoggingSMSBackend" works.
+from core.links import absolute
 from core.sms import ChannelError, LoggingSMSBackend, SMSBackend, get_sms_backend
 from notifications import texts
 from notifications.models import Delivery, NoticeChannel
@@ -37,10 +38,6 @@ logger = logging.getLogger(__name__)
 __all__ = ["ChannelError", "LoggingSMSBackend", "SMSBackend", "get_sms_backend", "send"]
 
 ROBOT_LANGUAGE = "zh-hans"
-
-
-def absolute(path: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}{path}" if path.startswith("/") else path
 
 
 def _language(user) -> str:

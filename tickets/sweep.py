@@ -5,7 +5,8 @@ Each open ticket carries ``next_check_at``: the next point on its timeline (a re
 or 80% of the allowed time, the deadline, the next escalation, the end of the review
 period). Beat runs ``sweep`` every minute; it claims due tickets with
 ``SELECT … FOR UPDATE SKIP LOCKED`` in batches and, in the same transaction, acts on every
-point in (``checked_until``, now] and writes the notifications (unique keys). A second
+point in (``checked_until``, now] and writes the notifications (unique keys); of several
+notices about one deadline that passed while no sweep ran, only the latest is sent. A second
 sweeper skips the rows this one holds; a sweeper killed mid-batch rolls back and the rows
 stay due; replaying a point writes nothing new. No reminder is ever a Celery ETA.
 
@@ -102,11 +103,10 @@ def _process(
     """Act on the ticket's points in (checked_until, now]; returns the ticket as it now is."""
     lo = ticket.checked_until
     closed = False
-    for point in points(ticket):
-        if point.at > now:
-            break
-        if lo is not None and point.at <= lo:
-            continue
+    due = _due(ticket, lo, now)
+    for index, point in enumerate(due):
+        if _superseded(point, due[index + 1 :]):
+            continue  # passed while no sweep ran: done, never sent (checked_until moves past it)
         if point.action == "reminder":
             people = (
                 audience.handlers(ticket)
@@ -175,6 +175,28 @@ def _process(
     ticket.checked_until = now
     ticket.next_check_at = next_check(ticket, now)
     return ticket
+
+
+def _due(ticket: Ticket, lo: dt.datetime | None, now: dt.datetime) -> list[Point]:
+    """The ticket's points in (lo, now], in time order."""
+    return [p for p in points(ticket) if p.at <= now and (lo is None or p.at > lo)]
+
+
+# Notices about one deadline: after an outage only the latest that has passed still says
+# something true ("80 % gone" is stale once the deadline itself has passed).
+NOTICES = ("reminder", "overdue")
+
+
+def _superseded(point: Point, later: list[Point]) -> bool:
+    """Whether a later notice about the same deadline, before any transition, replaces it."""
+    if point.action not in NOTICES:
+        return False
+    for after in later:
+        if after.action in TRANSITIONS:
+            return False  # the loop stops there: this notice is the last one sent
+        if after.action in NOTICES and after.stage == point.stage:
+            return True
+    return False
 
 
 def _dispatchers_now(ticket: Ticket, audience: Audience) -> list:

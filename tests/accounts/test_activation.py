@@ -46,6 +46,18 @@ def test_an_invitation_sends_a_link_and_a_code_stored_only_hashed(newcomer, offi
     assert abs(left - services.ACTIVATION_VALID) < dt.timedelta(seconds=5)
 
 
+def test_the_invitation_sms_carries_an_absolute_link_from_the_public_address(
+    newcomer, officer, sms_log, settings
+):
+    settings.PUBLIC_BASE_URL = "https://grid.example.gov.cn"
+    invitation = services.invite(user=newcomer, by=officer)
+    (message,) = sms_log.messages()
+    assert invitation.link.startswith("https://grid.example.gov.cn/accounts/activate/")
+    assert invitation.link in message
+    links = [word for word in message.split() if "/" in word]
+    assert links and all(w.startswith("https://grid.example.gov.cn/") for w in links), message
+
+
 def test_the_code_activates_once_and_signs_in(client, newcomer, officer, sms_log):
     services.invite(user=newcomer, by=officer)
     form = {"phone": "139 1234 5678", "code": sms_log.code(), "password": NEW, "password2": NEW}

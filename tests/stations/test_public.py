@@ -80,8 +80,10 @@ def test_posters_carry_a_qr_code_for_the_grids_request_form(client, station, cen
         assert "<script>" not in body and "style=" not in body.split('class="poster"')[1]
 
 
-def test_the_qr_code_decodes_to_the_printed_link(client, station):
+def test_the_qr_code_decodes_to_the_printed_link(client, station, settings):
     import segno
+
+    settings.PUBLIC_BASE_URL = ""  # unset: the address the poster was opened at
 
     expected = "http://testserver/r/G1/"
     body = client.get(reverse("station_poster", kwargs={"code": station.code})).content.decode()

@@ -78,11 +78,36 @@ def test_response_reminders_go_to_the_dispatchers_once(clock, submitted, dispatc
     ]
 
 
-def test_a_sweep_after_an_outage_catches_up_every_point_once(clock, submitted, dispatcher):
-    # Beat was down from 09:00 to 12:00: both reminders are written by one sweep.
+def test_a_sweep_after_an_outage_sends_only_the_latest_reminder_and_never_the_skipped_one(
+    clock, submitted, dispatcher
+):
+    # Beat was down from 09:00 to 12:30: the 50% and 80% points both passed; only 80% is said.
     run = run_at(clock, START + dt.timedelta(hours=3, minutes=30))
-    assert run.notifications == 2
-    assert [k[1] for k in kinds()] == [50, 80]
+    assert run.notifications == 1
+    assert kinds() == [(NoticeKind.REMINDER, 80, "dispatcher_c1")]
+    sweep.sweep()
+    sweep.sweep_batch(now=START + dt.timedelta(hours=2, minutes=1))  # a late retried task
+    assert kinds() == [(NoticeKind.REMINDER, 80, "dispatcher_c1")]
+
+
+def test_a_sweep_after_a_long_outage_sends_the_overdue_notice_alone(
+    clock, submitted, dispatcher, member_worker
+):
+    ticket = services.assign(
+        by=dispatcher,
+        ticket=services.accept(by=dispatcher, ticket=submitted),
+        assignee=member_worker,
+    )
+    # Nothing ran between the assignment and one minute after the completion deadline.
+    run_at(clock, ticket.completion_due + dt.timedelta(minutes=1))
+    assert not Notification.objects.filter(kind=NoticeKind.REMINDER).exists()
+    assert kinds(kind=NoticeKind.OVERDUE) == [
+        (NoticeKind.OVERDUE, 0, "dispatcher_c1"),
+        (NoticeKind.OVERDUE, 0, "member_g1"),
+    ]
+    run_at(clock, ticket.completion_due + dt.timedelta(hours=1))
+    assert not Notification.objects.filter(kind=NoticeKind.REMINDER).exists()
+    assert Notification.objects.filter(kind=NoticeKind.OVERDUE).count() == 2
 
 
 def test_completion_reminders_and_overdue_go_to_the_assignee(
@@ -95,6 +120,7 @@ def test_completion_reminders_and_overdue_go_to_the_assignee(
     )
     due = ticket.completion_due  # Thursday 26 Nov 18:00 (3 working days)
     assert due == dt.datetime(2026, 11, 26, 18, tzinfo=SH)
+    run_at(clock, due - dt.timedelta(days=1))  # past 50%
     run_at(clock, due - dt.timedelta(minutes=1))
     assert kinds(kind=NoticeKind.REMINDER) == [
         (NoticeKind.REMINDER, 50, "member_g1"),
@@ -263,7 +289,7 @@ def test_the_sweep_command_prints_what_it_did(clock, submitted, dispatcher):
     clock.move_to(START + dt.timedelta(hours=3, minutes=30))
     out = io.StringIO()
     call_command("sweep_deadlines", stdout=out)
-    assert out.getvalue().startswith("1 requests looked at, 2 notifications, 0 escalations")
+    assert out.getvalue().startswith("1 requests looked at, 1 notifications, 0 escalations")
     assert SweepRun.objects.count() == 1
 
 
@@ -292,4 +318,4 @@ def test_one_batch_costs_the_same_queries_for_one_or_fifty_due_requests(
     with django_assert_max_num_queries(16) as fifty:
         sweep.sweep_batch()
     assert len(fifty.captured_queries) <= len(one.captured_queries) + 2
-    assert Notification.objects.filter(kind=NoticeKind.REMINDER).count() == 100
+    assert Notification.objects.filter(kind=NoticeKind.REMINDER).count() == 50  # 80% each

@@ -80,7 +80,8 @@ def test_a_batch_of_escalations_commits_a_few_at_a_time_not_all_at_the_end(
             Status.ACCEPTED,
             1,
         )
-    # Each request's reminders and its escalation notice, once.
+    # Each request's overdue and escalation notices, once (the passed reminders are stale).
     assert Notification.objects.filter(kind=NoticeKind.ESCALATED).count() == 4
-    assert Notification.objects.filter(kind=NoticeKind.REMINDER).count() == 8
+    assert Notification.objects.filter(kind=NoticeKind.OVERDUE).count() == 4
+    assert not Notification.objects.filter(kind=NoticeKind.REMINDER).exists()
     assert again.claimed == 0
