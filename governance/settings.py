@@ -372,10 +372,14 @@ _private = env.string("PRIVATE_MEDIA_ROOT", "")
 PRIVATE_MEDIA_ROOT = BASE_DIR / _private if _private else VAR_DIR / "private"
 STORAGES["private"] = {"BACKEND": "core.images.PrivateStorage"}
 # The site's public address, e.g. https://grid.example.gov.cn: every link in an SMS, email or
-# robot message is built from it (core/links.py), and QR posters print it. The default is
-# `make run`'s address; `check --deploy` warns unless it is https. Set to empty, pages fall
-# back to the address they were opened at (messages then carry bare paths).
-PUBLIC_BASE_URL = env.url("PUBLIC_BASE_URL", "http://127.0.0.1:8000", ("https", "http")).rstrip("/")
+# robot message is built from it (core/links.py), and QR posters print it; `check --deploy`
+# warns unless it is https. Unset in production (the compose file passes it through, empty
+# when not given), pages fall back to the address they were opened at and messages carry bare
+# paths, as before it existed: a local default there would print 127.0.0.1 on posters.
+# `make run` sets it to its own address.
+PUBLIC_BASE_URL = env.url(
+    "PUBLIC_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "", ("https", "http")
+).rstrip("/")
 
 # --- Public forms (tickets app) -------------------------------------------------------------
 # django-ratelimit counts in the default cache. On the embedded default that cache is per

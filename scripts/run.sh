@@ -8,6 +8,8 @@ VENV=${VENV:-.venv}
 PORT=${PORT:-8000}
 HOST=${HOST:-127.0.0.1}
 export DEBUG=${DEBUG:-true}
+# Links in the demo's SMS and robot messages point at this server.
+export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://$HOST:$PORT}
 
 "$PY" manage.py migrate --noinput
 "$PY" manage.py seed_demo
