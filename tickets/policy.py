@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import PartyMember
 from grids.policy import register
 from grids.roles import Role
-from grids.scope import can, scope_paths
+from grids.scope import active_posts, can, scope_paths
 
 
 class TicketCapability(models.TextChoices):
@@ -64,6 +64,30 @@ def may_manage_api_clients(user) -> bool:
 
 def may_dispatch(user, ticket) -> bool:
     return user is not None and can(user, TicketCapability.DISPATCH_TICKETS, ticket.area)
+
+
+def may_accept(user, ticket) -> bool:
+    """受理: dispatchers; and a grid's full-time workers where their community lets them
+    (``CommunityRules.grid_workers_accept``)."""
+    if may_dispatch(user, ticket):
+        return True
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    workers_at = [post.area.path for post in active_posts(user) if post.role == Role.GRID_WORKER]
+    if not any(ticket.area.path.startswith(path) for path in workers_at):
+        return False
+    from tickets.models import CommunityRules
+
+    community = ticket.area.community()
+    return (
+        community is not None
+        and CommunityRules.objects.filter(community=community, grid_workers_accept=True).exists()
+    )
+
+
+def may_change_community_rules(user, community) -> bool:
+    """The community's own staff (and the levels above) set its rules."""
+    return can(user, TicketCapability.DISPATCH_TICKETS, community)
 
 
 def may_claim(user, ticket) -> bool:

@@ -45,6 +45,7 @@ from tickets.models import (
     ApiClient,
     Category,
     Channel,
+    CommunityRules,
     Department,
     Event,
     Matter,
@@ -56,7 +57,9 @@ from tickets.models import (
 from tickets.policy import (
     TicketCapability,
     is_handler,
+    may_accept,
     may_acknowledge,
+    may_change_community_rules,
     may_claim,
     may_dispatch,
     may_manage_calendar,
@@ -346,7 +349,7 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {
-    A.ACCEPT: Rule((Status.SUBMITTED,), may_dispatch),
+    A.ACCEPT: Rule((Status.SUBMITTED,), may_accept),
     A.REJECT: Rule((Status.SUBMITTED, Status.ACCEPTED), may_dispatch),
     A.MERGE: Rule((Status.SUBMITTED, Status.ACCEPTED), may_dispatch),
     A.ASSIGN: Rule((Status.ACCEPTED, Status.ASSIGNED), may_dispatch),
@@ -990,6 +993,18 @@ def placed_in(person, grid_path: str) -> bool:
     area at ``grid_path`` (a grid's, or a community's for its triage queue), by the same rule
     as ``assignable_people(user, ticket)``: a post under it, or a branch covering a grid there."""
     return (person.place or "").startswith(grid_path)
+
+
+@transaction.atomic
+def set_community_rules(*, by, community: Area, grid_workers_accept: bool) -> CommunityRules:
+    """A community's staff choose whether its grids' full-time workers accept new requests."""
+    if not may_change_community_rules(by, community):
+        raise PermissionDenied(_("You may not change this community's rules."))
+    rules, _created = CommunityRules.objects.select_for_update().get_or_create(community=community)
+    rules.grid_workers_accept = grid_workers_accept
+    rules.full_clean()
+    rules.save()
+    return rules
 
 
 def assignable_departments():
