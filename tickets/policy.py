@@ -8,9 +8,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import PartyMember
+from grids.models import Area
 from grids.policy import register
-from grids.roles import Role
+from grids.roles import LEVEL_DEPTH, Level, Role
 from grids.scope import active_posts, can, scope_paths
+
+_COMMUNITY_PATH_LENGTH = LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen
 
 
 class TicketCapability(models.TextChoices):
@@ -71,18 +74,26 @@ def may_accept(user, ticket) -> bool:
     (``CommunityRules.grid_workers_accept``)."""
     if may_dispatch(user, ticket):
         return True
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    workers_at = [post.area.path for post in active_posts(user) if post.role == Role.GRID_WORKER]
-    if not any(ticket.area.path.startswith(path) for path in workers_at):
-        return False
+    return any(ticket.area.path.startswith(path) for path in worker_accept_paths(user))
+
+
+def worker_accept_paths(user) -> list[str]:
+    """The grids where ``user``, a full-time grid worker, accepts new requests because their
+    community lets its grid workers do so (one query; none for anyone else)."""
     from tickets.models import CommunityRules
 
-    community = ticket.area.community()
-    return (
-        community is not None
-        and CommunityRules.objects.filter(community=community, grid_workers_accept=True).exists()
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    grids = [post.area.path for post in active_posts(user) if post.role == Role.GRID_WORKER]
+    if not grids:
+        return []
+    allowing = set(
+        CommunityRules.objects.filter(
+            grid_workers_accept=True,
+            community__path__in={path[:_COMMUNITY_PATH_LENGTH] for path in grids},
+        ).values_list("community__path", flat=True)
     )
+    return [path for path in grids if path[:_COMMUNITY_PATH_LENGTH] in allowing]
 
 
 def may_change_community_rules(user, community) -> bool:

@@ -206,6 +206,7 @@ def my_tasks(request):
         "tickets/my_tasks.html",
         {
             "tasks": selectors.my_tasks(request.user),
+            "to_accept": selectors.to_accept(request.user)[:30],
             "pool": selectors.open_pool(request.user)[:30],
             "now": timezone.now(),
         },

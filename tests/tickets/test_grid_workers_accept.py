@@ -85,3 +85,17 @@ def test_another_communitys_officer_cannot_change_the_setting(territory, client)
         services.set_community_rules(
             by=other, community=territory.community, grid_workers_accept=True
         )
+
+
+def test_my_tasks_lists_new_requests_to_accept_only_where_the_community_lets_the_worker(
+    ticket, own_worker, neighbour_worker, community_officer, territory, client
+):
+    accept_url = reverse("ticket_act", kwargs={"code": ticket.short_code, "action": "accept"})
+    client.force_login(own_worker)
+    assert accept_url not in client.get(reverse("my_tasks")).content.decode()
+    services.set_community_rules(
+        by=community_officer, community=territory.community, grid_workers_accept=True
+    )
+    assert accept_url in client.get(reverse("my_tasks")).content.decode()
+    client.force_login(neighbour_worker)  # G2's worker: not their grid's request
+    assert accept_url not in client.get(reverse("my_tasks")).content.decode()
