@@ -166,6 +166,13 @@ AREA_PAGE_LINKS = (
         section=Section.REQUESTS,
         takes_object=False,
     ),
+    Link(
+        _("Who accepts new requests"),
+        "community_ticket_rules",
+        TicketCapability.DISPATCH_TICKETS,
+        levels=_COMMUNITIES,
+        section=Section.REQUESTS,
+    ),
     # The team's group chat: those who form the team set up its robot (notifications.services).
     Link(
         _("Group robots (WeCom, DingTalk)"),

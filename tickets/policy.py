@@ -8,9 +8,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import PartyMember
+from grids.models import Area
 from grids.policy import register
-from grids.roles import Role
-from grids.scope import can, scope_paths
+from grids.roles import LEVEL_DEPTH, Level, Role
+from grids.scope import active_posts, can, scope_paths
+
+_COMMUNITY_PATH_LENGTH = LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen
 
 
 class TicketCapability(models.TextChoices):
@@ -64,6 +67,38 @@ def may_manage_api_clients(user) -> bool:
 
 def may_dispatch(user, ticket) -> bool:
     return user is not None and can(user, TicketCapability.DISPATCH_TICKETS, ticket.area)
+
+
+def may_accept(user, ticket) -> bool:
+    """受理: dispatchers; and a grid's full-time workers where their community lets them
+    (``CommunityRules.grid_workers_accept``)."""
+    if may_dispatch(user, ticket):
+        return True
+    return any(ticket.area.path.startswith(path) for path in worker_accept_paths(user))
+
+
+def worker_accept_paths(user) -> list[str]:
+    """The grids where ``user``, a full-time grid worker, accepts new requests because their
+    community lets its grid workers do so (one query; none for anyone else)."""
+    from tickets.models import CommunityRules
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    grids = [post.area.path for post in active_posts(user) if post.role == Role.GRID_WORKER]
+    if not grids:
+        return []
+    allowing = set(
+        CommunityRules.objects.filter(
+            grid_workers_accept=True,
+            community__path__in={path[:_COMMUNITY_PATH_LENGTH] for path in grids},
+        ).values_list("community__path", flat=True)
+    )
+    return [path for path in grids if path[:_COMMUNITY_PATH_LENGTH] in allowing]
+
+
+def may_change_community_rules(user, community) -> bool:
+    """The community's own staff (and the levels above) set its rules."""
+    return can(user, TicketCapability.DISPATCH_TICKETS, community)
 
 
 def may_claim(user, ticket) -> bool:

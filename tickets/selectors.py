@@ -12,7 +12,7 @@ from grids.models import Area
 from grids.roles import LEVEL_DEPTH, Level
 from grids.scope import path_q, scope_paths
 from tickets.models import ACTIVE_STATUSES, OPEN_STATUSES, WISH_MATTER, Status, Ticket
-from tickets.policy import TicketCapability
+from tickets.policy import TicketCapability, worker_accept_paths
 
 COMMUNITY_PATH_LENGTH = LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen
 
@@ -59,6 +59,17 @@ def my_tasks(user):
         Ticket.objects.filter(assignee=user, status__in=[Status.ASSIGNED, Status.IN_PROGRESS])
         .select_related("matter__category", "area")
         .order_by("completion_due", "pk")
+    )
+
+
+def to_accept(user):
+    """New requests a grid worker accepts (受理) where their community lets them."""
+    paths = worker_accept_paths(user)
+    return (
+        Ticket.objects.filter(path_q(paths, "area__path") if paths else Q(pk__in=[]))
+        .filter(status=Status.SUBMITTED)
+        .select_related("matter__category", "area")
+        .order_by("response_due", "pk")
     )
 
 

@@ -38,12 +38,14 @@ from notifications.notify import notify
 from points import services as points_services
 from tickets.deadlines import due
 from tickets.models import (
+    ACTIVE_STATUSES,
     FINAL_STATUSES,
     OPEN_STATUSES,
     WISH_MATTER,
     ApiClient,
     Category,
     Channel,
+    CommunityRules,
     Department,
     Event,
     Matter,
@@ -55,7 +57,9 @@ from tickets.models import (
 from tickets.policy import (
     TicketCapability,
     is_handler,
+    may_accept,
     may_acknowledge,
+    may_change_community_rules,
     may_claim,
     may_dispatch,
     may_manage_calendar,
@@ -346,7 +350,7 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {
-    A.ACCEPT: Rule((Status.SUBMITTED,), may_dispatch),
+    A.ACCEPT: Rule((Status.SUBMITTED,), may_accept),
     A.REJECT: Rule((Status.SUBMITTED, Status.ACCEPTED), may_dispatch),
     A.MERGE: Rule((Status.SUBMITTED, Status.ACCEPTED), may_dispatch),
     A.ASSIGN: Rule((Status.ACCEPTED, Status.ASSIGNED), may_dispatch),
@@ -580,11 +584,8 @@ def assign(
                     % {"unit": unit.name}
                 }
             )
-    if assignee is not None and not (
-        can(assignee, TicketCapability.CLAIM_TICKETS, ticket.area)
-        or can(assignee, TicketCapability.DISPATCH_TICKETS, ticket.area)
-        or _is_member_of_branch(assignee, ticket.area)
-    ):
+    # The picker's rule is the rule: whom it offers is whom this accepts.
+    if assignee is not None and not (assignable_people(by, ticket).filter(pk=assignee.pk).exists()):
         raise ValidationError(
             {
                 "assignee": _("%(user)s does not work in %(area)s.")
@@ -641,14 +642,6 @@ def accept_and_assign(
 
 def _iso(moment: dt.datetime | None) -> str:
     return moment.isoformat() if moment else ""
-
-
-def _is_member_of_branch(user, area: Area) -> bool:
-    from branches.models import PartyMember
-
-    return PartyMember.objects.filter(
-        user=user, active=True, branch__coverage__grid__path=area.path[:GRID_PATH_LENGTH]
-    ).exists()
 
 
 @_transition
@@ -865,6 +858,10 @@ def acknowledge(
 ) -> Ticket:
     ticket = _lock(ticket, A.ACKNOWLEDGE, by, expected_version)
     ticket.acknowledged_at = _when(at, ticket)
+    if ticket.status in ACTIVE_STATUSES:
+        # The level that takes it on gets the catalogue's time from now; the lower level's
+        # deadline, passed already, would make it overdue the moment it is taken.
+        ticket.completion_due = completion_due(ticket, ticket.acknowledged_at)
     _save(ticket, A.ACKNOWLEDGE, by, ticket.status, at=ticket.acknowledged_at)
     return ticket
 
@@ -1022,9 +1019,10 @@ def auto_close(*, ticket_id: int, now: dt.datetime | None = None) -> bool:
 
 
 def assignable_people(user, ticket: Ticket | None = None):
-    """People a dispatcher may give work to: those holding posts under the ticket's area
-    (or, for the board, under every area the dispatcher covers) and the party members of the
-    branches covering those grids, the people ``assign`` accepts.
+    """People a dispatcher may give work to: those holding posts at or under the level that
+    holds the ticket (a community that took an escalated request hands it back down to its
+    grids), or, for the board, under every area the dispatcher covers; and the party members
+    of the branches covering those grids. ``assign`` accepts exactly these people.
 
     One query, whatever the number of people: each comes annotated with ``role`` (their most
     senior post there, or ``PARTY_MEMBER``), ``post_area`` (where that post is), ``place`` (the
@@ -1042,7 +1040,7 @@ def assignable_people(user, ticket: Ticket | None = None):
     if ticket is not None:
         grid_path = ticket.area.path[:GRID_PATH_LENGTH]
         posts = posts.filter(area__path__startswith=grid_path)
-        members = members.filter(branch__coverage__grid__path=grid_path)
+        members = members.filter(branch__coverage__grid__path__startswith=grid_path)
     else:
         paths = scope_paths(user, TicketCapability.DISPATCH_TICKETS)
         posts = posts.filter(path_q(paths, "area__path"))
@@ -1087,11 +1085,20 @@ PARTY_MEMBER = "party_member"
 def placed_in(person, grid_path: str) -> bool:
     """Whether a candidate of ``assignable_people`` (annotated) belongs to the requests of the
     area at ``grid_path`` (a grid's, or a community's for its triage queue), by the same rule
-    as ``assignable_people(user, ticket)``: a post under it, or a branch covering that grid."""
-    place = person.place or ""
-    if person.role == PARTY_MEMBER:
-        return place[:GRID_PATH_LENGTH] == grid_path
-    return place.startswith(grid_path)
+    as ``assignable_people(user, ticket)``: a post under it, or a branch covering a grid there."""
+    return (person.place or "").startswith(grid_path)
+
+
+@transaction.atomic
+def set_community_rules(*, by, community: Area, grid_workers_accept: bool) -> CommunityRules:
+    """A community's staff choose whether its grids' full-time workers accept new requests."""
+    if not may_change_community_rules(by, community):
+        raise PermissionDenied(_("You may not change this community's rules."))
+    rules, _created = CommunityRules.objects.select_for_update().get_or_create(community=community)
+    rules.grid_workers_accept = grid_workers_accept
+    rules.full_clean()
+    rules.save()
+    return rules
 
 
 def assignable_departments():

@@ -41,7 +41,9 @@ def points(ticket: Ticket) -> list[Point]:
     if ticket.status == Status.SUBMITTED:
         stage = ("response", ticket.submitted_at, ticket.response_due)
     elif ticket.status in ACTIVE_STATUSES and ticket.completion_due and ticket.accepted_at:
-        stage = ("completion", ticket.accepted_at, ticket.completion_due)
+        # After 报到 the completion clock restarts (see ``services.acknowledge``).
+        start = max(ticket.accepted_at, ticket.acknowledged_at or ticket.accepted_at)
+        stage = ("completion", start, ticket.completion_due)
     if stage is not None:
         name, start, due = stage
         allowed = due - start

@@ -1,9 +1,23 @@
 from django.urls import path
 
-from tickets import api, api_clients, calendar, catalogue_pages, operations, public_views, views
+from tickets import (
+    api,
+    api_clients,
+    calendar,
+    catalogue_pages,
+    community_rules,
+    operations,
+    public_views,
+    views,
+)
 
 urlpatterns = [
     path("tickets/", views.board, name="ticket_board"),
+    path(
+        "tickets/areas/<str:code>/rules/",
+        community_rules.community_rules,
+        name="community_ticket_rules",
+    ),
     path("tickets/export.csv", views.export, name="ticket_export"),
     path("tickets/mine/", views.my_tasks, name="my_tasks"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),

@@ -40,7 +40,7 @@ from tickets.forms import (
     handler_choices,
 )
 from tickets.models import Channel, Event, Photo, Ticket
-from tickets.policy import TicketCapability
+from tickets.policy import TicketCapability, may_dispatch
 
 PAGE_SIZE = 25
 A = Event.Action
@@ -206,6 +206,7 @@ def my_tasks(request):
         "tickets/my_tasks.html",
         {
             "tasks": selectors.my_tasks(request.user),
+            "to_accept": selectors.to_accept(request.user)[:30],
             "pool": selectors.open_pool(request.user)[:30],
             "now": timezone.now(),
         },
@@ -271,6 +272,8 @@ def ticket_detail(request, code):
     if ticket.longitude is not None and ticket.area.geometry is not None:
         point = geo.svg_point(ticket.area.geometry, ticket.longitude, ticket.latitude)
     version = {"version": ticket.version}
+    # A grid worker whose community lets them accept (受理) does not assign: Accept alone.
+    accept_first = A.ACCEPT in actions and may_dispatch(request.user, ticket)
     return render(
         request,
         "tickets/ticket_detail.html",
@@ -292,14 +295,13 @@ def ticket_detail(request, code):
             "duplicates": selectors.possible_duplicates(ticket) if A.MERGE in actions else [],
             # A request not yet accepted is accepted and assigned in one step (受理并派单).
             "assign_form": _assign_form(request.user, ticket, initial=version)
-            if A.ASSIGN in actions or A.ACCEPT in actions
+            if A.ASSIGN in actions or accept_first
             else None,
             "assign_url": reverse(
-                "ticket_accept_assign" if A.ACCEPT in actions else "ticket_act",
-                kwargs={"code": ticket.short_code}
-                | ({} if A.ACCEPT in actions else {"action": A.ASSIGN}),
+                "ticket_accept_assign" if accept_first else "ticket_act",
+                kwargs={"code": ticket.short_code} | ({} if accept_first else {"action": A.ASSIGN}),
             ),
-            "accept_first": A.ACCEPT in actions,
+            "accept_first": accept_first,
             "deadline": ticket.completion_due
             or (
                 due(timezone.now(), ticket.matter.completion_limit, ticket.matter.completion_unit)
@@ -430,7 +432,7 @@ def accept_assign(request, code):
     to-accept tab or the request's page. Back to where it was asked from."""
     ticket = _ticket(request, code)
     back = request.POST.get("next")
-    if not services.RULES[A.ACCEPT].allowed(request.user, ticket):
+    if not may_dispatch(request.user, ticket):
         raise PermissionDenied
     if _posted_version(request) not in (None, ticket.version):
         # A colleague accepted it, or the sweep escalated it, since the page was shown.

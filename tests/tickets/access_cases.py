@@ -87,6 +87,14 @@ CASES = {
         lambda t: {"code": t.short_code},
         (DENIED, MISSING, FOUND, MISSING, FOUND, LOGIN),
     ),
+    # A community's rules for its requests: its staff and the levels above set them; to
+    # workers and other streets' officers the page does not exist.
+    "community_ticket_rules": (
+        "get",
+        "territory",
+        _community,
+        (MISSING, MISSING, OK, MISSING, OK, LOGIN),
+    ),
     "ticket_photo": ("get", "photo", lambda p: {"pk": p.pk}, VIEW),
     # Residents: no sign-in; the tracking pages answer to whoever holds the 192-bit link
     # (tests/tickets/test_public.py shows they carry nothing about staff).

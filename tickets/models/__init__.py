@@ -12,6 +12,7 @@ from tickets.models.catalogue import (
     OwnerLevel,
 )
 from tickets.models.clients import ApiClient
+from tickets.models.community import CommunityRules
 from tickets.models.sweeps import SweepRun
 from tickets.models.workflow import (
     ACTIVE_STATUSES,
@@ -36,6 +37,7 @@ __all__ = [
     "Bilingual",
     "Category",
     "Channel",
+    "CommunityRules",
     "Department",
     "Event",
     "LimitUnit",
