@@ -15,6 +15,7 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 20 + "production-like-secret-key-of-more-than-fifty-characters",
     "ALLOWED_HOSTS": "grid.example.gov.cn",
     "DATABASE_URL": "sqlite:////tmp/grid-settings-test.sqlite3",
+    "PUBLIC_BASE_URL": "https://grid.example.gov.cn",
 }
 
 
@@ -29,6 +30,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         "DJANGO_ALLOW_ASYNC_UNSAFE",
         "REDIS_URL",
         "CELERY_BROKER_URL",
+        "PUBLIC_BASE_URL",
     ):
         clean.pop(name, None)
     clean.update(env)
@@ -46,6 +48,19 @@ def test_production_settings_pass_check_deploy_without_a_warning():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("given", ["", None])
+def test_production_without_a_public_address_starts_and_is_warned(given):
+    """The compose file passes PUBLIC_BASE_URL through, empty when the operator gave none:
+    the site starts (pages use the address they were opened at), and the deploy check says
+    that messages would carry no reachable link."""
+    env = {k: v for k, v in PRODUCTION.items() if k != "PUBLIC_BASE_URL"}
+    if given is not None:
+        env["PUBLIC_BASE_URL"] = given
+    result = run_manage("check", "--deploy", **env)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "core.W001" in result.stderr + result.stdout
 
 
 @pytest.mark.parametrize(
