@@ -8,24 +8,12 @@ from django.urls import reverse
 
 from branches.models import PartyMember
 from tests.factories import UserFactory
+from tests.tickets.fixtures import reported as _report
 from tickets import services
-from tickets.models import Channel, Department, Event, Status, Ticket
+from tickets.models import Department, Event, Status, Ticket
 
 pytestmark = pytest.mark.django_db
 A = Event.Action
-
-
-def _report(territory, matter, grid=None, n=1):
-    return [
-        services.submit(
-            channel=Channel.QR,
-            matter=matter,
-            description=f"问题{i}",
-            reporter_phone="13812345678",
-            grid=grid or territory.grid,
-        )
-        for i in range(n)
-    ]
 
 
 @pytest.fixture

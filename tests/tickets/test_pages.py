@@ -2,23 +2,11 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import jpeg
+from tests.tickets.fixtures import reported as _report
 from tickets import services
 from tickets.models import Channel, Status, Ticket
 
 pytestmark = pytest.mark.django_db
-
-
-def _report(territory, matter, grid=None, n=1):
-    return [
-        services.submit(
-            channel=Channel.QR,
-            matter=matter,
-            description=f"问题{i}",
-            reporter_phone="13812345678",
-            grid=grid or territory.grid,
-        )
-        for i in range(n)
-    ]
 
 
 def test_the_board_shows_only_the_dispatchers_areas(client, territory, matter, dispatcher):
