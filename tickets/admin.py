@@ -8,6 +8,7 @@ from tickets import services
 from tickets.models import (
     ApiClient,
     Category,
+    CommunityRules,
     Department,
     Event,
     Matter,
@@ -184,6 +185,24 @@ class EventAdmin(ScopedAdmin):
         if request.user.is_superuser:
             return rows
         return rows.filter(ticket__in=Ticket.objects.visible_to(request.user))
+
+
+@admin.register(CommunityRules)
+class CommunityRulesAdmin(ScopedAdmin):
+    """Read only: a community changes its rules on its own page (tickets/community_rules.py),
+    through ``services.set_community_rules``, which checks who may."""
+
+    list_display = ("community", "grid_workers_accept")
+    list_filter = ("grid_workers_accept",)
+    search_fields = ("community__name", "community__code")
+    list_select_related = ("community",)
+    readonly_fields = ("community", "grid_workers_accept")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Photo)
