@@ -62,7 +62,10 @@ def test_the_community_officer_accepts_and_assigns_from_the_board(demo, open_as,
         # The narrow picker cuts its label: the whole of it is written out under it.
         expect(page.locator(f"#picked-{ticket.short_code}")).to_have_text(chosen)
         button = page.locator(f"button[form='accept-{ticket.short_code}']")
-        assert _in_sight(page, button)  # beside or under its picker, not at the page's end
+        # Beside or under its picker, not at the page's end: with the button in sight, so is
+        # the picker (how far the page scrolls depends on the rows above).
+        button.scroll_into_view_if_needed()
+        assert _in_sight(page, button) and _in_sight(page, picker)
         shoot(page, f"dispatch-board-accept-{width}-zh", full_page=False)
         button.click()
         expect(page.locator(".alert-success")).to_contain_text(ticket.short_code)
