@@ -438,21 +438,29 @@ def completion_due(ticket: Ticket, start: dt.datetime) -> dt.datetime:
 # --- Who is told of a transition ---------------------------------------------------------------
 
 
-def dispatchers_of(area: Area) -> list:
-    """Who dispatches requests of ``area``: the nearest level above it (or itself) where
-    someone holds DISPATCH_TICKETS, as the deadline sweep's notices go (tickets/sweep.py)."""
-    roles = roles_holding(TicketCapability.DISPATCH_TICKETS)
+def dispatchers_by_path(paths) -> dict[str, list]:
+    """The people holding DISPATCH_TICKETS at each of ``paths``, in one query."""
     by_path: dict[str, list] = {}
     for post in (
         Post.objects.active()
-        .filter(area__path__in=ancestor_paths(area.path), role__in=roles)
+        .filter(area__path__in=paths, role__in=roles_holding(TicketCapability.DISPATCH_TICKETS))
         .select_related("user", "area")
     ):
         by_path.setdefault(post.area.path, []).append(post.user)
+    return by_path
+
+
+def nearest_dispatchers(by_path: dict[str, list], area: Area) -> list:
+    """Of ``by_path``, the nearest level that dispatches for ``area``: its own, else above."""
     for path in reversed(ancestor_paths(area.path)):
         if by_path.get(path):
             return by_path[path]
     return []
+
+
+def dispatchers_of(area: Area) -> list:
+    """Who dispatches requests of ``area``, as the deadline sweep's notices go."""
+    return nearest_dispatchers(dispatchers_by_path(ancestor_paths(area.path)), area)
 
 
 def _announce(

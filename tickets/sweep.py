@@ -25,17 +25,14 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from grids.models import Area, Post, ancestor_paths
-from grids.policy import roles_holding
+from grids.models import Area, ancestor_paths
 from notifications.models import NoticeKind
 from notifications.notify import Message, notify_many
 from tickets import services
 from tickets.models import Department, SweepRun, Ticket
-from tickets.policy import TicketCapability
 from tickets.timeline import Point, next_check, points, wish_unclaimed_days
 
 BATCH = 500
-_DISPATCH_ROLES = roles_holding(TicketCapability.DISPATCH_TICKETS)
 
 
 # --- Who hears what -----------------------------------------------------------------------------
@@ -46,13 +43,7 @@ class Audience:
 
     def __init__(self, tickets: list[Ticket]):
         paths = {ancestor for t in tickets for ancestor in ancestor_paths(t.area.path)}
-        self.by_path: defaultdict[str, list] = defaultdict(list)
-        for post in (
-            Post.objects.active()
-            .filter(area__path__in=paths, role__in=_DISPATCH_ROLES)
-            .select_related("user", "area")
-        ):
-            self.by_path[post.area.path].append(post.user)
+        self.by_path = services.dispatchers_by_path(paths)
         self.departments: defaultdict[int, list] = defaultdict(list)
         ids = {t.department_id for t in tickets if t.department_id}
         if ids:
@@ -60,11 +51,7 @@ class Audience:
                 self.departments[department.pk] = list(department.members.all())
 
     def dispatchers(self, area: Area) -> list:
-        """The nearest level that dispatches for ``area``: its own, else the one above."""
-        for path in reversed(ancestor_paths(area.path)):
-            if self.by_path.get(path):
-                return self.by_path[path]
-        return []
+        return services.nearest_dispatchers(self.by_path, area)
 
     def handlers(self, ticket: Ticket) -> list:
         if ticket.assignee_id:
