@@ -12,6 +12,7 @@ from tickets.models.catalogue import (
     OwnerLevel,
 )
 from tickets.models.clients import ApiClient
+from tickets.models.cohandling import Summons, SummonsRole, SummonsState
 from tickets.models.community import CommunityRules
 from tickets.models.sweeps import SweepRun
 from tickets.models.workflow import (
@@ -45,6 +46,9 @@ __all__ = [
     "OwnerLevel",
     "Photo",
     "Status",
+    "Summons",
+    "SummonsRole",
+    "SummonsState",
     "SweepRun",
     "Ticket",
     "TicketQuerySet",
