@@ -199,7 +199,10 @@
       for (const entry of await queued()) {
         if (entry.failed && Date.now() - entry.failed_at < RETRY_FAILED_AFTER) { continue; }
         const outcome = await sendQueued(entry.client_id, (p) => progress(entry.client_id, p));
-        if (outcome.kind === "retry") { break; } // wait for the next page load or `online`
+        if (outcome.kind === "retry") {
+          finished(entry.client_id, outcome); // a form following it says "kept on this phone"
+          break; // wait for the next page load or `online`
+        }
         busy = busy || outcome.kind === "busy";
         if (outcome.kind !== "done" && outcome.kind !== "busy") {
           // Refused, or a server error: keep it with the reason, let the ones behind it go.

@@ -75,8 +75,13 @@ def open_as(browser, live_server):
     """A fresh browser context in a language and viewport, signed in through the login form."""
     contexts = []
 
-    def login(username: str, *, locale: str = "en-GB", viewport=PHONE):
-        context = browser.new_context(viewport=viewport, locale=locale, device_scale_factor=1)
+    def login(username: str, *, locale: str = "en-GB", viewport=PHONE, service_workers="allow"):
+        context = browser.new_context(
+            viewport=viewport,
+            locale=locale,
+            device_scale_factor=1,
+            service_workers=service_workers,
+        )
         contexts.append(context)
         page = context.new_page()
         errors = []

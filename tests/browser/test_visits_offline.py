@@ -10,6 +10,7 @@ import re
 import pytest
 from django.urls import reverse
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.browser.conftest import no_horizontal_scroll
@@ -211,7 +212,10 @@ def test_a_dropped_request_waits_and_goes_out_on_the_next_page(
     from visits.models import Visit
 
     _with_password(own_worker)
-    page = open_as("own_worker", locale="zh-CN")
+    # The queue, not the service worker, is under test: and a page the worker controls may
+    # send a request past Playwright's routes and request events now and then, so that the
+    # "dropped" request is not dropped, or a POST is not counted.
+    page = open_as("own_worker", locale="zh-CN", service_workers="block")
     page.goto(f"{live_server.url}{reverse('visit_household', args=[household.pk])}")
     expect(page.locator("html")).to_have_attribute("lang", re.compile(r"^zh"))
     assert no_horizontal_scroll(page)
@@ -251,7 +255,18 @@ def test_a_dropped_request_waits_and_goes_out_on_the_next_page(
     page.set_input_files("input[name=photos]", _photo(tmp_path))
     lost_id = page.input_value("input[name=client_id]")
     page.locator("#visit-form button[type=submit]").click()
-    expect(page.locator("#visit-outcome")).to_have_attribute("data-state", "queued")
+    # The phone says it is kept; on a slow machine the queue may already have asked the
+    # server, heard it has the visit, and moved on to the household: both are right.
+    home = reverse("household_detail", args=[household.pk])
+
+    def kept_or_known():
+        try:
+            shown = page.locator("#visit-outcome[data-state=queued]").count() > 0
+        except PlaywrightError:
+            return False  # between two pages
+        return shown or page.url.endswith(home)
+
+    _wait_until(kept_or_known, "the visit kept on the phone, or found on the server")
     assert Visit.objects.filter(client_id=lost_id).exists()  # the server has it
     page.unroute("**/visits/submit/")
     page.goto(f"{live_server.url}{reverse('my_visits')}")
