@@ -101,7 +101,7 @@ class TicketQuerySet(models.QuerySet):
         )
         # A department summoned on a request (co-handling, 吹哨报到) sees it, in every state.
         # (Its model is read from the registry: cohandling.py builds on this module.)
-        Summons = apps.get_model("tickets", "Summons")  # noqa: N806
+        Summons = apps.get_model("tickets", "Summons")
         summoned = Exists(
             Summons.objects.filter(
                 ticket_id=OuterRef("pk"),
