@@ -1320,8 +1320,7 @@ def report_part(
             else _("This part is closed.")
         )
     now = _when(at, ticket)
-    ticket.version += 1
-    ticket.save(update_fields=["version", "updated_at"])
+    # A note on the timeline, not a move: the request's version stays (its forms stay valid).
     note = _("Part of %(department)s: %(report)s") % {
         "department": summons.department.name,
         "report": report.strip(),
@@ -1370,15 +1369,12 @@ def override_cohandling(
         "reason": reason.strip(),
     }
     before = ticket.status
+    # A note, not a move (the request's version stays), then the street's resolution if given.
+    _event(ticket, A.NOTE, by, before, note, public=False, at=now)
     if result.strip() and ticket.status in (Status.ASSIGNED, Status.IN_PROGRESS):
-        ticket.version += 1
-        ticket.save(update_fields=["version", "updated_at"])
-        _event(ticket, A.NOTE, by, before, note, public=False, at=now)
         ticket.status, ticket.resolved_at = Status.RESOLVED, now
         event = _save(ticket, A.RESOLVE, by, before, result.strip(), at=now)
         _lead_done(ticket, by, result.strip(), event, at=now)
-    else:
-        _save(ticket, A.NOTE, by, before, note, public=False, at=now)
     return ticket
 
 

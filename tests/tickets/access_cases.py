@@ -77,6 +77,8 @@ def _summons_of(ticket) -> dict:
 def _override_of(ticket) -> dict:
     _summoned(ticket)
     return {"code": ticket.short_code}
+
+
 # The catalogue and the API clients are district staff's too: to anyone else they do not exist
 # (302: saved, deactivated or a new token issued, and back to the page).
 _DISTRICT_WRITES = (MISSING, MISSING, MISSING, MISSING, FOUND, LOGIN)

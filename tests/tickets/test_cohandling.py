@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from grids.roles import Role
 from notifications.models import NoticeKind, Notification
@@ -107,7 +106,7 @@ def test_lead_cannot_also_be_a_co_handler(ticket, street_officer, departments):
 def test_inactive_department_cannot_be_summoned(ticket, street_officer, departments):
     Department.objects.filter(pk=departments[2].pk).update(active=False)
     departments[2].refresh_from_db()
-    with pytest.raises(ValidationError, match="市场监管所|Market"):
+    with pytest.raises(ValidationError, match="Market"):
         _summon(street_officer, ticket, departments)
     assert not Summons.objects.exists()
 
@@ -192,7 +191,7 @@ def test_lead_cannot_resolve_until_the_parts_are_in(
     lead, co_housing, co_market = _summon(street_officer, ticket, departments)
     for person, summons in ((police, lead), (housing, co_housing), (market, co_market)):
         services.acknowledge_summons(by=person, summons=summons)
-    with pytest.raises(ValidationError, match="住建局|Housing"):
+    with pytest.raises(ValidationError, match="Housing"):
         services.resolve(by=police, ticket=ticket, result="已处置", photos=[jpeg()])
 
     with pytest.raises(ValidationError):  # a part is reported after 报到, not before
@@ -207,9 +206,7 @@ def test_lead_cannot_resolve_until_the_parts_are_in(
     assert part.report_event.photos.count() == 1 and part.reported_on_time()
 
 
-def test_part_cannot_be_reported_before_acknowledging(
-    ticket, street_officer, departments, housing
-):
+def test_part_cannot_be_reported_before_acknowledging(ticket, street_officer, departments, housing):
     co_housing = _summon(street_officer, ticket, departments)[1]
     with pytest.raises(ValidationError):
         services.report_part(by=housing, summons=co_housing, report="已检查")
@@ -282,7 +279,9 @@ def test_summoned_department_members_see_the_request_and_others_do_not(
     assert client.get(reverse("ticket_detail", args=[ticket.short_code])).status_code == 200
 
 
-def test_summoned_part_is_on_the_members_my_tasks(client, ticket, street_officer, departments, market):
+def test_summoned_part_is_on_the_members_my_tasks(
+    client, ticket, street_officer, departments, market
+):
     _summon(street_officer, ticket, departments)
     client.force_login(market)
     page = client.get(reverse("my_tasks")).content.decode()
@@ -359,6 +358,9 @@ def test_acknowledging_stops_the_sweep(ticket, street_officer, departments, hous
 # --- The page's cost ---------------------------------------------------------------------------
 
 
+PAGE = 17
+
+
 def _page_queries(client, django_assert_max_num_queries, ticket, user, limit):
     client.force_login(user)
     with django_assert_max_num_queries(limit):
@@ -375,6 +377,7 @@ def test_request_page_costs_the_same_with_one_or_five_summonses(
     departments = [_department(f"d{i}", f"部门{i}", members[i]) for i in range(n)]
     lead, *co = departments
     services.summon(by=street_officer, ticket=ticket, lead=lead, co=co, reason="联合")
-    body = _page_queries(client, django_assert_max_num_queries, ticket, street_officer, 40)
+    # The same bound with one department or five: no query per summons.
+    body = _page_queries(client, django_assert_max_num_queries, ticket, street_officer, PAGE)
     assert body.content.decode().count("summons-summoned") == n
-    _page_queries(client, django_assert_max_num_queries, ticket, housing, 40)
+    _page_queries(client, django_assert_max_num_queries, ticket, housing, PAGE)
