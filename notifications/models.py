@@ -34,6 +34,8 @@ class NoticeKind(models.TextChoices):
     RETURNED = "returned", _("Request returned for dispatch")
     REOPENED = "reopened", _("Request reopened by the resident")
     TAKEN_AWAY = "taken_away", _("Request taken from you")
+    SUMMONED = "summoned", _("Your department is summoned (吹哨报到)")
+    SUMMONS_LATE = "summons_late", _("A summoned department has not acknowledged (报到)")
 
 
 class NoticeChannel(models.TextChoices):

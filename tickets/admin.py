@@ -13,6 +13,7 @@ from tickets.models import (
     Event,
     Matter,
     Photo,
+    Summons,
     SweepRun,
     Ticket,
 )
@@ -197,6 +198,41 @@ class CommunityRulesAdmin(ScopedAdmin):
     search_fields = ("community__name", "community__code")
     list_select_related = ("community",)
     readonly_fields = ("community", "grid_workers_accept")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Summons)
+class SummonsAdmin(ScopedAdmin):
+    """Read only: departments are summoned, acknowledge and report on the request's page,
+    through the co-handling services, which check who may."""
+
+    list_display = (
+        "ticket",
+        "department",
+        "role",
+        "state",
+        "summoned_at",
+        "acknowledge_due",
+        "acknowledged_at",
+        "completion_due",
+        "reported_at",
+        "escalated_at",
+    )
+    list_filter = ("role", "state", "department")
+    search_fields = ("ticket__short_code", "department__name_zh", "department__name_en")
+    list_select_related = ("ticket", "department")
+    readonly_fields = [f.name for f in Summons._meta.fields if f.name != "id"]
+
+    def get_queryset(self, request):
+        rows = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return rows
+        return rows.filter(ticket__in=Ticket.objects.visible_to(request.user))
 
     def has_add_permission(self, request):
         return False

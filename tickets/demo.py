@@ -16,6 +16,7 @@ import io
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from PIL import Image
 
@@ -35,6 +36,7 @@ from tickets.models import (
     Event,
     Matter,
     Status,
+    Ticket,
 )
 from tickets.models.workflow import _SHORT_ALPHABET
 
@@ -167,6 +169,7 @@ def seed(demo: Demo, password: str) -> None:
             previous = _plan(rng, now, grid, code, matters, households[grid.pk], cast, previous)
             plans.append(previous)
     Player(plans, _result_photo(), REJECTED).play()
+    _cohandled(demo, password, now)
     demo.counts["requests"] = len(plans)
     demo.counts["request events"] = Event.objects.filter(
         ticket__in=[plan.ticket for plan in plans]
@@ -289,6 +292,66 @@ def _life(rng, steps: Steps, final: str, cast, dispatcher, handler) -> None:
         _resolve(rng, steps, handler, matter, steps.after(hours=rng.uniform(2, 48)))
         rating = rng.choices([5, 4, 3], weights=[60, 30, 10])[0]
         steps.then(steps.after(hours=rng.uniform(1, 72)), "rate", rating=rating, comment="")
+
+
+# Co-handling (吹哨报到 with several departments): one open request of the demo grid summoned
+# by the street on three departments, whose members can sign in. The lead and one co-handler
+# acknowledged in time; the other has not, and the first sweep escalates it to the street.
+DEPARTMENT_ACCOUNTS = [
+    ("police", "公安分局 民警 张伟", "police"),
+    ("housing", "区住建局 科员 黄敏", "housing"),
+    ("market", "区市场监管局 科员 林涛", "market"),
+]
+COHANDLED = "楼下商铺改成群租房，住了十几个人，电线乱拉，还在卖来路不明的食品"
+SUMMONED = "群租、消防和食品安全问题交织，社区协调不了，街道吹哨三部门联合处置"
+
+
+def _cohandled(demo: Demo, password: str, now: dt.datetime) -> None:
+    User = get_user_model()
+    hashed = make_password(password)
+    members = {}
+    for username, display, code in DEPARTMENT_ACCOUNTS:
+        user, _created = User.objects.get_or_create(
+            username=username, defaults={"display_name": display, "password": hashed}
+        )
+        department = Department.objects.get(code=code)
+        department.members.add(user)
+        members[code] = (department, user)
+        demo.accounts.append((username, display, department.name_zh))
+    street = User.objects.filter(username="street").first()
+    start = now - dt.timedelta(hours=3)
+    ticket = (
+        Ticket.objects.filter(
+            area__code__endswith="-S01-C01-G01",
+            status__in=[Status.SUBMITTED, Status.ACCEPTED],
+            assignee__isnull=True,
+            department__isnull=True,
+        )
+        .exclude(matter__code=WISH_MATTER)
+        .exclude(events__at__gt=start)
+        .order_by("submitted_at")
+        .first()
+    )
+    if street is None or ticket is None:
+        return
+    Ticket.objects.filter(pk=ticket.pk).update(description=COHANDLED)
+    ticket.refresh_from_db()
+    (police, police_user), (housing, housing_user), (market, _market_user) = members.values()
+    lead, co_housing, _co_market = services.summon(
+        by=street,
+        ticket=ticket,
+        lead=police,
+        co=[housing, market],
+        reason=SUMMONED,
+        acknowledge_hours=2,
+        completion_hours=72,
+        at=start,
+    )
+    services.acknowledge_summons(by=police_user, summons=lead, at=start + dt.timedelta(minutes=40))
+    services.acknowledge_summons(
+        by=housing_user, summons=co_housing, at=start + dt.timedelta(minutes=75)
+    )
+    demo.counts["co-handled requests"] = 1
 
 
 def _final(rng, age_days: float) -> str:

@@ -191,6 +191,69 @@ class EscalateForm(ActionForm):
     )
 
 
+class SummonForm(forms.Form):
+    """吹哨 to several departments: one lead, co-handlers, optional limits, a reason."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    lead = forms.ModelChoiceField(
+        label=_("Lead department"), queryset=Department.objects.filter(active=True)
+    )
+    co = forms.ModelMultipleChoiceField(
+        label=_("Co-handling departments"),
+        queryset=Department.objects.filter(active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    acknowledge_hours = forms.IntegerField(
+        label=_("Acknowledge (报到) within, hours"),
+        help_text=_("Empty: the catalogue's response limit."),
+        required=False,
+        min_value=1,
+    )
+    completion_hours = forms.IntegerField(
+        label=_("Part done within, hours"),
+        help_text=_("Empty: the catalogue's completion limit."),
+        required=False,
+        min_value=1,
+    )
+    reason = forms.CharField(
+        label=_("Why the departments are summoned"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, departments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if departments is not None:  # read once by the page, for both fields
+            self.fields["lead"].queryset = departments
+            self.fields["co"].queryset = departments
+
+
+class PartForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    report = forms.CharField(
+        label=_("What your department did"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    photos = MultipleFileField(label=_("Photos"), required=False)
+
+
+class OverrideForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Why the missing parts are not waited for"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    result = forms.CharField(
+        label=_("Resolve it now: what was done (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class DecisionTicketForm(forms.Form):
     """A joint meeting's decision filed as a request of the community (or one of its grids)."""
 

@@ -28,6 +28,8 @@ KINDS = (
     NoticeKind.RETURNED,
     NoticeKind.REOPENED,
     NoticeKind.TAKEN_AWAY,
+    NoticeKind.SUMMONED,
+    NoticeKind.SUMMONS_LATE,
 )
 
 
@@ -41,6 +43,8 @@ def _when(value: str | None) -> str:
 
 
 def _stage(params: dict) -> str:
+    if params.get("stage") == "acknowledge":
+        return _("acknowledge (报到)")
     return _("response") if params.get("stage") == "response" else _("completion")
 
 
@@ -95,6 +99,24 @@ def describe(notification: Notification) -> Text:
     elif kind == NoticeKind.TAKEN_AWAY:
         title = _("Request %(code)s is no longer yours") % {"code": code}
         body = _("It was escalated or given to someone else; you need not act on it.")
+    elif kind == NoticeKind.SUMMONED:
+        title = _("Request %(code)s: %(department)s is summoned (吹哨)") % {
+            "code": code,
+            "department": p.get("department", ""),
+        }
+        body = (
+            _("As the lead department. Acknowledge (报到) by %(due)s.")
+            if p.get("role") == "lead"
+            else _("To handle its part. Acknowledge (报到) by %(due)s.")
+        ) % {"due": _when(p.get("due"))}
+    elif kind == NoticeKind.SUMMONS_LATE:
+        title = _("Request %(code)s: %(department)s has not acknowledged (报到)") % {
+            "code": code,
+            "department": p.get("department", ""),
+        }
+        body = _("It was due to acknowledge by %(due)s. Please follow it up.") % {
+            "due": _when(p.get("due"))
+        }
     else:  # digest
         title = _("Daily digest for %(area)s") % {"area": p.get("area", "")}
         body = _(

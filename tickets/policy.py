@@ -146,3 +146,36 @@ def may_acknowledge(user, ticket) -> bool:
     if ticket.department_id:
         return ticket.department.members.filter(pk=user.pk).exists()
     return can(user, TicketCapability.DISPATCH_TICKETS, ticket.area)
+
+
+# --- Co-handling (吹哨报到 with several departments) -------------------------------------------
+
+STREET_PATH_LENGTH = LEVEL_DEPTH[Level.STREET] * Area.steplen
+
+
+def _dispatches_from(user, ticket, longest: int) -> bool:
+    """Whether ``user`` dispatches for ``ticket``'s area from a level whose path is at most
+    ``longest`` long (a community's, a street's…): a grid leader dispatches, from below."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    paths = scope_paths(user, TicketCapability.DISPATCH_TICKETS)
+    if paths is None:
+        return True
+    return any(len(path) <= longest and ticket.area.path.startswith(path) for path in paths)
+
+
+def may_summon(user, ticket) -> bool:
+    """吹哨 to several departments: a street or community officer who dispatches there."""
+    return _dispatches_from(user, ticket, _COMMUNITY_PATH_LENGTH)
+
+
+def may_override_cohandling(user, ticket) -> bool:
+    """The street (or the district above it) closes the parts still missing, with a reason."""
+    return _dispatches_from(user, ticket, STREET_PATH_LENGTH)
+
+
+def is_summoned_member(user, summons) -> bool:
+    """报到 and the part are the summoned department's members' to do."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return summons.department.members.filter(pk=user.pk).exists()

@@ -11,7 +11,16 @@ from django.utils import timezone
 from grids.models import Area
 from grids.roles import LEVEL_DEPTH, Level
 from grids.scope import path_q, scope_paths
-from tickets.models import ACTIVE_STATUSES, OPEN_STATUSES, WISH_MATTER, Status, Ticket
+from tickets.models import (
+    ACTIVE_STATUSES,
+    OPEN_STATUSES,
+    WISH_MATTER,
+    Department,
+    Status,
+    Summons,
+    SummonsState,
+    Ticket,
+)
 from tickets.policy import TicketCapability, worker_accept_paths
 
 COMMUNITY_PATH_LENGTH = LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen
@@ -59,6 +68,33 @@ def my_tasks(user):
         Ticket.objects.filter(assignee=user, status__in=[Status.ASSIGNED, Status.IN_PROGRESS])
         .select_related("matter__category", "area")
         .order_by("completion_due", "pk")
+    )
+
+
+def summoned_parts(user):
+    """Co-handling: the parts the user's departments owe (报到, then the part), open requests
+    only, soonest due first."""
+    return (
+        Summons.objects.filter(
+            department_id__in=Department.members.through.objects.filter(user_id=user.pk).values(
+                "department_id"
+            ),
+            state__in=[SummonsState.SUMMONED, SummonsState.ACKNOWLEDGED],
+            ticket__status__in=OPEN_STATUSES,
+        )
+        .select_related(
+            "ticket__matter__category", "ticket__area", "ticket__department", "department"
+        )
+        .order_by("acknowledge_due", "pk")
+    )
+
+
+def summonses_of(ticket):
+    """The departments summoned on a request, lead first (one query)."""
+    return (
+        Summons.objects.filter(ticket=ticket)
+        .select_related("department")
+        .order_by("-role", "summoned_at", "pk")
     )
 
 

@@ -52,11 +52,15 @@ from tickets.models import (
     OwnerLevel,
     Photo,
     Status,
+    Summons,
+    SummonsRole,
+    SummonsState,
     Ticket,
 )
 from tickets.policy import (
     TicketCapability,
     is_handler,
+    is_summoned_member,
     may_accept,
     may_acknowledge,
     may_change_community_rules,
@@ -64,8 +68,10 @@ from tickets.policy import (
     may_dispatch,
     may_manage_calendar,
     may_manage_catalogue,
+    may_override_cohandling,
+    may_summon,
 )
-from tickets.timeline import AUTO_CLOSE_DAYS, schedule
+from tickets.timeline import AUTO_CLOSE_DAYS, schedule, schedule_summons
 from visits.services import FollowUpMade
 
 A = Event.Action
@@ -710,6 +716,7 @@ def resolve(
     if not result.strip():
         raise ValidationError({"result": _("Describe what was done.")})
     ticket = _lock(ticket, A.RESOLVE, by, expected_version)
+    _require_parts_in(ticket)
     if ticket.matter.photo_required and not photos:
         raise ValidationError({"photos": _("This matter needs a photo of the result.")})
     cleaned = clean_photos(photos)
@@ -717,6 +724,7 @@ def resolve(
     ticket.status, ticket.resolved_at = Status.RESOLVED, _when(at, ticket)
     event = _save(ticket, A.RESOLVE, by, before, result.strip(), at=ticket.resolved_at)
     _attach(ticket, event, cleaned, Photo.Kind.RESULT)
+    _lead_done(ticket, by, result.strip(), event, at=ticket.resolved_at)
     return ticket
 
 
@@ -866,7 +874,20 @@ def acknowledge(
 ) -> Ticket:
     ticket = _lock(ticket, A.ACKNOWLEDGE, by, expected_version)
     ticket.acknowledged_at = _when(at, ticket)
-    if ticket.status in ACTIVE_STATUSES:
+    lead = (
+        Summons.objects.select_for_update(of=("self",))
+        .filter(ticket=ticket, role=SummonsRole.LEAD, department_id=ticket.department_id)
+        .exclude(state=SummonsState.WITHDRAWN)
+        .first()
+    )
+    if lead is not None:
+        # The lead department of a co-handled request: its 报到 is its summons', and the
+        # part's limit set on the summons stays the request's.
+        if lead.state == SummonsState.SUMMONED:
+            lead.state = SummonsState.ACKNOWLEDGED
+            lead.acknowledged_at, lead.acknowledged_by = ticket.acknowledged_at, by
+            _save_summons(lead, ["state", "acknowledged_at", "acknowledged_by"])
+    elif ticket.status in ACTIVE_STATUSES:
         # The level that takes it on gets the catalogue's time from now; the lower level's
         # deadline, passed already, would make it overdue the moment it is taken.
         ticket.completion_due = completion_due(ticket, ticket.acknowledged_at)
@@ -1024,6 +1045,361 @@ def auto_close(*, ticket_id: int, now: dt.datetime | None = None) -> bool:
         at=now,
     )
     return True
+
+
+# --- Co-handling (吹哨报到 with several departments) -------------------------------------------
+# A street or community officer summons departments on one request: one lead, which the
+# request goes to (as ``escalate(to_department=…)`` gives it), and co-handlers. Each
+# acknowledges (报到) and reports its part; the lead resolves once every part is in, or the
+# street overrides the missing parts with a reason. The sweep reminds and escalates a
+# department that does not acknowledge in time (tickets/sweep.py).
+
+SUMMON = "summon"
+OVERRIDE = "override"
+# Parts that are still owed: the request waits for them.
+OWED = (SummonsState.SUMMONED, SummonsState.ACKNOWLEDGED)
+SUMMON_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS)
+
+COHANDLING_RULES: dict[str, Rule] = {
+    SUMMON: Rule(SUMMON_STATUSES, may_summon),
+    OVERRIDE: Rule(
+        (*SUMMON_STATUSES, Status.SUSPENDED),
+        lambda user, t: may_override_cohandling(user, t) and _owed(t).exists(),
+    ),
+}
+# What a summoned department's member may do to its summons, by the summons' state.
+SUMMONS_RULES: dict[str, tuple[str, ...]] = {
+    A.ACKNOWLEDGE: (SummonsState.SUMMONED,),
+    "report": (SummonsState.ACKNOWLEDGED,),
+}
+# The limits an officer may set on the form instead of the catalogue's.
+MAX_LIMIT_HOURS = 24 * 30
+
+
+def _owed(ticket: Ticket):
+    """The co-handlers' parts the request still waits for."""
+    return Summons.objects.filter(ticket=ticket, role=SummonsRole.CO, state__in=OWED)
+
+
+def cohandling_actions(user, ticket: Ticket) -> list[str]:
+    """What ``user`` may do to the request's co-handling: summon, override."""
+    return [
+        action
+        for action, rule in COHANDLING_RULES.items()
+        if ticket.status in rule.from_statuses and rule.allowed(user, ticket)
+    ]
+
+
+def summons_actions(user, summons: Summons, member_of: set[int] | None = None) -> list[str]:
+    """What ``user`` may do to one summons: acknowledge (报到), report the part. A page that
+    shows several passes ``member_of`` (the user's departments, read once)."""
+    if summons.ticket.status not in OPEN_STATUSES:
+        return []
+    member = (
+        summons.department_id in member_of
+        if member_of is not None
+        else is_summoned_member(user, summons)
+    )
+    if not member:
+        return []
+    actions = [a for a, states in SUMMONS_RULES.items() if summons.state in states]
+    if summons.is_lead:  # the lead's part is the request's resolution
+        actions = [a for a in actions if a != "report"]
+    return actions
+
+
+def _limit(now: dt.datetime, hours: int | None, amount: int, unit: str) -> dt.datetime:
+    if hours is None:
+        return due(now, amount, unit)
+    if not 1 <= hours <= MAX_LIMIT_HOURS:
+        raise ValidationError(_("A limit is between 1 and %(n)s hours.") % {"n": MAX_LIMIT_HOURS})
+    return now + dt.timedelta(hours=hours)
+
+
+def _lock_summons(summons: Summons, by) -> tuple[Summons, Ticket]:
+    """Lock the request, then its summons (always in this order: the sweep's too)."""
+    if by is not None:
+        _bound_lock_waits()
+    ticket = _lock_row(
+        summons.ticket_id, select_related=("area", "matter", "department", "assignee", "unit")
+    )
+    locked = (
+        Summons.objects.select_for_update(of=("self",))
+        .select_related("department")
+        .get(pk=summons.pk)
+    )
+    locked.ticket = ticket
+    return locked, ticket
+
+
+def _save_summons(summons: Summons, fields: list[str]) -> None:
+    summons.version += 1
+    schedule_summons(summons)
+    summons.full_clean(validate_constraints=False)
+    summons.save(update_fields=[*fields, "version", "next_check_at"])
+
+
+@_transition
+def summon(
+    *,
+    by,
+    ticket: Ticket,
+    lead: Department,
+    co: Iterable[Department] = (),
+    reason: str,
+    acknowledge_hours: int | None = None,
+    completion_hours: int | None = None,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> list[Summons]:
+    """吹哨: summon a lead department and co-handlers on one request. The request goes to the
+    lead (assigned, as an escalation to a department); each department is told, with its
+    limits: the catalogue's (the matter's response limit to acknowledge, its completion
+    limit for the part) unless the officer set hours on the form."""
+    co = list(co)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the departments are summoned.")})
+    if lead in co:
+        raise ValidationError(
+            {"co": _("The lead department is not also a co-handler: choose it once.")}
+        )
+    if len({d.pk for d in co}) != len(co):
+        raise ValidationError({"co": _("Each department is summoned once.")})
+    inactive = [d.name for d in [lead, *co] if not d.active]
+    if inactive:
+        raise ValidationError(
+            _("Deactivated departments cannot be summoned: %(names)s.")
+            % {"names": ", ".join(inactive)}
+        )
+    if by is not None:
+        _bound_lock_waits()
+    ticket = _lock_row(
+        ticket.pk, select_related=("area", "matter", "department", "assignee", "unit")
+    )
+    if expected_version is not None and ticket.version != expected_version:
+        raise StaleTicket()
+    rule = COHANDLING_RULES[SUMMON]
+    if ticket.status not in rule.from_statuses:
+        raise ValidationError(
+            _("This request is %(status)s: departments cannot be summoned now.")
+            % {"status": ticket.get_status_display()}
+        )
+    if by is not None and not rule.allowed(by, ticket):
+        raise PermissionDenied(_("You may not do this to this request."))
+    if Summons.objects.filter(ticket=ticket).exclude(state=SummonsState.WITHDRAWN).exists():
+        raise ValidationError(
+            _("Departments are already summoned on this request; override them first.")
+        )
+    now = _when(at, ticket)
+    matter = ticket.matter
+    acknowledge_due = _limit(now, acknowledge_hours, matter.response_limit, matter.response_unit)
+    part_due = _limit(now, completion_hours, matter.completion_limit, matter.completion_unit)
+    if part_due < acknowledge_due:
+        raise ValidationError(
+            {"completion_hours": _("The part cannot be due before the department acknowledges.")}
+        )
+    summonses = []
+    for department, role in [(lead, SummonsRole.LEAD)] + [(d, SummonsRole.CO) for d in co]:
+        summons = Summons(
+            ticket=ticket,
+            department=department,
+            role=role,
+            summoned_at=now,
+            summoned_by=by,
+            acknowledge_due=acknowledge_due,
+            completion_due=part_due,
+        )
+        schedule_summons(summons)
+        summons.full_clean(validate_constraints=False)
+        summons.save()
+        summonses.append(summons)
+    # The request goes to the lead, as an escalation to a department does.
+    before, previous = ticket.status, ticket.assignee
+    ticket.department, ticket.assignee, ticket.unit = lead, None, None
+    ticket.escalation_level += 1
+    ticket.acknowledged_at = None
+    ticket.escalated_at = now
+    ticket.status = Status.ASSIGNED
+    if ticket.accepted_at is None:
+        ticket.accepted_at = now
+    ticket.deadline_version += 1
+    ticket.completion_due = part_due
+    names = _("lead: %(lead)s") % {"lead": lead.name}
+    if co:
+        names += _("; with: %(co)s") % {"co": ", ".join(d.name for d in co)}
+    note = _("Departments summoned (吹哨) — %(names)s. %(reason)s") % {
+        "names": names,
+        "reason": reason.strip(),
+    }
+    _save(ticket, A.ESCALATE, by, before, note, at=now)
+    history = at is not None
+    _announce(ticket, A.ESCALATE, by, now=now, previous_assignee=previous, history=history)
+    if not history:
+        by_pk = getattr(by, "pk", None)
+        members = Department.members.through.objects.filter(
+            department_id__in=[s.department_id for s in summonses]
+        ).select_related("user")
+        by_department: dict[int, list] = {}
+        for row in members:
+            if row.user_id != by_pk and row.user.is_active:
+                by_department.setdefault(row.department_id, []).append(row.user)
+        for summons in summonses:
+            people = by_department.get(summons.department_id, [])
+            if people:
+                notify(
+                    kind=NoticeKind.SUMMONED,
+                    recipients=people,
+                    subject=ticket,
+                    params={
+                        "code": ticket.short_code,
+                        "department": summons.department.name,
+                        "role": summons.role,
+                        "due": _iso(summons.acknowledge_due),
+                    },
+                    robots=False,
+                    extra_key=f"s{summons.pk}",
+                    now=now,
+                )
+    return summonses
+
+
+@_transition
+def acknowledge_summons(
+    *, by, summons: Summons, expected_version: int | None = None, at: dt.datetime | None = None
+) -> Summons:
+    """报到: a member acknowledges for the department. The lead's 报到 is the request's."""
+    summons, ticket = _lock_summons(summons, by)
+    if expected_version is not None and summons.version != expected_version:
+        raise StaleTicket()
+    if summons.state != SummonsState.SUMMONED:
+        raise ValidationError(
+            _("%(department)s has already acknowledged.") % {"department": summons.department.name}
+        )
+    if by is not None and not is_summoned_member(by, summons):
+        raise PermissionDenied(_("You may not do this to this request."))
+    now = _when(at, ticket)
+    summons.state = SummonsState.ACKNOWLEDGED
+    summons.acknowledged_at, summons.acknowledged_by = now, by
+    _save_summons(summons, ["state", "acknowledged_at", "acknowledged_by"])
+    note = _("%(department)s acknowledged (报到)") % {"department": summons.department.name}
+    if summons.is_lead and ticket.acknowledged_at is None:
+        ticket.acknowledged_at = now
+        _save(ticket, A.ACKNOWLEDGE, by, ticket.status, note, at=now)
+    else:
+        ticket.version += 1
+        ticket.save(update_fields=["version", "updated_at"])
+        _event(ticket, A.ACKNOWLEDGE, by, ticket.status, note, at=now)
+    return summons
+
+
+@_transition
+def report_part(
+    *,
+    by,
+    summons: Summons,
+    report: str,
+    photos: Iterable[File] = (),
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Summons:
+    """A co-handling department reports its part: what it did, with photos."""
+    if not report.strip():
+        raise ValidationError({"report": _("Describe what your department did.")})
+    cleaned = clean_photos(list(photos))
+    summons, ticket = _lock_summons(summons, by)
+    if expected_version is not None and summons.version != expected_version:
+        raise StaleTicket()
+    if by is not None and not is_summoned_member(by, summons):
+        raise PermissionDenied(_("You may not do this to this request."))
+    if summons.is_lead:
+        raise ValidationError(_("The lead department reports by resolving the request."))
+    if summons.state != SummonsState.ACKNOWLEDGED:
+        raise ValidationError(
+            _("Acknowledge (报到) first, then report the part.")
+            if summons.state == SummonsState.SUMMONED
+            else _("This part is closed.")
+        )
+    now = _when(at, ticket)
+    # A note on the timeline, not a move: the request's version stays (its forms stay valid).
+    note = _("Part of %(department)s: %(report)s") % {
+        "department": summons.department.name,
+        "report": report.strip(),
+    }
+    event = _event(ticket, A.NOTE, by, ticket.status, note, at=now)
+    _attach(ticket, event, cleaned, Photo.Kind.RESULT)
+    summons.state, summons.report = SummonsState.DONE, report.strip()
+    summons.reported_at, summons.reported_by, summons.report_event = now, by, event
+    _save_summons(summons, ["state", "report", "reported_at", "reported_by", "report_event"])
+    return summons
+
+
+@_transition
+def override_cohandling(
+    *,
+    by,
+    ticket: Ticket,
+    reason: str,
+    result: str = "",
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Ticket:
+    """The street withdraws the parts still missing, with a reason on the timeline, so the
+    lead can resolve; with ``result`` the street resolves the request itself as well."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the missing parts are not waited for.")})
+    if by is not None:
+        _bound_lock_waits()
+    ticket = _lock_row(
+        ticket.pk, select_related=("area", "matter", "department", "assignee", "unit")
+    )
+    if expected_version is not None and ticket.version != expected_version:
+        raise StaleTicket()
+    rule = COHANDLING_RULES[OVERRIDE]
+    if ticket.status not in rule.from_statuses or not _owed(ticket).exists():
+        raise ValidationError(_("No department's part is missing on this request."))
+    if by is not None and not rule.allowed(by, ticket):
+        raise PermissionDenied(_("You may not do this to this request."))
+    now = _when(at, ticket)
+    missing = list(_owed(ticket).select_for_update(of=("self",)).select_related("department"))
+    for summons in missing:
+        summons.state = SummonsState.WITHDRAWN
+        _save_summons(summons, ["state"])
+    note = _("Parts no longer waited for (%(departments)s): %(reason)s") % {
+        "departments": ", ".join(s.department.name for s in missing),
+        "reason": reason.strip(),
+    }
+    before = ticket.status
+    # A note, not a move (the request's version stays), then the street's resolution if given.
+    _event(ticket, A.NOTE, by, before, note, public=False, at=now)
+    if result.strip() and ticket.status in (Status.ASSIGNED, Status.IN_PROGRESS):
+        ticket.status, ticket.resolved_at = Status.RESOLVED, now
+        event = _save(ticket, A.RESOLVE, by, before, result.strip(), at=now)
+        _lead_done(ticket, by, result.strip(), event, at=now)
+    return ticket
+
+
+def _require_parts_in(ticket: Ticket) -> None:
+    """The lead resolves a co-handled request once every co-handler's part is in."""
+    missing = list(_owed(ticket).values_list("department__name_zh", "department__name_en"))
+    if missing:
+        names = ", ".join(Department(name_zh=zh, name_en=en).name for zh, en in missing)
+        raise ValidationError(
+            _(
+                "Waiting for the parts of: %(names)s. Resolve once they report, or ask the "
+                "street to override."
+            )
+            % {"names": names}
+        )
+
+
+def _lead_done(ticket: Ticket, by, result: str, event: Event, *, at: dt.datetime) -> None:
+    """The lead's part is the request's resolution."""
+    for summons in Summons.objects.select_for_update(of=("self",)).filter(
+        ticket=ticket, role=SummonsRole.LEAD, state__in=OWED
+    ):
+        summons.state, summons.report = SummonsState.DONE, result[:2000]
+        summons.reported_at, summons.reported_by, summons.report_event = at, by, event
+        _save_summons(summons, ["state", "report", "reported_at", "reported_by", "report_event"])
 
 
 def assignable_people(user, ticket: Ticket | None = None):

@@ -29,8 +29,16 @@ from grids.models import Area, ancestor_paths
 from notifications.models import NoticeKind
 from notifications.notify import Message, notify_many
 from tickets import services
-from tickets.models import Department, SweepRun, Ticket
-from tickets.timeline import Point, next_check, points, wish_unclaimed_days
+from tickets.models import Department, Summons, SweepRun, Ticket
+from tickets.policy import STREET_PATH_LENGTH
+from tickets.timeline import (
+    Point,
+    next_check,
+    points,
+    schedule_summons,
+    summons_points,
+    wish_unclaimed_days,
+)
 
 BATCH = 500
 
@@ -311,6 +319,93 @@ def sweep_batch(now: dt.datetime | None = None, batch: int = BATCH) -> Result:
     return result
 
 
+# --- Summoned departments (co-handling) ---------------------------------------------------------
+# A department summoned on a request that has not acknowledged (报到) hears reminders at the
+# shares of its window, and at its limit the street's dispatchers and the officer who
+# summoned it are told, once (``escalated_at``). The summons' own partial index is the way
+# in; the keys carry the summons, so a replay writes nothing new; after an outage only the
+# latest point that passed is acted on.
+
+
+def _summons_params(summons: Summons) -> dict:
+    return {
+        "code": summons.ticket.short_code,
+        "stage": "acknowledge",
+        "department": summons.department.name,
+        "due": summons.acknowledge_due.isoformat(),
+    }
+
+
+def sweep_summonses(now: dt.datetime | None = None, batch: int = BATCH) -> Result:
+    """Claim and process one batch of summonses due for a reminder or their escalation."""
+    now = now or timezone.now()
+    result = Result()
+    with transaction.atomic():
+        summonses = list(
+            Summons.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(next_check_at__lte=now)
+            .select_related("ticket__area", "department", "summoned_by")
+            .order_by("next_check_at")[:batch]
+        )
+        if not summonses:
+            return result
+        members: defaultdict[int, list] = defaultdict(list)
+        for row in Department.members.through.objects.filter(
+            department_id__in={s.department_id for s in summonses}, user__is_active=True
+        ).select_related("user"):
+            members[row.department_id].append(row.user)
+        streets = {s.ticket.area.path[:STREET_PATH_LENGTH] for s in summonses}
+        by_path = services.dispatchers_by_path(
+            {p for street in streets for p in ancestor_paths(street)}
+        )
+        messages: list[Message] = []
+        for summons in summonses:
+            lo = summons.checked_until
+            due = [p for p in summons_points(summons) if p.at <= now and (lo is None or p.at > lo)]
+            if due:
+                point = due[-1]  # passed while no sweep ran: only the latest still says something
+                if point.action == "reminder":
+                    messages.append(
+                        Message(
+                            NoticeKind.REMINDER,
+                            members[summons.department_id],
+                            summons.ticket,
+                            point.level,
+                            0,
+                            _summons_params(summons),
+                            robots=False,
+                            extra_key=f"s{summons.pk}",
+                        )
+                    )
+                else:  # the acknowledge limit: escalated to the street, once
+                    summons.escalated_at = now
+                    result.escalations += 1
+                    street = Area(path=summons.ticket.area.path[:STREET_PATH_LENGTH])
+                    people = list(services.nearest_dispatchers(by_path, street))
+                    if summons.summoned_by is not None and summons.summoned_by not in people:
+                        people.append(summons.summoned_by)
+                    messages.append(
+                        Message(
+                            NoticeKind.SUMMONS_LATE,
+                            people,
+                            summons.ticket,
+                            1,
+                            0,
+                            _summons_params(summons),
+                            urgent=True,
+                            extra_key=f"s{summons.pk}",
+                        )
+                    )
+            summons.checked_until = now
+            schedule_summons(summons)
+        Summons.objects.bulk_update(
+            summonses, ["checked_until", "next_check_at", "escalated_at"], batch_size=BATCH
+        )
+        result.notifications = notify_many(messages, now=now)
+        result.claimed = len(summonses)
+    return result
+
+
 def sweep(
     now: dt.datetime | None = None, budget_seconds: float = 50.0, batch: int = BATCH
 ) -> SweepRun:
@@ -320,6 +415,12 @@ def sweep(
     while time.monotonic() - clock < budget_seconds:
         result = sweep_batch(now=now, batch=batch)
         for name in ("claimed", "notifications", "escalations", "closed"):
+            setattr(total, name, getattr(total, name) + getattr(result, name))
+        if result.claimed < batch:
+            break
+    while time.monotonic() - clock < budget_seconds:
+        result = sweep_summonses(now=now, batch=batch)
+        for name in ("claimed", "notifications", "escalations"):
             setattr(total, name, getattr(total, name) + getattr(result, name))
         if result.claimed < batch:
             break

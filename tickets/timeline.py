@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from grids.roles import Level
-from tickets.models import ACTIVE_STATUSES, WISH_MATTER, Status, Ticket
+from tickets.models import ACTIVE_STATUSES, WISH_MATTER, Status, Summons, SummonsState, Ticket
 
 # A resolved request the resident never rated closes as satisfied after this many days.
 AUTO_CLOSE_DAYS = settings.TICKET_AUTO_CLOSE_DAYS
@@ -92,3 +92,29 @@ def next_check(ticket: Ticket, after: dt.datetime | None) -> dt.datetime | None:
 def schedule(ticket: Ticket) -> None:
     """Set ``next_check_at`` after the ticket changed (called by every transition)."""
     ticket.next_check_at = next_check(ticket, ticket.checked_until)
+
+
+# --- A summoned department's timeline (co-handling) ---------------------------------------------
+
+
+def summons_points(summons: Summons) -> list[Point]:
+    """While a department has not acknowledged (报到): reminders at the shares of its window,
+    then, at its acknowledge limit, one escalation to the street. Nothing after that."""
+    if summons.state != SummonsState.SUMMONED or summons.escalated_at is not None:
+        return []
+    start, due = summons.summoned_at, summons.acknowledge_due
+    allowed = due - start
+    found = [
+        Point(start + allowed * share / 100, "reminder", share, "acknowledge")
+        for share in reminder_shares()
+    ]
+    found.append(Point(due, "escalate", 1, "acknowledge"))
+    return sorted(found, key=lambda p: p.at)
+
+
+def schedule_summons(summons: Summons) -> None:
+    """Set the summons' ``next_check_at`` after it changed."""
+    after = summons.checked_until
+    summons.next_check_at = next(
+        (p.at for p in summons_points(summons) if after is None or p.at > after), None
+    )

@@ -5,6 +5,7 @@ from tickets import (
     api_clients,
     calendar,
     catalogue_pages,
+    cohandling_pages,
     community_rules,
     operations,
     public_views,
@@ -29,6 +30,23 @@ urlpatterns = [
         "tickets/<str:code>/accept-and-assign/",
         views.accept_assign,
         name="ticket_accept_assign",
+    ),
+    # Co-handling (吹哨报到 with several departments; tickets/cohandling_pages.py).
+    path("tickets/<str:code>/summon/", cohandling_pages.summon, name="ticket_summon"),
+    path(
+        "tickets/<str:code>/override-parts/",
+        cohandling_pages.override,
+        name="ticket_override_cohandling",
+    ),
+    path(
+        "tickets/<str:code>/summons/<int:pk>/acknowledge/",
+        cohandling_pages.summons_acknowledge,
+        name="summons_acknowledge",
+    ),
+    path(
+        "tickets/<str:code>/summons/<int:pk>/report/",
+        cohandling_pages.summons_report,
+        name="summons_report",
     ),
     path("tickets/<str:code>/<str:action>/", views.ticket_act, name="ticket_act"),
     # The command centre's operations page: the sweep and the messages (tickets/operations.py).

@@ -25,8 +25,8 @@ from grids.models import GRID_PATH_LENGTH, Area
 from grids.roles import Level
 from grids.scope import can
 from grids.views import breadcrumbs
+from tickets import cohandling_pages, selectors, services
 from tickets import rows as board_rows
-from tickets import selectors, services
 from tickets.deadlines import due
 from tickets.forms import (
     ActionForm,
@@ -206,6 +206,7 @@ def my_tasks(request):
         "tickets/my_tasks.html",
         {
             "tasks": selectors.my_tasks(request.user),
+            "parts": selectors.summoned_parts(request.user)[:50],
             "to_accept": selectors.to_accept(request.user)[:30],
             "pool": selectors.open_pool(request.user)[:30],
             "now": timezone.now(),
@@ -274,6 +275,9 @@ def ticket_detail(request, code):
     version = {"version": ticket.version}
     # A grid worker whose community lets them accept (受理) does not assign: Accept alone.
     accept_first = A.ACCEPT in actions and may_dispatch(request.user, ticket)
+    cohandling = cohandling_pages.panel(request.user, ticket)
+    if cohandling["summonses"]:  # the lead's 报到 is on its line of the departments panel
+        actions = [a for a in actions if a != A.ACKNOWLEDGE]
     return render(
         request,
         "tickets/ticket_detail.html",
@@ -312,6 +316,7 @@ def ticket_detail(request, code):
             "merge_form": MergeForm(initial=version) if A.MERGE in actions else None,
             "escalate_form": EscalateForm(initial=version) if A.ESCALATE in actions else None,
             "note_form": ActionForm(initial=version),
+            **cohandling,
         },
     )
 

@@ -58,6 +58,27 @@ def _api_client(territory) -> dict:
 
 
 _matter = lambda t: {"pk": t.matter.pk}  # noqa: E731
+
+
+def _summoned(ticket) -> list:
+    """The request summoned on two departments (co-handling), by the system."""
+    from tickets import services
+    from tickets.models import Department
+
+    lead = Department.objects.create(code="t_police", name_en="Police", name_zh="派出所")
+    co = Department.objects.create(code="t_housing", name_en="Housing", name_zh="住建")
+    return services.summon(by=None, ticket=ticket, lead=lead, co=[co], reason="联合处置")
+
+
+def _summons_of(ticket) -> dict:
+    return {"code": ticket.short_code, "pk": _summoned(ticket)[1].pk}
+
+
+def _override_of(ticket) -> dict:
+    _summoned(ticket)
+    return {"code": ticket.short_code}
+
+
 # The catalogue and the API clients are district staff's too: to anyone else they do not exist
 # (302: saved, deactivated or a new token issued, and back to the page).
 _DISTRICT_WRITES = (MISSING, MISSING, MISSING, MISSING, FOUND, LOGIN)
@@ -86,6 +107,35 @@ CASES = {
         "ticket",
         lambda t: {"code": t.short_code},
         (DENIED, MISSING, FOUND, MISSING, FOUND, LOGIN),
+    ),
+    # Co-handling (吹哨报到): street and community officers summon (302: the matrix's form
+    # chooses no department, so nothing changes); a grid worker who sees the request may not.
+    "ticket_summon": (
+        "post",
+        "ticket",
+        lambda t: {"code": t.short_code},
+        (DENIED, MISSING, FOUND, MISSING, FOUND, LOGIN),
+    ),
+    # The street overrides the missing parts (302: no reason given, nothing changes).
+    "ticket_override_cohandling": (
+        "post",
+        "ticket",
+        _override_of,
+        (DENIED, MISSING, FOUND, MISSING, FOUND, LOGIN),
+    ),
+    # 报到 and the part are the summoned department's members': none of the personas is one
+    # (tests/tickets/test_cohandling.py shows a member doing both).
+    "summons_acknowledge": (
+        "post",
+        "ticket",
+        _summons_of,
+        (DENIED, MISSING, DENIED, MISSING, DENIED, LOGIN),
+    ),
+    "summons_report": (
+        "post",
+        "ticket",
+        _summons_of,
+        (DENIED, MISSING, DENIED, MISSING, DENIED, LOGIN),
     ),
     # A community's rules for its requests: its staff and the levels above set them; to
     # workers and other streets' officers the page does not exist.

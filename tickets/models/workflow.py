@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
@@ -98,11 +99,23 @@ class TicketQuerySet(models.QuerySet):
                 department_id=OuterRef("department_id"), user_id=user.pk
             )
         )
+        # A department summoned on a request (co-handling, 吹哨报到) sees it, in every state.
+        # (Its model is read from the registry: cohandling.py builds on this module.)
+        Summons = apps.get_model("tickets", "Summons")
+        summoned = Exists(
+            Summons.objects.filter(
+                ticket_id=OuterRef("pk"),
+                department_id__in=Department.members.through.objects.filter(user_id=user.pk).values(
+                    "department_id"
+                ),
+            )
+        )
         return self.filter(
             path_q(scope_paths(user, capability), "area__path")
             | Q(assignee=user)
             | Q(reported_by=user)
             | Q(in_department)
+            | Q(summoned)
         )
 
     def open(self):

@@ -1,0 +1,192 @@
+"""Co-handling on a request's page (吹哨报到 with several departments): the officer's summons
+form, each department's 报到 and part, the street's override. The services decide."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tickets import selectors, services
+from tickets.forms import OverrideForm, PartForm, SummonForm
+from tickets.models import Department, Summons, Ticket
+
+
+def _ticket(request, code: str) -> Ticket:
+    return get_object_or_404(
+        Ticket.objects.visible_to(request.user).select_related("area", "matter", "department"),
+        short_code=code.upper(),
+    )
+
+
+def _back(ticket: Ticket):
+    return redirect(f"{reverse('ticket_detail', args=[ticket.short_code])}#departments")
+
+
+def _form_errors(request, form) -> None:
+    messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+
+
+def panel(user, ticket: Ticket) -> dict:
+    """The page's departments panel: each summons with what the user may do to it, and the
+    summons and override forms when the user may use them (a constant number of queries)."""
+    summonses = list(selectors.summonses_of(ticket))
+    member_of = set(
+        Department.members.through.objects.filter(user_id=user.pk).values_list(
+            "department_id", flat=True
+        )
+    )
+    rows = []
+    for summons in summonses:
+        summons.ticket = ticket
+        actions = services.summons_actions(user, summons, member_of=member_of)
+        rows.append(
+            {
+                "summons": summons,
+                "actions": actions,
+                "part_form": PartForm(initial={"version": summons.version})
+                if "report" in actions
+                else None,
+            }
+        )
+    allowed = services.cohandling_actions(user, ticket) if ticket.is_open else []
+    summoning = services.SUMMON in allowed and not any(s.state != "withdrawn" for s in summonses)
+    return {
+        "summonses": rows,
+        "summon_form": SummonForm(
+            initial={"version": ticket.version},
+            departments=Department.objects.filter(active=True).order_by("code"),
+        )
+        if summoning
+        else None,
+        "override_form": OverrideForm(initial={"version": ticket.version})
+        if services.OVERRIDE in allowed
+        else None,
+    }
+
+
+@login_required
+@require_POST
+def summon(request, code):
+    ticket = _ticket(request, code)
+    if services.SUMMON not in services.cohandling_actions(request.user, ticket):
+        raise PermissionDenied
+    form = SummonForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(ticket)
+    data = form.cleaned_data
+    try:
+        services.summon(
+            by=request.user,
+            ticket=ticket,
+            lead=data["lead"],
+            co=list(data["co"]),
+            reason=data["reason"],
+            acknowledge_hours=data["acknowledge_hours"],
+            completion_hours=data["completion_hours"],
+            expected_version=data["version"],
+        )
+    except services.StaleTicket as error:
+        messages.warning(request, error.message)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Departments summoned (吹哨)."))
+    return _back(ticket)
+
+
+@login_required
+@require_POST
+def override(request, code):
+    ticket = _ticket(request, code)
+    if services.OVERRIDE not in services.cohandling_actions(request.user, ticket):
+        raise PermissionDenied
+    form = OverrideForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(ticket)
+    data = form.cleaned_data
+    try:
+        services.override_cohandling(
+            by=request.user,
+            ticket=ticket,
+            reason=data["reason"],
+            result=data["result"],
+            expected_version=data["version"],
+        )
+    except services.StaleTicket as error:
+        messages.warning(request, error.message)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The missing parts are no longer waited for."))
+    return _back(ticket)
+
+
+def _summons(request, code: str, pk: int) -> Summons:
+    ticket = _ticket(request, code)
+    summons = get_object_or_404(Summons.objects.select_related("department"), pk=pk, ticket=ticket)
+    summons.ticket = ticket
+    return summons
+
+
+@login_required
+@require_POST
+def summons_acknowledge(request, code, pk):
+    summons = _summons(request, code, pk)
+    if "acknowledge" not in services.summons_actions(request.user, summons):
+        raise PermissionDenied
+    try:
+        services.acknowledge_summons(
+            by=request.user, summons=summons, expected_version=_version(request)
+        )
+    except services.StaleTicket as error:
+        messages.warning(request, error.message)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(department)s acknowledged (报到).") % {"department": summons.department.name},
+        )
+    return _back(summons.ticket)
+
+
+@login_required
+@require_POST
+def summons_report(request, code, pk):
+    summons = _summons(request, code, pk)
+    if "report" not in services.summons_actions(request.user, summons):
+        raise PermissionDenied
+    form = PartForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back(summons.ticket)
+    data = form.cleaned_data
+    try:
+        services.report_part(
+            by=request.user,
+            summons=summons,
+            report=data["report"],
+            photos=data["photos"],
+            expected_version=data["version"],
+        )
+    except services.StaleTicket as error:
+        messages.warning(request, error.message)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Your department's part is reported."))
+    return _back(summons.ticket)
+
+
+def _version(request) -> int | None:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
