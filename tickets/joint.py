@@ -65,6 +65,7 @@ def for_area(user, area: Area) -> QuerySet[JointAction]:
         .select_related("area")
         .annotate(ticket_count=Count("tickets", distinct=True))
         .prefetch_related(Prefetch("departments", queryset=Department.objects.order_by("code")))
+        .order_by("-date", "-pk")
     )
 
 
