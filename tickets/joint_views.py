@@ -33,7 +33,7 @@ from tickets.policy import TicketCapability
 
 PAGE_SIZE = 20
 # Requests offered as boxes to tick: the area's open ones with departments summoned on them.
-OFFERED = 20
+OFFERED = 12
 
 
 class DepartmentsField(forms.ModelMultipleChoiceField):
@@ -48,7 +48,7 @@ class TicketsField(forms.ModelMultipleChoiceField):
 
 class JointActionForm(forms.Form):
     date = forms.DateField(
-        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     place = forms.CharField(label=gettext_lazy("Place"), max_length=200)
     departments = DepartmentsField(
