@@ -3,9 +3,10 @@
 A joint action belongs to a street or a community (or the district): its officers, who summon
 departments, record it (``TicketCapability.DISPATCH_TICKETS`` at the action's area, which is
 never a grid). It links one or many requests the recorder sees in that area; each of them gets
-a line on its timeline. That line is public — the resident sees that departments turned out
-together, on which day — and names departments, never staff (the outcome stays internal: it may
-name people or enforcement details).
+a line on its timeline ("Joint action on <date> with <departments>"). The line is public: the
+resident's tracking page lists it as an update at that moment (that page shows no note's text),
+and staff read the date and departments; it names departments, never staff, and leaves the
+outcome out (it may name people or enforcement details: it stays on the action's own page).
 """
 
 from __future__ import annotations

@@ -48,7 +48,8 @@ class TicketsField(forms.ModelMultipleChoiceField):
 
 class JointActionForm(forms.Form):
     date = forms.DateField(
-        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=gettext_lazy("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     place = forms.CharField(label=gettext_lazy("Place"), max_length=200)
     departments = DepartmentsField(

@@ -54,7 +54,7 @@ def test_a_community_records_a_joint_action_on_two_requests_and_each_timeline_sa
     assert action.recorded_by == community_officer and action.photos.count() == 1
     for ticket in (first, second):
         line = ticket.events.get(action=Event.Action.NOTE)
-        # Public: the resident reads that departments turned out together; no staff name, and
+        # Public (an update on the resident's tracking page); departments, no staff name, and
         # not the outcome (it may name people).
         assert line.public and line.at == NOW
         assert line.note == "Joint action on March 2, 2027 with Police, City management"
@@ -274,3 +274,21 @@ def test_the_area_page_links_the_joint_actions(client, territory, street_officer
     assert reverse("joint_actions", kwargs={"code": territory.community.code}) in (
         page.content.decode()
     )
+
+
+def test_the_resident_sees_an_update_but_not_the_outcome(
+    client, territory, matter, community_officer, departments
+):
+    ticket = reported(territory, matter)[0]
+    _record(
+        community_officer,
+        territory.community,
+        [ticket],
+        departments,
+        date=timezone.localdate(),
+        now=timezone.now(),
+    )
+    page = client.get(reverse("ticket_track", kwargs={"token": ticket.tracking_token}))
+    text = page.content.decode()
+    assert page.status_code == 200 and "Updated" in text
+    assert "约谈" not in text and community_officer.username not in text
