@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboards import views
+from dashboards import department_views, views
 
 urlpatterns = [
     path("dashboard/", views.home, name="dashboard_home"),
@@ -10,4 +10,14 @@ urlpatterns = [
     path("dashboard/<str:code>/points/", views.dashboard_points, name="dashboard_points"),
     path("dashboard/<str:code>/wall/", views.dashboard_wall, name="dashboard_wall"),
     path("dashboard/<str:code>/wall.json", views.dashboard_wall_data, name="dashboard_wall_data"),
+    path(
+        "dashboard/<str:code>/departments/",
+        department_views.dashboard_departments,
+        name="dashboard_departments",
+    ),
+    path(
+        "dashboard/<str:code>/departments/export.xlsx",
+        department_views.dashboard_departments_export,
+        name="dashboard_departments_export",
+    ),
 ]

@@ -173,6 +173,8 @@ AREA_PAGE_LINKS = (
         levels=_COMMUNITIES,
         section=Section.REQUESTS,
     ),
+    # 联合执法 / 联合处置: what the departments a street or community summoned did together.
+    Link(_("Joint actions"), "joint_actions", levels=_UNITS, section=Section.REQUESTS),
     # The team's group chat: those who form the team set up its robot (notifications.services).
     Link(
         _("Group robots (WeCom, DingTalk)"),

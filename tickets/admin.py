@@ -11,6 +11,8 @@ from tickets.models import (
     CommunityRules,
     Department,
     Event,
+    JointAction,
+    JointActionPhoto,
     Matter,
     Photo,
     Summons,
@@ -253,6 +255,60 @@ class PhotoAdmin(ScopedAdmin):
         if request.user.is_superuser:
             return rows
         return rows.filter(ticket__in=Ticket.objects.visible_to(request.user))
+
+
+class JointActionPhotoInline(admin.TabularInline):
+    model = JointActionPhoto
+    extra = 0
+    fields = ("image", "created_at")
+    readonly_fields = ("image", "created_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JointAction)
+class JointActionAdmin(ScopedAdmin):
+    """Read only: a joint action is recorded on its area's page (tickets/joint_views.py),
+    through ``tickets.joint.record``, which checks who may and notes it on the requests."""
+
+    list_display = ("date", "place", "area", "recorded_by", "created_at")
+    list_filter = ("date",)
+    search_fields = ("place", "outcome", "area__name", "tickets__short_code")
+    list_select_related = ("area", "recorded_by")
+    date_hierarchy = "date"
+    readonly_fields = (
+        "area",
+        "date",
+        "place",
+        "departments",
+        "outcome",
+        "tickets",
+        "recorded_by",
+        "created_at",
+    )
+    inlines = [JointActionPhotoInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JointActionPhoto)
+class JointActionPhotoAdmin(ScopedAdmin):
+    list_display = ("action", "created_at")
+    readonly_fields = ("action", "image", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_queryset(self, request):
+        rows = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return rows
+        return rows.filter(action__in=JointAction.objects.visible_to(request.user))
 
 
 @admin.register(ApiClient)

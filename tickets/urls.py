@@ -7,6 +7,7 @@ from tickets import (
     catalogue_pages,
     cohandling_pages,
     community_rules,
+    joint_views,
     operations,
     public_views,
     views,
@@ -18,6 +19,17 @@ urlpatterns = [
         "tickets/areas/<str:code>/rules/",
         community_rules.community_rules,
         name="community_ticket_rules",
+    ),
+    # Joint actions (联合执法 / 联合处置) of a street or community (tickets/joint_views.py).
+    path("joint-actions/areas/<str:code>/", joint_views.joint_actions, name="joint_actions"),
+    path(
+        "joint-actions/areas/<str:code>/new/",
+        joint_views.joint_action_new,
+        name="joint_action_new",
+    ),
+    path("joint-actions/<int:pk>/", joint_views.joint_action_detail, name="joint_action_detail"),
+    path(
+        "joint-actions/photos/<int:pk>/", joint_views.joint_action_photo, name="joint_action_photo"
     ),
     path("tickets/export.csv", views.export, name="ticket_export"),
     path("tickets/mine/", views.my_tasks, name="my_tasks"),

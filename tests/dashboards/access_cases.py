@@ -1,4 +1,4 @@
-from tests.access import FOUND, LOGIN, VIEW
+from tests.access import FOUND, LOGIN, MISSING, OK, VIEW
 
 CASES = {
     # Every persona holds a post: each is sent to the dashboard of its widest area.
@@ -10,3 +10,17 @@ CASES = {
 CASES["dashboard_points"] = ("get", "territory", lambda t: {"code": t.grid.code}, VIEW)
 CASES["dashboard_wall"] = ("get", "territory", lambda t: {"code": t.grid.code}, VIEW)
 CASES["dashboard_wall_data"] = ("get", "territory", lambda t: {"code": t.grid.code}, VIEW)
+# The departments' league table of a street, a community or the district (not of a grid).
+_DEPARTMENTS = (MISSING, MISSING, OK, MISSING, OK, LOGIN)
+CASES["dashboard_departments"] = (
+    "get",
+    "territory",
+    lambda t: {"code": t.street.code},
+    _DEPARTMENTS,
+)
+CASES["dashboard_departments_export"] = (
+    "get",
+    "territory",
+    lambda t: {"code": t.street.code},
+    _DEPARTMENTS,
+)

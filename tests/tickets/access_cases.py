@@ -204,3 +204,27 @@ CASES = {
     "api_client_rotate": ("post", "territory", _api_client, _DISTRICT_WRITES),
     "api_client_active": ("post", "territory", _api_client, _DISTRICT_WRITES),
 }
+
+# Joint actions (联合执法 / 联合处置), of community C1 (tickets/joint_views.py). The list is for
+# whoever sees the area; recording it, for those who dispatch there (grid workers do not see
+# C1 at all: 404). An action is seen in its area, and by whoever sees one of its requests: the
+# G1 worker, whose request it settled.
+CASES["joint_actions"] = (
+    "get",
+    "territory",
+    _community,
+    (MISSING, MISSING, OK, MISSING, OK, LOGIN),
+)
+CASES["joint_action_new"] = (
+    "get",
+    "territory",
+    _community,
+    (MISSING, MISSING, OK, MISSING, OK, LOGIN),
+)
+CASES["joint_action_detail"] = ("get", "joint_action", _pk, VIEW)
+CASES["joint_action_photo"] = (
+    "get",
+    "joint_action",
+    lambda a: {"pk": a.photos.get().pk},
+    VIEW,
+)

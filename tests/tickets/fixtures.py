@@ -76,3 +76,24 @@ def member_worker(territory):
     user = UserFactory(username="member_g1", display_name="刘党员")
     PostFactory(user=user, area=territory.grid, role=Role.PART_TIME_WORKER)
     return user
+
+
+@pytest.fixture
+def joint_action(ticket):
+    """A joint action of community C1 on the G1 request, two departments present, one photo
+    (tickets.joint's pages; made directly, not through the service)."""
+    import datetime as dt
+
+    from grids.models import Area
+    from tickets.models import Department, JointAction, JointActionPhoto
+
+    action = JointAction.objects.create(
+        area=Area.objects.get_parent(ticket.area),
+        date=dt.date(2027, 3, 2),
+        place="幸福花园3幢",
+        outcome="清理楼道杂物",
+    )
+    action.departments.set(Department.objects.order_by("code")[:2])
+    action.tickets.add(ticket)
+    JointActionPhoto.objects.create(action=action, image=jpeg())
+    return action

@@ -14,6 +14,7 @@ from tickets.models.catalogue import (
 from tickets.models.clients import ApiClient
 from tickets.models.cohandling import Summons, SummonsRole, SummonsState
 from tickets.models.community import CommunityRules
+from tickets.models.joint import JointAction, JointActionPhoto
 from tickets.models.sweeps import SweepRun
 from tickets.models.workflow import (
     ACTIVE_STATUSES,
@@ -41,6 +42,8 @@ __all__ = [
     "CommunityRules",
     "Department",
     "Event",
+    "JointAction",
+    "JointActionPhoto",
     "LimitUnit",
     "Matter",
     "OwnerLevel",
