@@ -6,6 +6,7 @@ from tickets import (
     calendar,
     catalogue_pages,
     community_rules,
+    open311,
     operations,
     public_views,
     views,
@@ -73,4 +74,7 @@ urlpatterns = [
     path("wishes/<str:code>/<int:pk>/unit/", public_views.wish_unit, name="wish_unit"),
     # Systems: sensors and the 12345 hotline (token and idempotency key; tickets/api.py).
     path("api/tickets/", api.create_ticket, name="api_tickets"),
+    # Open311 GeoReport v2 on the same tokens (tickets/open311.py), and the OpenAPI document.
+    path("open311/v2/", open311.api.urls),
+    path("api/openapi.json", open311.openapi_json, name="api_openapi"),
 ]
