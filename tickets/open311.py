@@ -35,7 +35,7 @@ from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Form, NinjaAPI, Schema
+from ninja import Field, Form, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyQuery, HttpBearer
@@ -241,6 +241,8 @@ class RequestOut(Schema):
 
 class RequestIn(Schema):
     service_code: str
+    # Optional in the spec; required here, as on every other channel.
+    description: str = Field(max_length=DESCRIPTION_MAX)
     jurisdiction_id: str | None = None
     lat: float | None = None
     long: float | None = None
@@ -252,7 +254,6 @@ class RequestIn(Schema):
     first_name: str | None = None
     last_name: str | None = None
     phone: str | None = None
-    description: str | None = None
     media_url: str | None = None
 
 
@@ -266,9 +267,10 @@ def _check_jurisdiction(jurisdiction_id: str | None, client: ApiClient | None = 
     if not jurisdiction_id:
         return
     if client is not None:
-        ok = client.area.get_root().code == jurisdiction_id
+        root = client.area.path[: Area.steplen]
+        ok = Area.objects.filter(path=root, code=jurisdiction_id).exists()
     else:
-        ok = Area.get_root_nodes().filter(code=jurisdiction_id).exists()
+        ok = Area.objects.get_root_nodes().filter(code=jurisdiction_id).exists()
     if not ok:
         raise Open311Error(404, _("No jurisdiction has this id."))
 
@@ -346,7 +348,9 @@ def service_list(request, format: Format, jurisdiction_id: str | None = None):
     summary="Service definition: our matters have no extra attributes",
     openapi_extra=_xml_doc(200, 400, 404),
 )
-def service_definition(request, service_code: str, format: Format, jurisdiction_id: str | None = None):
+def service_definition(
+    request, service_code: str, format: Format, jurisdiction_id: str | None = None
+):
     _check_jurisdiction(jurisdiction_id)
     matter = _matters().filter(code=service_code).first()
     if matter is None:
@@ -412,8 +416,13 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+def _aware(value: dt.datetime, name: str) -> dt.datetime:
+    """In UTC: PostgreSQL refuses offsets it does not know (+20:50), Python does not."""
+    try:
+        value = timezone.make_aware(value) if timezone.is_naive(value) else value
+        return value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise Open311Error(400, _("%(name)s is out of range.") % {"name": name}) from None
 
 
 @api.get(
@@ -443,8 +452,12 @@ def request_list(
         tickets = tickets.filter(short_code__in=ids[:MAX_REQUESTS])
     else:
         now = timezone.now()
-        end = _aware(end_date) if end_date else now
-        start = _aware(start_date) if start_date else end - dt.timedelta(days=DEFAULT_DAYS)
+        end = _aware(end_date, "end_date") if end_date else now
+        if start_date:
+            start = _aware(start_date, "start_date")
+        else:
+            earliest = dt.datetime.min.replace(tzinfo=dt.UTC) + dt.timedelta(days=DEFAULT_DAYS)
+            start = max(end, earliest) - dt.timedelta(days=DEFAULT_DAYS)
         if start > end:
             raise Open311Error(400, _("start_date must not be after end_date."))
         tickets = tickets.filter(submitted_at__gte=start, submitted_at__lte=end)
@@ -500,7 +513,7 @@ def request_create(request, format: Format, data: Form[RequestIn]):
     matter = _matters().filter(code=data.service_code).first()
     if matter is None:
         raise Open311Error(400, _("No service has this code."))
-    description = (data.description or "").strip()
+    description = data.description.strip()
     if not description:
         raise Open311Error(400, _("description: this field is required."))
     if len(description) > DESCRIPTION_MAX:

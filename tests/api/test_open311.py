@@ -254,7 +254,9 @@ def test_a_retry_with_the_same_idempotency_key_files_one_request(client, hotline
     again = _post(client, form, HTTP_IDEMPOTENCY_KEY="12345-call-0001")
     assert first.json() == again.json()
     assert Ticket.objects.count() == 1
-    changed = _post(client, {**form, "description": "别的事"}, HTTP_IDEMPOTENCY_KEY="12345-call-0001")
+    changed = _post(
+        client, {**form, "description": "别的事"}, HTTP_IDEMPOTENCY_KEY="12345-call-0001"
+    )
     _error(changed, 409)
 
 
@@ -413,3 +415,16 @@ def test_the_openapi_document_describes_open311_and_the_systems_api(client):
     assert {"get", "post"} <= set(paths["/open311/v2/requests.{format}"])
     assert "/open311/v2/services/{service_code}.{format}" in paths
     assert set(document["components"]["securitySchemes"]) == {"ApiKey", "Bearer"}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        # Found by the fuzz (tests/api/test_fuzz.py): an offset Python takes, PostgreSQL not.
+        {"start_date": "1874-03-22T21:06:27+20:50", "end_date": "4324-11-25T11:47:35Z"},
+        {"end_date": "0001-01-01T00:00:00"},
+        {"start_date": "0001-01-01T00:00:00+10:00"},
+    ],
+)
+def test_dates_at_the_edges_of_the_calendar_are_answered_not_a_500(client, hotline, params):
+    assert _get(client, **params).status_code in (200, 400)
