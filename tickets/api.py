@@ -40,6 +40,9 @@ Answers
     ``415 Unsupported Media Type``  a body that is not ``application/json``.
     Messages are in the language of ``Accept-Language`` (Chinese by default).
 
+Described by hand in the OpenAPI document at ``/api/openapi.json`` (tickets/open311.py, whose
+Open311 endpoints read back what a client filed, on the same token).
+
 Example
     curl -X POST https://grid.example.gov.cn/api/tickets/ \\
       -H "Authorization: Bearer $TOKEN" -H "Idempotency-Key: 6f1c…" \\
