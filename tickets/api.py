@@ -40,6 +40,9 @@ Answers
     ``415 Unsupported Media Type``  a body that is not ``application/json``.
     Messages are in the language of ``Accept-Language`` (Chinese by default).
 
+Described by hand in the OpenAPI document at ``/api/openapi.json`` (tickets/open311.py, whose
+Open311 endpoints read back what a client filed, on the same token).
+
 Example
     curl -X POST https://grid.example.gov.cn/api/tickets/ \\
       -H "Authorization: Bearer $TOKEN" -H "Idempotency-Key: 6f1c…" \\
@@ -166,8 +169,15 @@ def authenticate(request) -> ApiClient | None:
     time; timing can at most tell about the hash, which says nothing usable of the token.
     """
     scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or len(token) > 200:
+    if scheme.lower() != "bearer":
+        return None
+    return client_for_token(token)
+
+
+def client_for_token(token: str | None) -> ApiClient | None:
+    """The active client of this token (a Bearer token, or Open311's ``api_key``), else None."""
+    token = (token or "").strip()
+    if not token or len(token) > 200:
         return None
     digest = hashlib.sha256(token.encode()).hexdigest()
     client = ApiClient.objects.select_related("area").filter(token_hash=digest).first()

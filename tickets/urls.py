@@ -8,6 +8,7 @@ from tickets import (
     cohandling_pages,
     community_rules,
     joint_views,
+    open311,
     operations,
     public_views,
     views,
@@ -103,4 +104,7 @@ urlpatterns = [
     path("wishes/<str:code>/<int:pk>/unit/", public_views.wish_unit, name="wish_unit"),
     # Systems: sensors and the 12345 hotline (token and idempotency key; tickets/api.py).
     path("api/tickets/", api.create_ticket, name="api_tickets"),
+    # Open311 GeoReport v2 on the same tokens (tickets/open311.py), and the OpenAPI document.
+    path("open311/v2/", open311.api.urls),
+    path("api/openapi.json", open311.openapi_json, name="api_openapi"),
 ]

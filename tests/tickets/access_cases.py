@@ -177,6 +177,25 @@ CASES = {
     ),
     # Systems authenticate with their own token; a session is not one.
     "api_tickets": ("post", "territory", lambda t: {}, (401,) * 6),
+    # Open311 (tickets/open311.py): the catalogue is public, requests need the token (api_key
+    # or Bearer), which no session is; the API's root is nothing.
+    "open311:services": ("get", "territory", lambda t: {"format": "json"}, PUBLIC),
+    "open311:service_definition": (
+        "get",
+        "ticket",
+        lambda t: {"service_code": t.matter.code, "format": "xml"},
+        PUBLIC,
+    ),
+    "open311:requests": ("get", "territory", lambda t: {"format": "json"}, (401,) * 6),
+    "open311:requests_create": ("post", "territory", lambda t: {"format": "json"}, (401,) * 6),
+    "open311:request": (
+        "get",
+        "ticket",
+        lambda t: {"service_request_id": t.short_code, "format": "json"},
+        (401,) * 6,
+    ),
+    "open311:api-root": ("get", "territory", lambda t: {}, (MISSING,) * 6),
+    "api_openapi": ("get", "territory", lambda t: {}, PUBLIC),
     # The operations page is the district command centre's (tests/notifications/test_inbox.py).
     "operations": ("get", "territory", lambda t: {}, _COMMAND_CENTRE),
     "calendar": ("get", "territory", lambda t: {}, _DISTRICT_ONLY),
