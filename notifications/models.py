@@ -34,6 +34,8 @@ class NoticeKind(models.TextChoices):
     RETURNED = "returned", _("Request returned for dispatch")
     REOPENED = "reopened", _("Request reopened by the resident")
     TAKEN_AWAY = "taken_away", _("Request taken from you")
+    # To a connected system, not a person (tickets/callbacks.py): no one's preference.
+    CALLBACK = "callback", _("Status change sent to a connected system")
 
 
 class NoticeChannel(models.TextChoices):
@@ -41,6 +43,13 @@ class NoticeChannel(models.TextChoices):
     WECOM = "wecom", _("WeCom group robot")
     DINGTALK = "dingtalk", _("DingTalk group robot")
     SMS = "sms", _("Text message")
+    # An HTTP callback to a connected system; its sender is registered by the app that writes
+    # such messages (notifications/channels.py, ``register``).
+    CALLBACK = "callback", _("Callback to a connected system")
+
+
+# Kinds a person receives and may choose channels for (the preferences page).
+PERSONAL_KINDS = [kind for kind in NoticeKind if kind != NoticeKind.CALLBACK]
 
 
 class OwnQuerySet(models.QuerySet):

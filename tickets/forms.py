@@ -302,6 +302,25 @@ class DepartmentForm(_VersionedForm):
         self.fields["members"].initial = current
 
 
+class ApiClientCallbackForm(_VersionedForm):
+    """Where the client's status changes are sent (tickets/callbacks.py); empty stops them."""
+
+    callback_url = forms.URLField(
+        label=_("Callback URL"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text=_(
+            "Each public status change of the requests this system filed is sent here, "
+            "signed. Leave empty to send none."
+        ),
+    )
+
+    class Meta:
+        model = ApiClient
+        fields = ["callback_url"]
+
+
 class ApiClientForm(_VersionedForm):
     class Meta:
         model = ApiClient
