@@ -100,7 +100,7 @@ def api_client_detail(request, pk):
             "form": form,
             "client": client,
             "token": _take(request, _ISSUED, client),
-            "callback_form": ApiClientCallbackForm(instance=client),
+            "callback_form": ApiClientCallbackForm(client=client),
             "callback_secret": _take(request, _SECRET_SHOWN, client),
             "history": history_for(client),
         },
@@ -169,7 +169,7 @@ def api_client_active(request, pk):
 def api_client_callback(request, pk):
     _require_manager(request.user)
     client = get_object_or_404(_clients(request.user), pk=pk)
-    form = ApiClientCallbackForm(request.POST, instance=client)
+    form = ApiClientCallbackForm(request.POST, client=client)
     saved = submit_form(
         request,
         form,

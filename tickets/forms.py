@@ -302,7 +302,7 @@ class DepartmentForm(_VersionedForm):
         self.fields["members"].initial = current
 
 
-class ApiClientCallbackForm(_VersionedForm):
+class ApiClientCallbackForm(forms.Form):
     """Where the client's status changes are sent (tickets/callbacks.py); empty stops them."""
 
     callback_url = forms.URLField(
@@ -315,10 +315,13 @@ class ApiClientCallbackForm(_VersionedForm):
             "signed. Leave empty to send none."
         ),
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    class Meta:
-        model = ApiClient
-        fields = ["callback_url"]
+    def __init__(self, *args, client: ApiClient, **kwargs):
+        kwargs.setdefault(
+            "initial", {"callback_url": client.callback_url, "version": client.version}
+        )
+        super().__init__(*args, **kwargs)
 
 
 class ApiClientForm(_VersionedForm):
