@@ -8,11 +8,12 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import re
 import threading
-import time
 import uuid
 import zoneinfo
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -48,14 +49,17 @@ def _settings(settings):
     settings.QUIET_HOURS_START, settings.QUIET_HOURS_END = 22, 7
 
 
-def verify(secret: str, headers, body: bytes, *, now: float, tolerance: int = 300) -> bool:
-    """What a receiver does (the README's example): HMAC of "timestamp.body", recent."""
-    timestamp = headers.get("X-Grid-Timestamp", "")
-    expected = "sha256=" + hmac.new(
-        secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
-    ).hexdigest()
-    fresh = timestamp.isdigit() and abs(now - int(timestamp)) <= tolerance
-    return fresh and hmac.compare_digest(expected, headers.get("X-Grid-Signature", ""))
+def _readme_check():
+    """The receiver's check as the README shows it, run as written."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    code = re.search(r"```python\n(import hashlib, hmac, time\n.*?)```", readme, re.S).group(1)
+    scope: dict = {}
+    exec(code, scope)  # noqa: S102 - our own README
+    return scope["verified"]
+
+
+def verify(secret: str, headers, body: bytes) -> bool:
+    return _readme_check()(secret, headers, body)
 
 
 class Receiver:
@@ -76,12 +80,7 @@ class Receiver:
                         "headers": dict(self.headers),
                         "body": body,
                         "json": json.loads(body),
-                        "valid": verify(
-                            receiver.secret,
-                            self.headers,
-                            body,
-                            now=dt.datetime.now(dt.UTC).timestamp(),
-                        ),
+                        "valid": verify(receiver.secret, self.headers, body),
                     }
                 )
                 self.send_response(receiver.status)
@@ -271,14 +270,28 @@ def test_a_revoked_system_hears_nothing_more(filed, dispatcher, receiver, system
 def test_a_rolled_back_transition_sends_nothing(
     filed, dispatcher, receiver, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True) as queued:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            services.accept(by=dispatcher, ticket=filed)
-            raise RuntimeError("something after the change failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as queued,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.accept(by=dispatcher, ticket=filed)
+        raise RuntimeError("something after the change failed")
     assert queued == []
     assert not _callbacks().exists()
     assert not Notification.objects.filter(kind=NoticeKind.CALLBACK).exists()
     assert receiver.received == []
+
+
+def test_a_stale_or_forged_signature_fails_the_readme_check(filed, dispatcher, receiver, clock):
+    services.accept(by=dispatcher, ticket=filed)
+    _send_all()
+    (sent,) = receiver.received
+    headers, body = sent["headers"], sent["body"]
+    assert verify(receiver.secret, headers, body)
+    assert not verify(receiver.secret, headers, body.replace(b"accepted", b"resolved"))
+    clock.shift(dt.timedelta(minutes=6))
+    assert not verify(receiver.secret, headers, body)  # a replay, later
 
 
 def test_a_new_secret_signs_from_then_on_retries_included(
@@ -294,7 +307,7 @@ def test_a_new_secret_signs_from_then_on_retries_included(
     _send_all()  # the receiver still checks with the old secret
     (stale,) = receiver.received
     assert not stale["valid"]
-    assert verify(new, stale["headers"], stale["body"], now=time.time())
+    assert verify(new, stale["headers"], stale["body"])
 
 
 def test_callbacks_are_not_held_for_quiet_hours(filed, dispatcher, receiver, clock):
@@ -328,9 +341,7 @@ def test_the_signing_secret_is_shown_once_and_kept_out_of_the_audit_log(
     assert secret not in again and added.callback_secret_hint in again
     assert receiver.url in again  # on the history too: the address is no secret
 
-    client.post(
-        reverse("api_client_callback_secret", args=[added.pk]), {"version": added.version}
-    )
+    client.post(reverse("api_client_callback_secret", args=[added.pk]), {"version": added.version})
     added.refresh_from_db()
     assert added.callback_secret != secret
     from auditlog.models import LogEntry
