@@ -43,9 +43,9 @@ def test_a_status_change_reaches_the_system_once_through_a_real_worker(
     dispatcher,
     district_officer,
     receiver,
-    broker,
+    broker,  # noqa: F811 - the fixture imported above
     settings,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     settings.CALLBACK_ALLOW_LOCAL = True
     system, _token = services.create_api_client(
