@@ -85,7 +85,8 @@ class Notification(models.Model):
     """
 
     key = models.CharField(max_length=160, unique=True, editable=False)
-    # NULL for a message to an area's group robot (WeCom, DingTalk) rather than to a person.
+    # NULL for a message to an area's group robot (WeCom, DingTalk) rather than to a person,
+    # or to a connected system (a callback: notify.to_system, tickets/callbacks.py).
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
