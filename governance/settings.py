@@ -428,6 +428,9 @@ NOTIFY_MAX_ATTEMPTS = env.integer("NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
 NOTIFY_RETRY_BASE_SECONDS = env.integer("NOTIFY_RETRY_BASE_SECONDS", 60, minimum=1)
 # Seconds to wait for a WeCom or DingTalk robot (or an SMS provider) to answer.
 NOTIFY_HTTP_TIMEOUT = env.integer("NOTIFY_HTTP_TIMEOUT", 5, minimum=1)
+# Callbacks to connected systems (tickets/callbacks.py) go to public https addresses only;
+# this also allows http and loopback or private addresses (a developer's machine, the tests).
+CALLBACK_ALLOW_LOCAL = env.boolean("CALLBACK_ALLOW_LOCAL", DEBUG)
 # Dotted path of the SMS backend (core/sms.py); the default writes each message to the log.
 # The old "notifications.channels.LoggingSMSBackend" still names the same class.
 SMS_BACKEND = env.string("SMS_BACKEND", "core.sms.LoggingSMSBackend")

@@ -1,4 +1,6 @@
-"""The external channels a delivery goes out on: email, WeCom and DingTalk group robots, SMS.
+"""The external channels a delivery goes out on: email, WeCom and DingTalk group robots, SMS,
+and the callbacks to connected systems, whose sender the tickets app registers (``register``:
+notifications know no tickets).
 
 Each ``send_*`` takes the delivery and its idempotency key and returns when the provider has
 accepted the message, or raises ``ChannelError``; notifications/delivery.py decides about
@@ -149,6 +151,12 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
     return response.status, raw
 
 
+def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    """POST ``body`` to ``url`` as the robots are posted to (kept connections, the
+    environment's proxy); (status, up to 64 KiB of the answer). Network errors raise."""
+    return _post(url, body, headers)
+
+
 def _post_once(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
     """Through urllib, which honours the environment's proxy settings; no keep-alive."""
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310
@@ -262,6 +270,12 @@ SENDERS = {
     NoticeChannel.DINGTALK: send_dingtalk,
     NoticeChannel.SMS: send_sms,
 }
+
+
+def register(channel: str, sender) -> None:
+    """``sender(delivery, *, idempotency_key)`` sends ``channel``'s deliveries (called from an
+    app's ``ready()``: the callbacks to connected systems are the tickets app's)."""
+    SENDERS[channel] = sender
 
 
 def send(delivery: Delivery, *, idempotency_key: str) -> None:

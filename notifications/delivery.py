@@ -20,10 +20,14 @@ that died mid-send, and whether the message went out is unknown:
 - email and SMS are tried again: they carry the delivery's idempotency key (the Message-ID,
   the SMS provider's key), so a provider that has it already drops the repeat;
 - group robots (WeCom, DingTalk) drop nothing, so such a row becomes "unknown" with a log
-  line and waits on the operations page for staff to send it again by hand (or not).
+  line and waits on the operations page for staff to send it again by hand (or not);
+- callbacks to connected systems (tickets/callbacks.py) carry an ``Idempotency-Key`` header,
+  so they are tried again like email.
 
 What remains is the moment between the robot taking the message and the row being marked
 sent: a worker killed there leaves an "unknown" row, never a repeated message.
+
+Quiet hours are for people: a callback to a system goes out at night too (``MACHINES``).
 
 ``deliver_task`` is the Celery task of ``deliver``, kept here beside the function it runs so
 that enqueueing needs no import of notifications/tasks.py (which imports this module). It
@@ -62,6 +66,8 @@ SKIPPED = "skipped"
 DUE_STATES = [Delivery.State.PENDING, Delivery.State.HELD, Delivery.State.SENDING]
 # Channels whose receiver cannot drop a repeat: never resent blindly.
 ROBOTS = [NoticeChannel.WECOM, NoticeChannel.DINGTALK]
+# Channels to systems rather than people: never held for quiet hours.
+MACHINES = [NoticeChannel.CALLBACK]
 DELIVERY_QUEUE = "deliveries"
 UNKNOWN_ERROR = "worker stopped while sending; the group may have received it"
 
@@ -157,7 +163,8 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> str:
             delivery.channel,
             delivery.attempts,
         )
-    if not delivery.notification.urgent and (until := quiet_until(now)) is not None:
+    quiet = not delivery.notification.urgent and delivery.channel not in MACHINES
+    if quiet and (until := quiet_until(now)) is not None:
         # Not an attempt: nothing was tried, so the back-off and the attempt budget stay.
         held = due.update(state=Delivery.State.HELD, next_attempt_at=until, enqueued_at=None)
         return Delivery.State.HELD.value if held else SKIPPED

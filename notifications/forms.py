@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from notifications.models import NoticeChannel, NoticeKind
+from notifications.models import PERSONAL_KINDS, NoticeChannel
 from notifications.preferences import PERSONAL_CHANNELS
 
 
@@ -19,7 +19,7 @@ class ChannelPreferencesForm(forms.Form):
     def __init__(self, *args, user, current: dict[tuple[str, str], bool], **kwargs):
         super().__init__(*args, **kwargs)
         reachable = {NoticeChannel.EMAIL: bool(user.email), NoticeChannel.SMS: bool(user.phone)}
-        self.kinds = list(NoticeKind)
+        self.kinds = list(PERSONAL_KINDS)
         self.channels = list(PERSONAL_CHANNELS)
         self.reachable = reachable
         for kind in self.kinds:

@@ -36,6 +36,8 @@ class NoticeKind(models.TextChoices):
     TAKEN_AWAY = "taken_away", _("Request taken from you")
     SUMMONED = "summoned", _("Your department is summoned (吹哨报到)")
     SUMMONS_LATE = "summons_late", _("A summoned department has not acknowledged (报到)")
+    # To a connected system, not a person (tickets/callbacks.py): no one's preference.
+    CALLBACK = "callback", _("Status change sent to a connected system")
 
 
 class NoticeChannel(models.TextChoices):
@@ -43,6 +45,13 @@ class NoticeChannel(models.TextChoices):
     WECOM = "wecom", _("WeCom group robot")
     DINGTALK = "dingtalk", _("DingTalk group robot")
     SMS = "sms", _("Text message")
+    # An HTTP callback to a connected system; its sender is registered by the app that writes
+    # such messages (notifications/channels.py, ``register``).
+    CALLBACK = "callback", _("Callback to a connected system")
+
+
+# Kinds a person receives and may choose channels for (the preferences page).
+PERSONAL_KINDS = [kind for kind in NoticeKind if kind != NoticeKind.CALLBACK]
 
 
 class OwnQuerySet(models.QuerySet):
@@ -78,7 +87,8 @@ class Notification(models.Model):
     """
 
     key = models.CharField(max_length=160, unique=True, editable=False)
-    # NULL for a message to an area's group robot (WeCom, DingTalk) rather than to a person.
+    # NULL for a message to an area's group robot (WeCom, DingTalk) rather than to a person,
+    # or to a connected system (a callback: notify.to_system, tickets/callbacks.py).
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,

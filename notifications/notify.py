@@ -80,6 +80,21 @@ def notification_key(
     return f"{kind}:{what}:l{level}:{who}{':' + extra if extra else ''}"
 
 
+def to_system(
+    *, key: str, kind: str, channel: str, subject, params: dict, idempotency_key: str
+) -> Delivery:
+    """One message to a connected system rather than a person (a callback): a notification
+    with no recipient, and its one delivery on ``channel``, enqueued on commit and from then on
+    claimed, backed off, retried and shown to staff like every other delivery. Call it in the
+    transaction that makes the change it reports, so a change rolled back sends nothing."""
+    notification = Notification.objects.create(key=key, kind=kind, subject=subject, params=params)
+    row = Delivery.objects.create(
+        notification=notification, channel=channel, idempotency_key=idempotency_key
+    )
+    delivery.send_after_commit([row.pk])
+    return row
+
+
 def channels_for(user, kind: str, preferences: dict | None = None) -> list[str]:
     """The external channels ``user`` wants for ``kind`` (in-app is always on).
 
@@ -102,8 +117,8 @@ def channels_for(user, kind: str, preferences: dict | None = None) -> list[str]:
         enabled.discard(NoticeChannel.EMAIL)
     if not getattr(user, "phone", ""):
         enabled.discard(NoticeChannel.SMS)
-    # Group robots are an area's, not a person's.
-    enabled -= {NoticeChannel.WECOM, NoticeChannel.DINGTALK}
+    # Group robots are an area's, callbacks a system's: not a person's.
+    enabled -= {NoticeChannel.WECOM, NoticeChannel.DINGTALK, NoticeChannel.CALLBACK}
     return sorted(enabled)
 
 

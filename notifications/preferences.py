@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from notifications.models import ChannelPreference, NoticeChannel, NoticeKind
+from notifications.models import PERSONAL_KINDS, ChannelPreference, NoticeChannel
 
 PERSONAL_CHANNELS = (NoticeChannel.EMAIL, NoticeChannel.SMS)
 
@@ -29,7 +29,7 @@ def effective(user) -> dict[tuple[str, str], bool]:
     defaults = {NoticeChannel.EMAIL: True, NoticeChannel.SMS: False}
     return {
         (kind, channel): reachable[channel] and rows.get((kind, channel), defaults[channel])
-        for kind in NoticeKind.values
+        for kind in PERSONAL_KINDS
         for channel in PERSONAL_CHANNELS
     }
 
@@ -38,7 +38,7 @@ def effective(user) -> dict[tuple[str, str], bool]:
 def save_channel_preferences(*, user, choices: dict[tuple[str, str], bool]) -> None:
     """Record ``user``'s choice for each (kind, channel) given; others stay as they were."""
     for kind, channel in choices:
-        if kind not in NoticeKind.values or channel not in PERSONAL_CHANNELS:
+        if kind not in PERSONAL_KINDS or channel not in PERSONAL_CHANNELS:
             raise ValidationError(
                 _("%(channel)s cannot be chosen for %(kind)s.") % {"channel": channel, "kind": kind}
             )

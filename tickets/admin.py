@@ -318,7 +318,8 @@ class ApiClientAdmin(admin.ModelAdmin):
     list_display = ("name", "area", "token_hint", "active", "last_used_at", "created_at")
     list_filter = ("active",)
     search_fields = ("name",)
-    readonly_fields = ("token_hint", "last_used_at")
+    # The callback is set on the API clients' page, which shows its secret once.
+    readonly_fields = ("token_hint", "callback_url", "callback_secret_hint", "last_used_at")
     actions = ["issue_new_token"]
 
     def save_model(self, request, obj, form, change):

@@ -23,8 +23,16 @@ class TicketsConfig(AppConfig):
             Department, exclude_fields=["version", "matters", "tickets"], m2m_fields={"members"}
         )
         # A token's hash is no one's business; a new token shows as a new hint.
+        # Nor the callback's signing secret: a new one shows as a new hint.
         auditlog.register(
-            ApiClient, exclude_fields=["version", "token_hash", "last_used_at", "tickets"]
+            ApiClient,
+            exclude_fields=[
+                "version",
+                "token_hash",
+                "callback_secret",
+                "last_used_at",
+                "tickets",
+            ],
         )
 
         from notifications import texts
@@ -32,3 +40,11 @@ class TicketsConfig(AppConfig):
 
         # What the deadline notices and the digest say: notifications know no tickets.
         texts.register(notices.KINDS, notices.describe)
+
+        from notifications import channels
+        from notifications.models import NoticeChannel, NoticeKind
+        from tickets import callbacks
+
+        # Callbacks to connected systems go through the deliveries (tickets/callbacks.py).
+        channels.register(NoticeChannel.CALLBACK, callbacks.send)
+        texts.register([NoticeKind.CALLBACK], callbacks.describe)

@@ -365,6 +365,28 @@ class DepartmentForm(_VersionedForm):
         self.fields["members"].initial = current
 
 
+class ApiClientCallbackForm(forms.Form):
+    """Where the client's status changes are sent (tickets/callbacks.py); empty stops them."""
+
+    callback_url = forms.URLField(
+        label=_("Callback URL"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text=_(
+            "Each public status change of the requests this system filed is sent here, "
+            "signed. Leave empty to send none."
+        ),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, client: ApiClient, **kwargs):
+        kwargs.setdefault(
+            "initial", {"callback_url": client.callback_url, "version": client.version}
+        )
+        super().__init__(*args, **kwargs)
+
+
 class ApiClientForm(_VersionedForm):
     class Meta:
         model = ApiClient

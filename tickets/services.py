@@ -36,6 +36,7 @@ from grids.scope import can
 from notifications.models import NoticeKind
 from notifications.notify import notify
 from points import services as points_services
+from tickets import callbacks
 from tickets.deadlines import due
 from tickets.models import (
     ACTIVE_STATUSES,
@@ -220,7 +221,7 @@ def _event(
     *,
     at: dt.datetime,
 ) -> Event:
-    return Event.objects.create(
+    event = Event.objects.create(
         ticket=ticket,
         at=at,
         action=action,
@@ -230,6 +231,8 @@ def _event(
         note=note,
         public=public,
     )
+    callbacks.status_changed(event)  # a connected system's callback, sent on commit
+    return event
 
 
 def clean_photos(photos: Iterable) -> list:
@@ -1809,3 +1812,44 @@ def set_api_client_active(
     client.active = active
     save_if_unchanged(client, expected_version, ["active"])
     return client
+
+
+def _new_callback_secret(client: ApiClient) -> str:
+    secret = callbacks.new_secret()
+    client.callback_secret, client.callback_secret_hint = secret, secret[-6:]
+    return secret
+
+
+@transaction.atomic
+def set_api_client_callback(
+    *, by, client: ApiClient, url: str, expected_version: int | None = None
+) -> str | None:
+    """Set where the client's status changes are sent (tickets/callbacks.py), or stop them
+    with ``url`` "" (which drops the secret too). Returns the signing secret when one was
+    issued (the first time a URL is set), for the caller to show once; None otherwise."""
+    _require_api(by, client.area)
+    url = url.strip()
+    secret = None
+    if url:
+        callbacks.check_url(url)
+        if not client.callback_secret:
+            secret = _new_callback_secret(client)
+    else:
+        client.callback_secret = client.callback_secret_hint = ""
+    client.callback_url = url
+    client.full_clean()
+    save_if_unchanged(
+        client, expected_version, ["callback_url", "callback_secret", "callback_secret_hint"]
+    )
+    return secret
+
+
+@transaction.atomic
+def rotate_callback_secret(*, by, client: ApiClient, expected_version: int | None = None) -> str:
+    """A new signing secret; callbacks are signed with it from now on, retries included."""
+    _require_api(by, client.area)
+    if not client.callback_url:
+        raise ValidationError(_("Set a callback address first."), code="no_callback")
+    secret = _new_callback_secret(client)
+    save_if_unchanged(client, expected_version, ["callback_secret", "callback_secret_hint"])
+    return secret

@@ -93,6 +93,16 @@ urlpatterns = [
     path("api-clients/<int:pk>/", api_clients.api_client_detail, name="api_client_detail"),
     path("api-clients/<int:pk>/rotate/", api_clients.api_client_rotate, name="api_client_rotate"),
     path("api-clients/<int:pk>/active/", api_clients.api_client_active, name="api_client_active"),
+    path(
+        "api-clients/<int:pk>/callback/",
+        api_clients.api_client_callback,
+        name="api_client_callback",
+    ),
+    path(
+        "api-clients/<int:pk>/callback/secret/",
+        api_clients.api_client_callback_secret,
+        name="api_client_callback_secret",
+    ),
     # Public: residents on a phone, no sign-in (tickets/public_views.py).
     path("r/<str:code>/", public_views.resident_request, name="resident_request"),
     path("t/", public_views.track_lookup, name="track_lookup"),

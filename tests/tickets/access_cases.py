@@ -222,6 +222,8 @@ CASES = {
     "api_client_detail": ("get", "territory", _api_client, _DISTRICT_ONLY),
     "api_client_rotate": ("post", "territory", _api_client, _DISTRICT_WRITES),
     "api_client_active": ("post", "territory", _api_client, _DISTRICT_WRITES),
+    "api_client_callback": ("post", "territory", _api_client, _DISTRICT_WRITES),
+    "api_client_callback_secret": ("post", "territory", _api_client, _DISTRICT_WRITES),
 }
 
 # Joint actions (联合执法 / 联合处置), of community C1 (tickets/joint_views.py). The list is for
