@@ -19,7 +19,8 @@ from tests.browser.conftest import no_horizontal_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-GRID = "QH-S01-C01-G01"
+STREET = "QH-S01"
+GRID = f"{STREET}-C01-G01"
 DESCRIPTION = "楼下商铺改成群租房，电线乱拉，还在卖来路不明的食品"
 REASON = "群租、消防和食品安全问题交织，社区协调不了，街道吹哨三部门联合处置"
 HOUSING_PART = "已约谈房东，责令三日内拆除隔断、恢复原有格局"
@@ -42,10 +43,19 @@ def _row(page, department):
 def test_street_summons_three_departments_one_is_escalated_the_lead_closes_the_resident_rates(
     demo, live_server, browser, open_as, shoot, tmp_path
 ):
+    from dashboards import departments
     from grids.models import Area
     from notifications.models import NoticeKind, Notification
     from tickets import services, sweep
-    from tickets.models import Channel, Department, Matter, Status, Summons, SummonsState
+    from tickets.models import (
+        Channel,
+        Department,
+        Matter,
+        Status,
+        Summons,
+        SummonsState,
+        Ticket,
+    )
 
     police, housing, market = (
         Department.objects.get(code=code) for code in ("police", "housing", "market")
@@ -124,9 +134,11 @@ def test_street_summons_three_departments_one_is_escalated_the_lead_closes_the_r
         kind=NoticeKind.SUMMONS_LATE, subject_id=ticket.pk, recipient__username="street"
     )
     assert told.count() == 1
-    assert not Summons.objects.filter(ticket=ticket, escalated_at__isnull=False).exclude(
-        pk=late.pk
-    ).exists()
+    assert (
+        not Summons.objects.filter(ticket=ticket, escalated_at__isnull=False)
+        .exclude(pk=late.pk)
+        .exists()
+    )
 
     # The street's bell counts it, its list names the request, the page marks the row.
     unread = Notification.objects.filter(recipient__username="street", read_at__isnull=True)
@@ -144,7 +156,17 @@ def test_street_summons_three_departments_one_is_escalated_the_lead_closes_the_r
     expect(_row(street, housing)).to_contain_text(HOUSING_PART)
     shoot(street, "cohandling-4-escalated")
 
-    # The lead cannot resolve while a part is missing: the street stops waiting, with a reason.
+    # The lead cannot resolve while a part is missing: the page says whose.
+    officer.goto(url)
+    resolve = officer.locator("form[action$='/resolve/']")
+    resolve.locator("#id_result").fill(RESULT)
+    resolve.locator("input[type=file]").set_input_files(_photo(tmp_path))
+    resolve.locator("button[type=submit]").click()
+    expect(officer.locator(".alert-danger")).to_contain_text("Waiting for the parts of")
+    expect(officer.locator(".alert-danger")).to_contain_text(market.name_en)
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.ASSIGNED
+
+    # The street stops waiting for it, with a reason.
     panel = street.locator("#departments")
     panel.locator("summary", has_text="Stop waiting for the missing parts").click()
     panel.locator("textarea[name=reason]").fill(OVERRIDE_REASON)
@@ -155,12 +177,10 @@ def test_street_summons_three_departments_one_is_escalated_the_lead_closes_the_r
 
     # 牵头部门办结: the police resolve on their phone, with a photo.
     officer.goto(url)
-    officer.locator("#id_result").fill(RESULT)
-    officer.locator("form[action$='/resolve/'] input[type=file]").set_input_files(
-        _photo(tmp_path)
-    )
+    resolve.locator("#id_result").fill(RESULT)
+    resolve.locator("input[type=file]").set_input_files(_photo(tmp_path))
     shoot(officer, "cohandling-5-lead-resolves")
-    officer.locator("form[action$='/resolve/'] button[type=submit]").click()
+    resolve.locator("button[type=submit]").click()
     expect(officer.locator(".alert-success")).to_be_visible()
     expect(officer.locator(f"header .status-{Status.RESOLVED}")).to_be_visible()
     expect(_row(officer, police)).to_have_class(re.compile(r"\bsummons-done\b"))
@@ -194,10 +214,24 @@ def test_street_summons_three_departments_one_is_escalated_the_lead_closes_the_r
     assert (ticket.status, ticket.rating) == (Status.CLOSED, 4)
     assert Summons.objects.get(pk=summonses[police.pk].pk).state == SummonsState.DONE
 
-    # The street sees the rating on the request.
+    # The street sees the rating on the request, and the month's league of departments keeps
+    # market supervision's missed 报到 although its part was no longer waited for.
     street.goto(url)
     expect(street.locator("dl")).to_contain_text("4 / 5")
     expect(street.locator("dl")).to_contain_text("三个部门一起来")
+    street.goto(f"{live_server.url}/dashboard/{STREET}/departments/")
+    league = street.locator("table.league tbody tr", has_text=market.name_en)
+    expect(league).to_be_visible()
+    market_row = next(
+        row
+        for row in departments.league(Area.objects.get(code=STREET), departments.month(None))
+        if row.department == market
+    )
+    assert market_row.acknowledge_settled > market_row.acknowledged_on_time
+    expect(league.locator("td").nth(2)).to_contain_text(
+        f"({market_row.acknowledged_on_time}/{market_row.acknowledge_settled})"
+    )
+    shoot(street, "cohandling-8-league")
     assert not street.errors and not officer.errors and not clerk.errors, (
         street.errors,
         officer.errors,
