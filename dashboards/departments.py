@@ -158,7 +158,11 @@ def league(area: Area, period: Month, *, sort: str = COMPOSITE, now=None) -> lis
             acknowledge_settled=Count(
                 "pk",
                 filter=summoned_in
-                & (Q(acknowledged_at__isnull=False) | Q(acknowledge_due__lte=now)),
+                & (
+                    Q(acknowledged_at__isnull=False)
+                    | Q(acknowledge_due__lte=now)
+                    | Q(escalated_at__isnull=False)  # the sweep found its limit passed
+                ),
             ),
             acknowledged_on_time=Count(
                 "pk", filter=summoned_in & Q(acknowledged_at__lte=F("acknowledge_due"))

@@ -36,6 +36,18 @@ def _photo(tmp_path) -> str:
     return str(path)
 
 
+def _league_figures(department) -> tuple[int, int, int]:
+    """The street's league this month for ``department``: summoned, 报到 settled, on time."""
+    from dashboards import departments
+    from grids.models import Area
+
+    area = Area.objects.get(code=STREET)
+    row = next(
+        r for r in departments.league(area, departments.month(None)) if r.department == department
+    )
+    return row.summoned, row.acknowledge_settled, row.acknowledged_on_time
+
+
 def _row(page, department):
     return page.locator("#departments .summons", has_text=department.name_en)
 
@@ -43,7 +55,6 @@ def _row(page, department):
 def test_street_summons_three_departments_one_is_escalated_the_lead_closes_the_resident_rates(
     demo, live_server, browser, open_as, shoot, tmp_path
 ):
-    from dashboards import departments
     from grids.models import Area
     from notifications.models import NoticeKind, Notification
     from tickets import services, sweep
@@ -166,7 +177,10 @@ def test_street_summons_three_departments_one_is_escalated_the_lead_closes_the_r
     expect(officer.locator(".alert-danger")).to_contain_text(market.name_en)
     assert Ticket.objects.get(pk=ticket.pk).status == Status.ASSIGNED
 
-    # The street stops waiting for it, with a reason.
+    # The street stops waiting for it, with a reason; the month's league of departments keeps
+    # market supervision's miss (tested on the page at the end).
+    before_override = _league_figures(market)
+    assert before_override[1] > before_override[2]  # settled > on time
     panel = street.locator("#departments")
     panel.locator("summary", has_text="Stop waiting for the missing parts").click()
     panel.locator("textarea[name=reason]").fill(OVERRIDE_REASON)
@@ -206,6 +220,7 @@ def test_street_summons_three_departments_one_is_escalated_the_lead_closes_the_r
         resident.locator("main form button[type=submit]").click()
         expect(resident.locator(".alert-success")).to_be_visible()
         expect(resident.locator("input[name=rating]")).to_have_count(0)
+        expect(resident.locator("main")).to_contain_text("4星")  # "your rating is 4 stars"
         shoot(resident, "cohandling-7-resident-closed")
         assert not resident.errors, resident.errors
     finally:
@@ -222,15 +237,10 @@ def test_street_summons_three_departments_one_is_escalated_the_lead_closes_the_r
     street.goto(f"{live_server.url}/dashboard/{STREET}/departments/")
     league = street.locator("table.league tbody tr", has_text=market.name_en)
     expect(league).to_be_visible()
-    market_row = next(
-        row
-        for row in departments.league(Area.objects.get(code=STREET), departments.month(None))
-        if row.department == market
-    )
-    assert market_row.acknowledge_settled > market_row.acknowledged_on_time
-    expect(league.locator("td").nth(2)).to_contain_text(
-        f"({market_row.acknowledged_on_time}/{market_row.acknowledge_settled})"
-    )
+    assert _league_figures(market) == before_override
+    summoned, settled, on_time = before_override
+    expect(league.locator("td").nth(1)).to_have_text(str(summoned))
+    expect(league.locator("td").nth(2)).to_contain_text(f"({on_time}/{settled})")
     shoot(street, "cohandling-8-league")
     assert not street.errors and not officer.errors and not clerk.errors, (
         street.errors,

@@ -389,7 +389,7 @@ def test_a_missed_acknowledgement_stays_on_the_league_after_the_street_overrides
 # --- The page's cost ---------------------------------------------------------------------------
 
 
-PAGE = 17
+PAGE = 18  # with the request's joint actions (one query, tickets/templatetags)
 
 
 def _page_queries(client, django_assert_max_num_queries, ticket, user, limit):
