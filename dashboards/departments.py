@@ -4,7 +4,9 @@ community, or the district) summoned answered in one month.
 Read live from the co-handling records (``tickets.Summons``) and the joint actions, in the
 area's requests (its path and below), in three queries whatever the number of departments: one
 grouped query for the summonses' figures, one for the joint actions attended, one for the
-departments' names. Withdrawn summonses count nowhere.
+departments' names. Withdrawn summonses (the street stopped waiting for the part) count
+nowhere, except a department's missed 报到: one the sweep escalated keeps counting as
+summoned and not acknowledged on time.
 
 Figures of a department in month M:
 
@@ -140,11 +142,15 @@ def league(area: Area, period: Month, *, sort: str = COMPOSITE, now=None) -> lis
     (the composite ranking unless it names a column). Three queries."""
     now = now or timezone.now()
     start, end = period.bounds()
+    # A withdrawn summons (the street stopped waiting for its part) counts nowhere, unless
+    # the department had missed its 报到 first (the sweep escalated it): that miss stays.
+    withdrawn = Q(state=SummonsState.WITHDRAWN)
+    kept = ~withdrawn
     summoned_in = Q(summoned_at__gte=start, summoned_at__lt=end)
-    due_in = Q(completion_due__gte=start, completion_due__lt=end)
+    due_in = Q(completion_due__gte=start, completion_due__lt=end) & kept
     figures = (
         Summons.objects.filter(ticket__area__path__startswith=area.path)
-        .exclude(state=SummonsState.WITHDRAWN)
+        .filter(kept | Q(escalated_at__isnull=False))
         .filter(summoned_in | due_in)
         .values("department_id")
         .annotate(
@@ -152,7 +158,11 @@ def league(area: Area, period: Month, *, sort: str = COMPOSITE, now=None) -> lis
             acknowledge_settled=Count(
                 "pk",
                 filter=summoned_in
-                & (Q(acknowledged_at__isnull=False) | Q(acknowledge_due__lte=now)),
+                & (
+                    Q(acknowledged_at__isnull=False)
+                    | Q(acknowledge_due__lte=now)
+                    | Q(escalated_at__isnull=False)  # the sweep found its limit passed
+                ),
             ),
             acknowledged_on_time=Count(
                 "pk", filter=summoned_in & Q(acknowledged_at__lte=F("acknowledge_due"))
@@ -162,8 +172,8 @@ def league(area: Area, period: Month, *, sort: str = COMPOSITE, now=None) -> lis
                 filter=due_in & (Q(reported_at__isnull=False) | Q(completion_due__lte=now)),
             ),
             parts_on_time=Count("pk", filter=due_in & Q(reported_at__lte=F("completion_due"))),
-            rated=Count("pk", filter=summoned_in & Q(ticket__rating__isnull=False)),
-            rating=Avg("ticket__rating", filter=summoned_in),
+            rated=Count("pk", filter=summoned_in & kept & Q(ticket__rating__isnull=False)),
+            rating=Avg("ticket__rating", filter=summoned_in & kept),
         )
         .order_by()
     )

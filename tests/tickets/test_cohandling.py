@@ -355,10 +355,41 @@ def test_acknowledging_stops_the_sweep(ticket, street_officer, departments, hous
     assert not _told(NoticeKind.SUMMONS_LATE, co_housing).exists()
 
 
+def test_a_missed_acknowledgement_stays_on_the_league_after_the_street_overrides(
+    ticket, territory, street_officer, departments, police, housing
+):
+    """The street stops waiting for a department the sweep escalated: the month's league
+    still counts it as summoned and not acknowledged in time (not as if never summoned)."""
+    from django.utils import timezone
+
+    from dashboards.departments import league, month
+
+    lead, co_housing, co_market = _summon(street_officer, ticket, departments, acknowledge_hours=2)
+    services.acknowledge_summons(by=police, summons=lead)
+    services.acknowledge_summons(by=housing, summons=co_housing)
+    services.report_part(by=housing, summons=co_housing, report="已约谈房东")
+    late = co_market.summoned_at + dt.timedelta(hours=2, minutes=1)
+    sweep.sweep(now=late)
+    services.override_cohandling(by=street_officer, ticket=ticket, reason="食品问题已查扣")
+
+    co_market.refresh_from_db()
+    assert co_market.state == SummonsState.WITHDRAWN and co_market.escalated_at == late
+    rows = {
+        row.department.code: row
+        for row in league(
+            territory.street, month(None, timezone.localdate(co_market.summoned_at)), now=late
+        )
+    }
+    market = rows["market"]
+    assert (market.summoned, market.acknowledged_on_time, market.acknowledge_settled) == (1, 0, 1)
+    assert (market.parts_settled, market.rated) == (0, 0)  # its part was no longer waited for
+    assert (rows["housing"].acknowledged_on_time, rows["housing"].acknowledge_settled) == (1, 1)
+
+
 # --- The page's cost ---------------------------------------------------------------------------
 
 
-PAGE = 17
+PAGE = 18  # with the request's joint actions (one query, tickets/templatetags)
 
 
 def _page_queries(client, django_assert_max_num_queries, ticket, user, limit):
