@@ -247,6 +247,42 @@ def _deadline(ticket: Ticket, now: dt.datetime) -> dict | None:
     return None
 
 
+def _cohandling_words(ticket: Ticket, events: list) -> dict[int, str]:
+    """The co-handling lines of a request's timeline in the resident's words, naming the
+    departments summoned (public bodies; never the staff who act for them): who was
+    summoned, who acknowledged (报到), who reported its part. One query."""
+    summonses = list(ticket.summonses.select_related("department").order_by("-role", "pk"))
+    if not summonses:
+        return {}
+    comma = _(", ")
+    words: dict[int, str] = {}
+    for event in events:
+        if event.action == A.ESCALATE:
+            group = [s for s in summonses if s.summoned_at == event.at]
+            if group:
+                words[event.pk] = _("Summoned: %(departments)s") % {
+                    "departments": comma.join(
+                        _("%(department)s (lead)") % {"department": s.department.name}
+                        if s.is_lead
+                        else s.department.name
+                        for s in group
+                    )
+                }
+        elif event.action == A.ACKNOWLEDGE:
+            group = [s for s in summonses if s.acknowledged_at == event.at]
+            if group:
+                words[event.pk] = _("%(department)s acknowledged (报到)") % {
+                    "department": comma.join(s.department.name for s in group)
+                }
+        elif event.action == A.NOTE:
+            group = [s for s in summonses if s.report_event_id == event.pk and not s.is_lead]
+            if group:
+                words[event.pk] = _("%(department)s reported its part") % {
+                    "department": group[0].department.name
+                }
+    return words
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def ticket_track(request, token):
@@ -281,9 +317,10 @@ def ticket_track(request, token):
     is_wish = ticket.matter.code == WISH_MATTER
     words = WISH_WORDS if is_wish else STATUS_WORDS
     master = _master_of(ticket) if ticket.status == Status.MERGED else None
-    events = (
+    events = list(
         ticket.events.filter(public=True).only("ticket_id", "action", "at").order_by("at", "pk")
     )
+    cohandling = _cohandling_words(ticket, events)
     photos = list(ticket.photos.only("pk", "kind", "ticket_id"))
     response = render(
         request,
@@ -294,7 +331,13 @@ def ticket_track(request, token):
             "status_words": words.get(ticket.status, ticket.get_status_display()),
             "master": master,
             "master_words": STATUS_WORDS.get(master.status) if master else None,
-            "timeline": [(EVENT_WORDS.get(e.action, e.get_action_display()), e.at) for e in events],
+            "timeline": [
+                (
+                    cohandling.get(e.pk) or EVENT_WORDS.get(e.action, e.get_action_display()),
+                    e.at,
+                )
+                for e in events
+            ],
             "report_photos": [p for p in photos if p.kind == Photo.Kind.REPORT],
             "result_photos": [p for p in photos if p.kind == Photo.Kind.RESULT],
             "deadline": _deadline(ticket, now),
