@@ -141,10 +141,11 @@ def record(
     elif len(tickets) > MAX_TICKETS:
         errors["tickets"] = _("Link at most %(n)d requests.") % {"n": MAX_TICKETS}
     else:
-        allowed = set(
+        # Read now, with each one's status as it stands (the objects passed may be older).
+        allowed = dict(
             linkable_tickets(by, area)
             .filter(pk__in=[ticket.pk for ticket in tickets])
-            .values_list("pk", flat=True)
+            .values_list("pk", "status")
         )
         outside = [ticket.short_code for ticket in tickets if ticket.pk not in allowed]
         if outside:
@@ -177,8 +178,8 @@ def record(
             at=now,
             action=Event.Action.NOTE,
             actor=by,
-            from_status=ticket.status,
-            to_status=ticket.status,
+            from_status=allowed[ticket.pk],
+            to_status=allowed[ticket.pk],
             note=note,
             public=True,
         )
