@@ -30,7 +30,12 @@ class TicketsConfig(AppConfig):
         # Who recorded a joint action, and with which departments, is on record. Its requests
         # are not: the history would name requests its reader may not see (each request's
         # own timeline has the line, with who wrote it).
-        auditlog.register(JointAction, exclude_fields=["tickets"], m2m_fields={"departments"})
+        # The entry's own actor and time say who recorded it and when; the area is on the page.
+        auditlog.register(
+            JointAction,
+            exclude_fields=["id", "tickets", "area", "recorded_by", "created_at"],
+            m2m_fields={"departments"},
+        )
 
         from notifications import texts
         from tickets import notices
