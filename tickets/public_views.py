@@ -22,7 +22,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -42,6 +42,7 @@ from tickets.models import (
     ACTIVE_STATUSES,
     WISH_MATTER,
     Channel,
+    Department,
     Event,
     Matter,
     Photo,
@@ -249,11 +250,10 @@ def _deadline(ticket: Ticket, now: dt.datetime) -> dict | None:
 
 def _cohandling_words(ticket: Ticket, events: list) -> dict[int, str]:
     """The co-handling lines of a request's timeline in the resident's words, naming the
-    departments summoned (public bodies; never the staff who act for them): who was
-    summoned, who acknowledged (报到), who reported its part. One query."""
+    departments (public bodies; never the staff who act for them): who was summoned, who
+    acknowledged (报到), who reported its part, who turned out for a joint action. One query,
+    two more when the timeline has notes."""
     summonses = list(ticket.summonses.select_related("department").order_by("-role", "pk"))
-    if not summonses:
-        return {}
     comma = _(", ")
     words: dict[int, str] = {}
     for event in events:
@@ -279,6 +279,23 @@ def _cohandling_words(ticket: Ticket, events: list) -> dict[int, str]:
             if group:
                 words[event.pk] = _("%(department)s reported its part") % {
                     "department": group[0].department.name
+                }
+    notes = [event for event in events if event.action == A.NOTE and event.pk not in words]
+    if notes:
+        # A joint action's line (tickets/joint.py) is written at the moment it is recorded.
+        held = {
+            action.created_at: action
+            for action in ticket.joint_actions.filter(
+                created_at__in=[event.at for event in notes]
+            ).prefetch_related(
+                Prefetch("departments", queryset=Department.objects.order_by("code"))
+            )
+        }
+        for event in notes:
+            action = held.get(event.at)
+            if action is not None:
+                words[event.pk] = _("Joint action with %(departments)s") % {
+                    "departments": comma.join(d.name for d in action.departments.all())
                 }
     return words
 

@@ -483,7 +483,8 @@ def test_department_members_and_grid_workers_get_no_joint_action_link(
 # --- The page's cost ---------------------------------------------------------------------------
 
 
-PAGE = 17
+# The page as the co-handling branch left it (17), plus the joint actions line (one query).
+PAGE = 18
 
 
 def _page_queries(client, django_assert_max_num_queries, ticket, user, limit):
@@ -505,4 +506,5 @@ def test_request_page_costs_the_same_with_one_or_five_summonses(
     # The same bound with one department or five: no query per summons.
     body = _page_queries(client, django_assert_max_num_queries, ticket, street_officer, PAGE)
     assert body.content.decode().count("summons-summoned") == n
+    assert "joint-action-new" in body.content.decode()  # the street records: no query more
     _page_queries(client, django_assert_max_num_queries, ticket, housing, PAGE)
