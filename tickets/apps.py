@@ -14,7 +14,7 @@ class TicketsConfig(AppConfig):
 
         from auditlog.registry import auditlog
 
-        from tickets.models import ApiClient, Category, Department, Matter
+        from tickets.models import ApiClient, Category, Department, JointAction, Matter
 
         # The catalogue decides deadlines: who changed a matter's limits must be on record.
         auditlog.register(Matter, exclude_fields=["version", "tickets"])
@@ -33,6 +33,16 @@ class TicketsConfig(AppConfig):
                 "last_used_at",
                 "tickets",
             ],
+        )
+
+        # Who recorded a joint action, and with which departments, is on record. Its requests
+        # are not: the history would name requests its reader may not see (each request's
+        # own timeline has the line, with who wrote it).
+        # The entry's own actor and time say who recorded it and when; the area is on the page.
+        auditlog.register(
+            JointAction,
+            exclude_fields=["id", "tickets", "area", "recorded_by", "created_at"],
+            m2m_fields={"departments"},
         )
 
         from notifications import texts

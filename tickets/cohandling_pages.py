@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tickets import selectors, services
+from tickets import joint, selectors, services
 from tickets.forms import OverrideForm, PartForm, SummonForm
 from tickets.models import Department, Summons, Ticket
 
@@ -54,6 +54,11 @@ def panel(user, ticket: Ticket) -> dict:
             }
         )
     allowed = services.cohandling_actions(user, ticket) if ticket.is_open else []
+    record_at = (
+        joint.record_area(user, ticket.area)
+        if any(s.state != "withdrawn" for s in summonses)
+        else None
+    )
     summoning = services.SUMMON in allowed and not any(s.state != "withdrawn" for s in summonses)
     return {
         "summonses": rows,
@@ -65,6 +70,12 @@ def panel(user, ticket: Ticket) -> dict:
         else None,
         "override_form": OverrideForm(initial={"version": ticket.version})
         if services.OVERRIDE in allowed
+        else None,
+        # The joint action form at the nearest street or community where the user records
+        # them, with this request filled in (never offered to someone it would refuse).
+        "joint_action_url": f"{reverse('joint_action_new', args=[record_at.code])}"
+        f"?ticket={ticket.short_code}"
+        if record_at is not None
         else None,
     }
 

@@ -24,7 +24,7 @@ from core.models import CalendarDay
 from grids.demo import Demo
 from grids.models import Area, Household, Post
 from grids.roles import Level, Role
-from tickets import services
+from tickets import joint, services
 from tickets.catalogue import fill_defaults
 from tickets.deadlines import due
 from tickets.demo_play import Plan, Player
@@ -304,6 +304,8 @@ DEPARTMENT_ACCOUNTS = [
 ]
 COHANDLED = "楼下商铺改成群租房，住了十几个人，电线乱拉，还在卖来路不明的食品"
 SUMMONED = "群租、消防和食品安全问题交织，社区协调不了，街道吹哨三部门联合处置"
+JOINT_PLACE = "一号楼底商"
+JOINT_OUTCOME = "民警核查住户身份，住建局责令拆除违规隔断、整改私拉电线；限期三日内清退群租。"
 
 
 def _cohandled(demo: Demo, password: str, now: dt.datetime) -> None:
@@ -352,6 +354,21 @@ def _cohandled(demo: Demo, password: str, now: dt.datetime) -> None:
         by=housing_user, summons=co_housing, at=start + dt.timedelta(minutes=75)
     )
     demo.counts["co-handled requests"] = 1
+    # The two that acknowledged turned out together: the street records the joint action.
+    street_area = joint.record_area(street, ticket.area)
+    if street_area is not None:
+        held = start + dt.timedelta(hours=2, minutes=30)
+        joint.record(
+            by=street,
+            area=street_area,
+            date=timezone.localdate(held),
+            place=JOINT_PLACE,
+            departments=[police, housing],
+            outcome=JOINT_OUTCOME,
+            tickets=[ticket],
+            now=held,
+        )
+        demo.counts["joint actions"] = 1
 
 
 def _final(rng, age_days: float) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import transaction
@@ -24,8 +25,9 @@ from django.utils.translation import gettext as _
 
 from core.images import clean_photos
 from grids.models import Area
+from grids.policy import roles_holding
 from grids.roles import COMMUNITY_LEVELS, Level
-from grids.scope import can
+from grids.scope import active_posts, can
 from tickets.models import Department, Event, JointAction, JointActionPhoto, Ticket
 from tickets.policy import TicketCapability
 
@@ -47,6 +49,27 @@ def may_record(user, area: Area) -> bool:
         and area.level in LEVELS
         and can(user, TicketCapability.DISPATCH_TICKETS, area)
     )
+
+
+def record_area(user, area: Area) -> Area | None:
+    """The nearest street, community or district over ``area`` (a request's) where ``user``
+    records joint actions, or None. Read from the user's posts, which the request has read
+    already: no query (a superuser's is one, for the community over ``area``)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.is_superuser:
+        found = area if area.level in LEVELS else area.community()
+        return found if found is not None and found.level in LEVELS else None
+    holders = roles_holding(TicketCapability.DISPATCH_TICKETS)
+    candidates = [
+        post.area
+        for post in active_posts(user)
+        if post.role in holders
+        and post.area.level in LEVELS
+        and area.path.startswith(post.area.path)
+    ]
+    nearest = max(candidates, key=lambda found: len(found.path), default=None)
+    return nearest if nearest is not None and may_record(user, nearest) else None
 
 
 # --- Selectors ----------------------------------------------------------------------------------
@@ -118,10 +141,11 @@ def record(
     elif len(tickets) > MAX_TICKETS:
         errors["tickets"] = _("Link at most %(n)d requests.") % {"n": MAX_TICKETS}
     else:
-        allowed = set(
+        # Read now, with each one's status as it stands (the objects passed may be older).
+        allowed = dict(
             linkable_tickets(by, area)
             .filter(pk__in=[ticket.pk for ticket in tickets])
-            .values_list("pk", flat=True)
+            .values_list("pk", "status")
         )
         outside = [ticket.short_code for ticket in tickets if ticket.pk not in allowed]
         if outside:
@@ -143,6 +167,10 @@ def record(
     action.tickets.set(tickets)
     for image in cleaned:
         JointActionPhoto.objects.create(action=action, image=image)
+    # The audit log writes the action and its departments and requests (tickets/apps.py); in
+    # a request its middleware names the actor, elsewhere (a command, the demo) the recorder.
+    if by is not None:
+        LogEntry.objects.get_for_object(action).filter(actor__isnull=True).update(actor=by)
     note = timeline_note(date, departments)
     Event.objects.bulk_create(
         Event(
@@ -150,8 +178,8 @@ def record(
             at=now,
             action=Event.Action.NOTE,
             actor=by,
-            from_status=ticket.status,
-            to_status=ticket.status,
+            from_status=allowed[ticket.pk],
+            to_status=allowed[ticket.pk],
             note=note,
             public=True,
         )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.forms import NOT_SAVED, MultipleFileField, submit_form
+from core.history import history_for
 from grids.access import area_or_404
 from grids.views import breadcrumbs
 from tickets import joint
@@ -206,6 +207,7 @@ def joint_action_detail(request, pk):
         {
             "action": action,
             "area": action.area,
+            "history": history_for(action),
             "breadcrumbs": [*breadcrumbs(request, action.area), (action.area, True)],
         },
     )

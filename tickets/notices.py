@@ -62,6 +62,14 @@ def describe(notification: Notification) -> Text:
             "stage": _stage(p),
             "due": _when(p.get("due")),
         }
+    elif kind == NoticeKind.OVERDUE and p.get("stage") == "part":
+        title = _("Request %(code)s: the part of %(department)s is overdue") % {
+            "code": code,
+            "department": p.get("department", ""),
+        }
+        body = _("It was due by %(due)s. Please report it, or tell the lead what holds it up.") % {
+            "due": _when(p.get("due"))
+        }
     elif kind == NoticeKind.OVERDUE:
         title = _("Request %(code)s is overdue") % {"code": code}
         body = _("The %(stage)s deadline passed at %(due)s.") % {

@@ -324,16 +324,27 @@ def sweep_batch(now: dt.datetime | None = None, batch: int = BATCH) -> Result:
 # shares of its window, and at its limit the street's dispatchers and the officer who
 # summoned it are told, once (``escalated_at``). The summons' own partial index is the way
 # in; the keys carry the summons, so a replay writes nothing new; after an outage only the
-# latest point that passed is acted on.
+# latest point that passed is acted on. A co-handler that acknowledged and misses its part's
+# completion limit is told, with the lead department, once (the overdue notice, same keys).
 
 
-def _summons_params(summons: Summons) -> dict:
+def _summons_params(summons: Summons, stage: str = "acknowledge") -> dict:
+    due = summons.completion_due if stage == "part" else summons.acknowledge_due
     return {
         "code": summons.ticket.short_code,
-        "stage": "acknowledge",
+        "stage": stage,
         "department": summons.department.name,
-        "due": summons.acknowledge_due.isoformat(),
+        "due": due.isoformat(),
     }
+
+
+def _together(*groups: list) -> list:
+    """People of several departments, each once."""
+    seen: dict[int, object] = {}
+    for group in groups:
+        for person in group:
+            seen.setdefault(person.pk, person)
+    return list(seen.values())
 
 
 def sweep_summonses(now: dt.datetime | None = None, batch: int = BATCH) -> Result:
@@ -350,8 +361,10 @@ def sweep_summonses(now: dt.datetime | None = None, batch: int = BATCH) -> Resul
         if not summonses:
             return result
         members: defaultdict[int, list] = defaultdict(list)
+        departments = {s.department_id for s in summonses}
+        departments |= {s.ticket.department_id for s in summonses if s.ticket.department_id}
         for row in Department.members.through.objects.filter(
-            department_id__in={s.department_id for s in summonses}, user__is_active=True
+            department_id__in=departments, user__is_active=True
         ).select_related("user"):
             members[row.department_id].append(row.user)
         streets = {s.ticket.area.path[:STREET_PATH_LENGTH] for s in summonses}
@@ -364,7 +377,26 @@ def sweep_summonses(now: dt.datetime | None = None, batch: int = BATCH) -> Resul
             due = [p for p in summons_points(summons) if p.at <= now and (lo is None or p.at > lo)]
             if due:
                 point = due[-1]  # passed while no sweep ran: only the latest still says something
-                if point.action == "reminder":
+                if point.action == "overdue":  # the part's limit: the department and the lead
+                    if summons.ticket.is_open:
+                        messages.append(
+                            Message(
+                                NoticeKind.OVERDUE,
+                                _together(
+                                    members[summons.department_id],
+                                    members[summons.ticket.department_id]
+                                    if summons.ticket.department_id
+                                    else [],
+                                ),
+                                summons.ticket,
+                                0,
+                                0,
+                                _summons_params(summons, "part"),
+                                robots=False,
+                                extra_key=f"s{summons.pk}",
+                            )
+                        )
+                elif point.action == "reminder":
                     messages.append(
                         Message(
                             NoticeKind.REMINDER,

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from grids.roles import Level
-from tickets.models import ACTIVE_STATUSES, WISH_MATTER, Status, Summons, SummonsState, Ticket
+from tickets.models import (
+    ACTIVE_STATUSES,
+    WISH_MATTER,
+    Status,
+    Summons,
+    SummonsRole,
+    SummonsState,
+    Ticket,
+)
 
 # A resolved request the resident never rated closes as satisfied after this many days.
 AUTO_CLOSE_DAYS = settings.TICKET_AUTO_CLOSE_DAYS
@@ -99,7 +107,11 @@ def schedule(ticket: Ticket) -> None:
 
 def summons_points(summons: Summons) -> list[Point]:
     """While a department has not acknowledged (报到): reminders at the shares of its window,
-    then, at its acknowledge limit, one escalation to the street. Nothing after that."""
+    then, at its acknowledge limit, one escalation to the street. Once a co-handler has
+    acknowledged: at its part's completion limit, one overdue notice (the lead's part is the
+    request's, whose own timeline tells). Nothing after that."""
+    if summons.state == SummonsState.ACKNOWLEDGED and summons.role == SummonsRole.CO:
+        return [Point(summons.completion_due, "overdue", 0, "part")]
     if summons.state != SummonsState.SUMMONED or summons.escalated_at is not None:
         return []
     start, due = summons.summoned_at, summons.acknowledge_due

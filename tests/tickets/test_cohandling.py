@@ -6,13 +6,15 @@ that does not acknowledge, exactly once."""
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from grids.roles import Role
 from notifications.models import NoticeKind, Notification
 from tests.factories import PostFactory, UserFactory, jpeg
-from tickets import services, sweep
+from tickets import notices, services, sweep
 from tickets.models import Department, Event, Status, Summons, SummonsRole, SummonsState, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -299,6 +301,29 @@ def test_resident_tracking_page_names_departments_never_staff(
     assert "街道王科长" not in page and str(police) not in page
 
 
+def test_resident_tracking_page_names_the_summoned_departments(
+    client, ticket, street_officer, departments, police, housing
+):
+    for user, name in ((street_officer, "街道王科长"), (police, "民警张伟"), (housing, "科员黄敏")):
+        user.display_name = name
+        user.save()
+    lead, co_housing, _co_market = _summon(street_officer, ticket, departments)
+    services.acknowledge_summons(by=police, summons=lead)
+    services.acknowledge_summons(by=housing, summons=co_housing)
+    services.report_part(by=housing, summons=co_housing, report="住建局科员黄敏拆除隔断")
+    page = client.get(
+        reverse("ticket_track", args=[ticket.tracking_token]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+
+    assert "Summoned: Police (lead), Housing, Market" in page
+    assert "Police acknowledged (报到)" in page and "Housing acknowledged (报到)" in page
+    assert "Housing reported its part" in page
+    assert "The higher level has taken it on" not in page
+    for user in (street_officer, police, housing):
+        assert user.display_name not in page and user.username not in page
+    assert "拆除隔断" not in page  # the part's text stays with the staff
+
+
 # --- The sweep ---------------------------------------------------------------------------------
 
 
@@ -346,13 +371,113 @@ def test_sweep_catching_up_sends_only_the_latest_point(
     assert _told(NoticeKind.SUMMONS_LATE, co_housing).filter(recipient=street_officer).count() == 1
 
 
-def test_acknowledging_stops_the_sweep(ticket, street_officer, departments, housing):
+def test_acknowledging_stops_the_acknowledge_sweep(ticket, street_officer, departments, housing):
     co_housing = _summon(street_officer, ticket, departments, acknowledge_hours=10)[1]
     services.acknowledge_summons(by=housing, summons=co_housing)
     co_housing.refresh_from_db()
-    assert co_housing.next_check_at is None
+    # What is left to watch is the part's completion limit.
+    assert co_housing.next_check_at == co_housing.completion_due
     sweep.sweep(now=co_housing.summoned_at + dt.timedelta(hours=12))
     assert not _told(NoticeKind.SUMMONS_LATE, co_housing).exists()
+    assert not _told(NoticeKind.REMINDER, co_housing).exists()
+
+
+def _acknowledged_parts(by, ticket, departments, police, housing):
+    lead, co_housing, _co_market = _summon(
+        by, ticket, departments, acknowledge_hours=2, completion_hours=10
+    )
+    services.acknowledge_summons(by=police, summons=lead)
+    services.acknowledge_summons(by=housing, summons=co_housing)
+    co_housing.refresh_from_db()
+    return lead, co_housing
+
+
+def test_sweep_tells_a_late_part_to_its_department_and_the_lead_exactly_once(
+    ticket, street_officer, departments, police, housing
+):
+    lead, co_housing = _acknowledged_parts(street_officer, ticket, departments, police, housing)
+    late = co_housing.completion_due + dt.timedelta(minutes=1)
+    for _run in range(2):
+        sweep.sweep(now=late)
+        sweep.sweep(now=late + dt.timedelta(hours=3))
+
+    told = _told(NoticeKind.OVERDUE, co_housing)
+    assert sorted(told.values_list("recipient", flat=True)) == sorted([housing.pk, police.pk])
+    assert told.first().params["stage"] == "part"
+    # The lead's part is the request's: its own deadline tells, not the part's sweep.
+    assert not _told(NoticeKind.OVERDUE, lead).exists()
+    co_housing.refresh_from_db()
+    assert co_housing.next_check_at is None
+
+
+def test_a_part_reported_in_time_is_never_overdue(
+    ticket, street_officer, departments, police, housing
+):
+    _lead, co_housing = _acknowledged_parts(street_officer, ticket, departments, police, housing)
+    services.report_part(by=housing, summons=co_housing, report="已拆除隔断")
+    sweep.sweep(now=co_housing.completion_due + dt.timedelta(hours=1))
+    assert not _told(NoticeKind.OVERDUE, co_housing).exists()
+
+
+def test_sweep_catching_up_on_a_late_part_sends_only_the_overdue_notice(
+    ticket, street_officer, departments, police, housing
+):
+    # No sweep ran while the department was late to acknowledge, nor until its part was due.
+    co_housing = _summon(
+        street_officer, ticket, departments, acknowledge_hours=2, completion_hours=10
+    )[1]
+    with time_machine.travel(co_housing.summoned_at + dt.timedelta(hours=4)):
+        services.acknowledge_summons(by=housing, summons=co_housing)
+    sweep.sweep(now=co_housing.summoned_at + dt.timedelta(hours=20))
+
+    assert not _told(NoticeKind.REMINDER, co_housing).exists()
+    assert not _told(NoticeKind.SUMMONS_LATE, co_housing).exists()
+    assert _told(NoticeKind.OVERDUE, co_housing).filter(recipient=housing).count() == 1
+
+
+def test_the_late_part_notice_names_the_department(
+    ticket, street_officer, departments, police, housing
+):
+    _lead, co_housing = _acknowledged_parts(street_officer, ticket, departments, police, housing)
+    sweep.sweep(now=co_housing.completion_due + dt.timedelta(minutes=1))
+    notice = _told(NoticeKind.OVERDUE, co_housing).get(recipient=housing)
+    with translation.override("en"):
+        text = notices.describe(notice)
+    assert "Housing" in str(text.title) and ticket.short_code in str(text.title)
+
+
+# --- Joint actions from the request page -------------------------------------------------------
+
+
+def test_officers_who_record_joint_actions_get_the_link_with_the_request_filled_in(
+    client, ticket, territory, street_officer, community_officer, departments
+):
+    url = reverse("ticket_detail", args=[ticket.short_code])
+    client.force_login(street_officer)
+    assert "joint-action-new" not in client.get(url).content.decode()  # nobody summoned yet
+
+    _summon(street_officer, ticket, departments)
+    for officer, area in (
+        (street_officer, territory.street),
+        (community_officer, territory.community),
+    ):
+        client.force_login(officer)
+        link = f"{reverse('joint_action_new', args=[area.code])}?ticket={ticket.short_code}"
+        assert link in client.get(url).content.decode().replace("&amp;", "&")
+        form = client.get(link)
+        assert form.status_code == 200
+        assert form.context["form"]["codes"].value() == ticket.short_code
+
+
+def test_department_members_and_grid_workers_get_no_joint_action_link(
+    client, ticket, street_officer, own_worker, departments, housing
+):
+    _summon(street_officer, ticket, departments)
+    for user in (own_worker, housing):
+        client.force_login(user)
+        page = client.get(reverse("ticket_detail", args=[ticket.short_code]))
+        assert page.status_code == 200
+        assert "joint-action-new" not in page.content.decode()
 
 
 def test_a_missed_acknowledgement_stays_on_the_league_after_the_street_overrides(
@@ -390,6 +515,8 @@ def test_a_missed_acknowledgement_stays_on_the_league_after_the_street_overrides
 
 
 PAGE = 18  # with the request's joint actions (one query, tickets/templatetags)
+# The page as the co-handling branch left it (17), plus the joint actions line (one query).
+PAGE = 18
 
 
 def _page_queries(client, django_assert_max_num_queries, ticket, user, limit):
@@ -411,4 +538,5 @@ def test_request_page_costs_the_same_with_one_or_five_summonses(
     # The same bound with one department or five: no query per summons.
     body = _page_queries(client, django_assert_max_num_queries, ticket, street_officer, PAGE)
     assert body.content.decode().count("summons-summoned") == n
+    assert "joint-action-new" in body.content.decode()  # the street records: no query more
     _page_queries(client, django_assert_max_num_queries, ticket, housing, PAGE)

@@ -169,3 +169,19 @@ def test_every_demo_request_closed_with_four_or_five_stars_proposed_its_points(d
     assert set(proposals.values_list("source_key", flat=True)) == keys
     assert proposals.filter(state=Declaration.State.APPROVED).exists()
     assert proposals.filter(state=Declaration.State.COLLECTED).exists()
+
+
+def test_the_demo_s_co_handled_request_has_a_joint_action_the_league_counts(demo):
+    from dashboards import departments as league
+    from tickets.demo import COHANDLED
+    from tickets.models import JointAction
+
+    action = JointAction.objects.get()
+    ticket = Ticket.objects.get(description=COHANDLED)
+    assert list(action.tickets.all()) == [ticket]
+    assert {d.code for d in action.departments.all()} == {"police", "housing"}
+    assert action.recorded_by.username == "street"
+    assert ticket.events.filter(action=A.NOTE, at=action.created_at, public=True).exists()
+    rows = league.league(action.area, league.month(None, action.date))
+    attended = {row.department.code: row.joint_actions for row in rows}
+    assert attended["police"] == attended["housing"] == 1
