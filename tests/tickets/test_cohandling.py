@@ -514,7 +514,6 @@ def test_a_missed_acknowledgement_stays_on_the_league_after_the_street_overrides
 # --- The page's cost ---------------------------------------------------------------------------
 
 
-PAGE = 18  # with the request's joint actions (one query, tickets/templatetags)
 # The page as the co-handling branch left it (17), plus the joint actions line (one query).
 PAGE = 18
 
