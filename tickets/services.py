@@ -401,7 +401,9 @@ def _lock_row(pk: int, *, select_related: tuple[str, ...]) -> Ticket:
     return Ticket.objects.select_related(*select_related).get(pk=pk)
 
 
-def _lock(ticket: Ticket, action: str, by, expected_version: int | None) -> Ticket:
+def _lock_for(ticket: Ticket, rule: Rule, by, expected_version: int | None, refused) -> Ticket:
+    """Lock the request and check it may take ``rule`` by ``by`` now; ``refused(locked)`` is
+    the message when its status does not allow it."""
     if by is not None:  # a person is waiting; the sweep (by=None) holds its rows already
         _bound_lock_waits()
     locked = _lock_row(
@@ -409,15 +411,24 @@ def _lock(ticket: Ticket, action: str, by, expected_version: int | None) -> Tick
     )
     if expected_version is not None and locked.version != expected_version:
         raise StaleTicket()
-    rule = RULES[action]
     if locked.status not in rule.from_statuses:
-        raise ValidationError(
-            _("This request is %(status)s: “%(action)s” is not possible now.")
-            % {"status": locked.get_status_display(), "action": A(action).label}
-        )
+        raise ValidationError(refused(locked))
     if by is not None and not rule.allowed(by, locked):
         raise PermissionDenied(_("You may not do this to this request."))
     return locked
+
+
+def _lock(ticket: Ticket, action: str, by, expected_version: int | None) -> Ticket:
+    return _lock_for(
+        ticket,
+        RULES[action],
+        by,
+        expected_version,
+        lambda locked: (
+            _("This request is %(status)s: “%(action)s” is not possible now.")
+            % {"status": locked.get_status_display(), "action": A(action).label}
+        ),
+    )
 
 
 def _save(
@@ -1174,21 +1185,16 @@ def summon(
             _("Deactivated departments cannot be summoned: %(names)s.")
             % {"names": ", ".join(inactive)}
         )
-    if by is not None:
-        _bound_lock_waits()
-    ticket = _lock_row(
-        ticket.pk, select_related=("area", "matter", "department", "assignee", "unit")
-    )
-    if expected_version is not None and ticket.version != expected_version:
-        raise StaleTicket()
-    rule = COHANDLING_RULES[SUMMON]
-    if ticket.status not in rule.from_statuses:
-        raise ValidationError(
+    ticket = _lock_for(
+        ticket,
+        COHANDLING_RULES[SUMMON],
+        by,
+        expected_version,
+        lambda locked: (
             _("This request is %(status)s: departments cannot be summoned now.")
-            % {"status": ticket.get_status_display()}
-        )
-    if by is not None and not rule.allowed(by, ticket):
-        raise PermissionDenied(_("You may not do this to this request."))
+            % {"status": locked.get_status_display()}
+        ),
+    )
     if Summons.objects.filter(ticket=ticket).exclude(state=SummonsState.WITHDRAWN).exists():
         raise ValidationError(
             _("Departments are already summoned on this request; override them first.")
@@ -1350,18 +1356,12 @@ def override_cohandling(
     lead can resolve; with ``result`` the street resolves the request itself as well."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the missing parts are not waited for.")})
-    if by is not None:
-        _bound_lock_waits()
-    ticket = _lock_row(
-        ticket.pk, select_related=("area", "matter", "department", "assignee", "unit")
+    nothing_missing = _("No department's part is missing on this request.")
+    ticket = _lock_for(
+        ticket, COHANDLING_RULES[OVERRIDE], by, expected_version, lambda locked: nothing_missing
     )
-    if expected_version is not None and ticket.version != expected_version:
-        raise StaleTicket()
-    rule = COHANDLING_RULES[OVERRIDE]
-    if ticket.status not in rule.from_statuses or not _owed(ticket).exists():
-        raise ValidationError(_("No department's part is missing on this request."))
-    if by is not None and not rule.allowed(by, ticket):
-        raise PermissionDenied(_("You may not do this to this request."))
+    if not _owed(ticket).exists():
+        raise ValidationError(nothing_missing)
     now = _when(at, ticket)
     missing = list(_owed(ticket).select_for_update(of=("self",)).select_related("department"))
     for summons in missing:
