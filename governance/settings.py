@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "stations",
     "points",
     "tickets",
+    "appraisal",
     "onboarding",
     "dashboards",
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("stations.urls")),
     path("", include("points.urls")),
     path("", include("tickets.urls")),
+    path("", include("appraisal.urls")),
     path("", include("onboarding.urls")),
     path("", include("dashboards.urls")),
 ]

@@ -25,6 +25,7 @@ APPS = [
     "stations",
     "points",
     "tickets",
+    "appraisal",
     "onboarding",
     "dashboards",
 ]

@@ -42,6 +42,7 @@ def _fixture_modules() -> list[str]:
         "stations",
         "points",
         "tickets",
+        "appraisal",
         "onboarding",
     ):
         try:
