@@ -143,7 +143,7 @@ class SchemeItem(models.Model):
         """The points ``value`` of the figure earns: linear up to full marks."""
         if value is None:
             # Nothing to measure is nothing missed; an unscored manual item is nothing.
-            return Decimal(0) if self.is_manual else Decimal(self.weight).quantize(Decimal("0.01"))
+            return Decimal(0 if self.is_manual else self.weight).quantize(Decimal("0.01"))
         value = Decimal(str(value))
         if self.is_manual:
             return max(Decimal(0), min(value, Decimal(self.weight))).quantize(Decimal("0.01"))
