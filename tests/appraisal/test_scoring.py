@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from appraisal import services
-from appraisal.models import Scorecard, SchemeItem
+from appraisal.models import SchemeItem, Scorecard
 from tests.appraisal.fixtures import MONTH, at, visit
 from tests.factories import HouseholdFactory
 from tests.tickets.fixtures import reported
@@ -18,9 +18,7 @@ def _card(worker, month=MONTH):
     return Scorecard.objects.current().get(worker=worker, month=month)
 
 
-def test_a_month_of_work_is_scored_by_hand(
-    territory, own_worker, neighbour_worker, scheme, matter
-):
+def test_a_month_of_work_is_scored_by_hand(territory, own_worker, neighbour_worker, scheme, matter):
     g1 = territory.grid
     h1, h2, h3 = (HouseholdFactory(grid=g1) for _ in range(3))
     # h1, h2 visited (h2 twice, as care); h3 fell due in the month and was not visited.

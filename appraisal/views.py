@@ -1,0 +1,153 @@
+"""The worker's own scorecard, a card's page, an area's ranking for a month, publishing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from appraisal import services
+from appraisal.models import DEFINITIONS, SchemeItem, Scorecard, month_start
+from appraisal.policy import AppraisalCapability
+from grids.models import Area
+from grids.roles import COMMUNITY_LEVELS, Level
+from grids.scope import can
+
+# How many of the lowest are flagged for a talk (末位约谈).
+LOWEST_FLAGGED = 3
+RANKED_LEVELS = (*COMMUNITY_LEVELS, Level.STREET, Level.TOWN)
+
+
+def _month(year: int, month: int) -> dt.date:
+    try:
+        return dt.date(year, month, 1)
+    except ValueError:
+        raise Http404 from None
+
+
+def _rows(card: Scorecard) -> list[dict]:
+    """The card's items in the scheme's order, with names and definitions (one query)."""
+    codes = {k: v for k, v in card.figures.items() if not k.startswith("_")}
+    items = {i.pk: i for i in SchemeItem.objects.filter(pk__in=[v["item"] for v in codes.values()])}
+    rows = []
+    for row in codes.values():
+        item = items.get(row["item"])
+        if item is None:
+            continue
+        rows.append(
+            {
+                "item": item,
+                "value": row["value"],
+                "score": row["score"],
+                "note": row.get("note", ""),
+                "definition": DEFINITIONS[item.figure],
+            }
+        )
+    return sorted(rows, key=lambda r: r["item"].position)
+
+
+def _card_context(card: Scorecard | None) -> dict:
+    if card is None:
+        return {"card": None}
+    history = list(
+        Scorecard.objects.filter(worker_id=card.worker_id, month=card.month)
+        .exclude(pk=card.pk)
+        .order_by("-version")
+    )
+    return {
+        "card": card,
+        "rows": _rows(card),
+        "extra": {k[1:]: v for k, v in card.figures.items() if k.startswith("_")},
+        "history": history,
+    }
+
+
+@login_required
+def my_card(request, year: int | None = None, month: int | None = None):
+    """A worker's own card: the month asked for, else the latest."""
+    cards = list(
+        Scorecard.objects.current()
+        .filter(worker=request.user)
+        .select_related("grid")
+        .order_by("-month")[:24]
+    )
+    if year is not None:
+        wanted = _month(year, month)
+        card = next((c for c in cards if c.month == wanted), None)
+        if card is None:
+            raise Http404
+    else:
+        card = cards[0] if cards else None
+    return render(
+        request, "appraisal/my_card.html", {"cards": cards, "mine": True, **_card_context(card)}
+    )
+
+
+@login_required
+def card_detail(request, pk: int):
+    """One card, for its worker or an officer over its area; older versions below."""
+    card = get_object_or_404(
+        Scorecard.objects.filter(
+            Q(pk__in=Scorecard.objects.visible_to(request.user).values("pk"))
+            | Q(worker=request.user)
+        ).select_related("grid", "worker", "published_by"),
+        pk=pk,
+    )
+    return render(request, "appraisal/card.html", _card_context(card))
+
+
+def _area(request, code: str) -> Area:
+    return get_object_or_404(
+        Area.objects.visible_to(request.user).filter(level__in=RANKED_LEVELS), code=code
+    )
+
+
+@login_required
+def ranking(request, code: str, year: int | None = None, month: int | None = None):
+    """An area's ranking for a month: the lowest flagged for a talk, the top is 网格之星."""
+    area = _area(request, code)
+    wanted = month_start(timezone.localdate()) if year is None else _month(year, month)
+    cards = list(
+        Scorecard.objects.current()
+        .filter(month=wanted, grid__path__startswith=area.path)
+        .select_related("worker", "grid")
+        .order_by("-total", "worker__username")
+    )
+    lowest = {c.pk for c in cards[-LOWEST_FLAGGED:]} if len(cards) > LOWEST_FLAGGED else set()
+    previous = (wanted - dt.timedelta(days=1)).replace(day=1)
+    return render(
+        request,
+        "appraisal/ranking.html",
+        {
+            "area": area,
+            "month": wanted,
+            "previous": previous,
+            "cards": cards,
+            "lowest": lowest,
+            "star": cards[0] if cards and cards[0].total > 0 else None,
+            "drafts": sum(1 for c in cards if not c.is_published),
+            "may_publish": can(request.user, AppraisalCapability.PUBLISH_SCORECARDS, area),
+        },
+    )
+
+
+@login_required
+@require_POST
+def publish(request, code: str, year: int, month: int):
+    area = _area(request, code)
+    if area.level not in (Level.STREET, Level.TOWN) or not can(
+        request.user, AppraisalCapability.PUBLISH_SCORECARDS, area
+    ):
+        raise PermissionDenied
+    wanted = _month(year, month)
+    count = services.publish_month(by=request.user, area=area, month=wanted)
+    messages.success(request, _("%(count)d scorecards published.") % {"count": count})
+    return redirect("appraisal_ranking_month", code=area.code, year=wanted.year, month=wanted.month)
