@@ -45,7 +45,7 @@ class Figure(models.TextChoices):
 DEFINITIONS = {
     Figure.VISITS_SHARE: _(
         "Households of your grid you visited this month, out of those visited or falling due "
-        "by the month's end."
+        "by the month's end (or today, in the month so far)."
     ),
     Figure.CARE_VISITS: _("Care visits (关爱走访) you logged this month."),
     Figure.FIELD_REQUESTS: _("Requests you reported from the field this month."),

@@ -38,6 +38,8 @@ def month_figures(*, area: Area, month: dt.date) -> dict[int, WorkerMonth]:
     time in the month (a worker with two posts is scored once, at the first)."""
     start, end = month_bounds(month)
     last_day = next_month(month) - dt.timedelta(days=1)
+    # The month so far: what falls due after today is not yet missed.
+    due_by = min(last_day, timezone.localdate())
     posts = (
         Post.objects.filter(role__in=SCORED_ROLES, area__path__startswith=area.path)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=month), started_on__lte=last_day)
@@ -66,7 +68,7 @@ def month_figures(*, area: Area, month: dt.date) -> dict[int, WorkerMonth]:
     overdue_by_area: defaultdict[int, list[dict]] = defaultdict(list)
     for row in (
         Household.objects.filter(Q(grid__in=area_ids) | Q(micro_grid__in=area_ids))
-        .filter(visit_due_on__lte=last_day)
+        .filter(visit_due_on__lte=due_by)
         .exclude(visits__visited_at__gte=start, visits__visited_at__lt=end)
         .order_by("visit_due_on", "pk")
         .values("pk", "grid_id", "micro_grid_id", "number", "address", "visit_due_on")

@@ -134,7 +134,9 @@ def ranking(request, code: str, year: int | None = None, month: int | None = Non
             "lowest": lowest,
             "star": cards[0] if cards and cards[0].total > 0 else None,
             "drafts": sum(1 for c in cards if not c.is_published),
-            "may_publish": can(request.user, AppraisalCapability.PUBLISH_SCORECARDS, area),
+            # The street publishes its whole month, from its own ranking.
+            "may_publish": area.level in (Level.STREET, Level.TOWN)
+            and can(request.user, AppraisalCapability.PUBLISH_SCORECARDS, area),
         },
     )
 

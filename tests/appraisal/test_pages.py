@@ -111,3 +111,9 @@ def test_the_nightly_command_computes_this_and_last_months_drafts(territory, own
     call_command("compute_scorecards", "--today", "2026-12-05")
     months = set(Scorecard.objects.filter(worker=own_worker).values_list("month", flat=True))
     assert months == {dt.date(2026, 11, 1), dt.date(2026, 12, 1)}
+
+
+def test_a_community_ranking_offers_no_publish_button(client, territory, street_officer, scorecard):
+    client.force_login(street_officer)
+    response = client.get(_ranking_url(territory.community))
+    assert response.status_code == 200 and not response.context["may_publish"]

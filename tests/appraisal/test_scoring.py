@@ -168,3 +168,14 @@ def test_a_draft_cannot_be_corrected_and_a_published_one_cannot_be_rescored(
         services.score_manual(
             by=street_officer, card=scorecard, item=scheme[-1], score=Decimal(1), note=""
         )
+
+
+def test_in_the_month_so_far_only_what_fell_due_by_today_is_missed(
+    territory, own_worker, scheme, time_machine
+):
+    time_machine.move_to(at(10))
+    soon, later = (HouseholdFactory(grid=territory.grid) for _ in range(2))
+    soon.__class__.objects.filter(pk=soon.pk).update(visit_due_on=dt.date(2026, 11, 9))
+    later.__class__.objects.filter(pk=later.pk).update(visit_due_on=dt.date(2026, 11, 25))
+    services.compute_month(area=territory.street, month=MONTH)
+    assert [row["pk"] for row in _card(own_worker).overdue] == [soon.pk]
