@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from appraisal import services
+from appraisal.forms import CorrectForm, ScoreForm
 from appraisal.models import DEFINITIONS, SchemeItem, Scorecard, month_start
 from appraisal.policy import AppraisalCapability
 from grids.models import Area
@@ -101,7 +102,62 @@ def card_detail(request, pk: int):
         ).select_related("grid", "worker", "published_by"),
         pk=pk,
     )
-    return render(request, "appraisal/card.html", _card_context(card))
+    context = _card_context(card)
+    manual = [row["item"] for row in context["rows"] if row["item"].is_manual]
+    if card.superseded_at is None and manual:
+        if not card.is_published and can(
+            request.user, AppraisalCapability.SCORE_WORKERS, card.grid
+        ):
+            context["score_form"] = ScoreForm(items=manual)
+        if card.is_published and can(
+            request.user, AppraisalCapability.PUBLISH_SCORECARDS, card.grid
+        ):
+            context["correct_form"] = CorrectForm(items=manual)
+    return render(request, "appraisal/card.html", context)
+
+
+def _manual_items(card: Scorecard) -> list[SchemeItem]:
+    return [row["item"] for row in _rows(card) if row["item"].is_manual]
+
+
+@login_required
+@require_POST
+def card_score(request, pk: int):
+    """Score a manual item of a draft card, or correct a published one (a new version)."""
+    card = get_object_or_404(
+        Scorecard.objects.visible_to(request.user).current().select_related("grid"), pk=pk
+    )
+    needed = (
+        AppraisalCapability.PUBLISH_SCORECARDS
+        if card.is_published
+        else AppraisalCapability.SCORE_WORKERS
+    )
+    if not can(request.user, needed, card.grid):
+        raise PermissionDenied
+    items = _manual_items(card)
+    form = (CorrectForm if card.is_published else ScoreForm)(request.POST, items=items)
+    if not form.is_valid():
+        messages.error(request, _("Check the score: %(errors)s") % {"errors": form.errors})
+        return redirect("appraisal_card", pk=card.pk)
+    data = form.cleaned_data
+    item = next(i for i in items if i.code == data["item"])
+    try:
+        if card.is_published:
+            card = services.correct_card(
+                by=request.user,
+                card=card,
+                reason=data["reason"],
+                manual_scores={item.code: data["score"]},
+            )
+        else:
+            services.score_manual(
+                by=request.user, card=card, item=item, score=data["score"], note=data["note"]
+            )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Scorecard saved."))
+    return redirect("appraisal_card", pk=card.pk)
 
 
 def _area(request, code: str) -> Area:

@@ -19,6 +19,14 @@ CASES = {
         (OK, MISSING, MISSING, MISSING, MISSING, LOGIN),
     ),
     "appraisal_card": ("get", "scorecard", lambda card: {"pk": card.pk}, VIEW),
+    # Street and community officers over the card's area score it; the worker and district
+    # staff may not (the matrix posts nothing: 302 back to the card with the errors).
+    "appraisal_card_score": (
+        "post",
+        "scorecard",
+        lambda card: {"pk": card.pk},
+        (DENIED, MISSING, FOUND, MISSING, DENIED, LOGIN),
+    ),
     # The rankings are officers' pages over a street or community.
     "appraisal_ranking": (
         "get",

@@ -117,3 +117,25 @@ def test_a_community_ranking_offers_no_publish_button(client, territory, street_
     client.force_login(street_officer)
     response = client.get(_ranking_url(territory.community))
     assert response.status_code == 200 and not response.context["may_publish"]
+
+
+def test_an_officer_scores_a_draft_and_corrects_it_once_published(
+    client, territory, street_officer, scorecard
+):
+    client.force_login(street_officer)
+    url = reverse("appraisal_card_score", args=[scorecard.pk])
+    assert (
+        "Score a manual item"
+        in client.get(reverse("appraisal_card", args=[scorecard.pk])).content.decode()
+    )
+    client.post(url, {"item": "assessment", "score": "12", "note": "走访扎实"})
+    scorecard.refresh_from_db()
+    assert scorecard.figures["assessment"]["note"] == "走访扎实"
+    assert scorecard.total == Decimal("67.00")
+    services.publish_month(by=street_officer, area=territory.street, month=MONTH)
+    response = client.post(url, {"item": "assessment", "score": "16", "reason": "复核加分"})
+    new = Scorecard.objects.current().get(worker=scorecard.worker, month=MONTH)
+    assert response["Location"] == reverse("appraisal_card", args=[new.pk])
+    assert new.version == 2 and new.total == Decimal("71.00") and new.reason == "复核加分"
+    page = client.get(response["Location"]).content.decode()
+    assert "复核加分" in page and "Earlier versions" in page
