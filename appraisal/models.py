@@ -38,6 +38,7 @@ class Figure(models.TextChoices):
     FIELD_REQUESTS = "field_requests", _("Requests raised from the field")
     ON_TIME_SHARE = "on_time_share", _("Requests handled on time (share)")
     RATING = "rating", _("Residents' average rating of their requests")
+    SERVICE_POINTS = "service_points", _("Service points earned (积分)")
     MANUAL = "manual", _("Scored by an officer")
 
 
@@ -53,6 +54,10 @@ DEFINITIONS = {
         "Requests assigned to you and resolved this month, resolved by their completion deadline."
     ),
     Figure.RATING: _("Residents' average rating (1–5) of your requests closed this month."),
+    Figure.SERVICE_POINTS: _(
+        "Points earned this month in the points schemes (a party member's services), net of "
+        "reversals."
+    ),
     Figure.MANUAL: _("Scored by an officer, with a note."),
 }
 

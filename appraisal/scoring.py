@@ -1,6 +1,6 @@
 """A month's figures for every scored worker of an area, in a fixed handful of grouped queries
 (never one per worker): the posts, the visits, the households still due, the field reports,
-and the requests handled."""
+the requests handled, and the service points earned."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from appraisal.models import SCORED_ROLES, Figure, next_month
 from grids.models import Area, Household, Post
+from points.models import Entry
 from tickets.models import Channel, Ticket
 from visits.models import Visit, VisitKind
 
@@ -113,6 +115,20 @@ def month_figures(*, area: Area, month: dt.date) -> dict[int, WorkerMonth]:
         )
     }
 
+    # Points earned in the month by the worker's own account or their party member's.
+    points = dict(
+        Entry.objects.filter(
+            kind__in=[Entry.Kind.EARN, Entry.Kind.REVERSAL],
+            earned_on__gte=month,
+            earned_on__lt=next_month(month),
+        )
+        .annotate(worker=Coalesce("account__user_id", "account__member__user_id"))
+        .filter(worker__in=ids)
+        .values("worker")
+        .annotate(total=Sum("amount"))
+        .values_list("worker", "total")
+    )
+
     for worker_id, wm in months.items():
         done = visited.get(worker_id, {}).get("households", 0)
         wm.overdue = overdue_by_area.get(wm.area.pk, [])
@@ -129,6 +145,7 @@ def month_figures(*, area: Area, month: dt.date) -> dict[int, WorkerMonth]:
                 round(handled_row.get("on_time", 0) / resolved, 4) if resolved else None
             ),
             Figure.RATING: round(float(rating), 2) if rating is not None else None,
+            Figure.SERVICE_POINTS: points.get(worker_id, 0),
             "visits_done": done,
             "visits_due": due,
             "requests_resolved": resolved,

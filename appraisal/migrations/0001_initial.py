@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
                 ('valid_from', models.DateField(verbose_name='valid from (month)')),
                 ('name_en', models.CharField(max_length=100, verbose_name='name (English)')),
                 ('name_zh', models.CharField(max_length=100, verbose_name='name (Chinese)')),
-                ('figure', models.CharField(choices=[('visits_share', 'Households visited of those due (share)'), ('care_visits', 'Care visits made'), ('field_requests', 'Requests raised from the field'), ('on_time_share', 'Requests handled on time (share)'), ('rating', "Residents' average rating of their requests"), ('manual', 'Scored by an officer')], max_length=20, verbose_name='figure')),
+                ('figure', models.CharField(choices=[('visits_share', 'Households visited of those due (share)'), ('care_visits', 'Care visits made'), ('field_requests', 'Requests raised from the field'), ('on_time_share', 'Requests handled on time (share)'), ('rating', "Residents' average rating of their requests"), ('service_points', 'Service points earned (积分)'), ('manual', 'Scored by an officer')], max_length=20, verbose_name='figure')),
                 ('weight', models.PositiveSmallIntegerField(verbose_name='weight (points)')),
                 ('full_marks_at', models.DecimalField(decimal_places=2, default=Decimal('1'), max_digits=8, validators=[django.core.validators.MinValueValidator(Decimal('0.01'))], verbose_name='full marks at')),
                 ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),

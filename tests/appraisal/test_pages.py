@@ -103,7 +103,7 @@ def test_computing_a_month_takes_the_same_reads_for_1_and_50_workers(
         PostFactory(user=UserFactory(username=f"w{i}"), area=territory.grid, role=Role.GRID_WORKER)
     from appraisal.scoring import month_figures
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert len(month_figures(area=territory.street, month=MONTH)) == workers
 
 

@@ -179,3 +179,35 @@ def test_in_the_month_so_far_only_what_fell_due_by_today_is_missed(
     later.__class__.objects.filter(pk=later.pk).update(visit_due_on=dt.date(2026, 11, 25))
     services.compute_month(area=territory.street, month=MONTH)
     assert [row["pk"] for row in _card(own_worker).overdue] == [soon.pk]
+
+
+def test_a_part_time_workers_service_points_of_the_month_count(
+    territory, scheme, member_user, member_account
+):
+    from grids.roles import Role
+    from points import services as points
+    from points.models import Entry
+    from tests.factories import PostFactory
+
+    PostFactory(user=member_user, area=territory.grid, role=Role.PART_TIME_WORKER)
+    SchemeItem.objects.create(
+        code="points",
+        valid_from=dt.date(2026, 1, 1),
+        name_en="points",
+        name_zh="points",
+        figure="service_points",
+        weight=10,
+        full_marks_at=Decimal(10),
+    )
+    for key, amount, day in (("a", 6, dt.date(2026, 11, 5)), ("b", 4, dt.date(2026, 10, 30))):
+        points.post(
+            account=member_account,
+            amount=amount,
+            kind=Entry.Kind.EARN,
+            idempotency_key=key,
+            earned_on=day,
+        )
+    services.compute_month(area=territory.street, month=MONTH)
+    card = _card(member_user)
+    assert card.role == Role.PART_TIME_WORKER
+    assert card.figures["points"]["value"] == 6 and card.figures["points"]["score"] == "6.00"
