@@ -14,6 +14,11 @@ urlpatterns = [
         name="appraisal_ranking_month",
     ),
     path(
+        "appraisal/area/<str:code>/<int:year>/<int:month>/export.xlsx",
+        views.export,
+        name="appraisal_export",
+    ),
+    path(
         "appraisal/area/<str:code>/<int:year>/<int:month>/publish/",
         views.publish,
         name="appraisal_publish",

@@ -18,7 +18,10 @@ from appraisal import services
 from appraisal.forms import CorrectForm, ScoreForm
 from appraisal.models import DEFINITIONS, SchemeItem, Scorecard, month_start
 from appraisal.policy import AppraisalCapability
+from core.exports import xlsx_response
+from grids.access import area_or_404
 from grids.models import Area
+from grids.policy import TerritoryCapability
 from grids.roles import COMMUNITY_LEVELS, Level
 from grids.scope import can
 
@@ -161,8 +164,15 @@ def card_score(request, pk: int):
 
 
 def _area(request, code: str) -> Area:
-    return get_object_or_404(
-        Area.objects.visible_to(request.user).filter(level__in=RANKED_LEVELS), code=code
+    return area_or_404(request.user, code, levels=RANKED_LEVELS)
+
+
+def _ranked(area: Area, month: dt.date) -> list[Scorecard]:
+    return list(
+        Scorecard.objects.current()
+        .filter(month=month, grid__path__startswith=area.path)
+        .select_related("worker", "grid")
+        .order_by("-total", "worker__username")
     )
 
 
@@ -171,12 +181,7 @@ def ranking(request, code: str, year: int | None = None, month: int | None = Non
     """An area's ranking for a month: the lowest flagged for a talk, the top is 网格之星."""
     area = _area(request, code)
     wanted = month_start(timezone.localdate()) if year is None else _month(year, month)
-    cards = list(
-        Scorecard.objects.current()
-        .filter(month=wanted, grid__path__startswith=area.path)
-        .select_related("worker", "grid")
-        .order_by("-total", "worker__username")
-    )
+    cards = _ranked(area, wanted)
     lowest = {c.pk for c in cards[-LOWEST_FLAGGED:]} if len(cards) > LOWEST_FLAGGED else set()
     previous = (wanted - dt.timedelta(days=1)).replace(day=1)
     return render(
@@ -209,3 +214,38 @@ def publish(request, code: str, year: int, month: int):
     count = services.publish_month(by=request.user, area=area, month=wanted)
     messages.success(request, _("%(count)d scorecards published.") % {"count": count})
     return redirect("appraisal_ranking_month", code=area.code, year=wanted.year, month=wanted.month)
+
+
+@login_required
+def export(request, code: str, year: int, month: int):
+    """A month's scorecards of an area, ranked, one row per worker, as Excel."""
+    from openpyxl import Workbook
+
+    area = area_or_404(request.user, code, TerritoryCapability.EXPORT, levels=RANKED_LEVELS)
+    wanted = _month(year, month)
+    cards = _ranked(area, wanted)
+    items = list(SchemeItem.objects.in_force(wanted))
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=f"{wanted:%Y-%m}")
+    sheet.append(
+        [_("Scorecards: %(area)s, %(month)s") % {"area": area.name, "month": f"{wanted:%Y-%m}"}]
+    )
+    sheet.append(
+        [_("Rank"), _("Name"), _("Area"), _("Post"), _("State"), _("Version")]
+        + [item.name for item in items]
+        + [_("Total")]
+    )
+    for rank, card in enumerate(cards, start=1):
+        sheet.append(
+            [
+                rank,
+                card.worker.display_name or card.worker.username,
+                card.grid.name,
+                card.get_role_display(),
+                card.get_state_display(),
+                card.version,
+            ]
+            + [float(card.figures.get(i.code, {}).get("score", 0)) for i in items]
+            + [float(card.total)]
+        )
+    return xlsx_response(book, f"scorecards-{area.code}-{wanted:%Y-%m}.xlsx")

@@ -40,6 +40,12 @@ CASES = {
         lambda card: {**_street(card), **_month(card)},
         (MISSING, MISSING, OK, MISSING, OK, LOGIN),
     ),
+    "appraisal_export": (
+        "get",
+        "scorecard",
+        lambda card: {**_street(card), **_month(card)},
+        (MISSING, MISSING, OK, MISSING, OK, LOGIN),
+    ),
     # Only the street publishes its month.
     "appraisal_publish": (
         "post",

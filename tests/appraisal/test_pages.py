@@ -139,3 +139,15 @@ def test_an_officer_scores_a_draft_and_corrects_it_once_published(
     assert new.version == 2 and new.total == Decimal("71.00") and new.reason == "复核加分"
     page = client.get(response["Location"]).content.decode()
     assert "复核加分" in page and "Earlier versions" in page
+
+
+def test_the_month_exports_as_excel_ranked(client, territory, street_officer, scorecard):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.force_login(street_officer)
+    response = client.get(reverse("appraisal_export", args=["S1", 2026, 11]))
+    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[1][0] == "Rank" and rows[1][-1] == "Total"
+    assert rows[2][0] == 1 and rows[2][-1] == 55.0
