@@ -72,13 +72,19 @@ def next_month(month: dt.date) -> dt.date:
 
 class ItemQuerySet(models.QuerySet):
     def in_force(self, month: dt.date) -> list[SchemeItem]:
-        """Per code, the latest version valid from on or before ``month`` (one query)."""
-        rows = (
-            self.filter(valid_from__lte=month_start(month))
-            .order_by("code", "-valid_from", "-version")
-            .distinct("code")
+        """Per code, the latest version valid from on or before ``month`` (one query).
+
+        Picked here rather than with DISTINCT ON, which SQLite (``make run``) lacks: a scheme
+        is a few dozen rows."""
+        latest: dict[str, SchemeItem] = {}
+        rows = self.filter(valid_from__lte=month_start(month)).order_by(
+            "code", "-valid_from", "-version"
         )
-        return sorted((item for item in rows if item.weight > 0), key=lambda i: i.position)
+        for item in rows:
+            latest.setdefault(item.code, item)
+        return sorted(
+            (item for item in latest.values() if item.weight > 0), key=lambda i: i.position
+        )
 
 
 class SchemeItem(models.Model):
