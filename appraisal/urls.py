@@ -1,1 +1,26 @@
-urlpatterns: list = []
+from django.urls import path
+
+from appraisal import views
+
+urlpatterns = [
+    path("appraisal/me/", views.my_card, name="appraisal_me"),
+    path("appraisal/me/<int:year>/<int:month>/", views.my_card, name="appraisal_me_month"),
+    path("appraisal/card/<int:pk>/", views.card_detail, name="appraisal_card"),
+    path("appraisal/card/<int:pk>/score/", views.card_score, name="appraisal_card_score"),
+    path("appraisal/area/<str:code>/", views.ranking, name="appraisal_ranking"),
+    path(
+        "appraisal/area/<str:code>/<int:year>/<int:month>/",
+        views.ranking,
+        name="appraisal_ranking_month",
+    ),
+    path(
+        "appraisal/area/<str:code>/<int:year>/<int:month>/export.xlsx",
+        views.export,
+        name="appraisal_export",
+    ),
+    path(
+        "appraisal/area/<str:code>/<int:year>/<int:month>/publish/",
+        views.publish,
+        name="appraisal_publish",
+    ),
+]

@@ -51,6 +51,11 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.purge_signins",
         "schedule": crontab(hour=4, minute=10),
     },
+    # Grid workers' scorecards: this month's and last month's drafts (published stay frozen).
+    "compute-scorecards": {
+        "task": "appraisal.tasks.compute_scorecards",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
 
 

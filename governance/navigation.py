@@ -73,6 +73,20 @@ AREA_PAGE_LINKS = (
         section=Section.PEOPLE,
     ),
     Link(_("Places to patrol"), "area_places", section=Section.PEOPLE),
+    Link(
+        _("My scorecard"),
+        "appraisal_me",
+        VisitCapability.LOG_VISITS,
+        levels=frozenset({Level.GRID, Level.MICRO_GRID}),
+        section=Section.PEOPLE,
+        takes_object=False,
+    ),
+    Link(
+        _("Scorecards (考核)"),
+        "appraisal_ranking",
+        levels=_COMMUNITIES | frozenset({Level.STREET, Level.TOWN}),
+        section=Section.PEOPLE,
+    ),
     # Party building
     Link(_("Party branches"), "area_branches", section=Section.PARTY),
     Link(

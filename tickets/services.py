@@ -1186,7 +1186,7 @@ def summon(
     if inactive:
         raise ValidationError(
             _("Deactivated departments cannot be summoned: %(names)s.")
-            % {"names": ", ".join(inactive)}
+            % {"names": _(", ").join(inactive)}
         )
     ticket = _lock_for(
         ticket,
@@ -1238,7 +1238,7 @@ def summon(
     ticket.completion_due = part_due
     names = _("lead: %(lead)s") % {"lead": lead.name}
     if co:
-        names += _("; with: %(co)s") % {"co": ", ".join(d.name for d in co)}
+        names += _("; with: %(co)s") % {"co": _(", ").join(d.name for d in co)}
     note = _("Departments summoned (吹哨) — %(names)s. %(reason)s") % {
         "names": names,
         "reason": reason.strip(),
@@ -1371,7 +1371,7 @@ def override_cohandling(
         summons.state = SummonsState.WITHDRAWN
         _save_summons(summons, ["state"])
     note = _("Parts no longer waited for (%(departments)s): %(reason)s") % {
-        "departments": ", ".join(s.department.name for s in missing),
+        "departments": _(", ").join(s.department.name for s in missing),
         "reason": reason.strip(),
     }
     before = ticket.status
@@ -1388,7 +1388,7 @@ def _require_parts_in(ticket: Ticket) -> None:
     """The lead resolves a co-handled request once every co-handler's part is in."""
     missing = list(_owed(ticket).values_list("department__name_zh", "department__name_en"))
     if missing:
-        names = ", ".join(Department(name_zh=zh, name_en=en).name for zh, en in missing)
+        names = _(", ").join(Department(name_zh=zh, name_en=en).name for zh, en in missing)
         raise ValidationError(
             _(
                 "Waiting for the parts of: %(names)s. Resolve once they report, or ask the "

@@ -69,6 +69,7 @@ def test_every_project_model_is_in_the_admin():
         "stations",
         "points",
         "tickets",
+        "appraisal",
         "dashboards",
     }
     missing = [

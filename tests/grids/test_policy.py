@@ -177,6 +177,8 @@ GRANTED_SINCE = {
     # the catalogue of matters and departments, the API clients, the points schemes and their
     # rules and the district-wide red and black lists; a street sets up its own lists; a
     # community keeps its rewards catalogue and stock.
+    # Issue 23, scorecards: the street publishes and corrects its month; streets and
+    # communities score the manual items.
     "district_staff": {
         "import_data",
         "manage_calendar",
@@ -185,8 +187,14 @@ GRANTED_SINCE = {
         "manage_schemes",
         "set_up_honour_lists",
     },
-    "street_staff": {"import_data", "edit_areas", "set_up_honour_lists"},
-    "community_staff": {"import_data", "manage_rewards"},
+    "street_staff": {
+        "import_data",
+        "edit_areas",
+        "set_up_honour_lists",
+        "publish_scorecards",
+        "score_workers",
+    },
+    "community_staff": {"import_data", "manage_rewards", "score_workers"},
 }
 
 

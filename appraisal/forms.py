@@ -1,0 +1,20 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class ScoreForm(forms.Form):
+    """An officer's score of one manual item of a draft card."""
+
+    item = forms.ChoiceField(label=_("Item"))
+    score = forms.DecimalField(label=_("Score"), min_value=0, max_digits=5, decimal_places=2)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [(i.code, f"{i.name} (/{i.weight})") for i in items]
+
+
+class CorrectForm(ScoreForm):
+    """A published card's correction: a manual item's new score, and why."""
+
+    reason = forms.CharField(label=_("Reason for the correction"), max_length=500)

@@ -1,0 +1,21 @@
+"""Who publishes a month's scorecards and who scores the manual items."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from grids.policy import register
+from grids.roles import Role
+
+
+class AppraisalCapability(models.TextChoices):
+    PUBLISH_SCORECARDS = "publish_scorecards", _("Publish and correct a month's scorecards")
+    SCORE_WORKERS = "score_workers", _("Score grid workers' manual scorecard items")
+
+
+register(
+    AppraisalCapability,
+    {
+        AppraisalCapability.PUBLISH_SCORECARDS: (Role.STREET_STAFF,),
+        AppraisalCapability.SCORE_WORKERS: (Role.STREET_STAFF, Role.COMMUNITY_STAFF),
+    },
+)

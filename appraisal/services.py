@@ -1,0 +1,161 @@
+"""Writes of the appraisal: compute a month's drafts, publish them, correct a published card,
+score a manual item."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appraisal.models import SchemeItem, Scorecard, month_start
+from appraisal.policy import AppraisalCapability
+from appraisal.scoring import month_figures
+from grids.models import Area
+from grids.scope import can
+
+
+def _score(card: Scorecard, items: list[SchemeItem], figures: dict, manual: dict) -> None:
+    rows, total = {}, Decimal(0)
+    for item in items:
+        if item.is_manual:
+            old = manual.get(item.code, {})
+            value, note = old.get("value"), old.get("note", "")
+        else:
+            value, note = figures.get(item.figure), ""
+        score = item.score(value)
+        rows[item.code] = {
+            "item": item.pk,
+            "value": value,
+            "score": str(score),
+            "note": note,
+        }
+        total += score
+    for key in ("visits_done", "visits_due", "requests_resolved"):
+        if key in figures:
+            rows[f"_{key}"] = figures[key]
+    card.figures = rows
+    card.total = total
+
+
+@transaction.atomic
+def compute_month(*, area: Area, month: dt.date, now: dt.datetime | None = None) -> int:
+    """(Re)compute the drafts of ``area``'s workers for ``month``; published cards stay as they
+    are. Returns how many drafts were written."""
+    month = month_start(month)
+    items = SchemeItem.objects.in_force(month)
+    months = month_figures(area=area, month=month)
+    cards = {
+        c.worker_id: c
+        for c in Scorecard.objects.current().filter(worker__in=list(months), month=month)
+    }
+    written = 0
+    for worker_id, wm in months.items():
+        card = cards.get(worker_id)
+        if card is not None and card.is_published:
+            continue
+        if card is None:
+            card = Scorecard(worker_id=worker_id, month=month)
+        manual = {k: v for k, v in card.figures.items() if not k.startswith("_")}
+        card.grid, card.role = wm.area, wm.role
+        card.overdue = wm.overdue
+        card.computed_at = now or timezone.now()
+        _score(card, items, wm.figures, manual)
+        card.full_clean()
+        card.save()
+        written += 1
+    return written
+
+
+@transaction.atomic
+def publish_month(*, by, area: Area, month: dt.date, now: dt.datetime | None = None) -> int:
+    """Freeze the month's drafts under ``area`` (a street's)."""
+    if not can(by, AppraisalCapability.PUBLISH_SCORECARDS, area):
+        raise PermissionDenied
+    return (
+        Scorecard.objects.current()
+        .filter(
+            grid__path__startswith=area.path,
+            month=month_start(month),
+            state=Scorecard.State.DRAFT,
+        )
+        .update(
+            state=Scorecard.State.PUBLISHED, published_at=now or timezone.now(), published_by=by
+        )
+    )
+
+
+@transaction.atomic
+def correct_card(
+    *, by, card: Scorecard, reason: str, manual_scores: dict[str, Decimal]
+) -> Scorecard:
+    """A published card's correction: a new published version with the reason; the old one is
+    kept, superseded. ``manual_scores``: {manual item code: score}."""
+    if not can(by, AppraisalCapability.PUBLISH_SCORECARDS, card.grid):
+        raise PermissionDenied
+    card = Scorecard.objects.select_for_update().get(pk=card.pk)
+    if not card.is_published or card.superseded_at is not None:
+        raise ValidationError(_("Only the current published card can be corrected."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the card is corrected.")})
+    items = list(SchemeItem.objects.filter(pk__in=[r["item"] for r in _rows(card)]))
+    unknown = set(manual_scores) - {i.code for i in items if i.is_manual}
+    if unknown:
+        raise ValidationError(_("Not a manual item of this card: %s.") % ", ".join(sorted(unknown)))
+    now = timezone.now()
+    card.superseded_at = now
+    card.save(update_fields=["superseded_at"])
+    figures = {k: dict(v) if isinstance(v, dict) else v for k, v in card.figures.items()}
+    for code, score in manual_scores.items():
+        figures[code]["value"] = str(score)
+    computed = {i.figure: figures[i.code]["value"] for i in items if not i.is_manual}
+    extra = {k[1:]: v for k, v in figures.items() if k.startswith("_")}
+    new = Scorecard(
+        worker=card.worker,
+        grid=card.grid,
+        role=card.role,
+        month=card.month,
+        version=card.version + 1,
+        state=Scorecard.State.PUBLISHED,
+        overdue=card.overdue,
+        reason=reason.strip(),
+        computed_at=now,
+        published_at=now,
+        published_by=by,
+    )
+    manual = {i.code: figures[i.code] for i in items if i.is_manual}
+    _score(new, sorted(items, key=lambda i: i.position), {**computed, **extra}, manual)
+    new.full_clean()
+    new.save()
+    return new
+
+
+def _rows(card: Scorecard) -> list[dict]:
+    return [v for k, v in card.figures.items() if not k.startswith("_")]
+
+
+@transaction.atomic
+def score_manual(*, by, card: Scorecard, item: SchemeItem, score: Decimal, note: str) -> Scorecard:
+    """An officer scores a manual item of a draft card."""
+    if not can(by, AppraisalCapability.SCORE_WORKERS, card.grid):
+        raise PermissionDenied
+    card = Scorecard.objects.select_for_update().get(pk=card.pk)
+    if card.is_published:
+        raise ValidationError(_("A published card is corrected, not rescored."))
+    if not item.is_manual or item.code not in card.figures:
+        raise ValidationError(_("Not a manual item of this card."))
+    if not 0 <= Decimal(score) <= item.weight:
+        raise ValidationError({"score": _("Give a score from 0 to the item's weight.")})
+    card.figures[item.code]["value"] = str(score)
+    card.figures[item.code]["note"] = note
+    items = list(SchemeItem.objects.filter(pk__in=[r["item"] for r in _rows(card)]))
+    figures = {i.figure: card.figures[i.code]["value"] for i in items if not i.is_manual}
+    extra = {k[1:]: v for k, v in card.figures.items() if k.startswith("_")}
+    manual = {i.code: card.figures[i.code] for i in items if i.is_manual}
+    _score(card, sorted(items, key=lambda i: i.position), {**figures, **extra}, manual)
+    card.full_clean()
+    card.save()
+    return card

@@ -1,0 +1,251 @@
+"""The worker's own scorecard, a card's page, an area's ranking for a month, publishing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from appraisal import services
+from appraisal.forms import CorrectForm, ScoreForm
+from appraisal.models import DEFINITIONS, SchemeItem, Scorecard, month_start
+from appraisal.policy import AppraisalCapability
+from core.exports import xlsx_response
+from grids.access import area_or_404
+from grids.models import Area
+from grids.policy import TerritoryCapability
+from grids.roles import COMMUNITY_LEVELS, Level
+from grids.scope import can
+
+# How many of the lowest are flagged for a talk (末位约谈).
+LOWEST_FLAGGED = 3
+RANKED_LEVELS = (*COMMUNITY_LEVELS, Level.STREET, Level.TOWN)
+
+
+def _month(year: int, month: int) -> dt.date:
+    try:
+        return dt.date(year, month, 1)
+    except ValueError:
+        raise Http404 from None
+
+
+def _rows(card: Scorecard) -> list[dict]:
+    """The card's items in the scheme's order, with names and definitions (one query)."""
+    codes = {k: v for k, v in card.figures.items() if not k.startswith("_")}
+    items = {i.pk: i for i in SchemeItem.objects.filter(pk__in=[v["item"] for v in codes.values()])}
+    rows = []
+    for row in codes.values():
+        item = items.get(row["item"])
+        if item is None:
+            continue
+        rows.append(
+            {
+                "item": item,
+                "value": row["value"],
+                "score": row["score"],
+                "note": row.get("note", ""),
+                "definition": DEFINITIONS[item.figure],
+            }
+        )
+    return sorted(rows, key=lambda r: r["item"].position)
+
+
+def _card_context(card: Scorecard | None) -> dict:
+    if card is None:
+        return {"card": None}
+    history = list(
+        Scorecard.objects.filter(worker_id=card.worker_id, month=card.month)
+        .exclude(pk=card.pk)
+        .order_by("-version")
+    )
+    return {
+        "card": card,
+        "rows": _rows(card),
+        "extra": {k[1:]: v for k, v in card.figures.items() if k.startswith("_")},
+        "history": history,
+    }
+
+
+@login_required
+def my_card(request, year: int | None = None, month: int | None = None):
+    """A worker's own card: the month asked for, else the latest."""
+    cards = list(
+        Scorecard.objects.current()
+        .filter(worker=request.user)
+        .select_related("grid")
+        .order_by("-month")[:24]
+    )
+    if year is not None:
+        wanted = _month(year, month)
+        card = next((c for c in cards if c.month == wanted), None)
+        if card is None:
+            raise Http404
+    else:
+        card = cards[0] if cards else None
+    return render(
+        request, "appraisal/my_card.html", {"cards": cards, "mine": True, **_card_context(card)}
+    )
+
+
+@login_required
+def card_detail(request, pk: int):
+    """One card, for its worker or an officer over its area; older versions below."""
+    card = get_object_or_404(
+        Scorecard.objects.filter(
+            Q(pk__in=Scorecard.objects.visible_to(request.user).values("pk"))
+            | Q(worker=request.user)
+        ).select_related("grid", "worker", "published_by"),
+        pk=pk,
+    )
+    context = _card_context(card)
+    manual = [row["item"] for row in context["rows"] if row["item"].is_manual]
+    if card.superseded_at is None and manual:
+        if not card.is_published and can(
+            request.user, AppraisalCapability.SCORE_WORKERS, card.grid
+        ):
+            context["score_form"] = ScoreForm(items=manual)
+        if card.is_published and can(
+            request.user, AppraisalCapability.PUBLISH_SCORECARDS, card.grid
+        ):
+            context["correct_form"] = CorrectForm(items=manual)
+    return render(request, "appraisal/card.html", context)
+
+
+def _manual_items(card: Scorecard) -> list[SchemeItem]:
+    return [row["item"] for row in _rows(card) if row["item"].is_manual]
+
+
+@login_required
+@require_POST
+def card_score(request, pk: int):
+    """Score a manual item of a draft card, or correct a published one (a new version)."""
+    card = get_object_or_404(
+        Scorecard.objects.visible_to(request.user).current().select_related("grid"), pk=pk
+    )
+    needed = (
+        AppraisalCapability.PUBLISH_SCORECARDS
+        if card.is_published
+        else AppraisalCapability.SCORE_WORKERS
+    )
+    if not can(request.user, needed, card.grid):
+        raise PermissionDenied
+    items = _manual_items(card)
+    form = (CorrectForm if card.is_published else ScoreForm)(request.POST, items=items)
+    if not form.is_valid():
+        messages.error(request, _("Check the score: %(errors)s") % {"errors": form.errors})
+        return redirect("appraisal_card", pk=card.pk)
+    data = form.cleaned_data
+    item = next(i for i in items if i.code == data["item"])
+    try:
+        if card.is_published:
+            card = services.correct_card(
+                by=request.user,
+                card=card,
+                reason=data["reason"],
+                manual_scores={item.code: data["score"]},
+            )
+        else:
+            services.score_manual(
+                by=request.user, card=card, item=item, score=data["score"], note=data["note"]
+            )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Scorecard saved."))
+    return redirect("appraisal_card", pk=card.pk)
+
+
+def _area(request, code: str) -> Area:
+    return area_or_404(request.user, code, levels=RANKED_LEVELS)
+
+
+def _ranked(area: Area, month: dt.date) -> list[Scorecard]:
+    return list(
+        Scorecard.objects.current()
+        .filter(month=month, grid__path__startswith=area.path)
+        .select_related("worker", "grid")
+        .order_by("-total", "worker__username")
+    )
+
+
+@login_required
+def ranking(request, code: str, year: int | None = None, month: int | None = None):
+    """An area's ranking for a month: the lowest flagged for a talk, the top is 网格之星."""
+    area = _area(request, code)
+    wanted = month_start(timezone.localdate()) if year is None else _month(year, month)
+    cards = _ranked(area, wanted)
+    lowest = {c.pk for c in cards[-LOWEST_FLAGGED:]} if len(cards) > LOWEST_FLAGGED else set()
+    previous = (wanted - dt.timedelta(days=1)).replace(day=1)
+    return render(
+        request,
+        "appraisal/ranking.html",
+        {
+            "area": area,
+            "month": wanted,
+            "previous": previous,
+            "cards": cards,
+            "lowest": lowest,
+            "star": cards[0] if cards and cards[0].total > 0 else None,
+            "drafts": sum(1 for c in cards if not c.is_published),
+            # The street publishes its whole month, from its own ranking.
+            "may_publish": area.level in (Level.STREET, Level.TOWN)
+            and can(request.user, AppraisalCapability.PUBLISH_SCORECARDS, area),
+        },
+    )
+
+
+@login_required
+@require_POST
+def publish(request, code: str, year: int, month: int):
+    area = _area(request, code)
+    if area.level not in (Level.STREET, Level.TOWN) or not can(
+        request.user, AppraisalCapability.PUBLISH_SCORECARDS, area
+    ):
+        raise PermissionDenied
+    wanted = _month(year, month)
+    count = services.publish_month(by=request.user, area=area, month=wanted)
+    messages.success(request, _("%(count)d scorecards published.") % {"count": count})
+    return redirect("appraisal_ranking_month", code=area.code, year=wanted.year, month=wanted.month)
+
+
+@login_required
+def export(request, code: str, year: int, month: int):
+    """A month's scorecards of an area, ranked, one row per worker, as Excel."""
+    from openpyxl import Workbook
+
+    area = area_or_404(request.user, code, TerritoryCapability.EXPORT, levels=RANKED_LEVELS)
+    wanted = _month(year, month)
+    cards = _ranked(area, wanted)
+    items = list(SchemeItem.objects.in_force(wanted))
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=f"{wanted:%Y-%m}")
+    sheet.append(
+        [_("Scorecards: %(area)s, %(month)s") % {"area": area.name, "month": f"{wanted:%Y-%m}"}]
+    )
+    sheet.append(
+        [_("Rank"), _("Name"), _("Area"), _("Post"), _("State"), _("Version")]
+        + [item.name for item in items]
+        + [_("Total")]
+    )
+    for rank, card in enumerate(cards, start=1):
+        sheet.append(
+            [
+                rank,
+                card.worker.display_name or card.worker.username,
+                card.grid.name,
+                card.get_role_display(),
+                card.get_state_display(),
+                card.version,
+            ]
+            + [float(card.figures.get(i.code, {}).get("score", 0)) for i in items]
+            + [float(card.total)]
+        )
+    return xlsx_response(book, f"scorecards-{area.code}-{wanted:%Y-%m}.xlsx")

@@ -1,0 +1,213 @@
+"""A month's scorecards, computed from visits and requests, hand-checked."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from appraisal import services
+from appraisal.models import SchemeItem, Scorecard
+from tests.appraisal.fixtures import MONTH, at, visit
+from tests.factories import HouseholdFactory
+from tests.tickets.fixtures import reported
+from tickets.models import Channel, Status, Ticket
+
+
+def _card(worker, month=MONTH):
+    return Scorecard.objects.current().get(worker=worker, month=month)
+
+
+def test_a_month_of_work_is_scored_by_hand(territory, own_worker, neighbour_worker, scheme, matter):
+    g1 = territory.grid
+    h1, h2, h3 = (HouseholdFactory(grid=g1) for _ in range(3))
+    # h1, h2 visited (h2 twice, as care); h3 fell due in the month and was not visited.
+    visit(own_worker, h1, at(3))
+    visit(own_worker, h2, at(5), kind="care")
+    visit(own_worker, h2, at(19), kind="care")
+    visit(own_worker, h1, at(2, dt.date(2026, 10, 1)))  # October: not this month
+    visit(neighbour_worker, HouseholdFactory(grid=territory.neighbour_grid), at(4))
+    h3.__class__.objects.filter(pk=h3.pk).update(visit_due_on=dt.date(2026, 11, 20))
+    h3.__class__.objects.filter(pk__in=[h1.pk, h2.pk]).update(visit_due_on=dt.date(2027, 2, 1))
+    field, late, on_time, rated, october = reported(territory, matter, n=5)
+    Ticket.objects.filter(pk=field.pk).update(
+        channel=Channel.FIELD, reported_by=own_worker, created_at=at(8)
+    )
+    Ticket.objects.filter(pk=late.pk).update(
+        assignee=own_worker, completion_due=at(10), resolved_at=at(12), status=Status.RESOLVED
+    )
+    Ticket.objects.filter(pk=on_time.pk).update(
+        assignee=own_worker,
+        completion_due=at(10),
+        resolved_at=at(9),
+        closed_at=at(11),
+        rating=4,
+        status=Status.CLOSED,
+    )
+    Ticket.objects.filter(pk=rated.pk).update(
+        assignee=own_worker, closed_at=at(14), rating=5, status=Status.CLOSED
+    )
+    Ticket.objects.filter(pk=october.pk).update(
+        channel=Channel.FIELD, reported_by=own_worker, created_at=at(30, dt.date(2026, 10, 1))
+    )
+
+    assert services.compute_month(area=territory.street, month=MONTH) == 2
+
+    card = _card(own_worker)
+    assert card.state == Scorecard.State.DRAFT
+    figures = card.figures
+    # 2 of 3 households: 0.6667 / 0.9 × 30 = 22.22
+    assert figures["visits"]["value"] == 0.6667
+    assert figures["visits"]["score"] == "22.22"
+    assert figures["_visits_done"] == 2 and figures["_visits_due"] == 3
+    assert [row["pk"] for row in card.overdue] == [h3.pk]
+    assert figures["care"]["score"] == "2.50"  # 2 of 8
+    assert figures["field"]["score"] == "3.00"  # 1 of 5
+    assert figures["on_time"]["value"] == 0.5 and figures["on_time"]["score"] == "7.50"
+    assert figures["rating"]["value"] == 4.5 and figures["rating"]["score"] == "9.00"
+    assert figures["assessment"]["score"] == "0.00"
+    assert card.total == Decimal("44.22")
+
+
+def test_an_empty_month_scores_what_can_be_missed_at_full_marks(territory, own_worker, scheme):
+    services.compute_month(area=territory.street, month=MONTH)
+    card = _card(own_worker)
+    # Nothing due, nothing handled, nothing rated: nothing missed; no care or field work.
+    assert card.figures["visits"]["score"] == "30.00"
+    assert card.figures["on_time"]["score"] == "15.00"
+    assert card.figures["rating"]["score"] == "10.00"
+    assert card.figures["care"]["score"] == "0.00"
+    assert card.total == Decimal("55.00")
+    assert card.overdue == []
+
+
+def test_a_month_is_scored_under_the_version_in_force(territory, own_worker, scheme):
+    SchemeItem.objects.create(
+        code="visits",
+        version=2,
+        valid_from=dt.date(2026, 12, 1),
+        name_en="visits",
+        name_zh="visits",
+        figure="visits_share",
+        weight=50,
+    )
+    services.compute_month(area=territory.street, month=MONTH)
+    services.compute_month(area=territory.street, month=dt.date(2026, 12, 1))
+    assert _card(own_worker).figures["visits"]["score"] == "30.00"
+    assert _card(own_worker, dt.date(2026, 12, 1)).figures["visits"]["score"] == "50.00"
+
+
+def test_recomputing_is_idempotent_and_keeps_manual_scores(
+    territory, own_worker, community_officer, scorecard, scheme
+):
+    assessment = scheme[-1]
+    services.score_manual(
+        by=community_officer, card=scorecard, item=assessment, score=Decimal(15), note="认真负责"
+    )
+    services.compute_month(area=territory.street, month=MONTH)
+    services.compute_month(area=territory.street, month=MONTH)
+    card = _card(own_worker)
+    assert Scorecard.objects.filter(worker=own_worker).count() == 1
+    assert card.figures["assessment"] == {
+        "item": assessment.pk,
+        "value": "15",
+        "score": "15.00",
+        "note": "认真负责",
+    }
+    assert card.total == Decimal("70.00")
+
+
+def test_publishing_freezes_the_month(territory, own_worker, street_officer, scorecard, matter):
+    assert services.publish_month(by=street_officer, area=territory.street, month=MONTH) == 1
+    field = reported(territory, matter)[0]
+    Ticket.objects.filter(pk=field.pk).update(
+        channel=Channel.FIELD, reported_by=own_worker, created_at=at(8)
+    )
+    services.compute_month(area=territory.street, month=MONTH)
+    card = _card(own_worker)
+    assert card.is_published and card.published_by == street_officer
+    assert card.figures["field"]["score"] == "0.00"
+    assert card.total == scorecard.total
+
+
+def test_only_the_street_publishes(territory, community_officer, other_street_officer, scorecard):
+    for officer in (community_officer, other_street_officer):
+        with pytest.raises(PermissionDenied):
+            services.publish_month(by=officer, area=territory.street, month=MONTH)
+
+
+def test_a_correction_is_a_new_published_version_with_its_reason(
+    territory, own_worker, street_officer, scorecard, scheme
+):
+    services.publish_month(by=street_officer, area=territory.street, month=MONTH)
+    first = _card(own_worker)
+    new = services.correct_card(
+        by=street_officer,
+        card=first,
+        reason="漏记主管评价",
+        manual_scores={"assessment": Decimal(18)},
+    )
+    first.refresh_from_db()
+    assert first.superseded_at is not None and first.total == Decimal("55.00")
+    assert new.version == 2 and new.is_published and new.reason == "漏记主管评价"
+    assert new.total == Decimal("73.00")
+    assert _card(own_worker) == new
+    with pytest.raises(ValidationError):
+        services.correct_card(by=street_officer, card=first, reason="x", manual_scores={})
+    with pytest.raises(ValidationError):
+        services.correct_card(by=street_officer, card=new, reason=" ", manual_scores={})
+
+
+def test_a_draft_cannot_be_corrected_and_a_published_one_cannot_be_rescored(
+    street_officer, scorecard, scheme, territory
+):
+    with pytest.raises(ValidationError):
+        services.correct_card(by=street_officer, card=scorecard, reason="x", manual_scores={})
+    services.publish_month(by=street_officer, area=territory.street, month=MONTH)
+    with pytest.raises(ValidationError):
+        services.score_manual(
+            by=street_officer, card=scorecard, item=scheme[-1], score=Decimal(1), note=""
+        )
+
+
+def test_in_the_month_so_far_only_what_fell_due_by_today_is_missed(
+    territory, own_worker, scheme, time_machine
+):
+    time_machine.move_to(at(10))
+    soon, later = (HouseholdFactory(grid=territory.grid) for _ in range(2))
+    soon.__class__.objects.filter(pk=soon.pk).update(visit_due_on=dt.date(2026, 11, 9))
+    later.__class__.objects.filter(pk=later.pk).update(visit_due_on=dt.date(2026, 11, 25))
+    services.compute_month(area=territory.street, month=MONTH)
+    assert [row["pk"] for row in _card(own_worker).overdue] == [soon.pk]
+
+
+def test_a_part_time_workers_service_points_of_the_month_count(
+    territory, scheme, member_user, member_account
+):
+    from grids.roles import Role
+    from points import services as points
+    from points.models import Entry
+    from tests.factories import PostFactory
+
+    PostFactory(user=member_user, area=territory.grid, role=Role.PART_TIME_WORKER)
+    SchemeItem.objects.create(
+        code="points",
+        valid_from=dt.date(2026, 1, 1),
+        name_en="points",
+        name_zh="points",
+        figure="service_points",
+        weight=10,
+        full_marks_at=Decimal(10),
+    )
+    for key, amount, day in (("a", 6, dt.date(2026, 11, 5)), ("b", 4, dt.date(2026, 10, 30))):
+        points.post(
+            account=member_account,
+            amount=amount,
+            kind=Entry.Kind.EARN,
+            idempotency_key=key,
+            earned_on=day,
+        )
+    services.compute_month(area=territory.street, month=MONTH)
+    card = _card(member_user)
+    assert card.role == Role.PART_TIME_WORKER
+    assert card.figures["points"]["value"] == 6 and card.figures["points"]["score"] == "6.00"
