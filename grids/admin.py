@@ -15,7 +15,7 @@ from accounts.admin import UserAdmin
 from accounts.models import User
 from core.clientip import client_ip
 from grids import services
-from grids.models import Area, GridTally, Household, Post, Resident, ResidentCare
+from grids.models import Area, Cover, GridTally, Household, Leave, Post, Resident, ResidentCare
 from grids.policy import TerritoryCapability
 from grids.scope import can
 
@@ -289,6 +289,45 @@ class PostAdmin(ScopedAdmin):
         if not change or (obj.ended_on and "ended_on" in form.changed_data):
             services.require(request.user, TerritoryCapability.MANAGE_POSTS, obj.area)
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Cover)
+class CoverAdmin(ScopedAdmin):
+    """AB岗, set on the area's cover page (through ``services.set_cover``); read here."""
+
+    list_display = ("post", "covered_by", "active", "updated_at")
+    list_filter = ("active",)
+    list_select_related = ("post__user", "post__area", "covered_by")
+    raw_id_fields = ("post", "covered_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Leave)
+class LeaveAdmin(admin.ModelAdmin):
+    """Grid workers' leave, recorded on the area's cover page (``services.record_leave``)."""
+
+    list_display = ("user", "starts_on", "ends_on", "reason", "recorded_by")
+    list_select_related = ("user", "recorded_by")
+    date_hierarchy = "starts_on"
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        return rows.filter(
+            user__posts__area__in=Area.objects.visible_to(request.user).values("pk")
+        ).distinct()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 # --- Users, scoped here because scope is defined by posts ---------------------------------------

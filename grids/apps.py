@@ -30,9 +30,10 @@ class GridsConfig(AppConfig):
         # change (moves, which treebeard writes with raw updates, call scope_changed too).
         post_migrate.connect(_scope_changed, sender=self, dispatch_uid="grids.scope.migrate")
 
-        from grids.models import Area, Household, Post, Resident, ResidentCare
+        from grids.models import Area, Cover, Household, Leave, Post, Resident, ResidentCare
 
-        for model in (Area, Post):
+        # Covers and leaves widen a colleague's reach while the leave holds (grids.cover).
+        for model in (Area, Post, Cover, Leave):
             post_save.connect(
                 _scope_changed, sender=model, dispatch_uid=f"grids.scope.save.{model.__name__}"
             )
@@ -41,6 +42,8 @@ class GridsConfig(AppConfig):
             )
 
         auditlog.register(Area, exclude_fields=["numchild"])
+        auditlog.register(Cover, exclude_fields=["updated_at"])
+        auditlog.register(Leave)
         auditlog.register(Household, exclude_fields=["updated_at"])
         # The audit trail must not become a second copy of the sensitive values.
         auditlog.register(

@@ -174,3 +174,35 @@ class GivePostForm(forms.Form):
 class PersonForm(forms.Form):
     display_name = forms.CharField(label=_("Name"), max_length=50)
     phone = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
+
+
+class CoverForm(forms.Form):
+    """AB岗: who covers a grid post while its holder is on leave."""
+
+    post = forms.ModelChoiceField(label=_("Grid post (A)"), queryset=Post.objects.none())
+    covered_by = forms.ModelChoiceField(
+        label=_("Covered by (B)"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        help_text=_("Someone holding a grid post in the same community; empty: nobody."),
+    )
+
+    def __init__(self, *args, posts, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["post"].queryset = posts
+        self.fields["covered_by"].queryset = people
+
+
+class LeaveForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Grid worker"), queryset=get_user_model().objects.none())
+    starts_on = forms.DateField(
+        label=_("First day of leave"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label=_("Last day of leave"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people

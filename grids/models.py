@@ -582,3 +582,89 @@ class GridTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grid}: {self.households} / {self.residents}"
+
+
+# --- Cover (AB岗): who stands in for a grid worker on leave -----------------------------------
+
+
+class CoverQuerySet(ScopedQuerySet):
+    area_path = "post__area__path"
+
+
+class Cover(models.Model):
+    """A grid worker's (A's) post and the colleague (B) who covers it while A is on leave.
+
+    Nothing moves between them: while a ``Leave`` of A's holds, B reaches A's grid as A's post
+    does (``grids.scope``) and hears about A's requests; when it ends, B stops (``grids.cover``).
+    """
+
+    post = models.OneToOneField(
+        Post, on_delete=models.CASCADE, related_name="cover", verbose_name=_("covered post")
+    )
+    covered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="covers",
+        verbose_name=_("covered by"),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CoverQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("cover")
+        verbose_name_plural = _("covers")
+
+    def __str__(self) -> str:
+        return f"{self.post} ← {self.covered_by}"
+
+
+class Leave(models.Model):
+    """A grid worker's leave: from ``starts_on`` to ``ends_on``, both days included."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="leaves",
+        verbose_name=_("user"),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("leave")
+        verbose_name_plural = _("leaves")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="leave_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "starts_on"], name="leave_user_start")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.starts_on} – {self.ends_on}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("Leave cannot end before it starts.")})
+        if self.user_id and self.starts_on and self.ends_on:
+            overlapping = Leave.objects.filter(
+                user_id=self.user_id, starts_on__lte=self.ends_on, ends_on__gte=self.starts_on
+            ).exclude(pk=self.pk)
+            if overlapping.exists():
+                raise ValidationError(
+                    _("%(user)s already has leave overlapping these dates.") % {"user": self.user}
+                )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core import versioned
@@ -41,11 +41,26 @@ def posts_cache_keys(user) -> list[str]:
     return [SCOPE_VERSION, posts_key(user)]
 
 
+def _covered_posts_q(user, on) -> Q:
+    """Posts (of others) that ``user`` covers on ``on`` (AB岗, ``grids.cover``): their holder
+    is on leave then."""
+    Cover = apps.get_model("grids", "Cover")
+    Leave = apps.get_model("grids", "Leave")
+    return Q(
+        Exists(Cover.objects.filter(post=OuterRef("pk"), covered_by=user, active=True)),
+        Exists(Leave.objects.filter(user=OuterRef("user"), starts_on__lte=on, ends_on__gte=on)),
+    )
+
+
 def _posts_from_database(user, today) -> list[Post]:
     # Looked up, not imported: the models' querysets are scoped by this module.
     Post = apps.get_model("grids", "Post")
+    # The user's own posts, and those of colleagues on leave whom they cover today (AB岗).
     posts = list(
-        Post.objects.active(today).filter(user=user).select_related("area").defer("area__boundary")
+        Post.objects.active(today)
+        .filter(Q(user=user) | _covered_posts_q(user, today))
+        .select_related("area")
+        .defer("area__boundary")
     )
     posts.sort(key=lambda post: (ROLE_SENIORITY.index(post.role), post.area.path))
     return posts
@@ -64,9 +79,7 @@ def _read_posts(user) -> list[Post]:
     )
 
 
-def active_posts(user) -> list[Post]:
-    """The user's current posts with their areas, read once per request (from the shared
-    cache when it holds them for today and the current scope version)."""
+def _all_posts(user) -> list[Post]:
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, _CACHE_ATTR, None)
@@ -74,6 +87,18 @@ def active_posts(user) -> list[Post]:
         cached = _read_posts(user)
         setattr(user, _CACHE_ATTR, cached)
     return cached
+
+
+def active_posts(user) -> list[Post]:
+    """The user's current posts with their areas, read once per request (from the shared
+    cache when it holds them for today and the current scope version)."""
+    return [post for post in _all_posts(user) if post.user_id == user.pk]
+
+
+def covered_posts(user) -> list[Post]:
+    """The posts of colleagues on leave whom ``user`` covers today (``grids.cover``): they
+    widen where the user may act, not what the user holds."""
+    return [post for post in _all_posts(user) if post.user_id != user.pk]
 
 
 def forget_posts(user) -> None:
@@ -108,7 +133,7 @@ def scope_paths(user, capability: str = TerritoryCapability.VIEW_TERRITORY) -> l
         return []
     if user.is_superuser:
         return None
-    return _collapse(post.area.path for post in active_posts(user) if post.role in holders)
+    return _collapse(post.area.path for post in _all_posts(user) if post.role in holders)
 
 
 def path_q(paths: list[str] | None, *fields: str) -> Q:

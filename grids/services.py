@@ -27,10 +27,13 @@ from core.audit import log_bulk
 from core.concurrency import save_if_unchanged
 from core.queue import enqueue_on_commit
 from grids import geo, selectors
+from grids.cover import COVERED_ROLES
 from grids.models import (
     Area,
     CareCategory,
+    Cover,
     Household,
+    Leave,
     Post,
     Resident,
     ResidentCare,
@@ -1076,3 +1079,75 @@ def update_person_for(*, by, person, display_name: str, phone: str):
     return accounts_services.update_person(
         by=by, user=person, display_name=display_name, phone=phone
     )
+
+
+# --- Cover (AB岗): a colleague who stands in while a grid worker is on leave ------------------
+
+
+def community_path(area: Area) -> str:
+    return area.path[: LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen]
+
+
+def cover_candidates(post: Post):
+    """Who may cover ``post``: someone else holding a grid post in the same community."""
+    User = get_user_model()
+    today = timezone.localdate()
+    return (
+        User.objects.filter(
+            is_active=True,
+            posts__in=Post.objects.active(today).filter(
+                role__in=COVERED_ROLES, area__path__startswith=community_path(post.area)
+            ),
+        )
+        .exclude(pk=post.user_id)
+        .distinct()
+        .order_by("display_name", "pk")
+    )
+
+
+@transaction.atomic
+def set_cover(*, by, post: Post, covered_by) -> Cover | None:
+    """Name ``covered_by`` as the colleague who covers ``post`` (B for A), or, with None,
+    stop covering it."""
+    require(by, TerritoryCapability.MANAGE_POSTS, post.area)
+    post = Post.objects.select_for_update().select_related("area").get(pk=post.pk)
+    if post.role not in COVERED_ROLES or not post.is_active():
+        raise ValidationError(_("Only a current grid post can be covered."))
+    cover = Cover.objects.filter(post=post).first()
+    if covered_by is None:
+        if cover is not None and cover.active:
+            cover.active = False
+            cover.save(update_fields=["active", "updated_at"])
+        return cover
+    if not cover_candidates(post).filter(pk=covered_by.pk).exists():
+        raise ValidationError(
+            {
+                "covered_by": _("%(user)s holds no grid post in this community.")
+                % {"user": covered_by}
+            }
+        )
+    cover = cover or Cover(post=post)
+    cover.covered_by, cover.active = covered_by, True
+    cover.full_clean()
+    cover.save()
+    return cover
+
+
+@transaction.atomic
+def record_leave(*, by, user, starts_on: dt.date, ends_on: dt.date, reason: str = "") -> Leave:
+    """Record a grid worker's leave (both days included); leave overlapping theirs is refused."""
+    posts = list(
+        Post.objects.active(starts_on)
+        .filter(user=user, role__in=COVERED_ROLES)
+        .select_related("area")
+    )
+    if not posts:
+        raise ValidationError(_("%(user)s holds no grid post.") % {"user": user})
+    for post in posts:
+        require(by, TerritoryCapability.MANAGE_POSTS, post.area)
+    # One writer at a time per person, so two overlapping leaves cannot both pass the check.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    leave = Leave(user=user, starts_on=starts_on, ends_on=ends_on, reason=reason, recorded_by=by)
+    leave.full_clean()
+    leave.save()
+    return leave

@@ -13,6 +13,7 @@ urlpatterns = [
     path("areas/<str:code>/coverage/", views.area_coverage, name="area_coverage"),
     path("areas/<str:code>/posts/new/", views.post_create, name="post_create"),
     path("areas/<str:code>/posts/give/", views.post_give, name="post_give"),
+    path("areas/<str:code>/cover/", views.area_cover, name="area_cover"),
     path("areas/<str:code>/people/", views.area_people, name="area_people"),
     path("areas/<str:code>/people/<int:pk>/", views.person_detail, name="person_detail"),
     path(

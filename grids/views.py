@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -21,15 +22,18 @@ from core.history import history_for
 from core.navigation import Section
 from grids import geo, navigation, selectors, services
 from grids.access import area_or_404
+from grids.cover import COVERED_ROLES
 from grids.forms import (
+    CoverForm,
     GivePostForm,
     HouseholdForm,
     HouseholdSearchForm,
+    LeaveForm,
     PersonForm,
     PostForm,
     ResidentForm,
 )
-from grids.models import Area, Household, Post, Resident, ResidentCare, household_q
+from grids.models import Area, Household, Leave, Post, Resident, ResidentCare, household_q
 from grids.policy import TerritoryCapability
 from grids.roles import GRID_DEPTH, Level
 from grids.scope import active_posts, can
@@ -744,3 +748,77 @@ def person_set_active(request, code, pk):
     else:
         messages.success(request, _("%(user)s can no longer sign in.") % {"user": person})
     return redirect("person_detail", code=area.code, pk=person.pk)
+
+
+# --- Cover (AB岗) -------------------------------------------------------------------------------
+
+
+@login_required
+def area_cover(request, code):
+    """Who covers each grid post of the area while its holder is on leave, and their leave:
+    set by the officers who manage its posts."""
+    area = _managed_area(request, code)
+    today = timezone.localdate()
+    posts = (
+        Post.objects.active(today)
+        .filter(role__in=COVERED_ROLES, area__path__startswith=area.path)
+        .select_related("user", "area", "cover__covered_by")
+        .defer("area__boundary")
+        .order_by("area__path", "role", "pk")
+    )
+    holders = get_user_model().objects.filter(posts__in=posts).distinct().order_by("pk")
+    people = (
+        get_user_model()
+        .objects.filter(
+            posts__in=Post.objects.active(today).filter(
+                role__in=COVERED_ROLES, area__path__startswith=services.community_path(area)
+            )
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    action = request.POST.get("action") if request.method == "POST" else None
+    cover_form = CoverForm(
+        request.POST if action == "cover" else None, posts=posts, people=people, prefix="cover"
+    )
+    leave_form = LeaveForm(
+        request.POST if action == "leave" else None, people=holders, prefix="leave"
+    )
+    if action == "cover":
+        done = submit_form(
+            request,
+            cover_form,
+            lambda data, _version: services.set_cover(
+                by=request.user, post=data["post"], covered_by=data["covered_by"]
+            ),
+            _("Cover saved."),
+        )
+        if done is not NOT_SAVED:
+            return redirect("area_cover", code=area.code)
+    elif action == "leave":
+        done = submit_form(
+            request,
+            leave_form,
+            lambda data, _version: services.record_leave(by=request.user, **data),
+            _("Leave recorded."),
+        )
+        if done is not NOT_SAVED:
+            return redirect("area_cover", code=area.code)
+    leaves = (
+        Leave.objects.filter(user__in=holders, ends_on__gte=today)
+        .select_related("user")
+        .order_by("starts_on", "pk")
+    )
+    return render(
+        request,
+        "grids/cover.html",
+        {
+            "area": area,
+            "breadcrumbs": [*breadcrumbs(request, area), (area, True)],
+            "posts": posts,
+            "leaves": leaves,
+            "today": today,
+            "cover_form": cover_form,
+            "leave_form": leave_form,
+        },
+    )

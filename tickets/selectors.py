@@ -8,6 +8,7 @@ import math
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from grids.cover import covering_ids
 from grids.models import Area
 from grids.roles import LEVEL_DEPTH, Level
 from grids.scope import path_q, scope_paths
@@ -64,8 +65,13 @@ def board_counts(base) -> dict[str, int]:
 
 
 def my_tasks(user):
+    """The user's open requests, and those of colleagues on leave whom they cover today
+    (AB岗): when the leave ends those are the colleague's again, with nothing to hand back."""
     return (
-        Ticket.objects.filter(assignee=user, status__in=[Status.ASSIGNED, Status.IN_PROGRESS])
+        Ticket.objects.filter(
+            Q(assignee=user) | Q(assignee__in=covering_ids(user)),
+            status__in=[Status.ASSIGNED, Status.IN_PROGRESS],
+        )
         .select_related("matter__category", "area")
         .order_by("completion_due", "pk")
     )

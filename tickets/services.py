@@ -29,6 +29,7 @@ from shapely.geometry import Point
 from core.concurrency import save_if_unchanged
 from core.images import clean_photos as core_clean_photos
 from core.models import CalendarDay
+from grids.cover import standing_in
 from grids.models import GRID_PATH_LENGTH, Area, Household, Post, ancestor_paths
 from grids.policy import TerritoryCapability, roles_holding
 from grids.roles import Level
@@ -628,6 +629,8 @@ def assign(
     _save(ticket, A.ASSIGN, by, before, note, public=True, at=now)
     _announce(ticket, A.ASSIGN, by, now=now, previous_assignee=previous, history=at is not None)
     people = [assignee] if assignee else list(department.members.all()) if department else []
+    if assignee is not None:  # on leave: the colleague who covers them hears (AB岗)
+        people = [standing_in(assignee, timezone.localdate(now)) or assignee]
     if people:
         notify(
             kind=NoticeKind.ASSIGNED,

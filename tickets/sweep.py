@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from grids.cover import standins
 from grids.models import Area, ancestor_paths
 from notifications.models import NoticeKind
 from notifications.notify import Message, notify_many
@@ -49,8 +50,13 @@ BATCH = 500
 class Audience:
     """Dispatchers of each area and members of each department, read once per batch."""
 
-    def __init__(self, tickets: list[Ticket]):
+    def __init__(self, tickets: list[Ticket], now: dt.datetime | None = None):
         paths = {ancestor for t in tickets for ancestor in ancestor_paths(t.area.path)}
+        # An assignee on leave is covered by a colleague (AB岗): they hear instead (one query,
+        # none when no ticket has an assignee).
+        assignees = {t.assignee_id for t in tickets if t.assignee_id}
+        on = timezone.localdate(now) if now else timezone.localdate()
+        self.standins = standins(assignees, on) if assignees else {}
         self.by_path = services.dispatchers_by_path(paths)
         self.departments: defaultdict[int, list] = defaultdict(list)
         ids = {t.department_id for t in tickets if t.department_id}
@@ -63,7 +69,7 @@ class Audience:
 
     def handlers(self, ticket: Ticket) -> list:
         if ticket.assignee_id:
-            return [ticket.assignee]
+            return [self.standins.get(ticket.assignee_id, ticket.assignee)]
         if ticket.department_id:
             return self.departments.get(ticket.department_id, [])
         return []
@@ -281,7 +287,7 @@ def _sweep_moving(pks: list[int], now: dt.datetime, result: Result) -> None:
         tickets = list(_claim(now).filter(pk__in=pks))
         if not tickets:
             return
-        audience = Audience(tickets)
+        audience = Audience(tickets, now)
         messages: list[Message] = []
         done = [_process(ticket, now, audience, result, messages) for ticket in tickets]
         _record(done, now)
@@ -307,7 +313,7 @@ def sweep_batch(now: dt.datetime | None = None, batch: int = BATCH) -> Result:
         later = set(moving)
         quick = [ticket for ticket in tickets if ticket.pk not in later]
         if quick:
-            audience = Audience(quick)
+            audience = Audience(quick, now)
             messages: list[Message] = []
             done = [_process(ticket, now, audience, result, messages) for ticket in quick]
             _record(done, now)

@@ -33,6 +33,7 @@ CASES = {
     "area_coverage": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
     "post_create": ("get", "territory", lambda t: {"code": t.grid.code}, MANAGE),
     "post_give": ("get", "territory", lambda t: {"code": t.grid.code}, PEOPLE),
+    "area_cover": ("get", "territory", lambda t: {"code": t.grid.code}, PEOPLE),
     "area_people": ("get", "territory", lambda t: {"code": t.grid.code}, PEOPLE),
     "person_detail": ("get", "post_in_grid", _person, PEOPLE),
     "person_reset_password": ("post", "post_in_grid", _person, PEOPLE),

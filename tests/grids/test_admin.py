@@ -78,3 +78,13 @@ def test_every_project_model_is_in_the_admin():
         if model._meta.app_label in project and not admin.site.is_registered(model)
     ]
     assert not missing
+
+
+def test_covers_and_leave_are_listed_in_the_admin(client, admin_user, own_worker):
+    from grids.models import Cover, Leave, Post
+
+    Cover.objects.create(post=Post.objects.get(user=own_worker), covered_by=admin_user)
+    Leave.objects.create(user=own_worker, starts_on="2026-12-07", ends_on="2026-12-08")
+    client.force_login(admin_user)
+    assert client.get("/admin/grids/cover/").status_code == 200
+    assert client.get("/admin/grids/leave/").status_code == 200

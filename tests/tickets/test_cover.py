@@ -1,0 +1,114 @@
+"""AB岗 in requests: while the assignee is on leave, the colleague who covers them hears the
+reminders and sees the request among their tasks; afterwards it is the assignee's again."""
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+import time_machine
+
+from grids import services as grid_services
+from grids.models import Leave, Post
+from notifications.models import NoticeKind, Notification
+from tickets import selectors, services, sweep
+from tickets.models import Channel
+
+pytestmark = pytest.mark.django_db
+SH = zoneinfo.ZoneInfo("Asia/Shanghai")
+START = dt.datetime(2026, 11, 23, 9, tzinfo=SH)
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def assigned(clock, territory, matter, dispatcher, member_worker):
+    submitted = services.submit(
+        channel=Channel.QR,
+        matter=matter,
+        description="楼道堆满纸箱",
+        reporter_phone="13812345678",
+        grid=territory.grid,
+    )
+    return services.assign(
+        by=dispatcher,
+        ticket=services.accept(by=dispatcher, ticket=submitted),
+        assignee=member_worker,
+    )
+
+
+@pytest.fixture
+def away(assigned, community_officer, member_worker, neighbour_worker):
+    """刘党员 is on leave 25–26 Nov; the worker of G2 covers them."""
+    grid_services.set_cover(
+        by=community_officer,
+        post=Post.objects.get(user=member_worker),
+        covered_by=neighbour_worker,
+    )
+    grid_services.record_leave(
+        by=community_officer,
+        user=member_worker,
+        starts_on=dt.date(2026, 11, 25),
+        ends_on=dt.date(2026, 11, 26),
+    )
+
+
+def test_reminders_for_a_request_go_to_the_colleague_while_its_assignee_is_away(
+    clock, assigned, away
+):
+    due = assigned.completion_due  # Thursday 26 Nov 18:00
+    clock.move_to(due - dt.timedelta(days=1))  # 25 Nov, on leave: past 50%
+    sweep.sweep()
+    assert list(
+        Notification.objects.filter(kind=NoticeKind.REMINDER).values_list(
+            "level", "recipient__username"
+        )
+    ) == [(50, "neighbour_worker")]
+
+
+def test_reminders_go_to_the_assignee_when_they_are_at_work(clock, assigned, away):
+    Leave.objects.update(starts_on=dt.date(2026, 11, 27), ends_on=dt.date(2026, 11, 28))
+    clock.move_to(assigned.completion_due - dt.timedelta(days=1))  # before the leave
+    sweep.sweep()
+    assert list(
+        Notification.objects.filter(kind=NoticeKind.REMINDER).values_list(
+            "level", "recipient__username"
+        )
+    ) == [(50, "member_g1")]
+
+
+def test_the_colleague_has_the_request_among_their_tasks_only_during_the_leave(
+    clock, assigned, away, member_worker, neighbour_worker
+):
+    assert list(selectors.my_tasks(neighbour_worker)) == []
+    clock.move_to(dt.datetime(2026, 11, 25, 10, tzinfo=SH))
+    assert list(selectors.my_tasks(neighbour_worker)) == [assigned]
+    assert list(selectors.my_tasks(member_worker)) == [assigned]  # still theirs
+    clock.move_to(dt.datetime(2026, 11, 27, 10, tzinfo=SH))
+    assert list(selectors.my_tasks(neighbour_worker)) == []  # nothing to hand back
+
+
+def test_a_request_assigned_during_the_leave_is_announced_to_the_colleague(
+    clock, territory, matter, dispatcher, member_worker, neighbour_worker, away
+):
+    clock.move_to(dt.datetime(2026, 11, 25, 10, tzinfo=SH))
+    submitted = services.submit(
+        channel=Channel.QR,
+        matter=matter,
+        description="电动车停在楼道",
+        reporter_phone="13812345678",
+        grid=territory.grid,
+    )
+    services.assign(
+        by=dispatcher,
+        ticket=services.accept(by=dispatcher, ticket=submitted),
+        assignee=member_worker,
+    )
+    assert list(
+        Notification.objects.filter(kind=NoticeKind.ASSIGNED, subject_id=submitted.pk).values_list(
+            "recipient__username", flat=True
+        )
+    ) == ["neighbour_worker"]
