@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisal.models import SchemeItem, Scorecard, month_start
-from appraisal.policy import AppraisalCapability
+from appraisal.policy import AppraisalCapability, may_publish
 from appraisal.scoring import month_figures
 from grids.models import Area
 from grids.scope import can
@@ -73,7 +73,7 @@ def compute_month(*, area: Area, month: dt.date, now: dt.datetime | None = None)
 @transaction.atomic
 def publish_month(*, by, area: Area, month: dt.date, now: dt.datetime | None = None) -> int:
     """Freeze the month's drafts under ``area`` (a street's)."""
-    if not can(by, AppraisalCapability.PUBLISH_SCORECARDS, area):
+    if not may_publish(by, area):
         raise PermissionDenied
     return (
         Scorecard.objects.current()

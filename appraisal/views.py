@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from appraisal import services
 from appraisal.forms import CorrectForm, ScoreForm
 from appraisal.models import DEFINITIONS, SchemeItem, Scorecard, month_start
-from appraisal.policy import AppraisalCapability
+from appraisal.policy import AppraisalCapability, may_publish
 from core.exports import xlsx_response
 from grids.access import area_or_404
 from grids.models import Area
@@ -196,8 +196,7 @@ def ranking(request, code: str, year: int | None = None, month: int | None = Non
             "star": cards[0] if cards and cards[0].total > 0 else None,
             "drafts": sum(1 for c in cards if not c.is_published),
             # The street publishes its whole month, from its own ranking.
-            "may_publish": area.level in (Level.STREET, Level.TOWN)
-            and can(request.user, AppraisalCapability.PUBLISH_SCORECARDS, area),
+            "may_publish": may_publish(request.user, area),
         },
     )
 
@@ -206,9 +205,7 @@ def ranking(request, code: str, year: int | None = None, month: int | None = Non
 @require_POST
 def publish(request, code: str, year: int, month: int):
     area = _area(request, code)
-    if area.level not in (Level.STREET, Level.TOWN) or not can(
-        request.user, AppraisalCapability.PUBLISH_SCORECARDS, area
-    ):
+    if not may_publish(request.user, area):
         raise PermissionDenied
     wanted = _month(year, month)
     count = services.publish_month(by=request.user, area=area, month=wanted)
