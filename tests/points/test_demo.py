@@ -1,9 +1,6 @@
 """The demo's year of points adds up and leaves work waiting for each demo account."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 
 from points.models import Declaration, Entry, HonourPeriod, Redemption
 from points.services import check_balances
@@ -11,8 +8,7 @@ from points.services import check_balances
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_year_of_points_adds_up_and_leaves_work_waiting():
-    call_command("seed_demo", stdout=io.StringIO())
+def test_the_demo_year_of_points_adds_up_and_leaves_work_waiting(demo):
     assert check_balances() == []
     kinds = set(Entry.objects.values_list("kind", flat=True))
     assert {"earn", "redeem", "expiry"} <= kinds

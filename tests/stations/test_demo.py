@@ -1,9 +1,6 @@
 """The demo district's stations make every figure non-trivial."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 
 from grids.models import Area
 from stations.models import Activity, Inspection, Kind, MonthlyServed, Station, StationPhoto
@@ -12,8 +9,7 @@ from stations.selectors import coverage
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_has_stations_of_every_kind_and_partial_coverage(django_user_model):
-    call_command("seed_demo", stdout=io.StringIO())
+def test_the_demo_has_stations_of_every_kind_and_partial_coverage(demo):
     kinds = set(Station.objects.values_list("kind", flat=True))
     assert {Kind.CENTRE, Kind.GRID_STATION, Kind.RIDER_STOP} <= kinds
     communities = Area.objects.filter(level__in=["community", "village"]).count()

@@ -1,11 +1,9 @@
 """The demo's requests: on the deadline sweep's timeline from the start, and every one of
 them a life the state machine (tickets/services.py) could have lived."""
 
-import io
 from collections import Counter, defaultdict
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from notifications.models import NoticeKind, Notification
@@ -54,8 +52,7 @@ def _timelines() -> dict[int, list[Event]]:
     return found
 
 
-def test_the_first_sweep_of_the_demo_fills_the_community_officers_bell(django_user_model):
-    call_command("seed_demo", stdout=io.StringIO())
+def test_the_first_sweep_of_the_demo_fills_the_community_officers_bell(demo):
     waiting = Ticket.objects.filter(status__in=OPEN_STATUSES).exclude(status=Status.SUSPENDED)
     assert not waiting.filter(next_check_at__isnull=True).exists()
     run = sweep.sweep()

@@ -2,10 +2,8 @@
 behind their last visit."""
 
 import datetime as dt
-import io
 
 import pytest
-from django.core.management import call_command
 from django.db.models import F
 from django.utils import timezone
 
@@ -15,8 +13,7 @@ from visits.models import Visit
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_households_have_a_visit_history_and_due_dates():
-    call_command("seed_demo", stdout=io.StringIO())
+def test_the_demo_households_have_a_visit_history_and_due_dates(demo):
     households = Household.objects.all()
     assert not households.filter(visit_due_on__isnull=True).exists()
     never = households.filter(last_visited_at__isnull=True).count()
