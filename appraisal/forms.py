@@ -18,3 +18,25 @@ class CorrectForm(ScoreForm):
     """A published card's correction: a manual item's new score, and why."""
 
     reason = forms.CharField(label=_("Reason for the correction"), max_length=500)
+
+
+class TalkForm(forms.Form):
+    """A talk with a worker flagged among the lowest of a month (末位约谈)."""
+
+    held_on = forms.DateField(label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}))
+    notes = forms.CharField(
+        label=_("What was discussed"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    actions = forms.CharField(
+        label=_("Agreed improvement actions"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    follow_up_on = forms.DateField(
+        label=_("Follow up on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )

@@ -231,3 +231,66 @@ class Scorecard(models.Model):
     @property
     def is_published(self) -> bool:
         return self.state == self.State.PUBLISHED
+
+
+class TalkQuerySet(ScopedQuerySet):
+    area_path = "grid__path"
+
+
+class Talk(models.Model):
+    """A talk with a worker the month's ranking put among the lowest (末位约谈): what was said,
+    what they agreed to improve and when to look again. A second talk (a follow-up) is a
+    second row."""
+
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="appraisal_talks",
+        verbose_name=_("worker"),
+    )
+    # The card's grid: where the talk is seen from (``visible_to``).
+    grid = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+    )
+    # The published month whose ranking flagged the worker.
+    month = models.DateField(_("month"))
+    scorecard = models.ForeignKey(
+        Scorecard,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="talks",
+        verbose_name=_("scorecard"),
+    )
+    held_on = models.DateField(_("held on"))
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("held by"),
+    )
+    notes = models.TextField(_("what was discussed"), max_length=2000)
+    actions = models.TextField(_("agreed improvement actions"), max_length=1000, blank=True)
+    follow_up_on = models.DateField(_("follow-up on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
+
+    objects = TalkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("improvement talk")
+        verbose_name_plural = _("improvement talks")
+        ordering = ["-held_on", "-pk"]
+        indexes = [models.Index(fields=["month", "worker"], name="appraisal_talk_month_worker")]
+
+    def __str__(self) -> str:
+        return f"{self.worker} · {self.month:%Y-%m} · {self.held_on}"
+
+    def clean(self) -> None:
+        if self.month and self.month.day != 1:
+            raise ValidationError({"month": _("A month is given by its first day.")})
+        if self.held_on and self.month and self.held_on < self.month:
+            raise ValidationError(
+                {"held_on": _("The talk cannot be before the month it is about.")}
+            )
+        if self.follow_up_on and self.held_on and self.follow_up_on < self.held_on:
+            raise ValidationError({"follow_up_on": _("The follow-up comes after the talk.")})

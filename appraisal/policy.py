@@ -1,9 +1,10 @@
-"""Who publishes a month's scorecards and who scores the manual items."""
+"""Who publishes a month's scorecards, who scores the manual items, who holds and reads the
+talks with the lowest-ranked (末位约谈)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from grids.policy import register
+from grids.policy import TerritoryCapability, register
 from grids.roles import Level, Role
 from grids.scope import can
 
@@ -28,3 +29,14 @@ def may_publish(user, area) -> bool:
     return area.level in (Level.STREET, Level.TOWN) and can(
         user, AppraisalCapability.PUBLISH_SCORECARDS, area
     )
+
+
+def may_record_talk(user, area) -> bool:
+    """Those who score a grid's workers also hold the talk with the lowest-ranked of them."""
+    return can(user, AppraisalCapability.SCORE_WORKERS, area)
+
+
+def may_read_talks(user, area) -> bool:
+    """A talk's notes are for the officers over the worker's area (the staff who manage its
+    posts: community, street, district), not for the other workers of the grid."""
+    return may_record_talk(user, area) or can(user, TerritoryCapability.MANAGE_POSTS, area)

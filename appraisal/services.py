@@ -1,5 +1,5 @@
 """Writes of the appraisal: compute a month's drafts, publish them, correct a published card,
-score a manual item."""
+score a manual item, record a talk with the lowest-ranked (末位约谈)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appraisal.models import SchemeItem, Scorecard, month_start
-from appraisal.policy import AppraisalCapability, may_publish
+from appraisal.models import SchemeItem, Scorecard, Talk, month_start
+from appraisal.policy import AppraisalCapability, may_publish, may_record_talk
 from appraisal.scoring import month_figures
 from grids.models import Area
 from grids.scope import can
@@ -159,3 +159,45 @@ def score_manual(*, by, card: Scorecard, item: SchemeItem, score: Decimal, note:
     card.full_clean()
     card.save()
     return card
+
+
+@transaction.atomic
+def record_talk(
+    *,
+    by,
+    card: Scorecard,
+    held_on: dt.date,
+    notes: str,
+    actions: str = "",
+    follow_up_on: dt.date | None = None,
+) -> Talk:
+    """Record a talk with the worker of a published month's current card (末位约谈); a second
+    one is a follow-up."""
+    if not may_record_talk(by, card.grid):
+        raise PermissionDenied
+    card = Scorecard.objects.get(pk=card.pk)
+    if not card.is_published or card.superseded_at is not None:
+        raise ValidationError(_("A talk is recorded on a published month's current card."))
+    errors = {}
+    if held_on > timezone.localdate():
+        errors["held_on"] = _("The talk cannot be in the future.")
+    elif held_on < card.month:
+        errors["held_on"] = _("The talk cannot be before the month it is about.")
+    if not notes.strip():
+        errors["notes"] = _("Say what was discussed.")
+    if errors:
+        raise ValidationError(errors)
+    talk = Talk(
+        worker_id=card.worker_id,
+        grid_id=card.grid_id,
+        month=card.month,
+        scorecard=card,
+        held_on=held_on,
+        held_by=by,
+        notes=notes.strip(),
+        actions=actions.strip(),
+        follow_up_on=follow_up_on,
+    )
+    talk.full_clean()
+    talk.save()
+    return talk

@@ -7,6 +7,7 @@ urlpatterns = [
     path("appraisal/me/<int:year>/<int:month>/", views.my_card, name="appraisal_me_month"),
     path("appraisal/card/<int:pk>/", views.card_detail, name="appraisal_card"),
     path("appraisal/card/<int:pk>/score/", views.card_score, name="appraisal_card_score"),
+    path("appraisal/card/<int:pk>/talk/", views.card_talk, name="appraisal_card_talk"),
     path("appraisal/area/<str:code>/", views.ranking, name="appraisal_ranking"),
     path(
         "appraisal/area/<str:code>/<int:year>/<int:month>/",

@@ -1,4 +1,5 @@
-"""The worker's own scorecard, a card's page, an area's ranking for a month, publishing."""
+"""The worker's own scorecard, a card's page, an area's ranking for a month, publishing, and the
+talks with the lowest-ranked (末位约谈)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from appraisal import services
-from appraisal.forms import CorrectForm, ScoreForm
-from appraisal.models import DEFINITIONS, SchemeItem, Scorecard, month_start
-from appraisal.policy import AppraisalCapability, may_publish
+from appraisal.forms import CorrectForm, ScoreForm, TalkForm
+from appraisal.models import DEFINITIONS, SchemeItem, Scorecard, Talk, month_start
+from appraisal.policy import AppraisalCapability, may_publish, may_read_talks, may_record_talk
 from core.exports import xlsx_response
 from grids.access import area_or_404
 from grids.models import Area
@@ -58,7 +59,19 @@ def _rows(card: Scorecard) -> list[dict]:
     return sorted(rows, key=lambda r: r["item"].position)
 
 
-def _card_context(card: Scorecard | None) -> dict:
+def _talks(user, card: Scorecard) -> dict:
+    """The month's talks with the card's worker: the officers over the area read them whole;
+    the worker sees when they were held and what was agreed, not the officer's notes."""
+    own = card.worker_id == user.pk
+    if not own and not may_read_talks(user, card.grid):
+        return {}
+    talks = list(
+        Talk.objects.filter(worker_id=card.worker_id, month=card.month).select_related("held_by")
+    )
+    return {"talks": talks, "talk_notes": not own}
+
+
+def _card_context(card: Scorecard | None, user) -> dict:
     if card is None:
         return {"card": None}
     history = list(
@@ -71,6 +84,7 @@ def _card_context(card: Scorecard | None) -> dict:
         "rows": _rows(card),
         "extra": {k[1:]: v for k, v in card.figures.items() if k.startswith("_")},
         "history": history,
+        **_talks(user, card),
     }
 
 
@@ -91,7 +105,9 @@ def my_card(request, year: int | None = None, month: int | None = None):
     else:
         card = cards[0] if cards else None
     return render(
-        request, "appraisal/my_card.html", {"cards": cards, "mine": True, **_card_context(card)}
+        request,
+        "appraisal/my_card.html",
+        {"cards": cards, "mine": True, **_card_context(card, request.user)},
     )
 
 
@@ -105,7 +121,12 @@ def card_detail(request, pk: int):
         ).select_related("grid", "worker", "published_by"),
         pk=pk,
     )
-    context = _card_context(card)
+    context = _card_context(card, request.user)
+    context["may_talk"] = (
+        card.is_published
+        and card.superseded_at is None
+        and may_record_talk(request.user, card.grid)
+    )
     manual = [row["item"] for row in context["rows"] if row["item"].is_manual]
     if card.superseded_at is None and manual:
         if not card.is_published and can(
@@ -182,7 +203,19 @@ def ranking(request, code: str, year: int | None = None, month: int | None = Non
     area = _area(request, code)
     wanted = month_start(timezone.localdate()) if year is None else _month(year, month)
     cards = _ranked(area, wanted)
-    lowest = {c.pk for c in cards[-LOWEST_FLAGGED:]} if len(cards) > LOWEST_FLAGGED else set()
+    flagged = cards[-LOWEST_FLAGGED:] if len(cards) > LOWEST_FLAGGED else []
+    lowest = {c.pk for c in flagged}
+    # The month's talks with the flagged, in one query: the latest date per worker.
+    held = {}
+    if flagged:
+        held = dict(
+            Talk.objects.filter(month=wanted, worker_id__in=[c.worker_id for c in flagged])
+            .order_by("held_on")
+            .values_list("worker_id", "held_on")
+        )
+    for card in flagged:
+        card.talk_on = held.get(card.worker_id)
+        card.may_talk = card.is_published and may_record_talk(request.user, card.grid)
     previous = (wanted - dt.timedelta(days=1)).replace(day=1)
     return render(
         request,
@@ -246,3 +279,31 @@ def export(request, code: str, year: int, month: int):
             + [float(card.total)]
         )
     return xlsx_response(book, f"scorecards-{area.code}-{wanted:%Y-%m}.xlsx")
+
+
+@login_required
+def card_talk(request, pk: int):
+    """Record a talk with the worker of a published card (末位约谈)."""
+    card = get_object_or_404(
+        Scorecard.objects.visible_to(request.user)
+        .current()
+        .filter(state=Scorecard.State.PUBLISHED)
+        .select_related("grid", "worker"),
+        pk=pk,
+    )
+    if not may_record_talk(request.user, card.grid):
+        raise PermissionDenied
+    form = TalkForm(request.POST or None, initial={"held_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_talk(by=request.user, card=card, **form.cleaned_data)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, messages_ in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, messages_)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(request, _("The talk is recorded."))
+            return redirect("appraisal_card", pk=card.pk)
+    return render(request, "appraisal/talk_form.html", {"card": card, "form": form})

@@ -27,6 +27,14 @@ CASES = {
         lambda card: {"pk": card.pk},
         (DENIED, MISSING, FOUND, MISSING, DENIED, LOGIN),
     ),
+    # Those who score the workers hold the talk (末位约谈) on a published card: not the worker,
+    # not district staff (403, and no link leads there); another area's card is not found.
+    "appraisal_card_talk": (
+        "get",
+        "published_scorecard",
+        lambda card: {"pk": card.pk},
+        (DENIED, MISSING, OK, MISSING, DENIED, LOGIN),
+    ),
     # The rankings are officers' pages over a street or community.
     "appraisal_ranking": (
         "get",

@@ -65,3 +65,13 @@ def scorecard(territory, own_worker, scheme):
 
     services.compute_month(area=territory.street, month=MONTH)
     return Scorecard.objects.current().get(worker=own_worker, month=MONTH)
+
+
+@pytest.fixture
+def published_scorecard(scorecard, territory, street_officer):
+    """The own worker's card for MONTH, published by the street."""
+    from appraisal import services
+
+    services.publish_month(by=street_officer, area=territory.street, month=MONTH)
+    scorecard.refresh_from_db()
+    return scorecard

@@ -83,16 +83,27 @@ def test_the_street_publishes_its_month_from_the_ranking(
 
 @pytest.mark.parametrize("workers", [1, 50])
 def test_the_ranking_takes_the_same_queries_for_1_and_50_workers(
-    client, territory, street_officer, scheme, workers, django_assert_max_num_queries
+    client, territory, street_officer, scheme, workers, django_assert_max_num_queries, time_machine
 ):
+    time_machine.move_to(dt.datetime(2026, 12, 10, 10, tzinfo=dt.UTC))
     for i in range(workers):
         PostFactory(user=UserFactory(username=f"w{i}"), area=territory.grid, role=Role.GRID_WORKER)
     services.compute_month(area=territory.street, month=MONTH)
+    services.publish_month(by=street_officer, area=territory.street, month=MONTH)
+    # The lowest three have had their talk (末位约谈): read in one query, whatever their number.
+    flagged = Scorecard.objects.order_by("total", "-worker__username")[:3] if workers > 3 else []
+    for card in flagged:
+        services.record_talk(
+            by=street_officer, card=card, held_on=dt.date(2026, 12, 1), notes="约谈", actions=""
+        )
     client.force_login(street_officer)
     client.get(_ranking_url(territory.community))
     with django_assert_max_num_queries(12):
         response = client.get(_ranking_url(territory.community))
     assert len(response.context["cards"]) == workers
+    assert sum(1 for c in response.context["cards"] if getattr(c, "talk_on", None)) == min(
+        3, workers if workers > 3 else 0
+    )
 
 
 @pytest.mark.parametrize("workers", [1, 50])
