@@ -18,3 +18,14 @@ class CorrectForm(ScoreForm):
     """A published card's correction: a manual item's new score, and why."""
 
     reason = forms.CharField(label=_("Reason for the correction"), max_length=500)
+
+
+class DecideForm(forms.Form):
+    """The street's decision on a promotion proposal, always with a reason."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -231,3 +231,13 @@ class Scorecard(models.Model):
     @property
     def is_published(self) -> bool:
         return self.state == self.State.PUBLISHED
+
+
+# The career ladder (三岗十八级) lives in its own module; imported here so Django finds it.
+from appraisal.ladder import (  # noqa: E402, F401
+    ROLE_TRACK,
+    Grade,
+    GradeHolding,
+    Promotion,
+    Track,
+)

@@ -65,3 +65,17 @@ def scorecard(territory, own_worker, scheme):
 
     services.compute_month(area=territory.street, month=MONTH)
     return Scorecard.objects.current().get(worker=own_worker, month=MONTH)
+
+
+@pytest.fixture
+def promotion(territory, own_worker):
+    """An open proposal: the own worker, without a grade yet, to the first full-time grade."""
+    from appraisal.ladder import Grade, Promotion, Track
+
+    return Promotion.objects.create(
+        worker=own_worker,
+        grid=territory.grid,
+        to_grade=Grade.objects.get(track=Track.FULL_TIME, level=1),
+        months=0,
+        years=Decimal("0.0"),
+    )
