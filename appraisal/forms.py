@@ -40,3 +40,14 @@ class TalkForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+
+class DecideForm(forms.Form):
+    """The street's decision on a promotion proposal, always with a reason."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )

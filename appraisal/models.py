@@ -294,3 +294,13 @@ class Talk(models.Model):
             )
         if self.follow_up_on and self.held_on and self.follow_up_on < self.held_on:
             raise ValidationError({"follow_up_on": _("The follow-up comes after the talk.")})
+
+
+# The career ladder (三岗十八级) lives in its own module; imported here so Django finds it.
+from appraisal.ladder import (  # noqa: E402, F401
+    ROLE_TRACK,
+    Grade,
+    GradeHolding,
+    Promotion,
+    Track,
+)

@@ -40,3 +40,27 @@ def may_read_talks(user, area) -> bool:
     """A talk's notes are for the officers over the worker's area (the staff who manage its
     posts: community, street, district), not for the other workers of the grid."""
     return may_record_talk(user, area) or can(user, TerritoryCapability.MANAGE_POSTS, area)
+
+
+class LadderCapability(models.TextChoices):
+    SET_GRADES = "set_grades", _("Set a grid worker's grade (三岗十八级)")
+    DECIDE_PROMOTIONS = "decide_promotions", _("Approve or reject grade promotions")
+
+
+register(
+    LadderCapability,
+    {
+        # The district sets the ladder (in the admin) and may place a worker on it; the
+        # street, which knows its workers, too.
+        LadderCapability.SET_GRADES: (Role.DISTRICT_STAFF, Role.STREET_STAFF),
+        LadderCapability.DECIDE_PROMOTIONS: (Role.STREET_STAFF,),
+    },
+    admin={Role.DISTRICT_STAFF: {"appraisal.grade": "vac"}},
+)
+
+
+def may_decide_promotions(user, area) -> bool:
+    """The street decides its workers' promotions, from its own page."""
+    return area.level in (Level.STREET, Level.TOWN) and can(
+        user, LadderCapability.DECIDE_PROMOTIONS, area
+    )

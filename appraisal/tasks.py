@@ -28,3 +28,27 @@ def compute_recent(today: dt.date | None = None) -> int:
 @shared_task
 def compute_scorecards() -> int:
     return compute_recent()
+
+
+def propose_all(today: dt.date | None = None) -> int:
+    """The month's promotion proposals, street by street. Returns how many were made."""
+    from appraisal import ladder_services
+
+    today = today or timezone.localdate()
+    made = 0
+    for street in Area.objects.filter(level__in=[Level.STREET, Level.TOWN]).order_by("path"):
+        made += len(ladder_services.propose_promotions(area=street, today=today))
+    return made
+
+
+@shared_task
+def propose_promotions(area_ids: list[int] | None = None) -> int:
+    """Monthly, after the scorecards: the proposals of the given streets (all by default)."""
+    if not area_ids:
+        return propose_all()
+    from appraisal import ladder_services
+
+    return sum(
+        len(ladder_services.propose_promotions(area=area))
+        for area in Area.objects.filter(pk__in=area_ids).order_by("path")
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appraisal import views
+from appraisal import ladder_views, views
 
 urlpatterns = [
     path("appraisal/me/", views.my_card, name="appraisal_me"),
@@ -23,5 +23,15 @@ urlpatterns = [
         "appraisal/area/<str:code>/<int:year>/<int:month>/publish/",
         views.publish,
         name="appraisal_publish",
+    ),
+    path(
+        "appraisal/area/<str:code>/promotions/",
+        ladder_views.promotions,
+        name="appraisal_promotions",
+    ),
+    path(
+        "appraisal/promotion/<int:pk>/decide/",
+        ladder_views.decide,
+        name="appraisal_promotion_decide",
     ),
 ]

@@ -17,8 +17,15 @@ from django.views.decorators.http import require_POST
 
 from appraisal import services
 from appraisal.forms import CorrectForm, ScoreForm, TalkForm
+from appraisal.ladder_views import grade_history
 from appraisal.models import DEFINITIONS, SchemeItem, Scorecard, Talk, month_start
-from appraisal.policy import AppraisalCapability, may_publish, may_read_talks, may_record_talk
+from appraisal.policy import (
+    AppraisalCapability,
+    may_decide_promotions,
+    may_publish,
+    may_read_talks,
+    may_record_talk,
+)
 from core.exports import xlsx_response
 from grids.access import area_or_404
 from grids.models import Area
@@ -107,7 +114,12 @@ def my_card(request, year: int | None = None, month: int | None = None):
     return render(
         request,
         "appraisal/my_card.html",
-        {"cards": cards, "mine": True, **_card_context(card, request.user)},
+        {
+            "cards": cards,
+            "mine": True,
+            "holdings": grade_history(request.user),
+            **_card_context(card, request.user),
+        },
     )
 
 
@@ -127,6 +139,8 @@ def card_detail(request, pk: int):
         and card.superseded_at is None
         and may_record_talk(request.user, card.grid)
     )
+    # The worker, or an officer over the card's area: both may read the grade history.
+    context["holdings"] = grade_history(card.worker)
     manual = [row["item"] for row in context["rows"] if row["item"].is_manual]
     if card.superseded_at is None and manual:
         if not card.is_published and can(
@@ -230,6 +244,7 @@ def ranking(request, code: str, year: int | None = None, month: int | None = Non
             "drafts": sum(1 for c in cards if not c.is_published),
             # The street publishes its whole month, from its own ranking.
             "may_publish": may_publish(request.user, area),
+            "may_decide": may_decide_promotions(request.user, area),
         },
     )
 

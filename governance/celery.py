@@ -56,6 +56,11 @@ app.conf.beat_schedule = {
         "task": "appraisal.tasks.compute_scorecards",
         "schedule": crontab(hour=1, minute=30),
     },
+    # The career ladder: promotions proposed once a month, after the month's scorecards.
+    "propose-promotions": {
+        "task": "appraisal.tasks.propose_promotions",
+        "schedule": crontab(day_of_month=2, hour=2, minute=0),
+    },
 }
 
 

@@ -62,3 +62,18 @@ CASES = {
         (MISSING, MISSING, FOUND, MISSING, DENIED, LOGIN),
     ),
 }
+# The street decides its workers' promotions (三岗十八级); the district sees the street but
+# does not decide (no link to the page is shown to it).
+CASES["appraisal_promotions"] = (
+    "get",
+    "promotion",
+    lambda p: {"code": p.grid.get_ancestors().get(level="street").code},
+    (MISSING, MISSING, OK, MISSING, DENIED, LOGIN),
+)
+# The matrix posts nothing: 302 back to the page with "a decision needs a reason".
+CASES["appraisal_promotion_decide"] = (
+    "post",
+    "promotion",
+    lambda p: {"pk": p.pk},
+    (DENIED, MISSING, FOUND, MISSING, DENIED, LOGIN),
+)

@@ -75,3 +75,17 @@ def published_scorecard(scorecard, territory, street_officer):
     services.publish_month(by=street_officer, area=territory.street, month=MONTH)
     scorecard.refresh_from_db()
     return scorecard
+
+
+@pytest.fixture
+def promotion(territory, own_worker):
+    """An open proposal: the own worker, without a grade yet, to the first full-time grade."""
+    from appraisal.ladder import Grade, Promotion, Track
+
+    return Promotion.objects.create(
+        worker=own_worker,
+        grid=territory.grid,
+        to_grade=Grade.objects.get(track=Track.FULL_TIME, level=1),
+        months=0,
+        years=Decimal("0.0"),
+    )

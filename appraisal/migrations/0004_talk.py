@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appraisal', '0001_initial'),
+        ('appraisal', '0003_seed_grades'),
         ('grids', '0005_cover_and_leave'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,0 +1,80 @@
+"""The career ladder's pages: the street's open proposals, and its decision on one."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from appraisal import ladder_services
+from appraisal.forms import DecideForm
+from appraisal.ladder import GradeHolding, Promotion
+from appraisal.policy import LadderCapability, may_decide_promotions
+from grids.access import area_or_404
+from grids.models import Area, ancestor_paths
+from grids.roles import Level
+from grids.scope import can
+
+STREET_LEVELS = (Level.STREET, Level.TOWN)
+
+
+def grade_history(worker) -> list[GradeHolding]:
+    """A worker's grades, the current first (one query)."""
+    return list(
+        GradeHolding.objects.filter(worker=worker)
+        .select_related("grade", "granted_by")
+        .order_by("-since", "-pk")
+    )
+
+
+@login_required
+def promotions(request, code: str):
+    """A street's open proposals with the figures behind them, each with its decision form."""
+    area = area_or_404(request.user, code, levels=STREET_LEVELS)
+    if not may_decide_promotions(request.user, area):
+        raise PermissionDenied
+    proposals = list(
+        Promotion.objects.open()
+        .filter(grid__path__startswith=area.path)
+        .select_related("worker", "grid", "from_grade", "to_grade")
+        .order_by("grid__path", "worker__username")
+    )
+    return render(
+        request,
+        "appraisal/promotions.html",
+        {"area": area, "proposals": proposals, "form": DecideForm()},
+    )
+
+
+@login_required
+@require_POST
+def decide(request, pk: int):
+    proposal = get_object_or_404(
+        Promotion.objects.visible_to(request.user).select_related("grid"), pk=pk
+    )
+    if not can(request.user, LadderCapability.DECIDE_PROMOTIONS, proposal.grid):
+        raise PermissionDenied
+    street = (
+        Area.objects.filter(level__in=STREET_LEVELS, path__in=ancestor_paths(proposal.grid.path))
+        .only("code")
+        .first()
+    )
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why: a decision needs a reason."))
+    else:
+        try:
+            ladder_services.decide_promotion(
+                by=request.user,
+                proposal=proposal,
+                approve=form.cleaned_data["decision"] == "approve",
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Decision recorded."))
+    return redirect("appraisal_promotions", code=street.code)
