@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from grids.models import Cover, Leave, Post
 from grids.roles import Role
+from grids.scope import covered_posts
 
 # The grid posts that may be covered, and whose holders may cover them.
 COVERED_ROLES = (Role.GRID_LEADER, Role.GRID_WORKER, Role.PART_TIME_WORKER)
@@ -87,3 +88,12 @@ def _covering(user_b, on: dt.date | None):
         )
         .order_by("pk")
     )
+
+
+def covers_today(user, assignee_id: int | None) -> bool:
+    """Whether ``user`` stands in today for ``assignee_id``, a colleague on leave (so acts
+    as them on their requests); read from the user's posts for this request (``grids.scope``),
+    so it costs no query."""
+    if user is None or assignee_id is None or assignee_id == getattr(user, "pk", None):
+        return False
+    return any(post.user_id == assignee_id for post in covered_posts(user))
