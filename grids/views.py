@@ -818,8 +818,10 @@ def area_cover(request, code):
     covered_by: dict[int, list] = {}
     for post in posts:
         cover = getattr(post, "cover", None)
-        if cover is not None and cover.active and cover.covered_by not in covered_by.get(
-            post.user_id, []
+        if (
+            cover is not None
+            and cover.active
+            and cover.covered_by not in covered_by.get(post.user_id, [])
         ):
             covered_by.setdefault(post.user_id, []).append(cover.covered_by)
     leaves = list(

@@ -8,10 +8,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import PartyMember
+from grids.cover import covers_today
 from grids.models import Area
 from grids.policy import register
 from grids.roles import LEVEL_DEPTH, Level, Role
-from grids.cover import covers_today
 from grids.scope import active_posts, can, covered_posts, scope_paths
 
 _COMMUNITY_PATH_LENGTH = LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen

@@ -217,9 +217,7 @@ def test_a_leave_under_way_keeps_its_first_day_and_ends_when_the_person_is_back(
                 ends_on=DAY + dt.timedelta(days=2),
             )
         with pytest.raises(ValidationError):  # not into the past
-            services.update_leave(
-                by=community_officer, leave=leave, starts_on=DAY, ends_on=DAY
-            )
+            services.update_leave(by=community_officer, leave=leave, starts_on=DAY, ends_on=DAY)
         longer = services.update_leave(
             by=community_officer, leave=leave, starts_on=DAY, ends_on=DAY + dt.timedelta(days=5)
         )

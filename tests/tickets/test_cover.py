@@ -12,9 +12,9 @@ from django.urls import reverse
 from grids import services as grid_services
 from grids.models import Leave, Post
 from notifications.models import NoticeKind, Notification
+from tests.factories import jpeg
 from tickets import selectors, services, sweep
 from tickets.models import Channel
-from tests.factories import jpeg
 
 pytestmark = pytest.mark.django_db
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
