@@ -2,10 +2,13 @@
 
 Everything routes by date, so nothing moves: while one of A's ``Leave`` rows holds, B reaches
 A's covered grid as A's post does (``grids.scope`` reads the covered posts with B's own, in the
-same query), sees A's open requests among their tasks and hears A's reminders and "assigned to
-you" notices (``tickets``). When the leave ends B stops seeing them and A has them again, with
-whatever is still open: there is nothing to hand back. Visits record their visitor, so whoever
-did the work is credited for it.
+same query), sees A's open requests among their tasks, acts on them as their assignee would
+(``tickets.policy.is_handler``; the timeline records B acting for A, and the scorecard credits
+B for what B resolved), and hears, instead of A, every notice about a piece of work meant for
+A: new requests to dispatch, "assigned to you", reminders (``notifications.notify`` applies
+``standins`` to every batch). When the leave ends B stops seeing them and A has them again,
+with whatever is still open: there is nothing to hand back. Visits record their visitor, so
+whoever did the work is credited for it.
 """
 
 from __future__ import annotations
