@@ -93,14 +93,17 @@ def month_figures(*, area: Area, month: dt.date) -> dict[int, WorkerMonth]:
         .annotate(n=Count("pk"))
         .values_list("reported_by", "n")
     )
+    # Credit goes to whoever resolved the request: the assignee, or the colleague covering
+    # them on leave (AB岗, ``Ticket.resolved_by``; empty on rows from before it was kept).
     handled = {
-        row["assignee"]: row
-        for row in Ticket.objects.filter(assignee__in=ids)
+        row["worker"]: row
+        for row in Ticket.objects.annotate(worker=Coalesce("resolved_by", "assignee"))
+        .filter(worker__in=ids)
         .filter(
             Q(resolved_at__gte=start, resolved_at__lt=end)
             | Q(closed_at__gte=start, closed_at__lt=end, rating__isnull=False)
         )
-        .values("assignee")
+        .values("worker")
         .annotate(
             resolved=Count("pk", filter=Q(resolved_at__gte=start, resolved_at__lt=end)),
             on_time=Count(

@@ -2,10 +2,13 @@
 
 Everything routes by date, so nothing moves: while one of A's ``Leave`` rows holds, B reaches
 A's covered grid as A's post does (``grids.scope`` reads the covered posts with B's own, in the
-same query), sees A's open requests among their tasks and hears A's reminders and "assigned to
-you" notices (``tickets``). When the leave ends B stops seeing them and A has them again, with
-whatever is still open: there is nothing to hand back. Visits record their visitor, so whoever
-did the work is credited for it.
+same query), sees A's open requests among their tasks, acts on them as their assignee would
+(``tickets.policy.is_handler``; the timeline records B acting for A, and the scorecard credits
+B for what B resolved), and hears, instead of A, every notice about a piece of work meant for
+A: new requests to dispatch, "assigned to you", reminders (``notifications.notify`` applies
+``standins`` to every batch). When the leave ends B stops seeing them and A has them again,
+with whatever is still open: there is nothing to hand back. Visits record their visitor, so
+whoever did the work is credited for it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from django.utils import timezone
 
 from grids.models import Cover, Leave, Post
 from grids.roles import Role
+from grids.scope import covered_posts
 
 # The grid posts that may be covered, and whose holders may cover them.
 COVERED_ROLES = (Role.GRID_LEADER, Role.GRID_WORKER, Role.PART_TIME_WORKER)
@@ -87,3 +91,12 @@ def _covering(user_b, on: dt.date | None):
         )
         .order_by("pk")
     )
+
+
+def covers_today(user, assignee_id: int | None) -> bool:
+    """Whether ``user`` stands in today for ``assignee_id``, a colleague on leave (so acts
+    as them on their requests); read from the user's posts for this request (``grids.scope``),
+    so it costs no query."""
+    if user is None or assignee_id is None or assignee_id == getattr(user, "pk", None):
+        return False
+    return any(post.user_id == assignee_id for post in covered_posts(user))

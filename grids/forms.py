@@ -206,3 +206,15 @@ class LeaveForm(forms.Form):
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = people
+
+
+class LeaveDatesForm(forms.Form):
+    """Change a recorded leave: its days (both included) and reason."""
+
+    starts_on = forms.DateField(
+        label=_("First day of leave"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label=_("Last day of leave"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

@@ -1151,3 +1151,60 @@ def record_leave(*, by, user, starts_on: dt.date, ends_on: dt.date, reason: str 
     leave.full_clean()
     leave.save()
     return leave
+
+
+def _lock_leave(by, leave: Leave) -> Leave:
+    """Lock the person (as ``record_leave`` does) and their leave; only an officer who
+    manages one of their grid posts may change it."""
+    get_user_model().objects.select_for_update().filter(pk=leave.user_id).first()
+    leave = Leave.objects.select_related("user").get(pk=leave.pk)
+    posts = list(
+        Post.objects.active()
+        .filter(user_id=leave.user_id, role__in=COVERED_ROLES)
+        .select_related("area")
+    )
+    if not posts or not any(can(by, TerritoryCapability.MANAGE_POSTS, p.area) for p in posts):
+        raise PermissionDenied(_("You may not change this leave."))
+    return leave
+
+
+@transaction.atomic
+def update_leave(
+    *, by, leave: Leave, starts_on: dt.date, ends_on: dt.date, reason: str = ""
+) -> Leave:
+    """Change a leave's dates (both days included): a leave already over stays as it was,
+    and one under way keeps its first day (the days taken were taken)."""
+    leave = _lock_leave(by, leave)
+    today = timezone.localdate()
+    if leave.ends_on < today:
+        raise ValidationError(_("This leave is over: it stays as it was."))
+    if leave.starts_on <= today and starts_on != leave.starts_on:
+        raise ValidationError(
+            {"starts_on": _("This leave has begun: its first day cannot change.")}
+        )
+    if leave.starts_on > today and starts_on < today:
+        raise ValidationError({"starts_on": _("A leave cannot be moved into the past.")})
+    if ends_on < today:
+        raise ValidationError({"ends_on": _("The last day of leave cannot be in the past.")})
+    leave.starts_on, leave.ends_on, leave.reason = starts_on, ends_on, reason
+    leave.full_clean()
+    leave.save()
+    return leave
+
+
+@transaction.atomic
+def end_leave(*, by, leave: Leave) -> Leave | None:
+    """The person is back: a leave under way ends yesterday (they work today, and their
+    colleague no longer stands in); one that has not begun is cancelled (None). One that
+    began today is cancelled too: nothing of it was taken."""
+    leave = _lock_leave(by, leave)
+    today = timezone.localdate()
+    if leave.ends_on < today:
+        raise ValidationError(_("This leave is over: it stays as it was."))
+    if leave.starts_on >= today:
+        leave.delete()
+        return None
+    leave.ends_on = today - dt.timedelta(days=1)
+    leave.full_clean()
+    leave.save()
+    return leave

@@ -14,6 +14,8 @@ urlpatterns = [
     path("areas/<str:code>/posts/new/", views.post_create, name="post_create"),
     path("areas/<str:code>/posts/give/", views.post_give, name="post_give"),
     path("areas/<str:code>/cover/", views.area_cover, name="area_cover"),
+    path("areas/<str:code>/cover/leave/<int:pk>/", views.leave_edit, name="leave_edit"),
+    path("areas/<str:code>/cover/leave/<int:pk>/end/", views.leave_end, name="leave_end"),
     path("areas/<str:code>/people/", views.area_people, name="area_people"),
     path("areas/<str:code>/people/<int:pk>/", views.person_detail, name="person_detail"),
     path(

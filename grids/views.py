@@ -28,6 +28,7 @@ from grids.forms import (
     GivePostForm,
     HouseholdForm,
     HouseholdSearchForm,
+    LeaveDatesForm,
     LeaveForm,
     PersonForm,
     PostForm,
@@ -753,20 +754,29 @@ def person_set_active(request, code, pk):
 # --- Cover (AB岗) -------------------------------------------------------------------------------
 
 
-@login_required
-def area_cover(request, code):
-    """Who covers each grid post of the area while its holder is on leave, and their leave:
-    set by the officers who manage its posts."""
-    area = _managed_area(request, code)
-    today = timezone.localdate()
-    posts = (
+def _cover_posts(area: Area, today):
+    return (
         Post.objects.active(today)
         .filter(role__in=COVERED_ROLES, area__path__startswith=area.path)
         .select_related("user", "area", "cover__covered_by")
         .defer("area__boundary")
         .order_by("area__path", "role", "pk")
     )
-    holders = get_user_model().objects.filter(posts__in=posts).distinct().order_by("pk")
+
+
+def _cover_holders(area: Area, today):
+    return get_user_model().objects.filter(posts__in=_cover_posts(area, today)).distinct()
+
+
+@login_required
+def area_cover(request, code):
+    """Who covers each grid post of the area while its holder is on leave, and their leave:
+    set by the officers who manage its posts. Leave under way and coming first, with who
+    covers; the forms fold away above the list (a phone shows the answer, not the forms)."""
+    area = _managed_area(request, code)
+    today = timezone.localdate()
+    posts = _cover_posts(area, today)
+    holders = _cover_holders(area, today).order_by("pk")
     people = (
         get_user_model()
         .objects.filter(
@@ -804,11 +814,24 @@ def area_cover(request, code):
         )
         if done is not NOT_SAVED:
             return redirect("area_cover", code=area.code)
-    leaves = (
+    posts = list(posts)
+    covered_by: dict[int, list] = {}
+    for post in posts:
+        cover = getattr(post, "cover", None)
+        if (
+            cover is not None
+            and cover.active
+            and cover.covered_by not in covered_by.get(post.user_id, [])
+        ):
+            covered_by.setdefault(post.user_id, []).append(cover.covered_by)
+    leaves = list(
         Leave.objects.filter(user__in=holders, ends_on__gte=today)
         .select_related("user")
         .order_by("starts_on", "pk")
     )
+    for leave in leaves:
+        leave.current = leave.starts_on <= today
+        leave.covered_by = covered_by.get(leave.user_id, [])
     return render(
         request,
         "grids/cover.html",
@@ -816,9 +839,66 @@ def area_cover(request, code):
             "area": area,
             "breadcrumbs": [*breadcrumbs(request, area), (area, True)],
             "posts": posts,
-            "leaves": leaves,
+            "current_leaves": [leave for leave in leaves if leave.current],
+            "coming_leaves": [leave for leave in leaves if not leave.current],
             "today": today,
             "cover_form": cover_form,
             "leave_form": leave_form,
         },
     )
+
+
+def _managed_leave(request, area: Area, pk: int) -> Leave:
+    """A current or coming leave of someone holding a grid post in ``area``; else a 404."""
+    today = timezone.localdate()
+    return get_object_or_404(
+        Leave.objects.filter(
+            user__in=_cover_holders(area, today), ends_on__gte=today
+        ).select_related("user"),
+        pk=pk,
+    )
+
+
+@login_required
+def leave_edit(request, code, pk):
+    area = _managed_area(request, code)
+    leave = _managed_leave(request, area, pk)
+    initial = {"starts_on": leave.starts_on, "ends_on": leave.ends_on, "reason": leave.reason}
+    form = LeaveDatesForm(request.POST or None, initial=initial)
+    done = submit_form(
+        request,
+        form,
+        lambda data, _version: services.update_leave(by=request.user, leave=leave, **data),
+        _("Leave changed."),
+    )
+    if done is not NOT_SAVED:
+        return redirect("area_cover", code=area.code)
+    return render(
+        request,
+        "grids/leave_form.html",
+        {
+            "area": area,
+            "breadcrumbs": [*breadcrumbs(request, area), (area, True)],
+            "leave": leave,
+            "form": form,
+            "started": leave.starts_on <= timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def leave_end(request, code, pk):
+    """The person is back today (a leave under way), or a coming leave is cancelled."""
+    area = _managed_area(request, code)
+    leave = _managed_leave(request, area, pk)
+    try:
+        ended = services.end_leave(by=request.user, leave=leave)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if ended is None:
+            messages.success(request, _("Leave cancelled."))
+        else:
+            messages.success(request, _("%(user)s is back at work.") % {"user": leave.user})
+    return redirect("area_cover", code=area.code)

@@ -24,6 +24,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
 
+from grids.cover import standins
 from grids.models import Area, ancestor_paths
 from notifications import bell, delivery
 from notifications.models import (
@@ -63,6 +64,8 @@ class Message:
     urgent: bool | None = None
     robots: bool = True
     extra_key: str = ""
+    # Who caused it: never told of their own act, even as someone's stand-in (AB岗).
+    actor_id: int | None = None
 
 
 def notification_key(
@@ -131,6 +134,7 @@ def notify_many(messages: Iterable[Message], now=None) -> int:
         return 0
     for m in messages:
         m.recipients = list(m.recipients)  # read twice below
+    _route_to_standins(messages, now)
     paths = {
         p
         for m in messages
@@ -221,6 +225,24 @@ def notify_many(messages: Iterable[Message], now=None) -> int:
     return len(new)
 
 
+def _route_to_standins(messages: list[Message], now) -> None:
+    """AB岗: a notice about a piece of work for someone on leave goes to the colleague who
+    covers them instead (``grids.cover.to_standins``, one query for the whole batch); the
+    actor is then left out. Messages about no subject (a digest) are the person's own."""
+    about_work = [m for m in messages if m.subject is not None and m.recipients]
+    people = {u.pk: u for m in about_work for u in m.recipients if u is not None}
+    if not people:
+        return
+    found = standins(people, timezone.localdate(now))
+    for m in about_work:
+        routed: dict[int, object] = {}
+        for user in m.recipients:
+            if user is not None:
+                target = found.get(user.pk, user)
+                routed.setdefault(target.pk, target)
+        m.recipients = [u for pk, u in routed.items() if pk != m.actor_id]
+
+
 # Attribute names (a column may be named otherwise: Notification.subject_id's is ticket_id).
 _COLUMNS = (
     ("key", "varchar"),
@@ -286,6 +308,7 @@ def notify(
     robots: bool = True,
     extra_key: str = "",
     now=None,
+    actor=None,
 ) -> int:
     """Write one message to ``recipients``; returns how many notifications were new."""
     return notify_many(
@@ -300,6 +323,7 @@ def notify(
                 urgent=urgent,
                 robots=robots,
                 extra_key=extra_key,
+                actor_id=getattr(actor, "pk", None),
             )
         ],
         now=now,

@@ -8,10 +8,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import PartyMember
+from grids.cover import covers_today
 from grids.models import Area
 from grids.policy import register
 from grids.roles import LEVEL_DEPTH, Level, Role
-from grids.scope import active_posts, can, scope_paths
+from grids.scope import active_posts, can, covered_posts, scope_paths
 
 _COMMUNITY_PATH_LENGTH = LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen
 
@@ -84,7 +85,9 @@ def worker_accept_paths(user) -> list[str]:
 
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    grids = [post.area.path for post in active_posts(user) if post.role == Role.GRID_WORKER]
+    # A grid worker's post covered while they are on leave (AB岗) counts as the colleague's.
+    posts = [*active_posts(user), *covered_posts(user)]
+    grids = [post.area.path for post in posts if post.role == Role.GRID_WORKER]
     if not grids:
         return []
     allowing = set(
@@ -132,7 +135,8 @@ def is_handler(user, ticket) -> bool:
     if user is None:
         return False
     if ticket.assignee_id:
-        return ticket.assignee_id == user.pk
+        # AB岗: the colleague covering an assignee on leave acts as them until they return.
+        return ticket.assignee_id == user.pk or covers_today(user, ticket.assignee_id)
     if ticket.unit_id:
         # A co-building unit has no account: the community's staff record its work.
         return may_dispatch(user, ticket)

@@ -29,7 +29,7 @@ from shapely.geometry import Point
 from core.concurrency import save_if_unchanged
 from core.images import clean_photos as core_clean_photos
 from core.models import CalendarDay
-from grids.cover import standing_in
+from grids.cover import covers_today
 from grids.models import GRID_PATH_LENGTH, Area, Household, Post, ancestor_paths
 from grids.policy import TerritoryCapability, roles_holding
 from grids.roles import Level
@@ -227,6 +227,7 @@ def _event(
         at=at,
         action=action,
         actor=by,
+        on_behalf_of_id=getattr(ticket, "acting_for_id", None),
         from_status=from_status,
         to_status=ticket.status,
         note=note,
@@ -419,8 +420,12 @@ def _lock_for(ticket: Ticket, rule: Rule, by, expected_version: int | None, refu
     return locked
 
 
+# What a handler does: done by the colleague covering them on leave, it is done for them.
+_HANDLER_ACTIONS = (A.START, A.RETURN, A.RESOLVE, A.ESCALATE)
+
+
 def _lock(ticket: Ticket, action: str, by, expected_version: int | None) -> Ticket:
-    return _lock_for(
+    locked = _lock_for(
         ticket,
         RULES[action],
         by,
@@ -430,6 +435,9 @@ def _lock(ticket: Ticket, action: str, by, expected_version: int | None) -> Tick
             % {"status": locked.get_status_display(), "action": A(action).label}
         ),
     )
+    if action in _HANDLER_ACTIONS and covers_today(by, locked.assignee_id):
+        locked.acting_for_id = locked.assignee_id  # the timeline says "for A" (AB岗)
+    return locked
 
 
 def _save(
@@ -540,6 +548,7 @@ def _announce(
             robots=robots,
             extra_key=f"v{ticket.version}",
             now=now,
+            actor=by,
         )
 
 
@@ -628,9 +637,8 @@ def assign(
     note = note or _("to %(who)s") % {"who": who}
     _save(ticket, A.ASSIGN, by, before, note, public=True, at=now)
     _announce(ticket, A.ASSIGN, by, now=now, previous_assignee=previous, history=at is not None)
+    # An assignee on leave: the colleague who covers them hears instead (notifications, AB岗).
     people = [assignee] if assignee else list(department.members.all()) if department else []
-    if assignee is not None:  # on leave: the colleague who covers them hears (AB岗)
-        people = [standing_in(assignee, timezone.localdate(now)) or assignee]
     if people:
         notify(
             kind=NoticeKind.ASSIGNED,
@@ -641,6 +649,7 @@ def assign(
             robots=False,
             extra_key=f"v{ticket.version}",
             now=now,
+            actor=by,
         )
     return ticket
 
@@ -739,6 +748,7 @@ def resolve(
     cleaned = clean_photos(photos)
     before = ticket.status
     ticket.status, ticket.resolved_at = Status.RESOLVED, _when(at, ticket)
+    ticket.resolved_by = by
     event = _save(ticket, A.RESOLVE, by, before, result.strip(), at=ticket.resolved_at)
     _attach(ticket, event, cleaned, Photo.Kind.RESULT)
     _lead_done(ticket, by, result.strip(), event, at=ticket.resolved_at)

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from grids.cover import standins
 from grids.models import Area, ancestor_paths
 from notifications.models import NoticeKind
 from notifications.notify import Message, notify_many
@@ -52,11 +51,6 @@ class Audience:
 
     def __init__(self, tickets: list[Ticket], now: dt.datetime | None = None):
         paths = {ancestor for t in tickets for ancestor in ancestor_paths(t.area.path)}
-        # An assignee on leave is covered by a colleague (AB岗): they hear instead (one query,
-        # none when no ticket has an assignee).
-        assignees = {t.assignee_id for t in tickets if t.assignee_id}
-        on = timezone.localdate(now) if now else timezone.localdate()
-        self.standins = standins(assignees, on) if assignees else {}
         self.by_path = services.dispatchers_by_path(paths)
         self.departments: defaultdict[int, list] = defaultdict(list)
         ids = {t.department_id for t in tickets if t.department_id}
@@ -69,7 +63,8 @@ class Audience:
 
     def handlers(self, ticket: Ticket) -> list:
         if ticket.assignee_id:
-            return [self.standins.get(ticket.assignee_id, ticket.assignee)]
+            # On leave: the colleague who covers them hears instead (notifications, AB岗).
+            return [ticket.assignee]
         if ticket.department_id:
             return self.departments.get(ticket.department_id, [])
         return []

@@ -262,7 +262,7 @@ def ticket_new(request):
 @login_required
 def ticket_detail(request, code):
     ticket = _ticket(request, code)
-    events = ticket.events.select_related("actor").prefetch_related(
+    events = ticket.events.select_related("actor", "on_behalf_of").prefetch_related(
         Prefetch("photos", queryset=Photo.objects.order_by("pk"))
     )
     actions = services.allowed_actions(request.user, ticket)

@@ -211,3 +211,28 @@ def test_a_part_time_workers_service_points_of_the_month_count(
     card = _card(member_user)
     assert card.role == Role.PART_TIME_WORKER
     assert card.figures["points"]["value"] == 6 and card.figures["points"]["score"] == "6.00"
+
+
+def test_a_request_resolved_by_the_colleague_covering_the_assignee_is_credited_to_them(
+    territory, own_worker, neighbour_worker, matter
+):
+    """AB岗: A stays the assignee; B, who resolved it during A's leave, is credited."""
+    from appraisal.scoring import month_figures
+
+    covered, own = reported(territory, matter, n=2)
+    Ticket.objects.filter(pk=covered.pk).update(
+        assignee=own_worker,
+        resolved_by=neighbour_worker,
+        completion_due=at(10),
+        resolved_at=at(9),
+        status=Status.RESOLVED,
+    )
+    # Resolved before ``resolved_by`` was kept: the assignee's.
+    Ticket.objects.filter(pk=own.pk).update(
+        assignee=own_worker, completion_due=at(10), resolved_at=at(12), status=Status.RESOLVED
+    )
+    figures = month_figures(area=territory.street, month=MONTH)
+    assert figures[neighbour_worker.pk].figures["requests_resolved"] == 1
+    assert figures[neighbour_worker.pk].figures["on_time_share"] == 1.0
+    assert figures[own_worker.pk].figures["requests_resolved"] == 1
+    assert figures[own_worker.pk].figures["on_time_share"] == 0.0

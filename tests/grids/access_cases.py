@@ -9,6 +9,10 @@ def _person(post):
     return {"code": post.area.code, "pk": post.user.pk}
 
 
+def _leave(leave):
+    return {"code": leave.user.posts.get().area.code, "pk": leave.pk}
+
+
 # Pages that are not about one scoped object.
 NOT_SCOPED = {
     "healthz",  # public, no personal data (tests/core/test_health.py)
@@ -34,6 +38,8 @@ CASES = {
     "post_create": ("get", "territory", lambda t: {"code": t.grid.code}, MANAGE),
     "post_give": ("get", "territory", lambda t: {"code": t.grid.code}, PEOPLE),
     "area_cover": ("get", "territory", lambda t: {"code": t.grid.code}, PEOPLE),
+    "leave_edit": ("get", "leave_in_grid", _leave, PEOPLE),
+    "leave_end": ("post", "leave_in_grid", _leave, PEOPLE_WRITE),
     "area_people": ("get", "territory", lambda t: {"code": t.grid.code}, PEOPLE),
     "person_detail": ("get", "post_in_grid", _person, PEOPLE),
     "person_reset_password": ("post", "post_in_grid", _person, PEOPLE),

@@ -6,10 +6,13 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
 from grids import services as grid_services
 from grids.models import Leave, Post
 from notifications.models import NoticeKind, Notification
+from tests.factories import jpeg
 from tickets import selectors, services, sweep
 from tickets.models import Channel
 
@@ -112,3 +115,96 @@ def test_a_request_assigned_during_the_leave_is_announced_to_the_colleague(
             "recipient__username", flat=True
         )
     ) == ["neighbour_worker"]
+
+
+def _submit(matter, territory, description="井盖松动"):
+    return services.submit(
+        channel=Channel.QR,
+        matter=matter,
+        description=description,
+        reporter_phone="13812345678",
+        grid=territory.grid,
+    )
+
+
+def _new_request_recipients(ticket):
+    return sorted(
+        Notification.objects.filter(kind=NoticeKind.NEW_REQUEST, subject_id=ticket.pk)
+        .exclude(recipient=None)
+        .values_list("recipient__username", flat=True)
+    )
+
+
+def test_a_new_request_in_a_leaders_grid_goes_to_their_colleague_during_the_leave_only(
+    clock, territory, matter, community_officer, grid_leader, neighbour_worker
+):
+    grid_services.set_cover(
+        by=community_officer,
+        post=Post.objects.get(user=grid_leader),
+        covered_by=neighbour_worker,
+    )
+    grid_services.record_leave(
+        by=community_officer,
+        user=grid_leader,
+        starts_on=dt.date(2026, 11, 25),
+        ends_on=dt.date(2026, 11, 26),
+    )
+    before = _submit(matter, territory, "路灯不亮")
+    assert _new_request_recipients(before) == ["g1_leader"]
+    clock.move_to(dt.datetime(2026, 11, 25, 10, tzinfo=SH))
+    during = _submit(matter, territory, "井盖松动")
+    assert _new_request_recipients(during) == ["neighbour_worker"]  # A is not disturbed
+    clock.move_to(dt.datetime(2026, 11, 27, 10, tzinfo=SH))
+    after = _submit(matter, territory, "垃圾满溢")
+    assert _new_request_recipients(after) == ["g1_leader"]
+
+
+def test_the_colleague_is_not_told_of_what_they_did_themselves_for_the_assignee(
+    clock, assigned, away, dispatcher, member_worker, neighbour_worker
+):
+    clock.move_to(dt.datetime(2026, 11, 25, 10, tzinfo=SH))
+    services.escalate(by=neighbour_worker, ticket=assigned, reason="需要物业配合")
+    assert not Notification.objects.filter(
+        recipient__in=[neighbour_worker, member_worker], kind=NoticeKind.TAKEN_AWAY
+    ).exists()
+
+
+def test_the_colleague_acts_for_the_assignee_during_the_leave_and_is_credited(
+    clock, assigned, away, member_worker, neighbour_worker
+):
+    clock.move_to(dt.datetime(2026, 11, 25, 10, tzinfo=SH))
+    assert {"start", "resolve"} <= set(services.allowed_actions(neighbour_worker, assigned))
+    started = services.start(by=neighbour_worker, ticket=assigned)
+    done = services.resolve(
+        by=neighbour_worker, ticket=started, result="纸箱已清理", photos=[jpeg()]
+    )
+    assert done.assignee == member_worker and done.resolved_by == neighbour_worker
+    events = {e.action: e for e in done.events.all()}
+    assert events["start"].actor == neighbour_worker
+    assert events["start"].on_behalf_of == member_worker
+    assert events["resolve"].on_behalf_of == member_worker
+
+
+def test_the_colleague_can_no_longer_act_once_the_assignee_is_back(
+    client, clock, assigned, away, member_worker, neighbour_worker
+):
+    clock.move_to(dt.datetime(2026, 11, 27, 10, tzinfo=SH))
+    assert services.allowed_actions(neighbour_worker, assigned) == []
+    with pytest.raises(PermissionDenied):
+        services.start(by=neighbour_worker, ticket=assigned)
+    client.force_login(neighbour_worker)
+    assert client.get(reverse("ticket_detail", args=[assigned.short_code])).status_code == 404
+    started = services.start(by=member_worker, ticket=assigned)  # A acts again
+    assert started.events.get(action="start").on_behalf_of is None
+
+
+def test_the_ticket_page_says_the_colleague_acted_for_the_assignee(
+    client, clock, assigned, away, member_worker, neighbour_worker
+):
+    clock.move_to(dt.datetime(2026, 11, 25, 10, tzinfo=SH))
+    client.force_login(neighbour_worker)
+    page = client.get(reverse("ticket_detail", args=[assigned.short_code]))
+    assert page.status_code == 200
+    services.start(by=neighbour_worker, ticket=assigned)
+    page = client.get(reverse("ticket_detail", args=[assigned.short_code])).content.decode()
+    assert f"for {member_worker} (cover)" in page

@@ -202,6 +202,16 @@ class Ticket(Versioned):
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     completion_due = models.DateTimeField(_("completion due"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    # Who resolved it: the assignee, or the colleague covering them on leave (AB岗); the
+    # scorecard credits them (appraisal.scoring). Empty before this was recorded: the assignee.
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     suspended_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Bumped whenever a deadline is recomputed, so reminders know which deadline they meant.
@@ -383,6 +393,15 @@ class Event(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("by"),
+    )
+    # AB岗: the actor stood in for this assignee, on leave then ("代 A 办理").
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("for"),
     )
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
