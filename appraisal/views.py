@@ -274,7 +274,13 @@ def scheme(request):
     items = list(SchemeItem.objects.select_related("created_by").order_by("code", "version"))
     earliest = services.earliest_change()
     wanted = request.GET.get("item")
-    base = next((i for i in reversed(items) if i.code == wanted), None)
+    # Start from the version that would be in force in the first month open to change.
+    versions = sorted(
+        (i for i in items if i.code == wanted), key=lambda i: (i.valid_from, i.version)
+    )
+    base = next((i for i in reversed(versions) if i.valid_from <= earliest), None) or (
+        versions[0] if versions else None
+    )
     initial = {"valid_from": earliest.isoformat(), "position": len({i.code for i in items})}
     if base is not None:
         initial.update(
