@@ -178,7 +178,7 @@ def _care_on_time(
     )
     rows = (
         Household.objects.filter(Q(grid__in=area_ids) | Q(micro_grid__in=area_ids))
-        .filter(Exists(in_care), visit_due_on__isnull=False, created_at__lt=end)
+        .filter(Exists(in_care), visit_due_on__isnull=False)
         .values("pk", "grid_id", "micro_grid_id", "number", "address")
         .annotate(
             before=Max("visits__visited_at", filter=Q(visits__visited_at__lt=start)),
