@@ -1,5 +1,10 @@
+import datetime as dt
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from appraisal.models import Figure, next_month
 
 
 class ScoreForm(forms.Form):
@@ -51,3 +56,48 @@ class DecideForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+def _months(earliest: dt.date, count: int = 13) -> list[tuple[str, str]]:
+    months, month = [], earliest
+    for _i in range(count):
+        months.append((month.isoformat(), f"{month:%Y-%m}"))
+        month = next_month(month)
+    return months
+
+
+class SchemeItemForm(forms.Form):
+    """A new version of one item of the district's scheme, or a new item (a new code)."""
+
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("An existing item's code makes its next version; a new code adds an item."),
+    )
+    valid_from = forms.TypedChoiceField(
+        label=_("In force from (month)"), coerce=dt.date.fromisoformat
+    )
+    name_zh = forms.CharField(label=_("Name (Chinese)"), max_length=100)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=100)
+    figure = forms.ChoiceField(label=_("Figure"), choices=Figure.choices)
+    weight = forms.IntegerField(
+        label=_("Weight (points)"),
+        min_value=0,
+        max_value=100,
+        help_text=_("0 retires the item from that month on."),
+    )
+    full_marks_at = forms.DecimalField(
+        label=_("Full marks at"),
+        min_value=Decimal("0.01"),
+        max_digits=8,
+        decimal_places=2,
+        help_text=_(
+            "The figure that earns the whole weight; below it the score is proportional "
+            "(a share: 0.9 is 90 %). Ignored for items scored by an officer."
+        ),
+    )
+    position = forms.IntegerField(label=_("Position"), min_value=0, max_value=999)
+
+    def __init__(self, *args, earliest: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["valid_from"].choices = _months(earliest)

@@ -35,6 +35,7 @@ class Figure(models.TextChoices):
 
     VISITS_SHARE = "visits_share", _("Households visited of those due (share)")
     CARE_VISITS = "care_visits", _("Care visits made")
+    CARE_ON_TIME = "care_on_time", _("Care households visited by their due date (share)")
     FIELD_REQUESTS = "field_requests", _("Requests raised from the field")
     ON_TIME_SHARE = "on_time_share", _("Requests handled on time (share)")
     RATING = "rating", _("Residents' average rating of their requests")
@@ -49,6 +50,11 @@ DEFINITIONS = {
         "by the month's end (or today, in the month so far)."
     ),
     Figure.CARE_VISITS: _("Care visits (关爱走访) you logged this month."),
+    Figure.CARE_ON_TIME: _(
+        "Households of your grid in care (关爱对象) whose visit fell due this month (or was "
+        "already overdue when it began): the share visited by the due date. Each household "
+        "counts once, at its first due date in the month; any visit to it counts."
+    ),
     Figure.FIELD_REQUESTS: _("Requests you reported from the field this month."),
     Figure.ON_TIME_SHARE: _(
         "Requests assigned to you and resolved this month, resolved by their completion deadline."

@@ -1,17 +1,19 @@
-"""Who publishes a month's scorecards, who scores the manual items, who holds and reads the
-talks with the lowest-ranked (末位约谈)."""
+"""Who sets the scheme, who publishes a month's scorecards, who scores the manual items, who
+holds and reads the talks with the lowest-ranked (末位约谈), who keeps the career ladder."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from grids.models import Area
 from grids.policy import TerritoryCapability, register
 from grids.roles import Level, Role
-from grids.scope import can
+from grids.scope import can, scope_paths
 
 
 class AppraisalCapability(models.TextChoices):
     PUBLISH_SCORECARDS = "publish_scorecards", _("Publish and correct a month's scorecards")
     SCORE_WORKERS = "score_workers", _("Score grid workers' manual scorecard items")
+    SET_SCHEME = "set_scheme", _("Set the district's scorecard scheme (items and weights)")
 
 
 register(
@@ -19,6 +21,8 @@ register(
     {
         AppraisalCapability.PUBLISH_SCORECARDS: (Role.STREET_STAFF,),
         AppraisalCapability.SCORE_WORKERS: (Role.STREET_STAFF, Role.COMMUNITY_STAFF),
+        # Issue 23: the district sets the scheme, as it sets the points rules.
+        AppraisalCapability.SET_SCHEME: (Role.DISTRICT_STAFF,),
     },
 )
 
@@ -64,3 +68,11 @@ def may_decide_promotions(user, area) -> bool:
     return area.level in (Level.STREET, Level.TOWN) and can(
         user, LadderCapability.DECIDE_PROMOTIONS, area
     )
+
+
+def may_set_scheme(user) -> bool:
+    """The scheme is the district's: district staff (or a superuser) set it."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    paths = scope_paths(user, AppraisalCapability.SET_SCHEME)
+    return paths is None or any(len(path) <= Area.steplen for path in paths)

@@ -1,6 +1,6 @@
 """A month's figures for every scored worker of an area, in a fixed handful of grouped queries
-(never one per worker): the posts, the visits, the households still due, the field reports,
-the requests handled, and the service points earned."""
+(never one per worker): the posts, the visits, the households still due, the care households'
+due dates, the field reports, the requests handled, and the service points earned."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import Avg, Count, Exists, F, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from appraisal.models import SCORED_ROLES, Figure, next_month
-from grids.models import Area, Household, Post
+from grids.models import Area, Household, Post, Resident, ResidentCare
 from points.models import Entry
 from tickets.models import Channel, Ticket
 from visits.models import Visit, VisitKind
@@ -27,6 +27,8 @@ class WorkerMonth:
     figures: dict[str, object] = field(default_factory=dict)
     # [{"pk", "number", "address", "due"}] households still due at the month's end.
     overdue: list[dict] = field(default_factory=list)
+    # [{"pk", "number", "address", "due"}] care households not visited by their due date.
+    care_late: list[dict] = field(default_factory=list)
 
 
 def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -85,6 +87,8 @@ def month_figures(*, area: Area, month: dt.date) -> dict[int, WorkerMonth]:
         if row["micro_grid_id"]:
             overdue_by_area[row["micro_grid_id"]].append(entry)
 
+    care_by_area = _care_on_time(area_ids=area_ids, start=start, end=end, due_by=due_by)
+
     reported = dict(
         Ticket.objects.filter(
             channel=Channel.FIELD, reported_by__in=ids, created_at__gte=start, created_at__lt=end
@@ -139,10 +143,13 @@ def month_figures(*, area: Area, month: dt.date) -> dict[int, WorkerMonth]:
         handled_row = handled.get(worker_id, {})
         resolved = handled_row.get("resolved", 0)
         rating = handled_row.get("rating")
+        care_due, care_on_time, wm.care_late = care_by_area.get(wm.area.pk, (0, 0, []))
         wm.figures = {
             # Nothing due is nothing missed: full marks.
             Figure.VISITS_SHARE: round(done / due, 4) if due else 1.0,
             Figure.CARE_VISITS: visited.get(worker_id, {}).get("care", 0),
+            # None when no care visit fell due: nothing to measure (full marks).
+            Figure.CARE_ON_TIME: round(care_on_time / care_due, 4) if care_due else None,
             Figure.FIELD_REQUESTS: reported.get(worker_id, 0),
             Figure.ON_TIME_SHARE: (
                 round(handled_row.get("on_time", 0) / resolved, 4) if resolved else None
@@ -152,5 +159,69 @@ def month_figures(*, area: Area, month: dt.date) -> dict[int, WorkerMonth]:
             "visits_done": done,
             "visits_due": due,
             "requests_resolved": resolved,
+            "care_due": care_due,
+            "care_done": care_on_time,
         }
     return months
+
+
+def _care_on_time(
+    *, area_ids: set[int], start: dt.datetime, end: dt.datetime, due_by: dt.date
+) -> dict[int, tuple[int, int, list[dict]]]:
+    """{area id: (care visits due, made by the due date, the late households)} (one query).
+
+    A household is in care while a living resident of it is in a care category. Its due date
+    in the month is its last visit before the month (else its creation) plus its interval, the
+    interval being what separates its stored due date from the visit (or creation) that set it
+    (``visits.services.refresh_due``). It counts when that date is not after ``due_by``; it
+    is on time when its first visit in the month came on or before that date. A household
+    already overdue when the month began counts, and is late."""
+    in_care = ResidentCare.objects.filter(
+        resident__household=OuterRef("pk"), resident__status=Resident.Status.LIVING
+    )
+    rows = (
+        Household.objects.filter(Q(grid__in=area_ids) | Q(micro_grid__in=area_ids))
+        .filter(Exists(in_care), visit_due_on__isnull=False)
+        .values("pk", "grid_id", "micro_grid_id", "number", "address")
+        .annotate(
+            before=Max("visits__visited_at", filter=Q(visits__visited_at__lt=start)),
+            first=Min(
+                "visits__visited_at",
+                filter=Q(visits__visited_at__gte=start, visits__visited_at__lt=end),
+            ),
+            created=Min("created_at"),
+            last=Max("last_visited_at"),
+            stored_due=Max("visit_due_on"),
+        )
+        .order_by()
+    )
+    local = timezone.localdate
+    result: dict[int, list] = defaultdict(lambda: [0, 0, []])
+    for row in rows:
+        interval = row["stored_due"] - local(row["last"] or row["created"])
+        due = local(row["before"] or row["created"]) + interval
+        if due > due_by:
+            continue
+        on_time = row["first"] is not None and local(row["first"]) <= due
+        late = (
+            None
+            if on_time
+            else {
+                "pk": row["pk"],
+                "number": row["number"],
+                "address": row["address"],
+                "due": due.isoformat(),
+            }
+        )
+        for area_id in (row["grid_id"], row["micro_grid_id"]):
+            if area_id is None:
+                continue
+            tally = result[area_id]
+            tally[0] += 1
+            tally[1] += on_time
+            if late:
+                tally[2].append(late)
+    return {
+        area_id: (n, ok, sorted(rows, key=lambda r: r["due"]))
+        for area_id, (n, ok, rows) in result.items()
+    }

@@ -1,18 +1,19 @@
 """Writes of the appraisal: compute a month's drafts, publish them, correct a published card,
-score a manual item, record a talk with the lowest-ranked (末位约谈)."""
+score a manual item, record a talk with the lowest-ranked (末位约谈), set the district's scheme
+(a new version of an item)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appraisal.models import SchemeItem, Scorecard, Talk, month_start
-from appraisal.policy import AppraisalCapability, may_publish, may_record_talk
+from appraisal.models import SchemeItem, Scorecard, Talk, month_start, next_month
+from appraisal.policy import AppraisalCapability, may_publish, may_record_talk, may_set_scheme
 from appraisal.scoring import month_figures
 from grids.models import Area
 from grids.scope import can
@@ -34,7 +35,14 @@ def _score(card: Scorecard, items: list[SchemeItem], figures: dict, manual: dict
             "note": note,
         }
         total += score
-    for key in ("visits_done", "visits_due", "requests_resolved"):
+    for key in (
+        "visits_done",
+        "visits_due",
+        "requests_resolved",
+        "care_due",
+        "care_done",
+        "care_late",
+    ):
         if key in figures:
             rows[f"_{key}"] = figures[key]
     card.figures = rows
@@ -63,7 +71,7 @@ def compute_month(*, area: Area, month: dt.date, now: dt.datetime | None = None)
         card.grid, card.role = wm.area, wm.role
         card.overdue = wm.overdue
         card.computed_at = now or timezone.now()
-        _score(card, items, wm.figures, manual)
+        _score(card, items, {**wm.figures, "care_late": wm.care_late}, manual)
         card.full_clean()
         card.save()
         written += 1
@@ -201,3 +209,90 @@ def record_talk(
     talk.full_clean()
     talk.save()
     return talk
+
+
+def earliest_change(today: dt.date | None = None) -> dt.date:
+    """The first month a new version of the scheme may apply from: this month while none of
+    its cards is published, else the month after the last published one."""
+    this_month = month_start(today or timezone.localdate())
+    last = (
+        Scorecard.objects.filter(state=Scorecard.State.PUBLISHED)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    return this_month if last is None or last < this_month else next_month(last)
+
+
+@transaction.atomic
+def set_scheme_item(
+    *,
+    by,
+    code: str,
+    valid_from: dt.date,
+    name_en: str,
+    name_zh: str,
+    figure: str,
+    weight: int,
+    full_marks_at: Decimal,
+    position: int,
+) -> SchemeItem:
+    """The next version of the scheme's item ``code`` (or its first, for a new code), in force
+    from ``valid_from``; weight 0 retires the item from that month on. The versions before stay
+    as they were, for the months scored under them. A month some card of which is published
+    (or any later one) is refused: its cards never change."""
+    if not may_set_scheme(by):
+        raise PermissionDenied
+    # One writer at a time: the version numbers and the published check stay true.
+    versions = list(SchemeItem.objects.select_for_update().filter(code=code).order_by("-version"))
+    if valid_from.day != 1:
+        raise ValidationError({"valid_from": _("A version applies from a month's first day.")})
+    if valid_from < month_start(timezone.localdate()):
+        raise ValidationError({"valid_from": _("A past month cannot be changed.")})
+    if Scorecard.objects.filter(state=Scorecard.State.PUBLISHED, month__gte=valid_from).exists():
+        raise ValidationError(
+            {
+                "valid_from": _(
+                    "Scorecards of %(month)s or later are published and never change: choose "
+                    "%(earliest)s or later."
+                )
+                % {"month": f"{valid_from:%Y-%m}", "earliest": f"{earliest_change():%Y-%m}"}
+            }
+        )
+    latest = versions[0] if versions else None
+    if latest is None and weight == 0:
+        raise ValidationError({"weight": _("A new item needs a weight above 0.")})
+    if any(v.valid_from == valid_from for v in versions):
+        raise ValidationError(
+            {
+                "valid_from": _(
+                    "This item already has a version from %(month)s: choose another month."
+                )
+                % {"month": f"{valid_from:%Y-%m}"}
+            }
+        )
+    fields = {
+        "name_en": name_en.strip(),
+        "name_zh": name_zh.strip(),
+        "figure": figure,
+        "weight": weight,
+        "full_marks_at": Decimal(full_marks_at),
+        "position": position,
+    }
+    in_force_then = next((v for v in versions if v.valid_from <= valid_from), None)
+    if in_force_then is not None and all(
+        getattr(in_force_then, name) == value for name, value in fields.items()
+    ):
+        raise ValidationError(
+            {NON_FIELD_ERRORS: _("Nothing changed: the version in force that month stays.")}
+        )
+    item = SchemeItem(
+        code=code,
+        version=latest.version + 1 if latest else 1,
+        valid_from=valid_from,
+        created_by=by,
+        **fields,
+    )
+    item.full_clean()
+    item.save()
+    return item

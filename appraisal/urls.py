@@ -3,6 +3,7 @@ from django.urls import path
 from appraisal import ladder_views, views
 
 urlpatterns = [
+    path("appraisal/scheme/", views.scheme, name="appraisal_scheme"),
     path("appraisal/me/", views.my_card, name="appraisal_me"),
     path("appraisal/me/<int:year>/<int:month>/", views.my_card, name="appraisal_me_month"),
     path("appraisal/card/<int:pk>/", views.card_detail, name="appraisal_card"),

@@ -1,5 +1,5 @@
-"""The worker's own scorecard, a card's page, an area's ranking for a month, publishing, and the
-talks with the lowest-ranked (末位约谈)."""
+"""The worker's own scorecard, a card's page, an area's ranking for a month, publishing, the
+talks with the lowest-ranked (末位约谈), the district's scheme."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from appraisal import services
-from appraisal.forms import CorrectForm, ScoreForm, TalkForm
+from appraisal.forms import CorrectForm, SchemeItemForm, ScoreForm, TalkForm
 from appraisal.ladder_views import grade_history
 from appraisal.models import DEFINITIONS, SchemeItem, Scorecard, Talk, month_start
 from appraisal.policy import (
@@ -25,8 +25,10 @@ from appraisal.policy import (
     may_publish,
     may_read_talks,
     may_record_talk,
+    may_set_scheme,
 )
 from core.exports import xlsx_response
+from core.forms import NOT_SAVED, submit_form
 from grids.access import area_or_404
 from grids.models import Area
 from grids.policy import TerritoryCapability
@@ -245,6 +247,7 @@ def ranking(request, code: str, year: int | None = None, month: int | None = Non
             # The street publishes its whole month, from its own ranking.
             "may_publish": may_publish(request.user, area),
             "may_decide": may_decide_promotions(request.user, area),
+            "may_set_scheme": may_set_scheme(request.user),
         },
     )
 
@@ -322,3 +325,83 @@ def card_talk(request, pk: int):
             messages.success(request, _("The talk is recorded."))
             return redirect("appraisal_card", pk=card.pk)
     return render(request, "appraisal/talk_form.html", {"card": card, "form": form})
+
+
+# --- The district's scheme ------------------------------------------------------------------------
+
+
+def _in_force(items: list[SchemeItem], month: dt.date) -> list[SchemeItem]:
+    """``SchemeItem.objects.in_force`` over versions already read (no query)."""
+    latest: dict[str, SchemeItem] = {}
+    for item in sorted(items, key=lambda i: (i.valid_from, i.version)):
+        if item.valid_from <= month:
+            latest[item.code] = item
+    return sorted((i for i in latest.values() if i.weight > 0), key=lambda i: i.position)
+
+
+@login_required
+def scheme(request):
+    """The district's scheme: the items in force this month and their total, the versions to
+    come, each item's history, and the form that makes a new version (or a new item). Anyone
+    but district staff gets a 404: there is nothing of theirs here."""
+    if not may_set_scheme(request.user):
+        raise Http404
+    this_month = month_start(timezone.localdate())
+    items = list(SchemeItem.objects.select_related("created_by").order_by("code", "version"))
+    earliest = services.earliest_change()
+    wanted = request.GET.get("item")
+    # Start from the version that would be in force in the first month open to change.
+    versions = sorted(
+        (i for i in items if i.code == wanted), key=lambda i: (i.valid_from, i.version)
+    )
+    base = next((i for i in reversed(versions) if i.valid_from <= earliest), None) or (
+        versions[0] if versions else None
+    )
+    initial = {"valid_from": earliest.isoformat(), "position": len({i.code for i in items})}
+    if base is not None:
+        initial.update(
+            code=base.code,
+            name_en=base.name_en,
+            name_zh=base.name_zh,
+            figure=base.figure,
+            weight=base.weight,
+            full_marks_at=base.full_marks_at,
+            position=base.position,
+        )
+    form = SchemeItemForm(request.POST or None, initial=initial, earliest=earliest)
+    if request.method == "POST":
+        saved = submit_form(
+            request,
+            form,
+            lambda data, _v: services.set_scheme_item(by=request.user, **data),
+            _("Saved: a new version of the item."),
+        )
+        if saved is not NOT_SAVED:
+            return redirect("appraisal_scheme")
+    in_force = _in_force(items, this_month)
+    upcoming = []
+    for month in sorted({i.valid_from for i in items if i.valid_from > this_month}):
+        upcoming.append(
+            {
+                "month": month,
+                "changes": [i for i in items if i.valid_from == month],
+                "total": sum(i.weight for i in _in_force(items, month)),
+            }
+        )
+    histories: dict[str, list[SchemeItem]] = {}
+    for item in items:
+        histories.setdefault(item.code, []).insert(0, item)
+    return render(
+        request,
+        "appraisal/scheme.html",
+        {
+            "month": this_month,
+            "in_force": in_force,
+            "total": sum(i.weight for i in in_force),
+            "upcoming": upcoming,
+            "histories": sorted(histories.values(), key=lambda v: (v[0].position, v[0].code)),
+            "earliest": earliest,
+            "form": form,
+            "editing": base,
+        },
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from appraisal.policy import AppraisalCapability
 from branches.models import PartyMember
 from branches.selectors import household_members
 from core.navigation import Link, Panel, Section
@@ -86,6 +87,14 @@ AREA_PAGE_LINKS = (
         "appraisal_ranking",
         levels=_COMMUNITIES | frozenset({Level.STREET, Level.TOWN}),
         section=Section.PEOPLE,
+    ),
+    Link(
+        _("Scorecard scheme (考核方案)"),
+        "appraisal_scheme",
+        AppraisalCapability.SET_SCHEME,
+        levels=frozenset({Level.DISTRICT}),
+        section=Section.PEOPLE,
+        takes_object=False,
     ),
     # Party building
     Link(_("Party branches"), "area_branches", section=Section.PARTY),

@@ -10,6 +10,13 @@ _month = lambda card: {"year": card.month.year, "month": card.month.month}  # no
 _street = lambda card: {"code": card.grid.get_ancestors().get(level="street").code}  # noqa: E731
 
 CASES = {
+    # The district's scheme: nobody below the district has anything here.
+    "appraisal_scheme": (
+        "get",
+        "territory",
+        lambda t: {},
+        (MISSING, MISSING, MISSING, MISSING, OK, LOGIN),
+    ),
     "appraisal_me": ("get", "scorecard", lambda card: {}, _SIGNED_IN),
     # Only the own worker has a card that month; for anyone else it does not exist.
     "appraisal_me_month": (

@@ -236,3 +236,81 @@ def test_a_request_resolved_by_the_colleague_covering_the_assignee_is_credited_t
     assert figures[neighbour_worker.pk].figures["on_time_share"] == 1.0
     assert figures[own_worker.pk].figures["requests_resolved"] == 1
     assert figures[own_worker.pk].figures["on_time_share"] == 0.0
+
+
+def test_care_visits_on_time_are_scored_by_hand(territory, own_worker, neighbour_worker, scheme):
+    from grids.models import CareCategory, Household, ResidentCare
+    from tests.factories import ResidentFactory
+
+    SchemeItem.objects.create(
+        code="care_on_time",
+        valid_from=dt.date(2026, 1, 1),
+        name_en="care on time",
+        name_zh="关爱走访及时率",
+        figure="care_on_time",
+        weight=10,
+        full_marks_at=Decimal("0.9"),
+        position=9,
+    )
+
+    def household(grid, category, last, due):
+        h = HouseholdFactory(grid=grid)
+        if category:
+            ResidentCare.objects.create(resident=ResidentFactory(household=h), category=category)
+        Household.objects.filter(pk=h.pk).update(
+            created_at=at(1, dt.date(2026, 1, 1)), last_visited_at=last, visit_due_on=due
+        )
+        return h
+
+    g1, october = territory.grid, dt.date(2026, 10, 1)
+    # Weekly: visited 28 Oct, so due 4 Nov; visited 3 Nov: on time.
+    a = household(g1, CareCategory.ELDERLY_ALONE, at(3), dt.date(2026, 11, 10))
+    visit(own_worker, a, at(28, october))
+    visit(own_worker, a, at(3))
+    # Weekly: visited 30 Oct, so due 6 Nov; visited 9 Nov: late.
+    b = household(g1, CareCategory.ELDERLY_ALONE, at(9), dt.date(2026, 11, 16))
+    visit(own_worker, b, at(30, october))
+    visit(own_worker, b, at(9))
+    # Monthly: visited 20 Oct, due 19 Nov, not visited: late.
+    c = household(g1, CareCategory.DISABLED, at(20, october), dt.date(2026, 11, 19))
+    visit(own_worker, c, at(20, october))
+    # Every 90 days: visited 25 Oct, due in January; an early visit in November counts for
+    # nothing either way.
+    d = household(g1, CareCategory.VETERAN, at(10), dt.date(2027, 2, 8))
+    visit(own_worker, d, at(25, october))
+    visit(own_worker, d, at(10))
+    # Not in care, overdue: the visits figure's business, not this one's.
+    household(g1, None, None, dt.date(2026, 11, 2))
+    # In care in the neighbour's grid, late: theirs.
+    household(territory.neighbour_grid, CareCategory.DISABLED, None, dt.date(2026, 11, 2))
+
+    services.compute_month(area=territory.street, month=MONTH)
+
+    figures = _card(own_worker).figures
+    # 1 of 3 due in the month on time: 0.3333 / 0.9 × 10 = 3.70
+    assert figures["care_on_time"]["value"] == 0.3333
+    assert figures["care_on_time"]["score"] == "3.70"
+    assert (figures["_care_due"], figures["_care_done"]) == (3, 1)
+    assert [(row["pk"], row["due"]) for row in figures["_care_late"]] == [
+        (b.pk, "2026-11-06"),
+        (c.pk, "2026-11-19"),
+    ]
+    neighbour = _card(neighbour_worker).figures
+    assert neighbour["care_on_time"]["value"] == 0.0
+    assert neighbour["_care_due"] == 1
+
+
+def test_no_care_visit_due_is_nothing_missed(territory, own_worker, scheme):
+    SchemeItem.objects.create(
+        code="care_on_time",
+        valid_from=dt.date(2026, 1, 1),
+        name_en="care on time",
+        name_zh="关爱走访及时率",
+        figure="care_on_time",
+        weight=10,
+        full_marks_at=Decimal("0.9"),
+    )
+    services.compute_month(area=territory.street, month=MONTH)
+    figures = _card(own_worker).figures
+    assert figures["care_on_time"]["value"] is None
+    assert figures["care_on_time"]["score"] == "10.00"
