@@ -94,6 +94,10 @@ PREVIOUS_ROLE_CAPABILITIES = {
 PREVIOUS_GROUP_PERMISSIONS = {
     "District staff": {
         "accounts.view_user",
+        # Issue 23: the district keeps the career ladder's grades (三岗十八级) in the admin.
+        "appraisal.add_grade",
+        "appraisal.change_grade",
+        "appraisal.view_grade",
         "grids.add_area",
         "grids.add_post",
         "grids.change_area",
@@ -178,9 +182,12 @@ GRANTED_SINCE = {
     # rules and the district-wide red and black lists; a street sets up its own lists; a
     # community keeps its rewards catalogue and stock.
     # Issue 23, scorecards: the street publishes and corrects its month; streets and
-    # communities score the manual items.
+    # communities score the manual items; the district sets the scheme; the career ladder:
+    # the district and the street place a worker on it, the street decides promotions.
     "district_staff": {
         "import_data",
+        "set_scheme",
+        "set_grades",
         "manage_calendar",
         "manage_catalogue",
         "manage_api_clients",
@@ -193,6 +200,8 @@ GRANTED_SINCE = {
         "set_up_honour_lists",
         "publish_scorecards",
         "score_workers",
+        "set_grades",
+        "decide_promotions",
     },
     "community_staff": {"import_data", "manage_rewards", "score_workers"},
 }
@@ -306,5 +315,7 @@ def test_the_groups_are_rebuilt_once_every_app_they_name_has_its_permissions():
     community.permissions.add(Permission.objects.get(codename="delete_area"))
     ensure_groups(sender=apps.get_app_config("grids"))  # stations' come later: wait for them
     assert "stations.change_station" not in _group_permissions()["Community staff"]
-    ensure_groups(sender=apps.get_app_config("stations"))
+    ensure_groups(sender=apps.get_app_config("stations"))  # appraisal's come later still
+    assert "stations.change_station" not in _group_permissions()["Community staff"]
+    ensure_groups(sender=apps.get_app_config("appraisal"))
     assert _group_permissions() == PREVIOUS_GROUP_PERMISSIONS
