@@ -28,7 +28,10 @@ class CorrectForm(ScoreForm):
 class TalkForm(forms.Form):
     """A talk with a worker flagged among the lowest of a month (末位约谈)."""
 
-    held_on = forms.DateField(label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(
+        label=_("Date of the talk"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     notes = forms.CharField(
         label=_("What was discussed"),
         max_length=2000,
@@ -43,7 +46,7 @@ class TalkForm(forms.Form):
     follow_up_on = forms.DateField(
         label=_("Follow up on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 

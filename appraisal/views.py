@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from appraisal import services
 from appraisal.forms import CorrectForm, SchemeItemForm, ScoreForm, TalkForm
 from appraisal.ladder_views import grade_history
-from appraisal.models import DEFINITIONS, SchemeItem, Scorecard, Talk, month_start
+from appraisal.models import DEFINITIONS, Figure, SchemeItem, Scorecard, Talk, month_start
 from appraisal.policy import (
     AppraisalCapability,
     may_decide_promotions,
@@ -47,6 +47,16 @@ def _month(year: int, month: int) -> dt.date:
         raise Http404 from None
 
 
+# The figures that are a share of something, shown as a percentage.
+SHARES = {Figure.VISITS_SHARE, Figure.ON_TIME_SHARE, Figure.CARE_ON_TIME}
+
+
+def _shown(item: SchemeItem, value):
+    if value is None or item.figure not in SHARES:
+        return value
+    return f"{float(value) * 100:.1f} %"
+
+
 def _rows(card: Scorecard) -> list[dict]:
     """The card's items in the scheme's order, with names and definitions (one query)."""
     codes = {k: v for k, v in card.figures.items() if not k.startswith("_")}
@@ -59,7 +69,7 @@ def _rows(card: Scorecard) -> list[dict]:
         rows.append(
             {
                 "item": item,
-                "value": row["value"],
+                "value": _shown(item, row["value"]),
                 "score": row["score"],
                 "note": row.get("note", ""),
                 "definition": DEFINITIONS[item.figure],
@@ -242,6 +252,7 @@ def ranking(request, code: str, year: int | None = None, month: int | None = Non
             "previous": previous,
             "cards": cards,
             "lowest": lowest,
+            "flagged": flagged,
             "star": cards[0] if cards and cards[0].total > 0 else None,
             "drafts": sum(1 for c in cards if not c.is_published),
             # The street publishes its whole month, from its own ranking.

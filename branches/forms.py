@@ -28,7 +28,9 @@ class BranchForm(forms.Form):
         label=_("Secretary"), queryset=PartyMember.objects.none(), required=False
     )
     founded_on = forms.DateField(
-        label=_("Founded on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Founded on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, community: Area, branch: Branch | None = None, **kwargs):
@@ -125,7 +127,7 @@ class ServiceForm(forms.ModelForm):
     class Meta:
         model = ServiceRecord
         fields = ["served_on", "post", "hours", "description"]
-        widgets = {"served_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"served_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
 class LinkForm(forms.Form):
@@ -147,14 +149,16 @@ class UnitForm(forms.ModelForm):
             "commitments",
         ]
         widgets = {
-            "agreement_signed_on": forms.DateInput(attrs={"type": "date"}),
-            "agreement_ends_on": forms.DateInput(attrs={"type": "date"}),
+            "agreement_signed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "agreement_ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "commitments": forms.Textarea(attrs={"rows": 3}),
         }
 
 
 class MeetingForm(forms.Form):
-    held_on = forms.DateField(label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(
+        label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     title = forms.CharField(label=_("Title"), max_length=150)
     units = forms.ModelMultipleChoiceField(
         label=_("Units attending"),

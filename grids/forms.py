@@ -196,10 +196,12 @@ class CoverForm(forms.Form):
 class LeaveForm(forms.Form):
     user = forms.ModelChoiceField(label=_("Grid worker"), queryset=get_user_model().objects.none())
     starts_on = forms.DateField(
-        label=_("First day of leave"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("First day of leave"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     ends_on = forms.DateField(
-        label=_("Last day of leave"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Last day of leave"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
@@ -212,9 +214,11 @@ class LeaveDatesForm(forms.Form):
     """Change a recorded leave: its days (both included) and reason."""
 
     starts_on = forms.DateField(
-        label=_("First day of leave"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("First day of leave"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     ends_on = forms.DateField(
-        label=_("Last day of leave"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Last day of leave"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

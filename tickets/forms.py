@@ -50,10 +50,14 @@ class BoardFilterForm(forms.Form):
     )
     grid = forms.CharField(label=_("Grid code"), required=False, max_length=32)
     since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     until = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
@@ -279,11 +283,13 @@ class CalendarDaysForm(forms.Form):
 
     KINDS = [("holiday", _("Public holiday")), ("workday", _("Adjusted working day (调休)"))]
 
-    start = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     end = forms.DateField(
         label=_("Until (for a range)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=KINDS)
     note = forms.CharField(

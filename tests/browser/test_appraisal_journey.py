@@ -72,7 +72,7 @@ def test_the_street_publishes_a_worker_reads_the_officer_records_the_talk(
 
     officer = open_as("community_officer")
     officer.goto(f"{live_server.url}/appraisal/area/{territory.community.code}/{path}")
-    expect(officer.get_by_text("For a talk (末位约谈)")).to_have_count(3)
+    expect(officer.locator(".badge", has_text="For a talk (末位约谈)")).to_have_count(3)
     expect(officer.get_by_role("link", name="Record the talk")).to_have_count(3)
     assert no_horizontal_scroll(officer)
     shoot(officer, "appraisal-ranking-360")
