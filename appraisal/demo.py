@@ -5,23 +5,37 @@ workers' grades (三岗十八级), with a few left ungraded so the street has pr
 from __future__ import annotations
 
 import datetime as dt
+from importlib import import_module
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from appraisal.ladder import ROLE_TRACK, Grade, GradeHolding
-from appraisal.models import SCORED_ROLES
+from appraisal.models import SCORED_ROLES, SchemeItem
 from appraisal.tasks import compute_recent, propose_all
 from grids.models import Post
 
 
 def seed(demo, password: str) -> None:
+    load_defaults()
     # At district scale the benchmark seeds data, not the night's jobs: the job runs there
     # as it would in production (and bench/ can time it).
     if demo.scale == "small":
         demo.counts["draft scorecards"] = compute_recent()
         demo.counts["grades held"] = _grades()
         demo.counts["promotions proposed"] = propose_all()
+
+
+def load_defaults() -> None:
+    """The scheme and the ladder the migrations load, loaded again where the tables were
+    emptied since (a test's flush empties every table): the demo scores and grades by them."""
+    from django.apps import apps
+
+    if not SchemeItem.objects.exists():
+        import_module("appraisal.migrations.0001_initial").seed_scheme(apps, None)
+        import_module("appraisal.migrations.0005_care_on_time").add_versions(apps, None)
+    if not Grade.objects.exists():
+        import_module("appraisal.migrations.0003_seed_grades").seed(apps, None)
 
 
 def _grades() -> int:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.backends import users_reloaded
 from core.personal import id_check_character
-from grids.models import Area, CareCategory, Household, Post, Resident, ResidentCare
+from grids.models import Area, CareCategory, Cover, Household, Leave, Post, Resident, ResidentCare
 from grids.roles import Level, Role
 from grids.scope import scope_changed
 
@@ -472,4 +472,30 @@ def seed(demo: Demo, password: str) -> None:
     areas = build_territory(demo)
     build_households(demo, areas)
     build_people(demo, password)
+    build_cover(demo)
     refresh_tallies()
+
+
+def build_cover(demo: Demo) -> None:
+    """AB岗: the two demo grid workers of neighbouring grids cover each other, and one of them
+    has leave booked next month (none today, so the demo's journeys meet nobody on leave)."""
+
+    posts = {
+        p.user.username: p
+        for p in Post.objects.filter(
+            user__username__in=["worker", "neighbour"], role=Role.GRID_WORKER
+        ).select_related("user")
+    }
+    if len(posts) < 2:
+        return
+    worker, neighbour = posts["worker"], posts["neighbour"]
+    Cover.objects.create(post=worker, covered_by=neighbour.user)
+    Cover.objects.create(post=neighbour, covered_by=worker.user)
+    starts = timezone.localdate() + dt.timedelta(days=30)
+    Leave.objects.create(
+        user=neighbour.user,
+        starts_on=starts,
+        ends_on=starts + dt.timedelta(days=4),
+        reason="年休假",
+    )
+    demo.counts["cover pairs"] = 2

@@ -80,8 +80,10 @@ def published_scorecard(scorecard, territory, street_officer):
 @pytest.fixture
 def promotion(territory, own_worker):
     """An open proposal: the own worker, without a grade yet, to the first full-time grade."""
+    from appraisal.demo import load_defaults
     from appraisal.ladder import Grade, Promotion, Track
 
+    load_defaults()
     return Promotion.objects.create(
         worker=own_worker,
         grid=territory.grid,

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from appraisal import ladder_services
+from appraisal.demo import load_defaults
 from appraisal.ladder import Grade, GradeHolding, Promotion, Track
 from appraisal.models import Scorecard
 from grids.models import Post
@@ -20,6 +21,13 @@ from tests.factories import PostFactory, UserFactory
 TODAY = dt.date(2026, 12, 2)
 # The twelve months before December 2026.
 MONTHS = [dt.date(2025 + (m > 0), (11 + m) % 12 + 1, 1) for m in range(12)]
+
+
+@pytest.fixture(autouse=True)
+def ladder(db):
+    """The default ladder (a data migration's rows, which a transactional test's flush
+    empties before this module may run)."""
+    load_defaults()
 
 
 def grade(level: int, track: str = Track.FULL_TIME) -> Grade:

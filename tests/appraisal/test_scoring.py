@@ -314,3 +314,48 @@ def test_no_care_visit_due_is_nothing_missed(territory, own_worker, scheme):
     figures = _card(own_worker).figures
     assert figures["care_on_time"]["value"] is None
     assert figures["care_on_time"]["score"] == "10.00"
+
+
+def test_a_month_with_leave_and_cover_credits_whoever_did_the_work_by_hand(
+    territory, own_worker, neighbour_worker, scheme, matter
+):
+    """A (own worker, G1) is on leave 10–20 November; B (neighbour worker, G2) covers them."""
+    from grids.models import Cover, Household, Leave, Post
+
+    Cover.objects.create(post=Post.objects.get(user=own_worker), covered_by=neighbour_worker)
+    Leave.objects.create(
+        user=own_worker, starts_on=dt.date(2026, 11, 10), ends_on=dt.date(2026, 11, 20)
+    )
+    h1, h2, h3, h4 = (HouseholdFactory(grid=territory.grid) for _ in range(4))
+    k1 = HouseholdFactory(grid=territory.neighbour_grid)
+    Household.objects.update(visit_due_on=dt.date(2026, 11, 15))
+    visit(own_worker, h1, at(3))  # before the leave
+    visit(neighbour_worker, h2, at(12))  # B, for A, during the leave
+    visit(neighbour_worker, h3, at(14))
+    visit(neighbour_worker, k1, at(5))  # B's own grid
+    # h4: nobody went.
+    Household.objects.filter(pk__in=[h1.pk, h2.pk, h3.pk, k1.pk]).update(
+        visit_due_on=dt.date(2027, 2, 1)
+    )
+    covered = reported(territory, matter, n=1)[0]
+    Ticket.objects.filter(pk=covered.pk).update(
+        assignee=own_worker,
+        resolved_by=neighbour_worker,
+        completion_due=at(16),
+        resolved_at=at(15),
+        status=Status.RESOLVED,
+    )
+
+    services.compute_month(area=territory.street, month=MONTH)
+
+    a, b = _card(own_worker), _card(neighbour_worker)
+    # A: visited h1; h4 still due; h2, h3 are B's work, in neither of A's figures.
+    # 1 of 2 = 0.5 → 0.5 / 0.9 × 30 = 16.67.
+    assert (a.figures["_visits_done"], a.figures["_visits_due"]) == (1, 2)
+    assert a.figures["visits"]["score"] == "16.67"
+    assert [row["pk"] for row in a.overdue] == [h4.pk]
+    # B: their own k1 and A's h2, h3: 3 of 3 = 30.00; and the request B resolved on time.
+    assert (b.figures["_visits_done"], b.figures["_visits_due"]) == (3, 3)
+    assert b.figures["visits"]["score"] == "30.00"
+    assert b.figures["_requests_resolved"] == 1 and b.figures["on_time"]["score"] == "15.00"
+    assert a.figures["_requests_resolved"] == 0
