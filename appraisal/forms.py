@@ -4,6 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from appraisal.ladder import Track
 from appraisal.models import Figure, next_month
 
 
@@ -59,6 +60,34 @@ class DecideForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class SetGradeForm(forms.Form):
+    """An officer places a worker on a grade by hand: the active grades grouped by track, the
+    worker's own track first."""
+
+    grade = forms.TypedChoiceField(label=_("Grade"), coerce=int)
+    since = forms.DateField(
+        label=_("Since"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, grades=(), track: str = Track.FULL_TIME, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grades = {g.pk: g for g in grades}
+        groups: dict[str, list] = {}
+        for g in grades:
+            groups.setdefault(g.track, []).append((g.pk, g.name))
+        order = [track, *(t for t in Track.values if t != track)]
+        self.fields["grade"].choices = [
+            ("", "---------"),
+            *((Track(t).label, groups[t]) for t in order if t in groups),
+        ]
+
+    def clean_grade(self):
+        return self.grades[self.cleaned_data["grade"]]
 
 
 def _months(earliest: dt.date, count: int = 13) -> list[tuple[str, str]]:

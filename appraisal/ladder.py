@@ -163,6 +163,8 @@ class Promotion(models.Model):
         PROPOSED = "proposed", _("Proposed")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        # Closed without a decision: the worker's grade was set by hand meanwhile.
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from appraisal.ladder import ROLE_TRACK, Grade, GradeHolding, Promotion
 from appraisal.models import SCORED_ROLES, Scorecard, month_start
-from appraisal.policy import LadderCapability
+from appraisal.policy import LadderCapability, may_set_grade
 from grids.models import Area, Post
 from grids.scope import can
 
@@ -78,14 +78,30 @@ def _move(*, worker, grade: Grade, since: dt.date, reason: str, by, promotion=No
 @transaction.atomic
 def set_grade(*, by, worker, grade: Grade, since: dt.date, reason: str) -> GradeHolding:
     """Place ``worker`` on ``grade`` from ``since`` (a district or street officer over their
-    grid): the current holding ends that day."""
+    grid, never the worker themself): the current holding ends that day.
+
+    The worker's open promotion proposal, if any, is withdrawn: it was made from the grade
+    they held, which ``decide_promotion`` would now refuse to approve, and left open it would
+    keep the monthly job from proposing the step after the new grade (one open proposal per
+    worker). It stays in the history as withdrawn, with the officer's reason."""
     post = current_post(worker)
-    if post is None or not can(by, LadderCapability.SET_GRADES, post.area):
+    if by.pk == worker.pk or not may_set_grade(by, post.area if post else None):
         raise PermissionDenied
     reason = _check_reason(reason)
     if not grade.active:
         raise ValidationError({"grade": _("This grade is no longer in use.")})
-    return _move(worker=worker, grade=grade, since=since, reason=reason, by=by)
+    current = GradeHolding.objects.current().filter(worker=worker).first()
+    if current is not None and current.grade_id == grade.pk:
+        raise ValidationError({"grade": _("The worker already holds this grade.")})
+    holding = _move(worker=worker, grade=grade, since=since, reason=reason, by=by)
+    proposal = Promotion.objects.select_for_update().open().filter(worker=worker).first()
+    if proposal is not None:
+        proposal.state = Promotion.State.WITHDRAWN
+        proposal.decided_by, proposal.decided_at = by, timezone.now()
+        proposal.reason = (_("Grade set by hand: %(reason)s") % {"reason": reason})[:500]
+        proposal.full_clean()
+        proposal.save(update_fields=["state", "decided_by", "decided_at", "reason"])
+    return holding
 
 
 @dataclass

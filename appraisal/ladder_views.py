@@ -1,4 +1,5 @@
-"""The career ladder's pages: the street's open proposals, and its decision on one."""
+"""The career ladder's pages: the street's open proposals, its decision on one, and a worker's
+grade set by hand from their scorecard."""
 
 from __future__ import annotations
 
@@ -6,13 +7,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from appraisal import ladder_services
-from appraisal.forms import DecideForm
-from appraisal.ladder import GradeHolding, Promotion
-from appraisal.policy import LadderCapability, may_decide_promotions
+from appraisal.forms import DecideForm, SetGradeForm
+from appraisal.ladder import ROLE_TRACK, Grade, GradeHolding, Promotion
+from appraisal.models import Scorecard
+from appraisal.policy import LadderCapability, may_decide_promotions, may_set_grade
+from core.forms import NOT_SAVED, submit_form
 from grids.access import area_or_404
 from grids.models import Area, ancestor_paths
 from grids.roles import Level
@@ -27,6 +32,49 @@ def grade_history(worker) -> list[GradeHolding]:
         GradeHolding.objects.filter(worker=worker)
         .select_related("grade", "granted_by")
         .order_by("-since", "-pk")
+    )
+
+
+def grade_setter(user, worker):
+    """The worker's current scored post when ``user`` may set their grade by hand, else None
+    (the worker themself never may)."""
+    if user.pk == worker.pk:
+        return None
+    post = ladder_services.current_post(worker)
+    return post if post is not None and may_set_grade(user, post.area) else None
+
+
+@login_required
+def card_grade(request, pk: int):
+    """Set the grade of a card's worker by hand (district or street staff over their grid).
+    A card the user cannot open is not found; one they read but may not act on is refused."""
+    card = get_object_or_404(
+        Scorecard.objects.readable_by(request.user).select_related("worker"), pk=pk
+    )
+    worker = card.worker
+    post = grade_setter(request.user, worker)
+    if post is None:
+        raise PermissionDenied
+    holdings = grade_history(worker)
+    current = holdings[0] if holdings and holdings[0].until is None else None
+    form = SetGradeForm(
+        request.POST or None,
+        grades=list(Grade.objects.filter(active=True).order_by("track", "level")),
+        track=current.grade.track if current else ROLE_TRACK[post.role],
+        initial={"since": timezone.localdate()},
+    )
+    saved = submit_form(
+        request,
+        form,
+        lambda data, _version: ladder_services.set_grade(by=request.user, worker=worker, **data),
+        _("The grade is set."),
+    )
+    if saved is not NOT_SAVED:
+        return redirect(reverse("appraisal_card", args=[card.pk]) + "#grade")
+    return render(
+        request,
+        "appraisal/grade_form.html",
+        {"card": card, "worker": worker, "current": current, "post": post, "form": form},
     )
 
 

@@ -174,6 +174,11 @@ class ScorecardQuerySet(ScopedQuerySet):
     def current(self):
         return self.filter(superseded_at__isnull=True)
 
+    def readable_by(self, user):
+        """The cards ``user`` may open: those of the areas they see, and their own."""
+        seen = self.model.objects.visible_to(user).values("pk")
+        return self.filter(Q(pk__in=seen) | Q(worker=user))
+
 
 class Scorecard(models.Model):
     """One worker's card for one month (one version of it)."""

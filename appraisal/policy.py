@@ -70,6 +70,13 @@ def may_decide_promotions(user, area) -> bool:
     )
 
 
+def may_set_grade(user, area) -> bool:
+    """District and street staff over a worker's grid (the area of their current scored post)
+    place them on the ladder by hand; ``set_grade`` checks the same rule. ``area`` is None for a
+    worker without a scored post: nobody places them."""
+    return area is not None and can(user, LadderCapability.SET_GRADES, area)
+
+
 def may_set_scheme(user) -> bool:
     """The scheme is the district's: district staff (or a superuser) set it."""
     if not getattr(user, "is_authenticated", False):

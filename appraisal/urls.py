@@ -9,6 +9,7 @@ urlpatterns = [
     path("appraisal/card/<int:pk>/", views.card_detail, name="appraisal_card"),
     path("appraisal/card/<int:pk>/score/", views.card_score, name="appraisal_card_score"),
     path("appraisal/card/<int:pk>/talk/", views.card_talk, name="appraisal_card_talk"),
+    path("appraisal/card/<int:pk>/grade/", ladder_views.card_grade, name="appraisal_card_grade"),
     path("appraisal/area/<str:code>/", views.ranking, name="appraisal_ranking"),
     path(
         "appraisal/area/<str:code>/<int:year>/<int:month>/",

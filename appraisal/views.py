@@ -8,7 +8,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from appraisal import services
 from appraisal.forms import CorrectForm, SchemeItemForm, ScoreForm, TalkForm
-from appraisal.ladder_views import grade_history
+from appraisal.ladder_views import grade_history, grade_setter
 from appraisal.models import DEFINITIONS, Figure, SchemeItem, Scorecard, Talk, month_start
 from appraisal.policy import (
     AppraisalCapability,
@@ -139,10 +138,9 @@ def my_card(request, year: int | None = None, month: int | None = None):
 def card_detail(request, pk: int):
     """One card, for its worker or an officer over its area; older versions below."""
     card = get_object_or_404(
-        Scorecard.objects.filter(
-            Q(pk__in=Scorecard.objects.visible_to(request.user).values("pk"))
-            | Q(worker=request.user)
-        ).select_related("grid", "worker", "published_by"),
+        Scorecard.objects.readable_by(request.user).select_related(
+            "grid", "worker", "published_by"
+        ),
         pk=pk,
     )
     context = _card_context(card, request.user)
@@ -153,6 +151,7 @@ def card_detail(request, pk: int):
     )
     # The worker, or an officer over the card's area: both may read the grade history.
     context["holdings"] = grade_history(card.worker)
+    context["may_set_grade"] = grade_setter(request.user, card.worker) is not None
     manual = [row["item"] for row in context["rows"] if row["item"].is_manual]
     if card.superseded_at is None and manual:
         if not card.is_published and can(

@@ -1,4 +1,4 @@
-from tests.access import DENIED, FOUND, LOGIN, MISSING, OK, VIEW
+from tests.access import DENIED, FOUND, LOGIN, MANAGE, MISSING, OK, VIEW
 
 NOT_SCOPED = {
     # Each user's own cards only (tests/appraisal/test_pages.py proves it).
@@ -84,3 +84,6 @@ CASES["appraisal_promotion_decide"] = (
     lambda p: {"pk": p.pk},
     (DENIED, MISSING, FOUND, MISSING, DENIED, LOGIN),
 )
+# District and street staff over the worker's grid set a grade by hand from the card; the worker
+# reads the card but is refused (no link shows); another area's card is not found.
+CASES["appraisal_card_grade"] = ("get", "scorecard", lambda card: {"pk": card.pk}, MANAGE)
