@@ -193,23 +193,6 @@ class CoverForm(forms.Form):
         self.fields["covered_by"].queryset = people
 
 
-class LeaveForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("Grid worker"), queryset=get_user_model().objects.none())
-    starts_on = forms.DateField(
-        label=_("First day of leave"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    ends_on = forms.DateField(
-        label=_("Last day of leave"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
-
-    def __init__(self, *args, people, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = people
-
-
 class LeaveDatesForm(forms.Form):
     """Change a recorded leave: its days (both included) and reason."""
 
@@ -222,3 +205,14 @@ class LeaveDatesForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class LeaveForm(LeaveDatesForm):
+    """Record a leave: whose, then its days and reason."""
+
+    user = forms.ModelChoiceField(label=_("Grid worker"), queryset=get_user_model().objects.none())
+    field_order = ["user", "starts_on", "ends_on", "reason"]
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people
