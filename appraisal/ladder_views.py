@@ -78,6 +78,9 @@ def card_grade(request, pk: int):
     )
 
 
+RECENT_DECISIONS = 20
+
+
 @login_required
 def promotions(request, code: str):
     """A street's open proposals with the figures behind them, each with its decision form."""
@@ -90,10 +93,16 @@ def promotions(request, code: str):
         .select_related("worker", "grid", "from_grade", "to_grade")
         .order_by("grid__path", "worker__username")
     )
+    # What was decided lately stays in sight: the street answers for its decisions.
+    decided = list(
+        Promotion.objects.filter(grid__path__startswith=area.path, decided_at__isnull=False)
+        .select_related("worker", "to_grade", "decided_by")
+        .order_by("-decided_at")[:RECENT_DECISIONS]
+    )
     return render(
         request,
         "appraisal/promotions.html",
-        {"area": area, "proposals": proposals, "form": DecideForm()},
+        {"area": area, "proposals": proposals, "decided": decided, "form": DecideForm()},
     )
 
 

@@ -248,6 +248,9 @@ def test_the_street_approves_from_its_page(client, territory, street_officer, pr
     response = client.post(url, {"decision": "approve", "reason": "表现突出"})
     assert response.status_code == 302 and response.url == _page(territory.street)
     assert GradeHolding.objects.current().get().reason == "表现突出"
+    # Decided, it leaves the open proposals for the recent decisions, with its reason.
+    page = client.get(_page(territory.street)).content.decode()
+    assert "No open proposals." in page and "Recent decisions" in page and "表现突出" in page
 
 
 def test_a_decision_without_a_reason_is_refused_on_the_page(
@@ -310,6 +313,14 @@ def test_the_promotions_page_reads_a_constant_number_of_queries(
         PostFactory(user=UserFactory(username=f"w{i}"), area=territory.grid, role=Role.GRID_WORKER)
     ladder_services.propose_promotions(area=territory.street)
     assert Promotion.objects.count() == rows
+    # As many decided lately, listed under the open ones.
+    for i in range(rows):
+        PostFactory(user=UserFactory(username=f"d{i}"), area=territory.grid, role=Role.GRID_WORKER)
+    for proposal in ladder_services.propose_promotions(area=territory.street):
+        ladder_services.decide_promotion(
+            by=street_officer, proposal=proposal, approve=bool(proposal.pk % 2), reason="好"
+        )
+    assert Promotion.objects.filter(decided_at__isnull=False).count() == rows
     client.force_login(street_officer)
     with django_assert_max_num_queries(12):
         response = client.get(_page(territory.street))
