@@ -5,6 +5,16 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 
+def drop_pools() -> None:
+    """Forget the connection and producer pools: they stay bound to the broker URL they were
+    made with, so a test that swaps ``broker_url`` and publishes would leave every later test
+    in the process publishing to its (closed) broker."""
+    from governance.celery import app
+
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @contextmanager
 def publishing_to(url: str):
     """Make this process publish to ``url`` for real (not eagerly), then put it back.
@@ -13,10 +23,6 @@ def publishing_to(url: str):
     both are dropped so that the next publish connects to ``url`` (as after a fork).
     """
     from governance.celery import app
-
-    def drop_pools():
-        app._pool = None
-        app.amqp._producer_pool = None
 
     previous = (app.conf.broker_url, app.conf.task_always_eager)
     app.conf.broker_url, app.conf.task_always_eager = url, False

@@ -14,11 +14,14 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def redis_app():
     from governance.celery import app
+    from tests.broker import drop_pools
 
     previous = app.conf.broker_url
     app.conf.broker_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    drop_pools()
     yield app
     app.conf.broker_url = previous
+    drop_pools()
 
 
 def test_a_worker_on_redis_records_the_beat_tick_and_healthz_turns_green(redis_app, client):

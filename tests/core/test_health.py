@@ -8,6 +8,7 @@ from django.db import OperationalError
 
 from core.models import CalendarDay, Heartbeat
 from governance.celery import app
+from tests.broker import drop_pools
 
 
 @pytest.fixture
@@ -52,10 +53,12 @@ def test_healthz_reports_a_broker_that_does_not_answer_as_degraded(client):
     Heartbeat.objects.create(name="beat", at=dt.datetime.now(dt.UTC))
     previous = app.conf.broker_url
     app.conf.broker_url = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+    drop_pools()
     try:
         response = client.get("/healthz")
     finally:
         app.conf.broker_url = previous
+        drop_pools()
     assert (response.status_code, response.json()["status"]) == (200, "degraded")
     assert response.json()["checks"]["broker"]["ok"] is False
 

@@ -19,6 +19,7 @@ from core import sessions, versioned
 from governance.celery import app
 from grids.roles import Role
 from grids.scope import active_posts
+from tests.broker import drop_pools
 from tests.factories import PostFactory
 from tests.waiting import STALL_SECONDS
 from tickets.models import Ticket
@@ -53,10 +54,12 @@ def redis(settings, shared_cache):
             _cache_at(settings, CLOSED)
             app.conf.task_always_eager = False
             app.conf.broker_url = CLOSED
+            drop_pools()
 
         def up(self):
             _cache_at(settings, REAL)
             app.conf.task_always_eager, app.conf.broker_url = eager, broker
+            drop_pools()
 
     switch = Switch()
     yield switch

@@ -49,17 +49,10 @@ def test_a_write_recounts_its_grid_after_commit(
 def test_a_broker_outage_does_not_fail_the_write(
     own_worker, territory, django_capture_on_commit_callbacks, settings
 ):
-    from governance.celery import app
+    from tests.broker import publishing_to
 
-    previous = (app.conf.broker_url, app.conf.task_always_eager)
-    app.conf.broker_url, app.conf.task_always_eager = "redis://127.0.0.1:9/0", False
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            household = services.create_household(
-                by=own_worker, grid=territory.grid, address="断网1号"
-            )
-    finally:
-        app.conf.broker_url, app.conf.task_always_eager = previous
+    with publishing_to("redis://127.0.0.1:9/0"), django_capture_on_commit_callbacks(execute=True):
+        household = services.create_household(by=own_worker, grid=territory.grid, address="断网1号")
     assert household.pk
     assert not GridTally.objects.exists()  # the periodic refresh will count it
     tallies.refresh_tallies()
@@ -75,30 +68,24 @@ def test_a_real_worker_on_redis_recounts_after_a_write(own_worker, territory):
     from celery.worker import state as worker_state
 
     from governance.celery import app
+    from tests.broker import publishing_to
 
-    previous = (app.conf.broker_url, app.conf.task_always_eager)
-    app.conf.broker_url = os.environ["REDIS_URL"]
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(
-            app, pool="solo", perform_ping_check=False, shutdown_timeout=STALL_SECONDS
-        ):
-            household = services.create_household(
-                by=own_worker, grid=territory.grid, address="异步1号"
-            )
-            services.create_resident(by=own_worker, household=household, name="异步居民")
-            # Progress: the tasks the worker has finished, and the tally it wrote.
-            wait_for_progress(
-                lambda: (
-                    sum(worker_state.total_count.values()),
-                    GridTally.objects.filter(grid=territory.grid)
-                    .values_list("households", "residents")
-                    .first(),
-                ),
-                lambda progress: progress[1] == (1, 1),
-                what="the worker to recount G1 ((tasks done, (households, residents)))",
-            )
-    finally:
-        app.conf.broker_url, app.conf.task_always_eager = previous
+    with (
+        publishing_to(os.environ["REDIS_URL"]),
+        start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=STALL_SECONDS),
+    ):
+        household = services.create_household(by=own_worker, grid=territory.grid, address="异步1号")
+        services.create_resident(by=own_worker, household=household, name="异步居民")
+        # Progress: the tasks the worker has finished, and the tally it wrote.
+        wait_for_progress(
+            lambda: (
+                sum(worker_state.total_count.values()),
+                GridTally.objects.filter(grid=territory.grid)
+                .values_list("households", "residents")
+                .first(),
+            ),
+            lambda progress: progress[1] == (1, 1),
+            what="the worker to recount G1 ((tasks done, (households, residents)))",
+        )
     tally = GridTally.objects.get(grid=territory.grid)
     assert (tally.households, tally.residents) == (1, 1)
