@@ -47,6 +47,15 @@ def current_post(worker) -> Post | None:
     )
 
 
+def grade_setter(user, worker) -> Post | None:
+    """The worker's current scored post when ``user`` may set their grade by hand (district
+    or street staff over it), else None: the worker themself never may."""
+    if user.pk == worker.pk:
+        return None
+    post = current_post(worker)
+    return post if post is not None and may_set_grade(user, post.area) else None
+
+
 def _check_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -84,8 +93,7 @@ def set_grade(*, by, worker, grade: Grade, since: dt.date, reason: str) -> Grade
     they held, which ``decide_promotion`` would now refuse to approve, and left open it would
     keep the monthly job from proposing the step after the new grade (one open proposal per
     worker). It stays in the history as withdrawn, with the officer's reason."""
-    post = current_post(worker)
-    if by.pk == worker.pk or not may_set_grade(by, post.area if post else None):
+    if grade_setter(by, worker) is None:
         raise PermissionDenied
     reason = _check_reason(reason)
     if not grade.active:
@@ -199,18 +207,18 @@ def standings(*, area: Area, today: dt.date) -> list[Standing]:
 def propose_promotions(*, area: Area, today: dt.date | None = None) -> list[Promotion]:
     """Propose the next grade to every worker under ``area`` who meets its rules today.
 
-    A worker with an open proposal gets no other, nor one for a grade the street refused
-    this month: run twice, the job proposes nothing new."""
+    A worker with an open proposal gets no other, nor a second one in a month (a grade the
+    street refused is not proposed again until the next): run twice, it proposes nothing new."""
     today = today or timezone.localdate()
     rows = [s for s in standings(area=area, today=today) if s.eligible]
     ids = [s.worker_id for s in rows]
     since = timezone.make_aware(dt.datetime.combine(month_start(today), dt.time.min))
-    taken = set(
+    # One proposal at a time, and one a month: a decision this month stands until next month.
+    busy = set(
         Promotion.objects.filter(worker__in=ids)
         .filter(Q(state=Promotion.State.PROPOSED) | Q(created_at__gte=since))
-        .values_list("worker_id", "to_grade_id")
+        .values_list("worker_id", flat=True)
     )
-    open_ = {worker for worker, _grade in taken}
     new = [
         Promotion(
             worker_id=s.worker_id,
@@ -222,7 +230,7 @@ def propose_promotions(*, area: Area, today: dt.date | None = None) -> list[Prom
             years=s.years,
         )
         for s in rows
-        if s.worker_id not in open_ and (s.worker_id, s.next.pk) not in taken
+        if s.worker_id not in busy
     ]
     return Promotion.objects.bulk_create(new)
 

@@ -16,7 +16,7 @@ from appraisal import ladder_services
 from appraisal.forms import DecideForm, SetGradeForm
 from appraisal.ladder import ROLE_TRACK, Grade, GradeHolding, Promotion
 from appraisal.models import Scorecard
-from appraisal.policy import LadderCapability, may_decide_promotions, may_set_grade
+from appraisal.policy import LadderCapability, may_decide_promotions
 from core.forms import NOT_SAVED, submit_form
 from grids.access import area_or_404
 from grids.models import Area, ancestor_paths
@@ -35,15 +35,6 @@ def grade_history(worker) -> list[GradeHolding]:
     )
 
 
-def grade_setter(user, worker):
-    """The worker's current scored post when ``user`` may set their grade by hand, else None
-    (the worker themself never may)."""
-    if user.pk == worker.pk:
-        return None
-    post = ladder_services.current_post(worker)
-    return post if post is not None and may_set_grade(user, post.area) else None
-
-
 @login_required
 def card_grade(request, pk: int):
     """Set the grade of a card's worker by hand (district or street staff over their grid).
@@ -52,7 +43,7 @@ def card_grade(request, pk: int):
         Scorecard.objects.readable_by(request.user).select_related("worker"), pk=pk
     )
     worker = card.worker
-    post = grade_setter(request.user, worker)
+    post = ladder_services.grade_setter(request.user, worker)
     if post is None:
         raise PermissionDenied
     holdings = grade_history(worker)

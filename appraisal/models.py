@@ -299,6 +299,8 @@ class Talk(models.Model):
     def clean(self) -> None:
         if self.month and self.month.day != 1:
             raise ValidationError({"month": _("A month is given by its first day.")})
+        if self.held_on and self.held_on > timezone.localdate():
+            raise ValidationError({"held_on": _("The talk cannot be in the future.")})
         if self.held_on and self.month and self.held_on < self.month:
             raise ValidationError(
                 {"held_on": _("The talk cannot be before the month it is about.")}

@@ -130,11 +130,6 @@ def correct_card(
     now = timezone.now()
     card.superseded_at = now
     card.save(update_fields=["superseded_at"])
-    figures = {k: dict(v) if isinstance(v, dict) else v for k, v in card.figures.items()}
-    for code, score in manual_scores.items():
-        figures[code]["value"] = str(score)
-    computed = {i.figure: figures[i.code]["value"] for i in items if not i.is_manual}
-    extra = {k[1:]: v for k, v in figures.items() if k.startswith("_")}
     new = Scorecard(
         worker=card.worker,
         grid=card.grid,
@@ -147,9 +142,11 @@ def correct_card(
         computed_at=now,
         published_at=now,
         published_by=by,
+        figures={k: dict(v) if isinstance(v, dict) else v for k, v in card.figures.items()},
     )
-    manual = {i.code: figures[i.code] for i in items if i.is_manual}
-    _score(new, sorted(items, key=lambda i: i.position), {**computed, **extra}, manual)
+    for code, score in manual_scores.items():
+        new.figures[code]["value"] = str(score)
+    _rescore(new, items)
     new.full_clean()
     new.save()
     return new
@@ -157,6 +154,15 @@ def correct_card(
 
 def _rows(card: Scorecard) -> list[dict]:
     return [v for k, v in card.figures.items() if not k.startswith("_")]
+
+
+def _rescore(card: Scorecard, items: list[SchemeItem]) -> None:
+    """Score ``card`` again from the figures it holds (its manual items as they now stand),
+    under its own items' versions: a card keeps the scheme it was computed under."""
+    figures = {i.figure: card.figures[i.code]["value"] for i in items if not i.is_manual}
+    extra = {k[1:]: v for k, v in card.figures.items() if k.startswith("_")}
+    manual = {i.code: card.figures[i.code] for i in items if i.is_manual}
+    _score(card, sorted(items, key=lambda i: i.position), {**figures, **extra}, manual)
 
 
 @transaction.atomic
@@ -173,11 +179,7 @@ def score_manual(*, by, card: Scorecard, item: SchemeItem, score: Decimal, note:
         raise ValidationError({"score": _("Give a score from 0 to the item's weight.")})
     card.figures[item.code]["value"] = str(score)
     card.figures[item.code]["note"] = note
-    items = list(SchemeItem.objects.filter(pk__in=[r["item"] for r in _rows(card)]))
-    figures = {i.figure: card.figures[i.code]["value"] for i in items if not i.is_manual}
-    extra = {k[1:]: v for k, v in card.figures.items() if k.startswith("_")}
-    manual = {i.code: card.figures[i.code] for i in items if i.is_manual}
-    _score(card, sorted(items, key=lambda i: i.position), {**figures, **extra}, manual)
+    _rescore(card, list(SchemeItem.objects.filter(pk__in=[r["item"] for r in _rows(card)])))
     card.full_clean()
     card.save()
     return card
@@ -200,15 +202,8 @@ def record_talk(
     card = Scorecard.objects.get(pk=card.pk)
     if not card.is_published or card.superseded_at is not None:
         raise ValidationError(_("A talk is recorded on a published month's current card."))
-    errors = {}
-    if held_on > timezone.localdate():
-        errors["held_on"] = _("The talk cannot be in the future.")
-    elif held_on < card.month:
-        errors["held_on"] = _("The talk cannot be before the month it is about.")
     if not notes.strip():
-        errors["notes"] = _("Say what was discussed.")
-    if errors:
-        raise ValidationError(errors)
+        raise ValidationError({"notes": _("Say what was discussed.")})
     talk = Talk(
         worker_id=card.worker_id,
         grid_id=card.grid_id,

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 
 from appraisal import services
 from appraisal.forms import CorrectForm, SchemeItemForm, ScoreForm, TalkForm
-from appraisal.ladder_views import grade_history, grade_setter
+from appraisal.ladder_services import grade_setter
+from appraisal.ladder_views import grade_history
 from appraisal.models import DEFINITIONS, Figure, SchemeItem, Scorecard, Talk, month_start
 from appraisal.policy import (
     AppraisalCapability,

@@ -656,6 +656,12 @@ class Leave(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.starts_on} – {self.ends_on}"
 
+    def has_begun(self, on: dt.date | None = None) -> bool:
+        return self.starts_on <= (on or timezone.localdate())
+
+    def is_over(self, on: dt.date | None = None) -> bool:
+        return self.ends_on < (on or timezone.localdate())
+
     def clean(self) -> None:
         super().clean()
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:

@@ -1088,21 +1088,23 @@ def community_path(area: Area) -> str:
     return area.path[: LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen]
 
 
-def cover_candidates(post: Post):
-    """Who may cover ``post``: someone else holding a grid post in the same community."""
-    User = get_user_model()
-    today = timezone.localdate()
+def community_grid_people(area: Area):
+    """Who holds a grid post (one that may be covered) in ``area``'s community today."""
     return (
-        User.objects.filter(
+        get_user_model()
+        .objects.filter(
             is_active=True,
-            posts__in=Post.objects.active(today).filter(
-                role__in=COVERED_ROLES, area__path__startswith=community_path(post.area)
+            posts__in=Post.objects.active().filter(
+                role__in=COVERED_ROLES, area__path__startswith=community_path(area)
             ),
         )
-        .exclude(pk=post.user_id)
         .distinct()
-        .order_by("display_name", "pk")
     )
+
+
+def cover_candidates(post: Post):
+    """Who may cover ``post``: someone else holding a grid post in the same community."""
+    return community_grid_people(post.area).exclude(pk=post.user_id).order_by("display_name", "pk")
 
 
 @transaction.atomic
@@ -1136,36 +1138,35 @@ def set_cover(*, by, post: Post, covered_by) -> Cover | None:
 @transaction.atomic
 def record_leave(*, by, user, starts_on: dt.date, ends_on: dt.date, reason: str = "") -> Leave:
     """Record a grid worker's leave (both days included); leave overlapping theirs is refused."""
-    posts = list(
-        Post.objects.active(starts_on)
-        .filter(user=user, role__in=COVERED_ROLES)
-        .select_related("area")
-    )
-    if not posts:
+    if not _grid_posts(user.pk, starts_on):
         raise ValidationError(_("%(user)s holds no grid post.") % {"user": user})
-    for post in posts:
-        require(by, TerritoryCapability.MANAGE_POSTS, post.area)
-    # One writer at a time per person, so two overlapping leaves cannot both pass the check.
-    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    _lock_person(by, user.pk, starts_on)
     leave = Leave(user=user, starts_on=starts_on, ends_on=ends_on, reason=reason, recorded_by=by)
     leave.full_clean()
     leave.save()
     return leave
 
 
-def _lock_leave(by, leave: Leave) -> Leave:
-    """Lock the person (as ``record_leave`` does) and their leave; only an officer who
-    manages one of their grid posts may change it."""
-    get_user_model().objects.select_for_update().filter(pk=leave.user_id).first()
-    leave = Leave.objects.select_related("user").get(pk=leave.pk)
-    posts = list(
-        Post.objects.active()
-        .filter(user_id=leave.user_id, role__in=COVERED_ROLES)
+def _grid_posts(user_id: int, on: dt.date) -> list[Post]:
+    return list(
+        Post.objects.active(on)
+        .filter(user_id=user_id, role__in=COVERED_ROLES)
         .select_related("area")
     )
-    if not posts or not any(can(by, TerritoryCapability.MANAGE_POSTS, p.area) for p in posts):
+
+
+def _lock_person(by, user_id: int, on: dt.date) -> None:
+    """Only an officer who manages one of the person's grid posts writes their leave; one
+    writer at a time per person, so two overlapping leaves cannot both pass the check."""
+    posts = _grid_posts(user_id, on)
+    if not any(can(by, TerritoryCapability.MANAGE_POSTS, p.area) for p in posts):
         raise PermissionDenied(_("You may not change this leave."))
-    return leave
+    get_user_model().objects.select_for_update().filter(pk=user_id).first()
+
+
+def _lock_leave(by, leave: Leave) -> Leave:
+    _lock_person(by, leave.user_id, timezone.localdate())
+    return Leave.objects.select_related("user").get(pk=leave.pk)
 
 
 @transaction.atomic
@@ -1176,13 +1177,13 @@ def update_leave(
     and one under way keeps its first day (the days taken were taken)."""
     leave = _lock_leave(by, leave)
     today = timezone.localdate()
-    if leave.ends_on < today:
+    if leave.is_over(today):
         raise ValidationError(_("This leave is over: it stays as it was."))
-    if leave.starts_on <= today and starts_on != leave.starts_on:
+    if leave.has_begun(today) and starts_on != leave.starts_on:
         raise ValidationError(
             {"starts_on": _("This leave has begun: its first day cannot change.")}
         )
-    if leave.starts_on > today and starts_on < today:
+    if not leave.has_begun(today) and starts_on < today:
         raise ValidationError({"starts_on": _("A leave cannot be moved into the past.")})
     if ends_on < today:
         raise ValidationError({"ends_on": _("The last day of leave cannot be in the past.")})
@@ -1199,7 +1200,7 @@ def end_leave(*, by, leave: Leave) -> Leave | None:
     began today is cancelled too: nothing of it was taken."""
     leave = _lock_leave(by, leave)
     today = timezone.localdate()
-    if leave.ends_on < today:
+    if leave.is_over(today):
         raise ValidationError(_("This leave is over: it stays as it was."))
     if leave.starts_on >= today:
         leave.delete()

@@ -777,16 +777,7 @@ def area_cover(request, code):
     today = timezone.localdate()
     posts = _cover_posts(area, today)
     holders = _cover_holders(area, today).order_by("pk")
-    people = (
-        get_user_model()
-        .objects.filter(
-            posts__in=Post.objects.active(today).filter(
-                role__in=COVERED_ROLES, area__path__startswith=services.community_path(area)
-            )
-        )
-        .distinct()
-        .order_by("pk")
-    )
+    people = services.community_grid_people(area).order_by("pk")
     action = request.POST.get("action") if request.method == "POST" else None
     cover_form = CoverForm(
         request.POST if action == "cover" else None, posts=posts, people=people, prefix="cover"
@@ -830,7 +821,6 @@ def area_cover(request, code):
         .order_by("starts_on", "pk")
     )
     for leave in leaves:
-        leave.current = leave.starts_on <= today
         leave.covered_by = covered_by.get(leave.user_id, [])
     return render(
         request,
@@ -839,8 +829,8 @@ def area_cover(request, code):
             "area": area,
             "breadcrumbs": [*breadcrumbs(request, area), (area, True)],
             "posts": posts,
-            "current_leaves": [leave for leave in leaves if leave.current],
-            "coming_leaves": [leave for leave in leaves if not leave.current],
+            "current_leaves": [leave for leave in leaves if leave.has_begun(today)],
+            "coming_leaves": [leave for leave in leaves if not leave.has_begun(today)],
             "today": today,
             "cover_form": cover_form,
             "leave_form": leave_form,
@@ -848,7 +838,7 @@ def area_cover(request, code):
     )
 
 
-def _managed_leave(request, area: Area, pk: int) -> Leave:
+def _managed_leave(area: Area, pk: int) -> Leave:
     """A current or coming leave of someone holding a grid post in ``area``; else a 404."""
     today = timezone.localdate()
     return get_object_or_404(
@@ -862,7 +852,7 @@ def _managed_leave(request, area: Area, pk: int) -> Leave:
 @login_required
 def leave_edit(request, code, pk):
     area = _managed_area(request, code)
-    leave = _managed_leave(request, area, pk)
+    leave = _managed_leave(area, pk)
     initial = {"starts_on": leave.starts_on, "ends_on": leave.ends_on, "reason": leave.reason}
     form = LeaveDatesForm(request.POST or None, initial=initial)
     done = submit_form(
@@ -881,7 +871,7 @@ def leave_edit(request, code, pk):
             "breadcrumbs": [*breadcrumbs(request, area), (area, True)],
             "leave": leave,
             "form": form,
-            "started": leave.starts_on <= timezone.localdate(),
+            "started": leave.has_begun(),
         },
     )
 
@@ -891,7 +881,7 @@ def leave_edit(request, code, pk):
 def leave_end(request, code, pk):
     """The person is back today (a leave under way), or a coming leave is cancelled."""
     area = _managed_area(request, code)
-    leave = _managed_leave(request, area, pk)
+    leave = _managed_leave(area, pk)
     try:
         ended = services.end_leave(by=request.user, leave=leave)
     except ValidationError as error:
