@@ -29,6 +29,8 @@ class Section(models.TextChoices):
     STATIONS = "stations", _("Service stations")
     POINTS = "points", _("Points")
     REQUESTS = "requests", _("Requests")
+    # Mediation, deliberation, safety patrols, 红色物业: the grid's work besides requests.
+    AFFAIRS = "affairs", _("Mediation, deliberation and safety")
     SETTINGS = "settings", _("Data and settings")
     # Where a link that names no theme lands: still shown, last, so nothing is lost.
     MORE = "more", _("More")

@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "points",
     "tickets",
     "appraisal",
+    "mediation",
+    "safety",
+    "deliberation",
+    "estates",
     "onboarding",
     "dashboards",
 ]

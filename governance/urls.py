@@ -16,6 +16,10 @@ urlpatterns = [
     path("", include("points.urls")),
     path("", include("tickets.urls")),
     path("", include("appraisal.urls")),
+    path("", include("mediation.urls")),
+    path("", include("safety.urls")),
+    path("", include("deliberation.urls")),
+    path("", include("estates.urls")),
     path("", include("onboarding.urls")),
     path("", include("dashboards.urls")),
 ]

@@ -26,6 +26,10 @@ APPS = [
     "points",
     "tickets",
     "appraisal",
+    "mediation",
+    "safety",
+    "deliberation",
+    "estates",
     "onboarding",
     "dashboards",
 ]

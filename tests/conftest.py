@@ -43,6 +43,10 @@ def _fixture_modules() -> list[str]:
         "points",
         "tickets",
         "appraisal",
+        "mediation",
+        "safety",
+        "deliberation",
+        "estates",
         "onboarding",
     ):
         try:
