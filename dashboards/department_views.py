@@ -1,5 +1,6 @@
-"""The monthly league table of departments (dashboards/departments.py): the page and its Excel
-file, for an area the user sees (a district, a street, a community)."""
+"""The dashboard's own pages beside the board: the monthly league table of departments
+(dashboards/departments.py) and the grid's work besides requests (dashboards/affairs.py), each
+with its Excel file, for an area the user sees."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from core.exports import xlsx_response
-from dashboards import departments
+from dashboards import affairs, departments, selectors
 from grids.access import area_or_404
+from grids.roles import Level
 from grids.views import breadcrumbs
 from tickets.joint import LEVELS
 
@@ -91,3 +93,50 @@ def dashboard_departments_export(request, code):
             ]
         )
     return xlsx_response(book, f"departments-{area.code}-{period.key}.xlsx")
+
+
+@login_required
+def dashboard_affairs(request, code):
+    """Mediation, safety patrols, deliberation and 红色物业 of the area and the areas under it,
+    over the board's period (this year unless another is asked for)."""
+    area = area_or_404(request.user, code)
+    get = request.GET
+    period = selectors.span(get.get("period") or "year", get.get("from"), get.get("to"))
+    return render(
+        request,
+        "dashboards/affairs.html",
+        {
+            "area": area,
+            "period": period,
+            "spans": selectors.SPANS,
+            "tables": affairs.tables(area, period.first, period.last),
+            "drillable": area.level not in (Level.GRID, Level.MICRO_GRID),
+            "breadcrumbs": [*breadcrumbs(request, area), (area, True)],
+        },
+    )
+
+
+@login_required
+def dashboard_affairs_export(request, code):
+    """The same tables as Excel, one sheet each, the definitions under each table."""
+    from openpyxl import Workbook
+
+    area = area_or_404(request.user, code)
+    get = request.GET
+    period = selectors.span(get.get("period") or "year", get.get("from"), get.get("to"))
+    book = Workbook(write_only=True)
+    for table in affairs.tables(area, period.first, period.last):
+        sheet = book.create_sheet(title=table.key)
+        sheet.append(
+            [
+                "%s · %s · %s – %s"
+                % (table.title, area.name, period.first.isoformat(), period.last.isoformat())
+            ]
+        )
+        sheet.append([_("Area"), *[str(d.label) for d in table.definitions]])
+        for row in table.rows:
+            sheet.append([row.area.name, *[cell.value for cell in row.cells]])
+        sheet.append([])
+        for definition in table.definitions:
+            sheet.append([str(definition.label), str(definition.definition)])
+    return xlsx_response(book, f"affairs-{area.code}-{period.first}-{period.last}.xlsx")

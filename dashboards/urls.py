@@ -20,4 +20,14 @@ urlpatterns = [
         department_views.dashboard_departments_export,
         name="dashboard_departments_export",
     ),
+    path(
+        "dashboard/<str:code>/affairs/",
+        department_views.dashboard_affairs,
+        name="dashboard_affairs",
+    ),
+    path(
+        "dashboard/<str:code>/affairs/export.xlsx",
+        department_views.dashboard_affairs_export,
+        name="dashboard_affairs_export",
+    ),
 ]

@@ -24,3 +24,7 @@ CASES["dashboard_departments_export"] = (
     lambda t: {"code": t.street.code},
     _DEPARTMENTS,
 )
+# Mediation, safety, deliberation and 红色物业 of an area: whoever sees the area's dashboard
+# (the own worker their grid; another grid is not found).
+CASES["dashboard_affairs"] = ("get", "territory", lambda t: {"code": t.grid.code}, VIEW)
+CASES["dashboard_affairs_export"] = ("get", "territory", lambda t: {"code": t.grid.code}, VIEW)
