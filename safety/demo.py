@@ -146,23 +146,34 @@ def _year(places: list[Place], workers: dict, rng: random.Random) -> tuple[int, 
             found_at=found,
             fix_by=fix_by,
         )
-        age = (today - fix_by).days
-        if age > 21 or (age > 0 and rng.random() < 0.8):
+        if fix_by < today:
             hazard.status = Hazard.Status.CLOSED
             hazard.fixed_at = found + dt.timedelta(days=rng.randint(1, 6))
             hazard.fixed_note = rng.choice(FIXES)
             hazard.rechecked_at = hazard.fixed_at + dt.timedelta(days=1)
             hazard.rechecked_by = patrol.by
-        elif age > 0:
-            # Overdue: the sweep already told the grid and the community.
-            hazard.escalation_level = 1
-            hazard.next_check_at = deadline_moment(fix_by) + dt.timedelta(days=3)
         else:
             hazard.next_check_at = deadline_moment(fix_by)
         failures.append(hazard)
+    _leave_some_open(failures, today)
     Patrol.objects.bulk_update(patrols, ["passed", "failed"])
     Hazard.objects.bulk_create(failures)
     return len(patrols), len(failures)
+
+
+def _leave_some_open(hazards: list[Hazard], today: dt.date) -> None:
+    """Of the latest hazards past their date, three are overdue (the sweep told the grid and
+    the community) and one is fixed, awaiting its re-check."""
+    past = sorted((h for h in hazards if h.fix_by < today), key=lambda h: h.found_at)
+    for n, hazard in enumerate(reversed(past[-4:])):
+        hazard.rechecked_at = hazard.rechecked_by = None
+        if n == 0:
+            hazard.status = Hazard.Status.FIXED
+            continue
+        hazard.status = Hazard.Status.OPEN
+        hazard.fixed_at, hazard.fixed_note = None, ""
+        hazard.escalation_level = 1
+        hazard.next_check_at = deadline_moment(hazard.fix_by) + dt.timedelta(days=3)
 
 
 def _major(places: list[Place], workers: dict) -> None:
