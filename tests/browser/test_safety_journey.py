@@ -13,7 +13,7 @@ from tests.browser.conftest import no_horizontal_scroll
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "demo-grid-2026"
-SHOTS = Path("/tmp/shots")
+SHOTS = Path("/tmp/shots")  # noqa: S108 - where the lead collects the screenshots
 
 
 def _shot(page, name: str) -> None:
