@@ -95,7 +95,8 @@ def record_patrol(
         cleaned[pk] = clean_photos(answer.photos, max_count=MAX_PHOTOS_PER_ITEM)
     if errors:
         raise ValidationError(errors)
-    at = at or timezone.now()
+    # A patrol entered after the fact files its request as history (no "new request" notice).
+    stated_at, at = at, at or timezone.now()
     today = timezone.localdate(at)
     failed = [a for a in answers.values() if not a.passed]
     patrol = Patrol(
@@ -137,7 +138,7 @@ def record_patrol(
             hazard.full_clean()
             hazard.save()
             if severity == Severity.MAJOR:
-                hazard.ticket = file_request(hazard=hazard, item=item, by=by)
+                hazard.ticket = file_request(hazard=hazard, item=item, by=by, at=stated_at)
                 hazard.save(update_fields=["ticket"])
     later = Q(last_visited_at__isnull=True) | Q(last_visited_at__lt=at)
     Place.objects.filter(later, pk=place.pk).update(last_visited_at=at)
@@ -153,7 +154,7 @@ def _matter(item: ChecklistItem | None):
     return owned.filter(category__code="safety").first() or owned.first()
 
 
-def file_request(*, hazard: Hazard, item: ChecklistItem | None, by):
+def file_request(*, hazard: Hazard, item: ChecklistItem | None, by, at=None):
     """A major hazard (重大隐患) goes to the department that owns it as a request; None when
     the catalogue has no matter for it (the hazard is still chased by the sweep)."""
     from tickets.models import Channel
@@ -170,7 +171,7 @@ def file_request(*, hazard: Hazard, item: ChecklistItem | None, by):
         address=hazard.place.address,
         grid=hazard.grid,
         by=by,
-        at=hazard.found_at,
+        at=at,
     )
 
 
