@@ -61,6 +61,8 @@ app.conf.beat_schedule = {
         "task": "appraisal.tasks.propose_promotions",
         "schedule": crontab(day_of_month=2, hour=2, minute=0),
     },
+    # Safety hazards past their fix-by date escalate: grid and community, then the street.
+    "sweep-hazards": {"task": "safety.tasks.sweep_hazards", "schedule": 5 * 60.0},
 }
 
 

@@ -19,6 +19,7 @@ from grids.policy import TerritoryCapability
 from grids.roles import COMMUNITY_LEVELS, Level, Role
 from grids.scope import scope_paths
 from points.policy import PointsCapability
+from safety.policy import SafetyCapability
 from stations.policy import StationCapability
 from tickets.operations import can_operate
 from tickets.policy import TicketCapability, may_manage_calendar, may_manage_catalogue
@@ -213,6 +214,16 @@ AREA_PAGE_LINKS = (
         section=Section.REQUESTS,
         takes_object=False,
     ),
+    # 网格+安全: places patrolled with the checklist, the hazards until re-checked.
+    Link(
+        _("My places to patrol (安全巡查)"),
+        "safety_mine",
+        SafetyCapability.PATROL,
+        section=Section.AFFAIRS,
+        takes_object=False,
+    ),
+    Link(_("Safety patrols (安全巡查)"), "safety_places", section=Section.AFFAIRS),
+    Link(_("Safety hazards (安全隐患)"), "safety_hazards", section=Section.AFFAIRS),
     # Data and settings
     Link(_("Import data"), "import_hub", TerritoryCapability.IMPORT_DATA, section=Section.SETTINGS),
 )

@@ -38,6 +38,8 @@ class NoticeKind(models.TextChoices):
     SUMMONS_LATE = "summons_late", _("A summoned department has not acknowledged (报到)")
     # To a connected system, not a person (tickets/callbacks.py): no one's preference.
     CALLBACK = "callback", _("Status change sent to a connected system")
+    # Safety patrols (safety/sweep.py): a hazard not fixed by its date.
+    HAZARD_OVERDUE = "hazard_overdue", _("Safety hazard not fixed by its date")
 
 
 class NoticeChannel(models.TextChoices):

@@ -98,6 +98,13 @@ PREVIOUS_GROUP_PERMISSIONS = {
         "appraisal.add_grade",
         "appraisal.change_grade",
         "appraisal.view_grade",
+        # Issue 24: the district keeps the safety checklists and patrol intervals.
+        "safety.add_checklistitem",
+        "safety.change_checklistitem",
+        "safety.view_checklistitem",
+        "safety.add_patrolplan",
+        "safety.change_patrolplan",
+        "safety.view_patrolplan",
         "grids.add_area",
         "grids.add_post",
         "grids.change_area",
@@ -193,6 +200,7 @@ GRANTED_SINCE = {
         "manage_api_clients",
         "manage_schemes",
         "set_up_honour_lists",
+        "set_checklists",
     },
     "street_staff": {
         "import_data",
@@ -202,8 +210,20 @@ GRANTED_SINCE = {
         "score_workers",
         "set_grades",
         "decide_promotions",
+        "manage_hazards",
     },
-    "community_staff": {"import_data", "manage_rewards", "score_workers"},
+    "community_staff": {
+        "import_data",
+        "manage_rewards",
+        "score_workers",
+        "safety_patrol",
+        "manage_hazards",
+    },
+    # Issue 24, safety patrols (网格+安全): the grid's team walks the checklist; the community
+    # and the street chase the hazards; the district sets the checklists.
+    "grid_leader": {"safety_patrol"},
+    "grid_worker": {"safety_patrol"},
+    "part_time_worker": {"safety_patrol"},
 }
 
 
@@ -318,4 +338,5 @@ def test_the_groups_are_rebuilt_once_every_app_they_name_has_its_permissions():
     ensure_groups(sender=apps.get_app_config("stations"))  # appraisal's come later still
     assert "stations.change_station" not in _group_permissions()["Community staff"]
     ensure_groups(sender=apps.get_app_config("appraisal"))
+    ensure_groups(sender=apps.get_app_config("safety"))  # the district's checklists: last
     assert _group_permissions() == PREVIOUS_GROUP_PERMISSIONS
