@@ -213,6 +213,19 @@ AREA_PAGE_LINKS = (
         section=Section.REQUESTS,
         takes_object=False,
     ),
+    # 矛盾纠纷调解: an area's cases and its monthly rolling screening (滚动排查).
+    Link(
+        _("Mediation cases (矛盾纠纷调解)"),
+        "mediation_cases",
+        TerritoryCapability.VIEW_HOUSEHOLDS,  # cases name their parties
+        section=Section.AFFAIRS,
+    ),
+    Link(
+        _("Rolling screening (滚动排查)"),
+        "mediation_screening",
+        TerritoryCapability.VIEW_HOUSEHOLDS,
+        section=Section.AFFAIRS,
+    ),
     # Data and settings
     Link(_("Import data"), "import_hub", TerritoryCapability.IMPORT_DATA, section=Section.SETTINGS),
 )
