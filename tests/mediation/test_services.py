@@ -35,9 +35,15 @@ def test_the_opener_mediates_unless_someone_is_named(mediation_case, own_worker)
 
 def test_a_party_phone_is_checked_and_masked(mediation_case, own_worker):
     with pytest.raises(ValidationError):
-        services.add_party(by=own_worker, case=mediation_case, role="respondent", name="李", phone="123")
+        services.add_party(
+            by=own_worker, case=mediation_case, role="respondent", name="李", phone="123"
+        )
     party = services.add_party(
-        by=own_worker, case=mediation_case, role="respondent", name="李秀英", phone="+86 139-1234-5678"
+        by=own_worker,
+        case=mediation_case,
+        role="respondent",
+        name="李秀英",
+        phone="+86 139-1234-5678",
     )
     assert party.phone == "13912345678"
     assert party.masked_phone == "139****5678"
@@ -152,7 +158,10 @@ def test_the_mediator_hears_of_a_follow_up_falling_due(closed_mediation_case, ow
     assert remind_follow_ups(due - dt.timedelta(days=1)) == 1
     assert remind_follow_ups(due) == 0  # once per case and due date
     call_command("remind_mediation_follow_ups", "--today", due.isoformat())
-    assert Notification.objects.filter(kind=NoticeKind.FOLLOW_UP_DUE, recipient=own_worker).count() == 1
+    assert (
+        Notification.objects.filter(kind=NoticeKind.FOLLOW_UP_DUE, recipient=own_worker).count()
+        == 1
+    )
 
 
 def test_a_studio_must_serve_the_grid(territory, street_officer):
@@ -174,5 +183,7 @@ def test_the_demo_seeds_a_year_of_cases(demo):
     cases = Case.objects.all()
     assert cases.count() >= 60
     assert cases.filter(risk=Risk.HIGH).exclude(status=Status.CLOSED).count() == 2
-    assert cases.filter(outcome=Outcome.AGREEMENT).count() > cases.filter(outcome=Outcome.COURT).count()
-
+    assert (
+        cases.filter(outcome=Outcome.AGREEMENT).count()
+        > cases.filter(outcome=Outcome.COURT).count()
+    )
