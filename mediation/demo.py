@@ -25,6 +25,7 @@ from mediation.models import (
     Step,
     Studio,
 )
+from mediation.services import report_up
 from visits.models import Visit, VisitKind
 
 COMMUNITY = "QH-S01-C01"
@@ -167,7 +168,7 @@ def seed(demo: Demo, password: str) -> None:
         )
         a, b = _name(rng), _name(rng)
         case._parties = [("applicant", a), ("respondent", b)]  # kept for the bulk insert below
-        if days_ago > 20 or rng.random() < 0.3:
+        if days_ago > 35 or rng.random() < 0.25:
             closed = opened + dt.timedelta(days=rng.randint(2, 18))
             roll = rng.random()
             outcome = (
@@ -233,6 +234,10 @@ def seed(demo: Demo, password: str) -> None:
                 )
             )
     Party.objects.bulk_create(parties)
+    # The high-risk ones were reported up when they were recorded: the officers' bells show it.
+    for case in cases:
+        if case.risk == Risk.HIGH:
+            report_up(case=case, by=case.opened_by)
     Step.objects.bulk_create(steps)
     Visit.objects.bulk_create(visits)
     # Households whose latest visit this month found a dispute: the screening list's second part.

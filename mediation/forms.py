@@ -96,6 +96,15 @@ class CloseForm(forms.Form):
     )
 
 
+class RiskForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    risk = forms.ChoiceField(
+        label=_("Risk level"),
+        choices=Risk.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
 class FollowUpForm(forms.Form):
     people_met = forms.CharField(label=_("People met"), max_length=200, required=False)
     notes = forms.CharField(
@@ -103,13 +112,22 @@ class FollowUpForm(forms.Form):
     )
 
 
+SELECT = forms.Select(attrs={"class": "form-select"})
+
+
 class FilterForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("Any status")), *Status.choices], required=False
+        label=_("Status"),
+        choices=[("", _("Any status")), *Status.choices],
+        required=False,
+        widget=SELECT,
     )
     type = forms.ChoiceField(
-        label=_("Type"), choices=[("", _("Any type")), *DisputeType.choices], required=False
+        label=_("Type"),
+        choices=[("", _("Any type")), *DisputeType.choices],
+        required=False,
+        widget=SELECT,
     )
     risk = forms.ChoiceField(
-        label=_("Risk"), choices=[("", _("Any risk")), *Risk.choices], required=False
+        label=_("Risk"), choices=[("", _("Any risk")), *Risk.choices], required=False, widget=SELECT
     )

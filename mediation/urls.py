@@ -14,6 +14,7 @@ urlpatterns = [
     path("mediation/case/<int:pk>/", views.case_detail, name="mediation_case"),
     path("mediation/case/<int:pk>/party/", views.add_party, name="mediation_party"),
     path("mediation/case/<int:pk>/step/", views.add_step, name="mediation_step"),
+    path("mediation/case/<int:pk>/risk/", views.set_risk, name="mediation_risk"),
     path("mediation/case/<int:pk>/close/", views.close, name="mediation_close"),
     path("mediation/case/<int:pk>/follow-up/", views.follow_up, name="mediation_follow_up"),
     path("mediation/case/<int:pk>/signed-copy/", views.signed_copy, name="mediation_signed_copy"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from core.exports import xlsx_response
@@ -22,7 +24,15 @@ from grids.roles import Level
 from grids.scope import can
 from grids.services import log_personal_access
 from mediation import services
-from mediation.forms import CaseForm, CloseForm, FilterForm, FollowUpForm, PartyForm, StepForm
+from mediation.forms import (
+    CaseForm,
+    CloseForm,
+    FilterForm,
+    FollowUpForm,
+    PartyForm,
+    RiskForm,
+    StepForm,
+)
 from mediation.models import Case
 from mediation.policy import VIEW_CASES, may_record, may_reveal
 from mediation.selectors import screening as screening_of
@@ -131,6 +141,9 @@ def case_detail(request, pk: int):
             "steps": case.steps.select_related("by"),
             "reveal": reveal,
             "may_write": may_write,
+            "risk_form": RiskForm(initial={"risk": case.risk, "version": case.version})
+            if may_write and not case.is_closed
+            else None,
             "step_form": StepForm() if may_write and not case.is_closed else None,
             "follow_up_form": FollowUpForm()
             if may_write and case.is_closed and not case.followed_up_at
@@ -168,6 +181,21 @@ def add_step(request, pk: int):
     return render(
         request, "mediation/form.html", {"case": case, "form": form, "title": _("Record a step")}
     )
+
+
+@login_required
+@require_POST
+def set_risk(request, pk: int):
+    """Change the risk level from the case's page; raising it to high reports the case up."""
+    case = _writable(request, pk)
+    form = RiskForm(request.POST)
+
+    def write(data, version):
+        return services.set_risk(by=request.user, case=case, risk=data["risk"], version=version)
+
+    if submit_form(request, form, write, _("The risk level is changed.")) is NOT_SAVED:
+        messages.error(request, " ".join(str(e) for e in form.errors.values()) or _("Not saved."))
+    return redirect("mediation_case", pk=case.pk)
 
 
 @login_required

@@ -1,4 +1,4 @@
-from tests.access import DENIED, EXPORT, LOGIN, MISSING, OK, VIEW
+from tests.access import DENIED, EXPORT, FOUND, LOGIN, MISSING, OK, VIEW
 
 # Those who mediate over the grid (its team, the community, the street) write; district staff
 # read but do not mediate (403); another grid's or street's case is not found.
@@ -14,6 +14,13 @@ CASES = {
     "mediation_case": ("get", "mediation_case", _pk, VIEW),
     "mediation_party": ("get", "mediation_case", _pk, RECORD),
     "mediation_step": ("get", "mediation_case", _pk, RECORD),
+    # Posted empty: back to the case with the error (302) for those who may change it.
+    "mediation_risk": (
+        "post",
+        "mediation_case",
+        _pk,
+        (FOUND, MISSING, FOUND, MISSING, DENIED, LOGIN),
+    ),
     "mediation_close": ("get", "mediation_case", _pk, RECORD),
     "mediation_follow_up": ("get", "closed_mediation_case", _pk, RECORD),
     "mediation_signed_copy": ("get", "closed_mediation_case", _pk, VIEW),

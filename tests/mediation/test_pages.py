@@ -210,3 +210,25 @@ def test_figures_in_one_query_whatever_the_areas(
     if many:
         assert got[territory.other_street.pk]["cases_opened"] == 0
         assert got[territory.other_street.pk]["resolved_share"] is None
+
+
+def test_raising_the_risk_from_the_page_reports_it_up(
+    client, own_worker, street_officer, mediation_case
+):
+    from notifications.models import NoticeKind, Notification
+    from notifications.texts import describe
+
+    client.force_login(own_worker)
+    url = reverse("mediation_risk", kwargs={"pk": mediation_case.pk})
+    response = client.post(url, {"risk": "high", "version": mediation_case.version})
+    assert response.status_code == 302
+    mediation_case.refresh_from_db()
+    assert mediation_case.risk == Risk.HIGH
+    notice = Notification.objects.get(kind=NoticeKind.HIGH_RISK_DISPUTE, recipient=street_officer)
+    text = describe(notice)
+    assert text.link == reverse("mediation_case", kwargs={"pk": mediation_case.pk})
+    assert "幸福第一网格" in text.title
+    # A stale form (someone changed it meanwhile) changes nothing.
+    client.post(url, {"risk": "low", "version": mediation_case.version - 1})
+    mediation_case.refresh_from_db()
+    assert mediation_case.risk == Risk.HIGH
