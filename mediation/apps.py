@@ -17,3 +17,10 @@ class MediationConfig(AppConfig):
         auditlog.register(Party, mask_fields=["phone"])
         auditlog.register(Studio)
         texts.register(notices.KINDS, notices.describe)
+
+        from django.db.models.signals import post_save
+
+        from mediation.signals import visit_saved
+        from visits.models import Visit
+
+        post_save.connect(visit_saved, sender=Visit, dispatch_uid="mediation_follow_up_visit")

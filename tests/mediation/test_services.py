@@ -187,3 +187,30 @@ def test_the_demo_seeds_a_year_of_cases(demo):
         cases.filter(outcome=Outcome.AGREEMENT).count()
         > cases.filter(outcome=Outcome.COURT).count()
     )
+
+
+def test_a_mediation_visit_logged_from_the_visits_form_is_the_follow_up(
+    closed_mediation_case, own_worker
+):
+    import uuid
+
+    from visits.services import log_visit
+
+    log_visit(
+        by=own_worker,
+        client_id=uuid.uuid4(),
+        kind=VisitKind.ROUTINE,
+        household=closed_mediation_case.household,
+    )
+    closed_mediation_case.refresh_from_db()
+    assert closed_mediation_case.followed_up_at is None
+    logged = log_visit(
+        by=own_worker,
+        client_id=uuid.uuid4(),
+        kind=VisitKind.MEDIATION,
+        household=closed_mediation_case.household,
+        findings="双方已和好",
+    )
+    closed_mediation_case.refresh_from_db()
+    assert closed_mediation_case.follow_up_visit == logged.visit
+    assert closed_mediation_case.follow_up_notes == "双方已和好"
