@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import uuid
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -26,7 +25,7 @@ from mediation.models import (
     Studio,
 )
 from mediation.services import report_up
-from visits.models import Visit, VisitKind
+from visits.models import Visit
 
 COMMUNITY = "QH-S01-C01"
 STREET = "QH-S01"
@@ -136,7 +135,7 @@ def seed(demo: Demo, password: str) -> None:
     today = timezone.localdate()
     types = [t for t, _l in DisputeType.choices]
     weights = [30, 20, 22, 10, 6, 12]
-    cases, parties, steps, visits = [], [], [], []
+    cases, parties, steps = [], [], []
     count = 90
     for i in range(count):
         grid = grids[i % len(grids)]
@@ -221,44 +220,24 @@ def seed(demo: Demo, password: str) -> None:
                     by=case.mediator,
                 )
             )
-        if case.followed_up_at and case.household_id:
-            visits.append(
-                Visit(
-                    client_id=uuid.UUID(int=rng.getrandbits(128)),
-                    grid=case.grid,
-                    household=case.household,
-                    by=case.mediator,
-                    kind=VisitKind.MEDIATION,
-                    visited_at=case.followed_up_at,
-                    findings=case.follow_up_notes,
-                )
-            )
     Party.objects.bulk_create(parties)
     # The high-risk ones were reported up when they were recorded: the officers' bells show it.
     for case in cases:
         if case.risk == Risk.HIGH:
             report_up(case=case, by=case.opened_by)
     Step.objects.bulk_create(steps)
-    Visit.objects.bulk_create(visits)
-    # Households whose latest visit this month found a dispute: the screening list's second part.
+    # Households whose latest visit this month found a dispute: the screening list's second
+    # part. The visits demo keeps one visit per household (its last): mark some of those.
     month_start = today.replace(day=1)
-    disputes = []
+    start = timezone.make_aware(dt.datetime.combine(month_start, dt.time.min))
+    marked = []
     for grid in grids[:4]:
-        for household in households[grid.pk][:2]:
-            disputes.append(
-                Visit(
-                    client_id=uuid.UUID(int=rng.getrandbits(128)),
-                    grid=grid,
-                    household=household,
-                    by=worker,
-                    kind=VisitKind.ROUTINE,
-                    visited_at=max(
-                        now - dt.timedelta(hours=1),
-                        timezone.make_aware(dt.datetime.combine(month_start, dt.time(8))),
-                    ),
-                    findings="邻里因停车位问题有争执，需持续关注。",
-                    tags=["dispute"],
-                )
-            )
-    Visit.objects.bulk_create(disputes)
+        marked += list(
+            Visit.objects.filter(grid=grid, household__isnull=False, visited_at__gte=start)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:2]
+        )
+    Visit.objects.filter(pk__in=marked).update(
+        tags=["dispute"], findings="邻里因停车位问题有争执，需持续关注。"
+    )
     demo.counts["mediation cases"] = len(cases)
