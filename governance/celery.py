@@ -61,6 +61,11 @@ app.conf.beat_schedule = {
         "task": "appraisal.tasks.propose_promotions",
         "schedule": crontab(day_of_month=2, hour=2, minute=0),
     },
+    # Mediation: the mediator hears of a follow-up visit falling due (30 days after closing).
+    "remind-mediation-follow-ups": {
+        "task": "mediation.tasks.remind_mediation_follow_ups",
+        "schedule": crontab(hour=8, minute=10),
+    },
     # Safety hazards past their fix-by date escalate: grid and community, then the street.
     "sweep-hazards": {"task": "safety.tasks.sweep_hazards", "schedule": 5 * 60.0},
 }

@@ -214,6 +214,19 @@ AREA_PAGE_LINKS = (
         section=Section.REQUESTS,
         takes_object=False,
     ),
+    # 矛盾纠纷调解: an area's cases and its monthly rolling screening (滚动排查).
+    Link(
+        _("Mediation cases (矛盾纠纷调解)"),
+        "mediation_cases",
+        TerritoryCapability.VIEW_HOUSEHOLDS,  # cases name their parties
+        section=Section.AFFAIRS,
+    ),
+    Link(
+        _("Rolling screening (滚动排查)"),
+        "mediation_screening",
+        TerritoryCapability.VIEW_HOUSEHOLDS,
+        section=Section.AFFAIRS,
+    ),
     # 网格+安全: places patrolled with the checklist, the hazards until re-checked.
     Link(
         _("My places to patrol (安全巡查)"),

@@ -36,6 +36,8 @@ class NoticeKind(models.TextChoices):
     TAKEN_AWAY = "taken_away", _("Request taken from you")
     SUMMONED = "summoned", _("Your department is summoned (吹哨报到)")
     SUMMONS_LATE = "summons_late", _("A summoned department has not acknowledged (报到)")
+    HIGH_RISK_DISPUTE = "high_risk_dispute", _("High-risk dispute reported (矛盾纠纷)")
+    FOLLOW_UP_DUE = "mediation_follow_up", _("Mediation follow-up visit due")
     # To a connected system, not a person (tickets/callbacks.py): no one's preference.
     CALLBACK = "callback", _("Status change sent to a connected system")
     # Safety patrols (safety/sweep.py): a hazard not fixed by its date.

@@ -114,6 +114,10 @@ PREVIOUS_GROUP_PERMISSIONS = {
         "grids.view_post",
         "grids.view_resident",
         "grids.view_residentcare",
+        # Issue 24: the district keeps the mediation studios (调解工作室) in the admin.
+        "mediation.add_studio",
+        "mediation.change_studio",
+        "mediation.view_studio",
         "stations.add_facility",
         "stations.add_servicetype",
         "stations.change_facility",
@@ -225,6 +229,9 @@ GRANTED_SINCE = {
     "grid_worker": {"safety_patrol"},
     "part_time_worker": {"safety_patrol"},
 }
+# Issue 24, mediation (矛盾纠纷调解): the grid's team, the community and the street record cases.
+for _role in ("street_staff", "community_staff", "grid_leader", "grid_worker"):
+    GRANTED_SINCE.setdefault(_role, set()).add("record_mediation")
 
 
 def test_each_role_holds_the_same_capabilities_as_before():
@@ -337,6 +344,8 @@ def test_the_groups_are_rebuilt_once_every_app_they_name_has_its_permissions():
     assert "stations.change_station" not in _group_permissions()["Community staff"]
     ensure_groups(sender=apps.get_app_config("stations"))  # appraisal's come later still
     assert "stations.change_station" not in _group_permissions()["Community staff"]
-    ensure_groups(sender=apps.get_app_config("appraisal"))
+    ensure_groups(sender=apps.get_app_config("appraisal"))  # mediation's come later still
+    assert "stations.change_station" not in _group_permissions()["Community staff"]
+    ensure_groups(sender=apps.get_app_config("mediation"))  # safety's come later still
     ensure_groups(sender=apps.get_app_config("safety"))  # the district's checklists: last
     assert _group_permissions() == PREVIOUS_GROUP_PERMISSIONS
