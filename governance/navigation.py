@@ -213,6 +213,16 @@ AREA_PAGE_LINKS = (
         section=Section.REQUESTS,
         takes_object=False,
     ),
+    # 红色物业: an area's estates and property companies; the half-yearly red and black list.
+    Link(
+        _("Property companies (红色物业)"), "estates_area", levels=_UNITS, section=Section.AFFAIRS
+    ),
+    Link(
+        _("Property red and black list"),
+        "estates_lists",
+        levels=_ABOVE_COMMUNITY,
+        section=Section.AFFAIRS,
+    ),
     # Data and settings
     Link(_("Import data"), "import_hub", TerritoryCapability.IMPORT_DATA, section=Section.SETTINGS),
 )

@@ -98,6 +98,16 @@ PREVIOUS_GROUP_PERMISSIONS = {
         "appraisal.add_grade",
         "appraisal.change_grade",
         "appraisal.view_grade",
+        # Issue 24, 红色物业: the district keeps companies, estates and the standard.
+        "estates.add_company",
+        "estates.add_estate",
+        "estates.add_standarditem",
+        "estates.change_company",
+        "estates.change_estate",
+        "estates.change_standarditem",
+        "estates.view_company",
+        "estates.view_estate",
+        "estates.view_standarditem",
         "grids.add_area",
         "grids.add_post",
         "grids.change_area",
@@ -193,8 +203,11 @@ GRANTED_SINCE = {
         "manage_api_clients",
         "manage_schemes",
         "set_up_honour_lists",
+        # Issue 24, 红色物业: the district and the street publish the red and black list.
+        "publish_property_list",
     },
     "street_staff": {
+        "publish_property_list",
         "import_data",
         "edit_areas",
         "set_up_honour_lists",
@@ -203,7 +216,8 @@ GRANTED_SINCE = {
         "set_grades",
         "decide_promotions",
     },
-    "community_staff": {"import_data", "manage_rewards", "score_workers"},
+    # Issue 24: the community star-rates its estates' property companies.
+    "community_staff": {"import_data", "manage_rewards", "score_workers", "rate_property"},
 }
 
 
