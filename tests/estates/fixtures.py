@@ -66,3 +66,13 @@ def property_list(rating, territory, street_officer):
     from estates.services import publish_list
 
     return publish_list(by=street_officer, area=territory.street, period=PERIOD)
+
+
+@pytest.fixture
+def property_matter(db):
+    from core.models import CalendarDay
+    from tickets.catalogue import fill_defaults
+    from tickets.models import Category, Department, Matter
+
+    fill_defaults(Department, Category, Matter, CalendarDay)
+    return Matter.objects.get(code="estate_facilities")
