@@ -308,6 +308,15 @@ class Rating(models.Model):
     def submitted(self) -> bool:
         return self.state == self.State.SUBMITTED
 
+    # As a published list's row names them (templates/estates/_board.html shows both).
+    @property
+    def company_name(self) -> str:
+        return self.company.name
+
+    @property
+    def community_name(self) -> str:
+        return self.community.name
+
 
 class RatingScore(models.Model):
     rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="scores")

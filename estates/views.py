@@ -59,8 +59,9 @@ def area_estates(request, code: str):
     else:
         found = Estate.objects.filter(community__path__startswith=area.path)
     estates = list(
-        found.select_related("community", "company")
-        .prefetch_related(Prefetch("grids", queryset=Area.objects.order_by("path")))
+        found.select_related("community", "company").prefetch_related(
+            Prefetch("grids", queryset=Area.objects.order_by("path"))
+        )
     )
     current, previous = _periods()
     ratings: dict[int, list[Rating]] = {}

@@ -175,9 +175,11 @@ def test_the_list_is_published_once_frozen_with_red_and_black_boards(
 
 
 def test_a_half_year_is_published_in_its_last_month_at_the_earliest(territory, street_officer):
-    with time_machine.travel(dt.datetime(2026, 5, 20, 2, tzinfo=dt.UTC)):
-        with pytest.raises(ValidationError):
-            services.publish_list(by=street_officer, area=territory.street, period="2026H1")
+    with (
+        time_machine.travel(dt.datetime(2026, 5, 20, 2, tzinfo=dt.UTC)),
+        pytest.raises(ValidationError),
+    ):
+        services.publish_list(by=street_officer, area=territory.street, period="2026H1")
     with time_machine.travel(dt.datetime(2026, 6, 20, 2, tzinfo=dt.UTC)):
         assert services.publish_list(by=street_officer, area=territory.street, period="2026H1")
 
