@@ -186,12 +186,18 @@ def _published(area: Area) -> list[PublishedList]:
     )
 
 
+def _boards(red, black) -> list[tuple[str, list, str]]:
+    return [(ListRow.Board.RED, red, "danger"), (ListRow.Board.BLACK, black, "dark")]
+
+
 def _split(published: PublishedList) -> dict:
     rows = list(published.rows.all())
     return {
         "list": published,
-        "red": [r for r in rows if r.board == ListRow.Board.RED],
-        "black": [r for r in rows if r.board == ListRow.Board.BLACK],
+        "boards": _boards(
+            [r for r in rows if r.board == ListRow.Board.RED],
+            [r for r in rows if r.board == ListRow.Board.BLACK],
+        ),
     }
 
 
@@ -207,7 +213,14 @@ def area_lists(request, code: str):
         if period in done:
             continue
         ratings = services.ranked(area, period)
-        drafts.append({"period": period, "count": len(ratings), **services.boards(ratings)})
+        found = services.boards(ratings)
+        drafts.append(
+            {
+                "period": period,
+                "count": len(ratings),
+                "boards": _boards(found[ListRow.Board.RED], found[ListRow.Board.BLACK]),
+            }
+        )
     return render(
         request,
         "estates/lists.html",
