@@ -132,11 +132,12 @@ def _requests(rng, estates, grids) -> int:
         return 0
     now = timezone.now()
     made = 0
-    for estate in estates:
+    for estate, (_name, company, _households) in zip(estates, ESTATES, strict=True):
         grid = estate.grids.first()
         if grid is None:
             continue
-        quality = QUALITY[[e.name for e in ESTATES].index(estate.name) % len(QUALITY)]
+        # Self-managed estates' requests stay with the grid: an average mood.
+        quality = QUALITY[company] if company is not None else 0.8
         for _ in range(4 if estate.company_id else 2):
             code, text = rng.choice(REQUESTS)
             at = now - dt.timedelta(days=rng.randint(3, 360), hours=rng.randint(0, 10))

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.personal import mask_mobile, validate_mobile
@@ -243,8 +243,8 @@ class Rating(models.Model):
     """A community's star rating (星级化考核) of one company for one half-year."""
 
     class State(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted")
+        DRAFT = "draft", pgettext_lazy("star rating", "Draft")
+        SUBMITTED = "submitted", pgettext_lazy("star rating", "Submitted")
 
     company = models.ForeignKey(
         Company, on_delete=models.PROTECT, related_name="ratings", verbose_name=_("company")

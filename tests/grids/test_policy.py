@@ -331,5 +331,6 @@ def test_the_groups_are_rebuilt_once_every_app_they_name_has_its_permissions():
     assert "stations.change_station" not in _group_permissions()["Community staff"]
     ensure_groups(sender=apps.get_app_config("stations"))  # appraisal's come later still
     assert "stations.change_station" not in _group_permissions()["Community staff"]
-    ensure_groups(sender=apps.get_app_config("appraisal"))
+    ensure_groups(sender=apps.get_app_config("appraisal"))  # estates' come later still
+    ensure_groups(sender=apps.get_app_config("estates"))
     assert _group_permissions() == PREVIOUS_GROUP_PERMISSIONS
