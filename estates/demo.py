@@ -142,7 +142,7 @@ def _requests(rng, estates, grids) -> int:
             code, text = rng.choice(REQUESTS)
             at = now - dt.timedelta(days=rng.randint(3, 360), hours=rng.randint(0, 10))
             ticket = tickets.submit(
-                channel="phone",
+                channel="staff",
                 matter=matters[code],
                 description=text.format(estate=estate.name, n=rng.randint(1, 20)),
                 grid=grid,
