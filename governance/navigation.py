@@ -237,6 +237,16 @@ AREA_PAGE_LINKS = (
     ),
     Link(_("Safety patrols (安全巡查)"), "safety_places", section=Section.AFFAIRS),
     Link(_("Safety hazards (安全隐患)"), "safety_hazards", section=Section.AFFAIRS),
+    # 红色物业: an area's estates and property companies; the half-yearly red and black list.
+    Link(
+        _("Property companies (红色物业)"), "estates_area", levels=_UNITS, section=Section.AFFAIRS
+    ),
+    Link(
+        _("Property red and black list"),
+        "estates_lists",
+        levels=_ABOVE_COMMUNITY,
+        section=Section.AFFAIRS,
+    ),
     # Data and settings
     Link(_("Import data"), "import_hub", TerritoryCapability.IMPORT_DATA, section=Section.SETTINGS),
 )

@@ -35,6 +35,7 @@ from tickets.models import (
     Department,
     Event,
     Matter,
+    OwnerLevel,
     Status,
     Ticket,
 )
@@ -116,7 +117,13 @@ def seed(demo: Demo, password: str) -> None:
     rng = demo.rng
     now = timezone.now()
     fill_defaults(Department, Category, Matter, CalendarDay)  # a flushed test database lost them
-    matters = list(Matter.objects.filter(active=True).select_related("department", "category"))
+    # Matters of the estates' property companies are the estates demo's (estates/demo.py),
+    # seeded once the companies exist.
+    matters = list(
+        Matter.objects.filter(active=True)
+        .exclude(owner_level=OwnerLevel.PROPERTY)
+        .select_related("department", "category")
+    )
     district = demo.district
     grids = list(
         Area.objects.filter(path__startswith=district.path, level=Level.GRID).order_by("path")

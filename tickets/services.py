@@ -73,6 +73,7 @@ from tickets.policy import (
     may_override_cohandling,
     may_summon,
 )
+from tickets.routing import property_department
 from tickets.timeline import AUTO_CLOSE_DAYS, schedule, schedule_summons
 from visits.services import FollowUpMade
 
@@ -250,6 +251,14 @@ def _attach(ticket: Ticket, event: Event | None, cleaned: list, kind: str) -> No
 
 
 @transaction.atomic
+def _owning_department(matter: Matter, area: Area, household: Household | None):
+    if matter.owner_level == OwnerLevel.DEPARTMENT:
+        return matter.department
+    if matter.owner_level == OwnerLevel.PROPERTY:
+        return property_department(area=area, household=household)
+    return None
+
+
 def submit(
     *,
     channel: str,
@@ -319,7 +328,7 @@ def submit(
         latitude=latitude,
         household=household,
         area=area,
-        department=matter.department if matter.owner_level == OwnerLevel.DEPARTMENT else None,
+        department=_owning_department(matter, area, household),
         reporter_phone=reporter_phone,
         reporter_name=reporter_name,
         reported_by=by,

@@ -105,6 +105,16 @@ PREVIOUS_GROUP_PERMISSIONS = {
         "safety.add_patrolplan",
         "safety.change_patrolplan",
         "safety.view_patrolplan",
+        # Issue 24, 红色物业: the district keeps companies, estates and the standard.
+        "estates.add_company",
+        "estates.add_estate",
+        "estates.add_standarditem",
+        "estates.change_company",
+        "estates.change_estate",
+        "estates.change_standarditem",
+        "estates.view_company",
+        "estates.view_estate",
+        "estates.view_standarditem",
         "grids.add_area",
         "grids.add_post",
         "grids.change_area",
@@ -205,8 +215,11 @@ GRANTED_SINCE = {
         "manage_schemes",
         "set_up_honour_lists",
         "set_checklists",
+        # Issue 24, 红色物业: the district and the street publish the red and black list.
+        "publish_property_list",
     },
     "street_staff": {
+        "publish_property_list",
         "import_data",
         "edit_areas",
         "set_up_honour_lists",
@@ -222,6 +235,7 @@ GRANTED_SINCE = {
         "score_workers",
         "safety_patrol",
         "manage_hazards",
+        "rate_property",
     },
     # Issue 24, safety patrols (网格+安全): the grid's team walks the checklist; the community
     # and the street chase the hazards; the district sets the checklists.
@@ -347,5 +361,6 @@ def test_the_groups_are_rebuilt_once_every_app_they_name_has_its_permissions():
     ensure_groups(sender=apps.get_app_config("appraisal"))  # mediation's come later still
     assert "stations.change_station" not in _group_permissions()["Community staff"]
     ensure_groups(sender=apps.get_app_config("mediation"))  # safety's come later still
-    ensure_groups(sender=apps.get_app_config("safety"))  # the district's checklists: last
+    ensure_groups(sender=apps.get_app_config("safety"))  # estates' come later still
+    ensure_groups(sender=apps.get_app_config("estates"))  # the last
     assert _group_permissions() == PREVIOUS_GROUP_PERMISSIONS

@@ -72,6 +72,9 @@ class OwnerLevel(models.TextChoices):
     COMMUNITY = "community", _("Community")
     STREET = "street", _("Street")
     DEPARTMENT = "department", _("Department")
+    # The property company serving the estate of the place (estates registers who that is,
+    # tickets.routing); the grid or community when none does.
+    PROPERTY = "property", _("Property company of the estate")
 
 
 class LimitUnit(models.TextChoices):
