@@ -15,6 +15,7 @@ from appraisal.policy import AppraisalCapability
 from branches.models import PartyMember
 from branches.selectors import household_members
 from core.navigation import Link, Panel, Section
+from deliberation.policy import DeliberationCapability
 from grids.policy import TerritoryCapability
 from grids.roles import COMMUNITY_LEVELS, Level, Role
 from grids.scope import scope_paths
@@ -212,6 +213,21 @@ AREA_PAGE_LINKS = (
         levels=frozenset({Level.DISTRICT}),
         section=Section.REQUESTS,
         takes_object=False,
+    ),
+    # 议事协商: the community's topics, meetings, notices and 实事 projects; a worker raises a
+    # topic from their grid.
+    Link(
+        _("Deliberation (议事协商)"),
+        "deliberation_board",
+        levels=_COMMUNITIES,
+        section=Section.AFFAIRS,
+    ),
+    Link(
+        _("Raise a topic for deliberation"),
+        "deliberation_raise",
+        DeliberationCapability.RAISE_TOPICS,
+        levels=frozenset({Level.GRID}),
+        section=Section.AFFAIRS,
     ),
     # Data and settings
     Link(_("Import data"), "import_hub", TerritoryCapability.IMPORT_DATA, section=Section.SETTINGS),
