@@ -221,7 +221,7 @@ def start_project(
     _require_manage(by, topic)
     _require_status(topic, S.DECIDED)
     started_on = started_on or timezone.localdate()
-    if topic.decision.in_notice_period(started_on - dt.timedelta(days=1)):
+    if topic.decision.in_notice_period(started_on):
         raise ValidationError(_("Wait for the end of the objection period before starting."))
     project = Project(
         topic=topic, title=title.strip(), budget=budget, funding=funding, started_on=started_on
