@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from deliberation.models import OBJECTION_DAYS, Option, Project
+from tickets.models import Matter
 from tickets.public_forms import Honeypot, MobileField
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -118,6 +119,13 @@ class ProjectForm(forms.Form):
     budget = forms.DecimalField(label=_("Budget (yuan)"), min_value=0, max_digits=12)
     funding = forms.ChoiceField(label=_("Funding source"), choices=Project.Funding.choices)
     started_on = forms.DateField(label=_("Started on"), widget=DATE)
+
+
+class RequestForm(forms.Form):
+    matter = forms.ModelChoiceField(
+        label=_("Kind of request"),
+        queryset=Matter.objects.filter(active=True, category__active=True).order_by("code"),
+    )
 
 
 class ProgressForm(forms.Form):

@@ -66,6 +66,10 @@ class Topic(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RAISED)
     decline_reason = models.CharField(_("reason"), max_length=300, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # Follow-up by the request workflow: the request that carries out the decision.
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = TopicQuerySet.as_manager()

@@ -28,6 +28,8 @@ from deliberation.models import (
 from deliberation.policy import may_manage, may_raise
 from grids.models import Area
 from grids.roles import COMMUNITY_LEVELS, Level
+from tickets import services as tickets_services
+from tickets.models import Channel
 
 S = Topic.Status
 
@@ -231,6 +233,27 @@ def start_project(
     topic.status = S.FOLLOW_UP
     topic.save(update_fields=["status"])
     return project
+
+
+@transaction.atomic
+def follow_up_as_request(*, topic: Topic, by, matter) -> Topic:
+    """Follow-up: the decision becomes a request (诉求) in the community's workflow, once its
+    notice period is over; the topic keeps the link to it."""
+    _require_manage(by, topic)
+    _require_status(topic, S.DECIDED)
+    if topic.decision.in_notice_period():
+        raise ValidationError(_("Wait for the end of the objection period before starting."))
+    topic.ticket = tickets_services.submit(
+        channel=Channel.STAFF,
+        matter=matter,
+        description=f"{topic.title}: {topic.decision.text}",
+        community=topic.community,
+        grid=topic.grid,
+        by=by,
+    )
+    topic.status = S.FOLLOW_UP
+    topic.save(update_fields=["ticket", "status"])
+    return topic
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ from deliberation.forms import (
     MeetingForm,
     ProgressForm,
     ProjectForm,
+    RequestForm,
     WorkerTopicForm,
 )
 from deliberation.models import Meeting, Option, Project, Topic
@@ -96,7 +97,7 @@ def raise_topic(request, code: str):
 def _topic(request, pk: int) -> Topic:
     return get_object_or_404(
         Topic.objects.visible_to(request.user).select_related(
-            "community", "grid", "decision__option", "project"
+            "community", "grid", "decision__option", "project", "ticket"
         ),
         pk=pk,
     )
@@ -113,6 +114,7 @@ def _forms(topic: Topic, data=None, action: str = "") -> dict:
         "project": ProjectForm(
             pick("project"), initial={"title": topic.title, "started_on": today}
         ),
+        "request": RequestForm(pick("request")),
         "progress": ProgressForm(pick("progress"), initial={"on": today}),
         "complete": CompleteForm(pick("complete"), initial={"on": today}),
     }
@@ -128,6 +130,7 @@ def _write(request, topic: Topic, action: str, form):
         "decide": lambda d: services.decide(topic=topic, by=by, **d),
         "project": lambda d: services.start_project(topic=topic, by=by, **d),
         "close": lambda d: services.close_without_project(topic=topic, by=by),
+        "request": lambda d: services.follow_up_as_request(topic=topic, by=by, **d),
         "progress": lambda d: services.update_progress(project=project, by=by, **d),
         "complete": lambda d: services.complete_project(project=project, by=by, **d),
     }

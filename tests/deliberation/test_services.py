@@ -160,3 +160,11 @@ def test_one_rating_per_phone_and_project(completed_project):
 def test_a_decision_without_project_closes_the_topic(decided_topic, community_officer):
     services.close_without_project(topic=decided_topic, by=community_officer)
     assert decided_topic.status == S.DONE
+
+
+def test_a_decision_becomes_a_request(decided_topic, community_officer, matter):
+    services.follow_up_as_request(topic=decided_topic, by=community_officer, matter=matter)
+    decided_topic.refresh_from_db()
+    assert decided_topic.status == S.FOLLOW_UP
+    ticket = decided_topic.ticket
+    assert ticket.area == decided_topic.grid and "3号楼加装电梯" in ticket.description
