@@ -13,6 +13,11 @@ PUBLIC_VIEWS = frozenset(
         "wish_new",
         "station_directory",
         "station_public",
+        # 议事协商: the community's topics, a notice (公示), the 亮晒评 projects.
+        "deliberation_public",
+        "deliberation_notice",
+        "deliberation_projects",
+        "deliberation_project",
     }
 )
 LARGE_TEXT_COOKIE = "large_text"

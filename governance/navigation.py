@@ -15,6 +15,7 @@ from appraisal.policy import AppraisalCapability
 from branches.models import PartyMember
 from branches.selectors import household_members
 from core.navigation import Link, Panel, Section
+from deliberation.policy import DeliberationCapability
 from grids.policy import TerritoryCapability
 from grids.roles import COMMUNITY_LEVELS, Level, Role
 from grids.scope import scope_paths
@@ -245,6 +246,21 @@ AREA_PAGE_LINKS = (
         _("Property red and black list"),
         "estates_lists",
         levels=_ABOVE_COMMUNITY,
+        section=Section.AFFAIRS,
+    ),
+    # 议事协商: the community's topics, meetings, notices and 实事 projects; a worker raises a
+    # topic from their grid.
+    Link(
+        _("Deliberation (议事协商)"),
+        "deliberation_board",
+        levels=_COMMUNITIES,
+        section=Section.AFFAIRS,
+    ),
+    Link(
+        _("Raise a topic for deliberation"),
+        "deliberation_raise",
+        DeliberationCapability.RAISE_TOPICS,
+        levels=frozenset({Level.GRID}),
         section=Section.AFFAIRS,
     ),
     # Data and settings

@@ -246,6 +246,16 @@ GRANTED_SINCE = {
 # Issue 24, mediation (矛盾纠纷调解): the grid's team, the community and the street record cases.
 for _role in ("street_staff", "community_staff", "grid_leader", "grid_worker"):
     GRANTED_SINCE.setdefault(_role, set()).add("record_mediation")
+# Issue 24, deliberation (议事协商): communities (and streets over them) run it; grid workers
+# raise topics on residents' behalf.
+for _role, _granted in {
+    "street_staff": {"manage_deliberation", "raise_topics"},
+    "community_staff": {"manage_deliberation", "raise_topics"},
+    "grid_leader": {"raise_topics"},
+    "grid_worker": {"raise_topics"},
+    "part_time_worker": {"raise_topics"},
+}.items():
+    GRANTED_SINCE[_role] = GRANTED_SINCE.get(_role, set()) | _granted
 
 
 def test_each_role_holds_the_same_capabilities_as_before():
