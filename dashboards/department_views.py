@@ -129,8 +129,8 @@ def dashboard_affairs_export(request, code):
         sheet = book.create_sheet(title=table.key)
         sheet.append(
             [
-                "%s · %s · %s – %s"
-                % (table.title, area.name, period.first.isoformat(), period.last.isoformat())
+                f"{table.title} · {area.name} · {period.first.isoformat()} – "
+                f"{period.last.isoformat()}"
             ]
         )
         sheet.append([_("Area"), *[str(d.label) for d in table.definitions]])
