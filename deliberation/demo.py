@@ -102,8 +102,14 @@ TOPICS = [
     ("楼栋门禁更换", "门禁损坏，陌生人随意进出。", ["更换人脸识别门禁", "修复原门禁"], None, 0),
     ("广场舞噪音", "晚间广场舞音量大，影响休息。", ["限定时间和音量", "换到北区场地"], None, 0),
     ("非机动车棚扩建", "车棚容量不足，车辆停到路边。", ["扩建车棚", "规范停放"], None, 0),
-    ("公共晾晒区", "居民在绿化带拉绳晾晒。", ["设置公共晾晒架", "不设置"], None, 0),
-    ("小区出入口改造", "出入口人车混行，存在安全隐患。", ["人车分流改造", "增设减速带"], None, 0),
+    ("公共晾晒区", "居民在绿化带拉绳晾晒。", ["设置公共晾晒架", "不设置"], "公共晾晒区建设", 9500),
+    (
+        "小区出入口改造",
+        "出入口人车混行，存在安全隐患。",
+        ["人车分流改造", "增设减速带"],
+        "小区出入口人车分流改造",
+        120000,
+    ),
     (
         "二次供水水箱清洗",
         "水质有异味，希望清洗水箱。",
@@ -146,9 +152,13 @@ def seed(demo, password: str) -> None:
     today = timezone.localdate()
     counts = {"topics": 0, "projects": 0, "ratings": 0}
     n = len(TOPICS)
+    # Spread over the year, oldest first; the last six are recent, so the board has work at
+    # every step: a project under way, one starting, a notice open for objections, a topic
+    # waiting for its meeting, one declined, one just raised.
+    recent = [40, 16, 13, 10, 5, 2]
+    ages = [int(360 - i * 300 / (n - len(recent))) for i in range(n - len(recent))] + recent
     for i, (title, text, options, project, budget) in enumerate(TOPICS):
-        # Spread over the year, oldest first; the last few are still at an early step.
-        raised = today - dt.timedelta(days=int(360 - i * 350 / n))
+        raised = today - dt.timedelta(days=ages[i])
         at = timezone.make_aware(dt.datetime.combine(raised, dt.time(9 + i % 8)))
         by = users.get("worker") if i % 3 == 0 else None
         topic = services.raise_topic(
