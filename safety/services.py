@@ -34,6 +34,7 @@ from visits.models import Place
 MAX_PHOTOS_PER_ITEM = 2
 # Where a major hazard goes when its item names no matter: the district's emergency bureau.
 MAJOR_DEPARTMENT = "emergency"
+MAJOR_MATTER = "major_hazard"  # tickets/catalogue.py
 
 
 @dataclass
@@ -150,6 +151,10 @@ def _matter(item: ChecklistItem | None):
 
     if item is not None and item.matter_id and item.matter.active:
         return item.matter
+    found = Matter.objects.filter(code=MAJOR_MATTER, active=True).first()
+    if found is not None:
+        return found
+    # The district retired the catalogue's own matter: any safety matter of the department.
     owned = Matter.objects.filter(department__code=MAJOR_DEPARTMENT, active=True).order_by("pk")
     return owned.filter(category__code="safety").first() or owned.first()
 

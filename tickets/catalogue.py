@@ -183,6 +183,20 @@ CATALOGUE = [
                 False,
                 False,
             ),
+            # Filed by a safety patrol (safety.services.file_request) for a major hazard.
+            (
+                "major_hazard",
+                "Major safety hazard (重大安全隐患)",
+                "重大安全隐患",
+                "department",
+                "emergency",
+                4,
+                "hours",
+                3,
+                "working_days",
+                True,
+                False,
+            ),
         ],
     ),
     (

@@ -250,8 +250,9 @@ def _attach(ticket: Ticket, event: Event | None, cleaned: list, kind: str) -> No
 # --- Intake -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def _owning_department(matter: Matter, area: Area, household: Household | None):
+    """The department a new request goes to: the matter's own, or for a matter of the
+    estate's property company the company serving the place (None: it stays with the grid)."""
     if matter.owner_level == OwnerLevel.DEPARTMENT:
         return matter.department
     if matter.owner_level == OwnerLevel.PROPERTY:
@@ -259,6 +260,7 @@ def _owning_department(matter: Matter, area: Area, household: Household | None):
     return None
 
 
+@transaction.atomic
 def submit(
     *,
     channel: str,

@@ -61,6 +61,7 @@ def test_a_major_failure_goes_to_the_emergency_bureau_as_a_request(
     assert hazard.severity == "major"
     assert hazard.fix_by == timezone.localdate() + dt.timedelta(days=1)
     assert hazard.ticket.department.code == "emergency"
+    assert hazard.ticket.matter.code == "major_hazard"  # not some other safety matter
     assert hazard.ticket.area == territory.grid
 
 
