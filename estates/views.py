@@ -73,8 +73,10 @@ def area_estates(request, code: str):
     ).get_page(request.GET.get("company_page"))
     shown = list(company_page.object_list)
     served: dict[int, list[Estate]] = {}
-    for estate in found.filter(company__in=shown).select_related("community").order_by(
-        "community__path", "name", "pk"
+    for estate in (
+        found.filter(company__in=shown)
+        .select_related("community")
+        .order_by("community__path", "name", "pk")
     ):
         served.setdefault(estate.company_id, []).append(estate)
     current, previous = _periods()

@@ -194,7 +194,7 @@ def test_the_board_and_the_public_pages_read_a_page_at_a_time(
     board = reverse("deliberation_board", args=["C1"])
     first = client.get(board, {"tab": "closed"})
     assert [t.pk for t in first.context["topics"]] == newest[:25]
-    assert dict((k, n) for k, _label, n in first.context["tabs"])["closed"] == 60
+    assert {k: n for k, _label, n in first.context["tabs"]}["closed"] == 60
     # The page link keeps the tab.
     assert 'href="?tab=closed&amp;page=2"' in first.content.decode()
     with django_assert_max_num_queries(14):
