@@ -7,6 +7,7 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -40,7 +41,7 @@ TABS = [
     ("follow_up", _("Follow-up"), [S.FOLLOW_UP]),
     ("closed", _("Closed"), [S.DONE, S.DECLINED]),
 ]
-BOARD_SIZE = 100
+PAGE_SIZE = 25
 
 
 @login_required
@@ -50,11 +51,18 @@ def board(request, code: str):
     counts = dict(topics.values_list("status").annotate(n=Count("pk")).order_by())
     wanted = request.GET.get("tab", "raised")
     tab = next((t for t in TABS if t[0] == wanted), TABS[0])
-    rows = list(
+    # Years of closed topics: each tab is read a page at a time.
+    paginator = Paginator(
         topics.filter(status__in=tab[2])
         .select_related("grid", "decision", "project")
-        .order_by("-created_at")[:BOARD_SIZE]
+        .order_by("-created_at", "-pk"),
+        PAGE_SIZE,
     )
+    # The tab's count is already read: no second COUNT over the same topics.
+    paginator.count = sum(counts.get(s, 0) for s in tab[2])
+    page = paginator.get_page(request.GET.get("page"))
+    keep = request.GET.copy()
+    keep.pop("page", None)
     return render(
         request,
         "deliberation/board.html",
@@ -62,7 +70,9 @@ def board(request, code: str):
             "community": community,
             "tabs": [(key, label, sum(counts.get(s, 0) for s in st)) for key, label, st in TABS],
             "tab": tab[0],
-            "topics": rows,
+            "topics": page.object_list,
+            "page": page,
+            "keep": keep.urlencode(),
             "may_manage": may_manage(request.user, community),
             "public_url": request.build_absolute_uri(
                 reverse("deliberation_public", args=[community.code])
