@@ -13,12 +13,13 @@ from django.core.paginator import Paginator
 from django.db.models import Avg, Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from core.forms import apply_errors
 from core.ratelimit import ip_limit, too_many_requests
 from deliberation import services
 from deliberation.forms import ObjectionForm, PublicTopicForm, RatingForm
-from deliberation.models import Meeting, Option, Project, Topic
+from deliberation.models import Meeting, Option, Project, ProjectPhoto, Topic
 from grids.models import Area
 from grids.roles import COMMUNITY_LEVELS
 
@@ -154,6 +155,7 @@ def project(request, code: str, pk: int):
     item = get_object_or_404(
         Project.objects.filter(topic__community=community)
         .select_related("topic__decision")
+        .prefetch_related("photos")
         .annotate(stars=Avg("ratings__stars"), ratings_count=Count("ratings")),
         pk=pk,
     )
@@ -172,10 +174,26 @@ def project(request, code: str, pk: int):
         {
             "community": community,
             "project": item,
-            "updates": item.updates.all(),
+            "updates": item.updates.prefetch_related("photos"),
+            "completion_photos": item.completion_photos(),
             "ratings": item.ratings.exclude(comment="")[:20],
             "form": form,
             "sent": request.GET.get("sent") == "1",
         },
         status=400 if form.errors else 200,
     )
+
+
+@require_GET
+def project_photo(request, code: str, pk: int):
+    """A photo of a 实事 project, to anyone while the project is public (its topic accepted
+    and not declined) in this community; otherwise 404, whoever asks. Served from private
+    storage through this check rather than from public storage, so a photo is never reachable
+    by a guessed URL outside the project, and hiding a project hides its photos with it."""
+    photo = get_object_or_404(
+        ProjectPhoto.objects.filter(project__topic__community__code=code).exclude(
+            project__topic__status__in=[S.RAISED, S.DECLINED]
+        ),
+        pk=pk,
+    )
+    return photo.serve(public=True)

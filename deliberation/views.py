@@ -113,10 +113,11 @@ def _topic(request, pk: int) -> Topic:
     )
 
 
-def _forms(topic: Topic, data=None, action: str = "") -> dict:
+def _forms(topic: Topic, data=None, action: str = "", files=None) -> dict:
     """Each step's form; only the one posted gets the data."""
     today = timezone.localdate().isoformat()
     pick = lambda name: data if action == name else None  # noqa: E731
+    files_of = lambda name: files if action == name else None  # noqa: E731
     return {
         "decline": DeclineForm(pick("decline")),
         "meeting": MeetingForm(pick("meeting"), initial={"held_on": today}),
@@ -125,8 +126,8 @@ def _forms(topic: Topic, data=None, action: str = "") -> dict:
             pick("project"), initial={"title": topic.title, "started_on": today}
         ),
         "request": RequestForm(pick("request")),
-        "progress": ProgressForm(pick("progress"), initial={"on": today}),
-        "complete": CompleteForm(pick("complete"), initial={"on": today}),
+        "progress": ProgressForm(pick("progress"), files_of("progress"), initial={"on": today}),
+        "complete": CompleteForm(pick("complete"), files_of("complete"), initial={"on": today}),
     }
 
 
@@ -152,7 +153,7 @@ def topic_detail(request, pk: int):
     topic = _topic(request, pk)
     managing = may_manage(request.user, topic.community)
     action = request.POST.get("action", "")
-    forms = _forms(topic, request.POST, action)
+    forms = _forms(topic, request.POST, action, request.FILES)
     if request.method == "POST":
         if not managing:
             raise PermissionDenied
@@ -171,7 +172,9 @@ def topic_detail(request, pk: int):
     meetings = Meeting.objects.filter(topic=topic).prefetch_related(
         Prefetch("options", queryset=Option.objects.order_by("pk"))
     )
-    project = Project.objects.filter(topic=topic).prefetch_related("updates").first()
+    project = (
+        Project.objects.filter(topic=topic).prefetch_related("updates__photos", "photos").first()
+    )
     decision = getattr(topic, "decision", None)
     return render(
         request,
@@ -182,6 +185,7 @@ def topic_detail(request, pk: int):
             "decision": decision,
             "objections": decision.objections.all() if decision else [],
             "project": project,
+            "completion_photos": project.completion_photos() if project else [],
             "forms": forms,
             "may_manage": managing,
             "in_notice": decision.in_notice_period() if decision else False,
