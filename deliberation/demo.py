@@ -6,10 +6,12 @@ the past), so the demo follows the same rules as the pages."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from deliberation import services
@@ -142,6 +144,22 @@ COMMENTS = [
 ]
 
 
+def _photo(rng: random.Random, name: str) -> SimpleUploadedFile:
+    """A small picture of "the finished work": sky, ground and a building block, in colours
+    that differ from one project to the next (no photo files ship with the demo)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (320, 240), (150, 190, 230))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 170, 320, 240), fill=(90, 150, 80))
+    colour = tuple(rng.randint(120, 230) for _ in range(3))
+    left = rng.randint(20, 140)
+    draw.rectangle((left, 70, left + 140, 180), fill=colour, outline=(60, 60, 60), width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return SimpleUploadedFile(f"{name}.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
 def seed(demo, password: str) -> None:
     community = Area.objects.filter(code=COMMUNITY).first()
     if community is None:
@@ -261,7 +279,8 @@ def seed(demo, password: str) -> None:
             )
         if span > 80:
             done = start + dt.timedelta(days=75)
-            services.complete_project(project=item, by=None, on=done)
+            photos = [_photo(rng, f"{item.pk}-{k}") for k in range(1 + i % 2)]
+            services.complete_project(project=item, by=None, on=done, photos=photos)
             for k in range(rng.randint(5, 14)):
                 services.rate_project(
                     project=item,

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import MultipleFileField
 from deliberation.models import OBJECTION_DAYS, Option, Project
 from tickets.models import Matter
 from tickets.public_forms import Honeypot, MobileField
@@ -132,10 +133,17 @@ class ProgressForm(forms.Form):
     on = forms.DateField(label=_("Date"), widget=DATE)
     percent = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100)
     note = forms.CharField(label=_("What was done"), max_length=300)
+    photos = MultipleFileField(label=_("Photos (optional)"), required=False)
 
 
 class CompleteForm(forms.Form):
     on = forms.DateField(label=_("Completed on"), widget=DATE)
+    # Required by the service, which says why (a photo residents see before they rate).
+    photos = MultipleFileField(
+        label=_("Photos of the completed work"),
+        required=False,
+        help_text=_("At least one; they are shown on the public project page."),
+    )
 
 
 class ObjectionForm(forms.Form):

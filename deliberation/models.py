@@ -19,6 +19,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import PrivatePhoto
 from core.personal import mask_mobile
 from grids.models import Area
 from grids.scope import ScopedQuerySet
@@ -80,6 +81,14 @@ class Topic(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    # Names topics in notification keys (notifications/notify.py): never changes once chosen.
+    notification_tag = "dt"
+
+    @property
+    def area(self) -> Area:
+        """Where the topic lies, for the group robots that hear of it: its community."""
+        return self.community
 
     def masked_phone(self) -> str:
         return mask_mobile(self.raised_by_phone)
@@ -228,6 +237,10 @@ class Project(models.Model):
     def completed(self) -> bool:
         return self.completed_on is not None
 
+    def completion_photos(self) -> list:
+        """The finished work's photos, read from ``photos`` (prefetch it for lists)."""
+        return [p for p in self.photos.all() if p.kind == ProjectPhoto.Kind.COMPLETION]
+
 
 class ProgressUpdate(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="updates")
@@ -243,6 +256,31 @@ class ProgressUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on} {self.percent}%"
+
+
+class ProjectPhoto(PrivatePhoto):
+    """A photo of the work: with a progress update, or of the completed project. Kept in
+    private storage like every photo; the public project page streams it through a view that
+    checks the project is public (``public_views.project_photo``)."""
+
+    class Kind(models.TextChoices):
+        PROGRESS = "progress", _("Progress")
+        COMPLETION = "completion", _("Completed work")
+
+    photo_folder = "deliberation"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="photos")
+    update = models.ForeignKey(
+        ProgressUpdate, on_delete=models.CASCADE, null=True, blank=True, related_name="photos"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.get_kind_display()}"
 
 
 class Rating(models.Model):

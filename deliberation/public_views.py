@@ -9,21 +9,33 @@ A public page never shows a resident's name or number. Posts are rate-limited pe
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Avg, Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from core.forms import apply_errors
 from core.ratelimit import ip_limit, too_many_requests
 from deliberation import services
 from deliberation.forms import ObjectionForm, PublicTopicForm, RatingForm
-from deliberation.models import Meeting, Option, Project, Topic
+from deliberation.models import Meeting, Option, Project, ProjectPhoto, Topic
 from grids.models import Area
 from grids.roles import COMMUNITY_LEVELS
 
 GROUP = "deliberation.public"
-PUBLIC_SIZE = 30
+# As the tickets' public wall: a phone's screenful or two, then the next page.
+PUBLIC_SIZE = 20
 S = Topic.Status
+
+
+def _paged(request, rows):
+    """A page of ``rows`` and the query string its links keep (not the thank-you flag)."""
+    page = Paginator(rows, PUBLIC_SIZE).get_page(request.GET.get("page"))
+    keep = request.GET.copy()
+    for key in ("page", "sent"):
+        keep.pop(key, None)
+    return page, keep.urlencode()
 
 
 def _community(code: str) -> Area:
@@ -57,18 +69,22 @@ def community_page(request, code: str):
         done = _post(request, form, lambda d: services.raise_topic(community=community, **d))
         if done is not None:
             return redirect(f"{request.path}?sent=1#raise")
-    topics = (
+    # The latest first; a community's years of topics a page at a time.
+    page, keep = _paged(
+        request,
         Topic.objects.filter(community=community)
         .exclude(status__in=[S.RAISED, S.DECLINED])
         .select_related("decision", "project")
-        .order_by("-created_at")[:PUBLIC_SIZE]
+        .order_by("-created_at", "-pk"),
     )
     return render(
         request,
         "deliberation/public/community.html",
         {
             "community": community,
-            "topics": topics,
+            "topics": page.object_list,
+            "page": page,
+            "keep": keep,
             "form": form,
             "sent": request.GET.get("sent") == "1",
         },
@@ -120,15 +136,16 @@ def notice(request, code: str, pk: int):
 def projects(request, code: str):
     """亮晒评: the community's 实事 projects, under way and completed, with their stars."""
     community = _community(code)
-    rows = (
+    page, keep = _paged(
+        request,
         Project.objects.filter(topic__community=community)
         .annotate(stars=Avg("ratings__stars"), ratings_count=Count("ratings"))
-        .order_by("-started_on", "-pk")[:PUBLIC_SIZE]
+        .order_by("-started_on", "-pk"),
     )
     return render(
         request,
         "deliberation/public/projects.html",
-        {"community": community, "projects": rows},
+        {"community": community, "projects": page.object_list, "page": page, "keep": keep},
     )
 
 
@@ -138,6 +155,7 @@ def project(request, code: str, pk: int):
     item = get_object_or_404(
         Project.objects.filter(topic__community=community)
         .select_related("topic__decision")
+        .prefetch_related("photos")
         .annotate(stars=Avg("ratings__stars"), ratings_count=Count("ratings")),
         pk=pk,
     )
@@ -156,10 +174,26 @@ def project(request, code: str, pk: int):
         {
             "community": community,
             "project": item,
-            "updates": item.updates.all(),
+            "updates": item.updates.prefetch_related("photos"),
+            "completion_photos": item.completion_photos(),
             "ratings": item.ratings.exclude(comment="")[:20],
             "form": form,
             "sent": request.GET.get("sent") == "1",
         },
         status=400 if form.errors else 200,
     )
+
+
+@require_GET
+def project_photo(request, code: str, pk: int):
+    """A photo of a 实事 project, to anyone while the project is public (its topic accepted
+    and not declined) in this community; otherwise 404, whoever asks. Served from private
+    storage through this check rather than from public storage, so a photo is never reachable
+    by a guessed URL outside the project, and hiding a project hides its photos with it."""
+    photo = get_object_or_404(
+        ProjectPhoto.objects.filter(project__topic__community__code=code).exclude(
+            project__topic__status__in=[S.RAISED, S.DECLINED]
+        ),
+        pk=pk,
+    )
+    return photo.serve(public=True)

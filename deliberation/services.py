@@ -5,14 +5,16 @@ and the demo follow the same rules."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.images import clean_photos
 from deliberation.models import (
     OBJECTION_DAYS,
     Decision,
@@ -21,17 +23,23 @@ from deliberation.models import (
     Option,
     ProgressUpdate,
     Project,
+    ProjectPhoto,
     Rating,
     Topic,
     phone_digest,
 )
-from deliberation.policy import may_manage, may_raise
-from grids.models import Area
+from deliberation.policy import DeliberationCapability, may_manage, may_raise
+from grids.models import Area, Post, ancestor_paths
+from grids.policy import roles_holding
 from grids.roles import COMMUNITY_LEVELS, Level
+from notifications.models import NoticeKind
+from notifications.notify import notify
 from tickets import services as tickets_services
 from tickets.models import Channel
 
 S = Topic.Status
+# Photos one progress update or one completion carries.
+MAX_PHOTOS = 6
 
 
 def _require_manage(by, topic: Topic) -> None:
@@ -80,7 +88,45 @@ def raise_topic(
     )
     topic.full_clean()
     topic.save()
+    if by is None and at is None:
+        _announce(topic)
     return topic
+
+
+def managers_of(community: Area):
+    """Who may run the deliberation of ``community``: the holders of an active post, at the
+    community or above it, in a role that has ``MANAGE_DELIBERATION``."""
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            posts__in=Post.objects.active().filter(
+                area__path__in=ancestor_paths(community.path),
+                role__in=roles_holding(DeliberationCapability.MANAGE_DELIBERATION),
+            ),
+        )
+        .distinct()
+    )
+
+
+def _announce(topic: Topic) -> int:
+    """Tell the community's staff of a topic a resident raised: in the topic's transaction, so
+    a refused topic tells no one; the deliveries are enqueued on commit (notifications/notify.py)
+    and the key (kind, topic, person) makes it once. Residents' words stay out of group chats."""
+    return notify(
+        kind=NoticeKind.TOPIC_RAISED,
+        recipients=list(managers_of(topic.community)),
+        subject=topic,
+        params={"topic": topic.pk, "title": topic.title, "community": topic.community.name},
+        robots=False,
+    )
+
+
+def _save_photos(project: Project, kind: str, cleaned: list, update=None) -> None:
+    for content in cleaned:
+        photo = ProjectPhoto(project=project, update=update, kind=kind)
+        photo.image.save(content.name, content, save=False)
+        photo.save()
 
 
 @transaction.atomic
@@ -270,8 +316,9 @@ def close_without_project(*, topic: Topic, by) -> Topic:
 
 @transaction.atomic
 def update_progress(
-    *, project: Project, by, on: dt.date, percent: int, note: str
+    *, project: Project, by, on: dt.date, percent: int, note: str, photos: Iterable = ()
 ) -> ProgressUpdate:
+    """A step of the work, with photos of it if any (shown on the public project page)."""
     _require_manage(by, project.topic)
     if project.completed:
         raise ValidationError(_("The project is completed."))
@@ -279,24 +326,37 @@ def update_progress(
         raise ValidationError({"percent": _("Progress does not go backwards.")})
     update = ProgressUpdate(project=project, on=on, percent=percent, note=note.strip())
     update.full_clean()
+    # Every photo checked and re-encoded before anything is written.
+    cleaned = clean_photos(photos, max_count=MAX_PHOTOS)
     update.save()
+    _save_photos(project, ProjectPhoto.Kind.PROGRESS, cleaned, update=update)
     project.progress = percent
     project.save(update_fields=["progress"])
     return update
 
 
 @transaction.atomic
-def complete_project(*, project: Project, by, on: dt.date | None = None) -> Project:
-    """Completed: the project goes on the 亮晒评 page, where residents rate it."""
+def complete_project(
+    *, project: Project, by, photos: Iterable, on: dt.date | None = None
+) -> Project:
+    """Completed: the project goes on the 亮晒评 page, where residents rate it; at least one
+    photo of the finished work shows them what they rate."""
     _require_manage(by, project.topic)
     if project.completed:
         raise ValidationError(_("The project is completed already."))
     on = on or timezone.localdate()
     if on < project.started_on:
         raise ValidationError({"on": _("A project is not completed before it starts.")})
+    photos = list(photos)
+    if not photos:
+        raise ValidationError(
+            {"photos": _("Add at least one photo of the completed work: residents see it.")}
+        )
+    cleaned = clean_photos(photos, max_count=MAX_PHOTOS)
     project.progress = 100
     project.completed_on = on
     project.save(update_fields=["progress", "completed_on"])
+    _save_photos(project, ProjectPhoto.Kind.COMPLETION, cleaned)
     topic = project.topic
     topic.status = S.DONE
     topic.save(update_fields=["status"])

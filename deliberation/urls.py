@@ -15,4 +15,9 @@ urlpatterns = [
         public_views.project,
         name="deliberation_project",
     ),
+    path(
+        "yishi/<str:code>/photos/<int:pk>/",
+        public_views.project_photo,
+        name="deliberation_project_photo",
+    ),
 ]

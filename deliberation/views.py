@@ -7,6 +7,7 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -40,7 +41,7 @@ TABS = [
     ("follow_up", _("Follow-up"), [S.FOLLOW_UP]),
     ("closed", _("Closed"), [S.DONE, S.DECLINED]),
 ]
-BOARD_SIZE = 100
+PAGE_SIZE = 25
 
 
 @login_required
@@ -50,11 +51,18 @@ def board(request, code: str):
     counts = dict(topics.values_list("status").annotate(n=Count("pk")).order_by())
     wanted = request.GET.get("tab", "raised")
     tab = next((t for t in TABS if t[0] == wanted), TABS[0])
-    rows = list(
+    # Years of closed topics: each tab is read a page at a time.
+    paginator = Paginator(
         topics.filter(status__in=tab[2])
         .select_related("grid", "decision", "project")
-        .order_by("-created_at")[:BOARD_SIZE]
+        .order_by("-created_at", "-pk"),
+        PAGE_SIZE,
     )
+    # The tab's count is already read: no second COUNT over the same topics.
+    paginator.count = sum(counts.get(s, 0) for s in tab[2])
+    page = paginator.get_page(request.GET.get("page"))
+    keep = request.GET.copy()
+    keep.pop("page", None)
     return render(
         request,
         "deliberation/board.html",
@@ -62,7 +70,9 @@ def board(request, code: str):
             "community": community,
             "tabs": [(key, label, sum(counts.get(s, 0) for s in st)) for key, label, st in TABS],
             "tab": tab[0],
-            "topics": rows,
+            "topics": page.object_list,
+            "page": page,
+            "keep": keep.urlencode(),
             "may_manage": may_manage(request.user, community),
             "public_url": request.build_absolute_uri(
                 reverse("deliberation_public", args=[community.code])
@@ -103,10 +113,11 @@ def _topic(request, pk: int) -> Topic:
     )
 
 
-def _forms(topic: Topic, data=None, action: str = "") -> dict:
+def _forms(topic: Topic, data=None, action: str = "", files=None) -> dict:
     """Each step's form; only the one posted gets the data."""
     today = timezone.localdate().isoformat()
     pick = lambda name: data if action == name else None  # noqa: E731
+    files_of = lambda name: files if action == name else None  # noqa: E731
     return {
         "decline": DeclineForm(pick("decline")),
         "meeting": MeetingForm(pick("meeting"), initial={"held_on": today}),
@@ -115,8 +126,8 @@ def _forms(topic: Topic, data=None, action: str = "") -> dict:
             pick("project"), initial={"title": topic.title, "started_on": today}
         ),
         "request": RequestForm(pick("request")),
-        "progress": ProgressForm(pick("progress"), initial={"on": today}),
-        "complete": CompleteForm(pick("complete"), initial={"on": today}),
+        "progress": ProgressForm(pick("progress"), files_of("progress"), initial={"on": today}),
+        "complete": CompleteForm(pick("complete"), files_of("complete"), initial={"on": today}),
     }
 
 
@@ -142,7 +153,7 @@ def topic_detail(request, pk: int):
     topic = _topic(request, pk)
     managing = may_manage(request.user, topic.community)
     action = request.POST.get("action", "")
-    forms = _forms(topic, request.POST, action)
+    forms = _forms(topic, request.POST, action, request.FILES)
     if request.method == "POST":
         if not managing:
             raise PermissionDenied
@@ -161,7 +172,9 @@ def topic_detail(request, pk: int):
     meetings = Meeting.objects.filter(topic=topic).prefetch_related(
         Prefetch("options", queryset=Option.objects.order_by("pk"))
     )
-    project = Project.objects.filter(topic=topic).prefetch_related("updates").first()
+    project = (
+        Project.objects.filter(topic=topic).prefetch_related("updates__photos", "photos").first()
+    )
     decision = getattr(topic, "decision", None)
     return render(
         request,
@@ -172,6 +185,7 @@ def topic_detail(request, pk: int):
             "decision": decision,
             "objections": decision.objections.all() if decision else [],
             "project": project,
+            "completion_photos": project.completion_photos() if project else [],
             "forms": forms,
             "may_manage": managing,
             "in_notice": decision.in_notice_period() if decision else False,

@@ -125,13 +125,14 @@ def _requests(rng, estates, grids) -> int:
     """A year of requests about the estates, through ``submit`` (routed to the company);
     most closed with the resident's rating, written in bulk as the demo's tickets are."""
     from tickets import services as tickets
-    from tickets.models import Matter, Status, Ticket
+    from tickets.models import Matter
 
     matters = {m.code: m for m in Matter.objects.filter(code__in=[c for c, _t in REQUESTS])}
     if len(matters) < 2:
         return 0
     now = timezone.now()
     made = 0
+    photo = _photo()
     for estate, (_name, company, _households) in zip(estates, ESTATES, strict=True):
         grid = estate.grids.first()
         if grid is None:
@@ -153,16 +154,59 @@ def _requests(rng, estates, grids) -> int:
             made += 1
             if (now - at).days < 10:
                 continue  # recent ones still open
-            rating = max(1, min(5, round(rng.gauss(quality * 5, 0.7))))
-            Ticket.objects.filter(pk=ticket.pk).update(
-                status=Status.CLOSED,
-                accepted_at=at + dt.timedelta(hours=2),
-                resolved_at=at + dt.timedelta(days=2),
-                closed_at=at + dt.timedelta(days=3),
-                rating=rating,
-                next_check_at=None,
-            )
+            rating = max(3, min(5, round(rng.gauss(quality * 5, 0.7))))
+            _handle(ticket, at, rating, photo)
     return made
+
+
+def _photo() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), (200, 210, 200)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _handle(ticket, at: dt.datetime, rating: int, photo: bytes) -> None:
+    """The request's life through the state machine, each step at its moment (as the tickets
+    demo plays its own): the community accepts and sends it to the company's help desk (or,
+    for a self-managed estate, to the grid's worker), who starts and resolves it; the
+    resident rates it (3–5 stars, which close it)."""
+    from django.core.files.base import ContentFile
+
+    from tickets import services as tickets
+
+    User = get_user_model()
+    community = ticket.area.community()
+    dispatcher = User.objects.filter(
+        posts__role=Role.COMMUNITY_STAFF, posts__area=community
+    ).first()
+    if ticket.department_id:
+        handler = ticket.department.members.order_by("pk").first()
+    else:
+        handler = User.objects.filter(posts__role=Role.GRID_WORKER, posts__area=ticket.area).first()
+    if dispatcher is None or handler is None:
+        return
+    ticket = tickets.accept(by=dispatcher, ticket=ticket, at=at + dt.timedelta(hours=1))
+    ticket = tickets.assign(
+        by=dispatcher,
+        ticket=ticket,
+        department=ticket.department if ticket.department_id else None,
+        assignee=None if ticket.department_id else handler,
+        at=at + dt.timedelta(hours=2),
+    )
+    ticket = tickets.start(by=handler, ticket=ticket, at=at + dt.timedelta(hours=5))
+    photos = [ContentFile(photo, name="done.jpg")] if ticket.matter.photo_required else []
+    ticket = tickets.resolve(
+        by=handler,
+        ticket=ticket,
+        result="已处理完毕，已回访居民。",
+        photos=photos,
+        at=at + dt.timedelta(days=1, hours=3),
+    )
+    tickets.rate(ticket=ticket, rating=rating, at=at + dt.timedelta(days=2))
 
 
 def _ratings(rng, community, companies) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,6 +36,7 @@ from grids.roles import COMMUNITY_LEVELS, Level
 from tickets.models import Ticket
 
 UNIT_LEVELS = (Level.GRID, *COMMUNITY_LEVELS, *LIST_LEVELS)
+PAGE_SIZE = 25
 
 
 def _periods() -> tuple[str, str]:
@@ -58,36 +60,63 @@ def area_estates(request, code: str):
         found = Estate.objects.filter(grids=area)
     else:
         found = Estate.objects.filter(community__path__startswith=area.path)
-    estates = list(
-        found.select_related("community", "company").prefetch_related(
-            Prefetch("grids", queryset=Area.objects.order_by("path"))
-        )
-    )
+    # A district holds hundreds of estates and companies: each list is read a page at a time,
+    # with its own page parameter so that paging one keeps the other where it was.
+    estate_page = Paginator(
+        found.select_related("community", "company")
+        .prefetch_related(Prefetch("grids", queryset=Area.objects.order_by("path")))
+        .order_by("community__path", "name", "pk"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    company_page = Paginator(
+        Company.objects.filter(pk__in=found.values("company")).order_by("name", "pk"), PAGE_SIZE
+    ).get_page(request.GET.get("company_page"))
+    shown = list(company_page.object_list)
+    served: dict[int, list[Estate]] = {}
+    for estate in (
+        found.filter(company__in=shown)
+        .select_related("community")
+        .order_by("community__path", "name", "pk")
+    ):
+        served.setdefault(estate.company_id, []).append(estate)
     current, previous = _periods()
     ratings: dict[int, list[Rating]] = {}
-    for rating in Rating.objects.filter(
-        community__in={e.community_id for e in estates}, period__in=(current, previous)
-    ).order_by("company_id", "-period", "community__path"):
-        ratings.setdefault(rating.company_id, []).append(rating)
-    companies = {e.company.pk: e.company for e in estates if e.company}
-    rows = []
-    for company in sorted(companies.values(), key=lambda c: c.name):
-        served = [e for e in estates if e.company_id == company.pk]
-        rows.append(
-            {
-                "company": company,
-                "estates": served,
-                "ratings": ratings.get(company.pk, []),
-                "communities": sorted({e.community for e in served}, key=lambda a: a.path),
-            }
+    for rating in (
+        Rating.objects.filter(
+            company__in=shown,
+            community__in=found.values("community"),
+            period__in=(current, previous),
         )
+        .select_related("community")
+        .order_by("company_id", "-period", "community__path")
+    ):
+        ratings.setdefault(rating.company_id, []).append(rating)
+    rows = [
+        {
+            "company": company,
+            "estates": served.get(company.pk, []),
+            "ratings": ratings.get(company.pk, []),
+            "communities": sorted(
+                {e.community for e in served.get(company.pk, [])}, key=lambda a: a.path
+            ),
+        }
+        for company in shown
+    ]
+    keep_estates = request.GET.copy()
+    keep_estates.pop("page", None)
+    keep_companies = request.GET.copy()
+    keep_companies.pop("company_page", None)
     return render(
         request,
         "estates/area.html",
         {
             "area": area,
-            "estates": estates,
+            "estates": estate_page.object_list,
+            "estate_page": estate_page,
+            "keep_estates": keep_estates.urlencode(),
             "companies": rows,
+            "company_page": company_page,
+            "keep_companies": keep_companies.urlencode(),
             "current": current,
             "may_rate": may_rate(request.user, area),
             "may_list": area.level in LIST_LEVELS,

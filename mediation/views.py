@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,7 +38,7 @@ from mediation.models import Case
 from mediation.policy import VIEW_CASES, may_record, may_reveal
 from mediation.selectors import screening as screening_of
 
-PAGE = 50
+PAGE_SIZE = 25
 
 
 def _case_or_404(user, pk: int) -> Case:
@@ -65,15 +66,22 @@ def cases(request, code: str):
         for field in ("status", "type", "risk"):
             if filters.cleaned_data[field]:
                 rows = rows.filter(**{field: filters.cleaned_data[field]})
-    rows = list(
-        rows.select_related("grid", "mediator", "studio").prefetch_related("parties")[:PAGE]
-    )
+    # Newest first (Case.Meta.ordering, with pk to break ties): a district's years of cases
+    # are read a page at a time.
+    page = Paginator(
+        rows.select_related("grid", "mediator", "studio").prefetch_related("parties"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    keep = request.GET.copy()
+    keep.pop("page", None)
     return render(
         request,
         "mediation/cases.html",
         {
             "area": area,
-            "cases": rows,
+            "cases": page.object_list,
+            "page": page,
+            "keep": keep.urlencode(),
             "filters": filters,
             "may_open": area.level == Level.GRID and may_record(request.user, area),
             "today": timezone.localdate(),

@@ -42,6 +42,8 @@ class NoticeKind(models.TextChoices):
     CALLBACK = "callback", _("Status change sent to a connected system")
     # Safety patrols (safety/sweep.py): a hazard not fixed by its date.
     HAZARD_OVERDUE = "hazard_overdue", _("Safety hazard not fixed by its date")
+    # Deliberation (deliberation/notices.py): a resident raised a topic on the public page.
+    TOPIC_RAISED = "topic_raised", _("Topic raised by a resident (议事协商)")
 
 
 class NoticeChannel(models.TextChoices):

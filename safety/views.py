@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,12 +18,12 @@ from grids.access import area_or_404
 from grids.scope import scope_paths
 from safety import services
 from safety.forms import FixedForm, HazardFilter, PatrolForm, RecheckForm
-from safety.models import Hazard, Patrol, PatrolAnswer, PatrolPhoto
+from safety.models import Hazard, Patrol, PatrolAnswer, PatrolPhoto, intervals
 from safety.policy import SafetyCapability, may_act_on_hazard, may_patrol
-from safety.selectors import places_with_due, under
+from safety.selectors import by_due, overdue, places_with_due, under, with_due
 from visits.models import Place
 
-LIST_LIMIT = 200
+PAGE_SIZE = 25
 
 
 @login_required
@@ -35,12 +36,23 @@ def my_places(request):
 
 @login_required
 def area_places(request, code: str):
+    """A street's or district's places, due first, a page at a time."""
     area = area_or_404(request.user, code)
-    places = places_with_due(Place.objects.visible_to(request.user).filter(under([area.path])))
+    days = intervals()
+    places = by_due(Place.objects.visible_to(request.user).filter(under([area.path])), days)
+    page = Paginator(places, PAGE_SIZE).get_page(request.GET.get("page"))
+    keep = request.GET.copy()
+    keep.pop("page", None)
     return render(
         request,
         "safety/area_places.html",
-        {"area": area, "places": places, "due": sum(p.overdue for p in places)},
+        {
+            "area": area,
+            "places": with_due(page.object_list, days),
+            "page": page,
+            "keep": keep.urlencode(),
+            "due": overdue(places).count(),
+        },
     )
 
 
@@ -99,11 +111,23 @@ def area_hazards(request, code: str):
         hazards = hazards.overdue(today)
     elif show == "major":
         hazards = hazards.filter(severity="major").unresolved()
-    hazards = list(hazards.select_related("place", "grid").order_by("fix_by", "pk")[:LIST_LIMIT])
+    page = Paginator(
+        hazards.select_related("place", "grid").order_by("fix_by", "pk"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    keep = request.GET.copy()
+    keep.pop("page", None)
     return render(
         request,
         "safety/area_hazards.html",
-        {"area": area, "hazards": hazards, "form": form, "show": show, "today": today},
+        {
+            "area": area,
+            "hazards": page.object_list,
+            "page": page,
+            "keep": keep.urlencode(),
+            "form": form,
+            "show": show,
+            "today": today,
+        },
     )
 
 

@@ -5,6 +5,7 @@ over the decision becomes a 实事 project, completed; a resident rates it on th
 large-text mode (适老化). Screenshots in /tmp/shots/deliberation_*.png."""
 
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,14 @@ TITLE = "小区停车位划线"
 def _roomy_rate_limit(settings):
     """The address's counts outlive a test in Redis: a run must not inherit the last one's."""
     settings.PUBLIC_FORM_RATE_IP = "1000/h"
+
+
+def _jpeg(name: str, colour: tuple) -> dict:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), colour).save(buffer, "JPEG")
+    return {"name": name, "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
 
 
 def _shoot(page, name):
@@ -99,9 +108,19 @@ def test_a_topic_becomes_a_project_residents_rate(
     progress = officer.locator("[data-testid=progress-form]")
     progress.locator("[name=percent]").fill("50")
     progress.locator("[name=note]").fill("完成东区划线")
+    progress.locator("[name=photos]").set_input_files([_jpeg("east.jpg", (90, 90, 90))])
     progress.locator("button[type=submit]").click()
-    officer.locator("[data-testid=complete-form] button[type=submit]").click()
+    # Completing needs a photo of the finished work: without one, the form says so.
+    complete = officer.locator("[data-testid=complete-form]")
+    complete.locator("button[type=submit]").click()
+    expect(officer.locator("[data-testid=complete-form] .invalid-feedback")).to_be_visible()
+    _shoot(officer, "complete_needs_photo")
+    expect(officer.locator("[data-status=follow_up]")).to_be_visible()
+    complete = officer.locator("[data-testid=complete-form]")
+    complete.locator("[name=photos]").set_input_files([_jpeg("done.jpg", (230, 200, 40))])
+    complete.locator("button[type=submit]").click()
     expect(officer.locator("[data-status=done]")).to_be_visible()
+    expect(officer.locator("[data-testid=completion-photos] img")).to_have_count(1)
     assert no_horizontal_scroll(officer)
     _shoot(officer, "topic_done")
 
@@ -114,6 +133,10 @@ def test_a_topic_becomes_a_project_residents_rate(
     resident.fill("form [name=phone]", "13800000000")
     resident.locator("button[name=send]").click()
     expect(resident.locator("[data-testid=stars]")).to_contain_text("5.0")
+    # The completed work's photo, served to anyone while the project is public.
+    shown = resident.locator("[data-testid=completion-photos] img")
+    expect(shown).to_have_count(1)
+    assert shown.evaluate("img => img.complete && img.naturalWidth > 0")
     assert no_horizontal_scroll(resident)
     _shoot(resident, "public_project_rated")
     assert not officer.errors and not errors

@@ -61,7 +61,7 @@ def test_the_community_rates_the_street_publishes_residents_read(
     expect(officer.locator("[data-estate]")).to_have_count(2)
     assert no_horizontal_scroll(officer)
     _shoot(officer, "area_360")
-    officer.locator(f"[data-company='{company.pk}'] a").click()
+    officer.locator(f"[data-company='{company.pk}'] a.stretched-link").click()
     officer.locator(f"[data-testid=rate-{territory.community.code}]").click()
     fields = officer.locator("form input[name^=item_]")
     expect(fields).to_have_count(19)

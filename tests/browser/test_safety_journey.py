@@ -69,3 +69,41 @@ def test_a_grid_worker_patrols_a_shop_and_closes_the_hazard(
     expect(page.locator("[data-testid=recheck]")).to_have_count(0)
     _shot(page, "hazard_closed")
     assert Hazard.objects.get().status == Hazard.Status.CLOSED
+
+
+def test_a_street_officer_pages_through_the_major_hazards(
+    territory, street_officer, open_as, live_server
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from safety.models import Category, Hazard
+    from visits.models import Place, PlaceKind
+
+    street_officer.set_password(PASSWORD)
+    street_officer.save()
+    shop = Place.objects.create(grid=territory.grid, name="五金店", kind=PlaceKind.SHOP)
+    today = timezone.localdate()
+    Hazard.objects.bulk_create(
+        Hazard(
+            place=shop,
+            grid=territory.grid,
+            category=Category.FIRE,
+            description=f"消防通道堆放杂物{i}",
+            severity="major",
+            fix_by=today + dt.timedelta(days=i),
+        )
+        for i in range(30)
+    )
+    page = open_as("street_officer", locale="zh-CN")
+    page.goto(f"{live_server.url}/areas/{territory.street.code}/safety/hazards/?show=major")
+    expect(page.locator("[data-testid=hazard]")).to_have_count(25)
+    page.locator("[data-testid=page-pager] a[rel=next]").click()
+    page.wait_for_url("**/safety/hazards/?show=major&page=2")
+    expect(page.locator("[data-testid=hazard]")).to_have_count(5)
+    assert no_horizontal_scroll(page)
+    _shot(page, "hazards_page_2")
+    page.locator("[data-testid=page-pager] a[rel=prev]").click()
+    page.wait_for_url("**/safety/hazards/?show=major&page=1")
+    expect(page.locator("[data-testid=hazard]")).to_have_count(25)

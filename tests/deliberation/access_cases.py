@@ -40,4 +40,11 @@ CASES = {
         lambda p: {"code": "C1", "pk": p.pk},
         PUBLIC,
     ),
+    # A photo of a public project: anyone, like the page that shows it.
+    "deliberation_project_photo": (
+        "get",
+        "project_photo",
+        lambda p: {"code": "C1", "pk": p.pk},
+        PUBLIC,
+    ),
 }

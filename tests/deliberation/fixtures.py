@@ -6,6 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from tests.factories import jpeg
+
 
 @pytest.fixture
 def topic(territory):
@@ -73,4 +75,10 @@ def completed_project(decided_topic):
         funding="maintenance",
         started_on=timezone.localdate() - dt.timedelta(days=5),
     )
-    return services.complete_project(project=project, by=None)
+    return services.complete_project(project=project, by=None, photos=[jpeg("done.jpg")])
+
+
+@pytest.fixture
+def project_photo(completed_project):
+    """The completed project's photo, public on its page."""
+    return completed_project.photos.get()

@@ -182,3 +182,43 @@ def test_lists_take_constant_queries(
     for name in ("deliberation_public", "deliberation_projects"):
         with django_assert_max_num_queries(6):
             assert client.get(reverse(name, args=["C1"])).status_code == 200
+
+
+def test_the_board_and_the_public_pages_read_a_page_at_a_time(
+    client, territory, street_officer, django_assert_max_num_queries
+):
+    topics = _topics(territory, 60)
+    # The same moment for all: the latest created (highest pk) first.
+    newest = [t.pk for t in sorted(topics, key=lambda t: -t.pk)]
+    client.force_login(street_officer)
+    board = reverse("deliberation_board", args=["C1"])
+    first = client.get(board, {"tab": "closed"})
+    assert [t.pk for t in first.context["topics"]] == newest[:25]
+    assert {k: n for k, _label, n in first.context["tabs"]}["closed"] == 60
+    # The page link keeps the tab.
+    assert 'href="?tab=closed&amp;page=2"' in first.content.decode()
+    with django_assert_max_num_queries(14):
+        second = client.get(board, {"tab": "closed", "page": 2})
+    assert [t.pk for t in second.context["topics"]] == newest[25:50]
+    assert second.context["page"].paginator.num_pages == 3
+    # Another tab has its own pages: nothing raised here.
+    assert list(client.get(board, {"tab": "raised", "page": 2}).context["topics"]) == []
+    client.logout()
+
+    public = reverse("deliberation_public", args=["C1"])
+    first = client.get(public, {"sent": "1"})
+    assert [t.pk for t in first.context["topics"]] == newest[:20]
+    # The thank-you is not carried to the next page.
+    assert 'href="?page=2"' in first.content.decode()
+    with django_assert_max_num_queries(7):
+        second = client.get(public, {"page": 2})
+    assert [t.pk for t in second.context["topics"]] == newest[20:40]
+    assert 'href="?page=3"' in second.content.decode()
+    assert 'href="?page=1"' in second.content.decode()
+
+    projects = reverse("deliberation_projects", args=["C1"])
+    with django_assert_max_num_queries(7):
+        third = client.get(projects, {"page": 3})
+    assert len(third.context["projects"]) == 20
+    assert third.context["page"].paginator.count == 60
+    assert 'href="?page=2"' in third.content.decode()

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from deliberation import services
 from deliberation.models import Topic
+from tests.factories import jpeg
 
 S = Topic.Status
 
@@ -143,7 +144,7 @@ def test_progress_goes_forward_then_the_project_completes(decided_topic, communi
         )
     with pytest.raises(ValidationError):
         services.rate_project(project=project, phone="13800000000", stars=5)
-    services.complete_project(project=project, by=community_officer)
+    services.complete_project(project=project, by=community_officer, photos=[jpeg()])
     assert project.progress == 100 and project.topic.status == S.DONE
 
 

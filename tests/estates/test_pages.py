@@ -31,7 +31,38 @@ def test_the_area_page_reads_a_constant_number_of_queries(
     client.get(reverse("estates_area", args=[territory.community.code]))  # warm the caches
     with django_assert_max_num_queries(12):
         page = client.get(reverse("estates_area", args=[territory.community.code]))
-    assert page.content.decode().count("data-estate=") == n
+    assert page.content.decode().count("data-estate=") == min(n, 25)
+    assert page.content.decode().count("data-company=") == min(n, 25)
+
+
+def test_a_district_reads_its_estates_and_companies_a_page_at_a_time(
+    client, territory, district_officer, django_assert_max_num_queries
+):
+    _estates(territory, 30)
+    # One company serves ten more estates: they are named on its row, not paged away.
+    big = Company.objects.get(name="物业0")
+    for i in range(10):
+        Estate.objects.create(name=f"大区{i:02}", community=territory.other_community, company=big)
+    client.force_login(district_officer)
+    url = reverse("estates_area", args=[territory.district.code])
+    first = client.get(url)
+    body = first.content.decode()
+    assert first.context["estate_page"].paginator.count == 40
+    assert first.context["company_page"].paginator.count == 30
+    assert 'href="?page=2"' in body
+    assert 'href="?company_page=2"' in body
+    row = next(r for r in first.context["companies"] if r["company"] == big)
+    assert len(row["estates"]) == 11
+    with django_assert_max_num_queries(12):
+        second = client.get(url, {"page": 2, "company_page": 2})
+    body = second.content.decode()
+    assert body.count("data-estate=") == 15
+    assert body.count("data-company=") == 5
+    # Each pager keeps the other's page.
+    assert 'href="?company_page=2&amp;page=1"' in body
+    assert 'href="?page=2&amp;company_page=1"' in body
+    shown = {e.name for e in first.context["estates"]} | {e.name for e in second.context["estates"]}
+    assert len(shown) == 40
 
 
 @pytest.mark.parametrize("n", [1, 50])

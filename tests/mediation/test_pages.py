@@ -43,10 +43,41 @@ def test_the_case_list_takes_the_same_queries_for_1_and_50_cases(
     client.get(url)
     with django_assert_max_num_queries(12):
         response = client.get(url)
-    assert len(response.context["cases"]) == rows
+    assert len(response.context["cases"]) == min(rows, 25)
+    assert response.context["page"].paginator.count == rows
     # Parties are masked in the list.
     assert "138****5678" in response.content.decode()
     assert "13812345678" not in response.content.decode()
+
+
+def test_page_two_shows_the_older_cases_and_keeps_the_filters(
+    client, territory, street_officer, own_worker, django_assert_max_num_queries
+):
+    start = timezone.now() - dt.timedelta(days=60)
+    cases = _cases(60, territory.grid, own_worker)
+    for i, case in enumerate(cases):
+        case.opened_at = start + dt.timedelta(days=i)
+    Case.objects.bulk_update(cases, ["opened_at"])
+    Case.objects.filter(pk=cases[-1].pk).update(type="land")
+    client.force_login(street_officer)
+    url = reverse("mediation_cases", kwargs={"code": territory.street.code})
+    first = client.get(url, {"type": "neighbours"})
+    newest = [c.pk for c in reversed(cases[:-1])]
+    assert [c.pk for c in first.context["cases"]] == newest[:25]
+    assert first.context["page"].paginator.count == 59
+    body = first.content.decode()
+    assert 'href="?type=neighbours&amp;page=2"' in body
+    with django_assert_max_num_queries(12):
+        second = client.get(url, {"type": "neighbours", "page": 2})
+    assert second.status_code == 200
+    assert [c.pk for c in second.context["cases"]] == newest[25:50]
+    assert "138****5678" in second.content.decode()
+    assert 'href="?type=neighbours&amp;page=3"' in second.content.decode()
+    assert [c.pk for c in client.get(url, {"type": "neighbours", "page": 3}).context["cases"]] == (
+        newest[50:]
+    )
+    # A page past the end shows the last one rather than a 404.
+    assert client.get(url, {"page": 99}).context["page"].number == 3
 
 
 @pytest.mark.parametrize("rows", [1, 50])
