@@ -8,7 +8,6 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -29,9 +28,10 @@ from deliberation.models import (
     phone_digest,
 )
 from deliberation.policy import DeliberationCapability, may_manage, may_raise
-from grids.models import Area, Post, ancestor_paths
+from grids.models import Area
 from grids.policy import roles_holding
 from grids.roles import COMMUNITY_LEVELS, Level
+from grids.selectors import holders_above
 from notifications.models import NoticeKind
 from notifications.notify import notify
 from tickets import services as tickets_services
@@ -96,17 +96,7 @@ def raise_topic(
 def managers_of(community: Area):
     """Who may run the deliberation of ``community``: the holders of an active post, at the
     community or above it, in a role that has ``MANAGE_DELIBERATION``."""
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            posts__in=Post.objects.active().filter(
-                area__path__in=ancestor_paths(community.path),
-                role__in=roles_holding(DeliberationCapability.MANAGE_DELIBERATION),
-            ),
-        )
-        .distinct()
-    )
+    return holders_above(community, roles_holding(DeliberationCapability.MANAGE_DELIBERATION))
 
 
 def _announce(topic: Topic) -> int:

@@ -14,7 +14,7 @@ from django.db.models import Count, Min, Prefetch, Sum
 from django.db.models.functions import Substr
 
 from grids import geo
-from grids.models import Area, GridTally, Household, Post, Resident
+from grids.models import Area, GridTally, Household, Post, Resident, ancestor_paths
 from grids.roles import GRID_DEPTH, Role
 
 STEP = Area.steplen
@@ -223,4 +223,19 @@ def people(area: Area):
         .order_by("display_name", "username")
         # Whether the viewer may act on each person depends on all their posts.
         .prefetch_related(Prefetch("posts", queryset=Post.objects.select_related("area")))
+    )
+
+
+def holders_above(area: Area, roles):
+    """The active users holding an active post in one of ``roles`` at ``area`` or any area
+    above it: who hears of what happens there (a high-risk dispute, a resident's topic)."""
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            posts__in=Post.objects.active().filter(
+                area__path__in=ancestor_paths(area.path), role__in=roles
+            ),
+        )
+        .distinct()
     )

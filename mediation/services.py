@@ -11,7 +11,6 @@ import datetime as dt
 import uuid
 
 from auditlog.models import LogEntry
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from core.concurrency import save_if_unchanged
 from core.images import clean_image
-from grids.models import Area, Household, Post, Resident, ancestor_paths
+from grids.models import Area, Household, Resident
 from grids.roles import Role
+from grids.selectors import holders_above
 from mediation.models import Case, Party, Risk, Status, Step, Studio
 from mediation.policy import may_record
 from notifications.models import NoticeKind
@@ -38,15 +38,7 @@ def _require(by, grid: Area) -> None:
 def report_up(*, case: Case, by) -> int:
     """Tell the community and street staff over the case's grid of a high-risk dispute, once
     per case (the notification key makes a second report a no-op)."""
-    users = (
-        get_user_model()
-        .objects.filter(
-            posts__in=Post.objects.active().filter(
-                area__path__in=ancestor_paths(case.grid.path), role__in=REPORTED_TO
-            )
-        )
-        .distinct()
-    )
+    users = holders_above(case.grid, REPORTED_TO)
     recipients = list(users)
     told = notify(
         kind=NoticeKind.HIGH_RISK_DISPUTE,
