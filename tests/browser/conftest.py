@@ -1,4 +1,5 @@
 import os
+import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -118,3 +119,31 @@ def open_sections(page) -> None:
     closed = page.locator(".area-sections details:not([open]) > summary")
     for _ in range(closed.count()):
         closed.first.click()
+
+
+# A journey written for both languages runs in one of them, the same one every run (crc32,
+# unlike hash(), is stable between processes): about half the journeys in Chinese, half in
+# English, so both stay proved and CI pays for each journey once. The catalogue's completeness
+# is proved apart (tests/test_i18n.py). BROWSER_BOTH_LANGUAGES=1 runs every journey in both.
+BOTH_LANGUAGES = os.environ.get("BROWSER_BOTH_LANGUAGES") == "1"
+JOURNEY_LOCALES = ["zh-CN", "en-GB"]
+
+
+def journey_locale(name: str) -> str:
+    return JOURNEY_LOCALES[zlib.crc32(name.encode()) % len(JOURNEY_LOCALES)]
+
+
+def pytest_collection_modifyitems(config, items):
+    if BOTH_LANGUAGES:
+        return
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        locale = params.get("locale")
+        if locale in JOURNEY_LOCALES and locale != journey_locale(item.originalname):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
