@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("DATABASE_URL (or --server-url) must be a postgres:// URL")
     if not NAME_RE.match(args.database):
         parser.error("--database: lower-case letters, digits and _ only")
-    if args.database == database_name(args.server_url):
+    if args.database == database_name(args.server_url) and not args.check_only:
         parser.error("--database is the database DATABASE_URL names: restore beside it")
     try:
         return run(args)

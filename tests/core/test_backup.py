@@ -13,6 +13,7 @@ from urllib.parse import quote
 import psycopg
 import pytest
 from django.conf import settings
+from django.db.models import F
 from psycopg import sql
 
 from points import services as points
@@ -21,10 +22,9 @@ from tests.factories import HouseholdFactory, ResidentFactory, jpeg
 from tickets import services as tickets
 from tickets.models import Channel
 from visits import services as visits
-from visits.models import VisitKind
+from visits.models import Visit, VisitKind
 
 SCRIPTS = Path(settings.BASE_DIR) / "scripts"
-postgres_db = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _script_module(name: str):
@@ -104,21 +104,28 @@ def fresh_database():
     drop()
 
 
-def _backup_and_restore(
-    tmp_path, media_roots, fresh_database
-) -> tuple[Path, subprocess.CompletedProcess]:
-    server = _url(settings.DATABASES["default"]["NAME"])
-    made = _run(
+def _backup(folder: Path, media_roots: Path) -> subprocess.CompletedProcess:
+    return _run(
         "backup",
-        tmp_path / "backups",
+        folder,
         "--database-url",
-        server,
+        _url(settings.DATABASES["default"]["NAME"]),
         "--media-root",
         media_roots / "media",
         "--private-media-root",
         media_roots / "private",
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_of_the_test_database_restores_into_a_fresh_one_and_checks_out(
+    tmp_path, some_data, media_roots, fresh_database
+):
+    server = _url(settings.DATABASES["default"]["NAME"])
+    made = _backup(tmp_path / "backups", media_roots)
     assert made.returncode == 0, made.stderr
+
     checked = _run(
         "restore_check",
         tmp_path / "backups",
@@ -129,19 +136,11 @@ def _backup_and_restore(
         "--media-dir",
         tmp_path / "restored",
     )
-    return next((tmp_path / "backups").glob("2*")), checked
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_a_backup_of_the_test_database_restores_into_a_fresh_one_and_checks_out(
-    tmp_path, some_data, media_roots, fresh_database
-):
-    folder, checked = _backup_and_restore(tmp_path, media_roots, fresh_database)
 
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "RESTORE CHECK PASSED" in checked.stdout
     assert "FAIL" not in checked.stdout
+    (folder,) = (tmp_path / "backups").glob("2*")
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["latest"] == {"ticket": some_data["request"].pk, "visit": some_data["visit"].pk}
     assert manifest["points"] == {"entries": 3, "ledger_sum": 6, "accounts": 1, "balance_sum": 6}
@@ -164,72 +163,68 @@ def test_a_backup_of_the_test_database_restores_into_a_fresh_one_and_checks_out(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_check_fails_when_the_restored_database_or_media_differ_from_the_manifest(
-    tmp_path, some_data, media_roots, fresh_database
+def test_the_check_fails_when_the_database_or_media_differ_from_the_manifest(
+    tmp_path, some_data, media_roots
 ):
-    _, checked = _backup_and_restore(tmp_path, media_roots, fresh_database)
-    assert checked.returncode == 0, checked.stdout + checked.stderr
-    # What a broken restore looks like: a lost visit, a balance off its ledger, a changed photo.
-    with psycopg.connect(_url(fresh_database), autocommit=True) as conn:
-        conn.execute("DELETE FROM grids_visit WHERE id = %s", [some_data["visit"].pk])
-        conn.execute("UPDATE points_account SET balance = balance + 1")
-    next((tmp_path / "restored" / "private").rglob("*.jpg")).write_bytes(b"not the photo")
+    made = _backup(tmp_path / "backups", media_roots)
+    assert made.returncode == 0, made.stderr
+    # The checking part alone, on the database and files just backed up, after what a broken
+    # restore looks like: a lost visit, a balance off its ledger, a photo that is not the one.
+    Visit.objects.filter(pk=some_data["visit"].pk).delete()
+    Account.objects.update(balance=F("balance") + 1)
+    next((media_roots / "private").rglob("*.jpg")).write_bytes(b"not the photo")
 
-    again = _run(
+    checked = _run(
         "restore_check",
         tmp_path / "backups",
         "--server-url",
         _url(settings.DATABASES["default"]["NAME"]),
         "--database",
-        fresh_database,
+        settings.DATABASES["default"]["NAME"],
         "--media-dir",
-        tmp_path / "restored",
+        media_roots,
         "--check-only",
     )
 
-    assert again.returncode == 1
-    failed = [line for line in again.stdout.splitlines() if line.startswith("FAIL")]
+    assert checked.returncode == 1
+    failed = [line for line in checked.stdout.splitlines() if line.startswith("FAIL")]
     assert any("table public.grids_visit: 0 rows, the manifest says 1" in f for f in failed)
     assert any(f"latest visit #{some_data['visit'].pk} present" in f for f in failed)
     assert any("points:" in f for f in failed)
-    assert any("check_balances" in f for f in failed)
+    assert any(
+        "check_balances" in f and "1 accounts do not match their ledger" in f for f in failed
+    ), checked.stdout
     assert any("media:" in f and "differ" in f for f in failed)
-    assert "RESTORE CHECK FAILED" in again.stdout
+    assert len(failed) == 5, checked.stdout
+    assert "RESTORE CHECK FAILED" in checked.stdout
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_the_restore_refuses_an_existing_database_unless_told_to_replace_it(
     tmp_path, media_roots, fresh_database
 ):
+    assert _backup(tmp_path / "backups", media_roots).returncode == 0
     server = _url(settings.DATABASES["default"]["NAME"])
-    made = _run(
-        "backup",
-        tmp_path / "b",
-        "--database-url",
-        server,
-        "--media-root",
-        media_roots / "media",
-        "--private-media-root",
-        media_roots / "private",
-    )
-    assert made.returncode == 0, made.stderr
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(fresh_database)))
 
     refused = _run(
         "restore_check",
-        tmp_path / "b",
+        tmp_path / "backups",
         "--server-url",
         server,
         "--database",
         fresh_database,
         "--media-dir",
-        tmp_path / "r",
+        tmp_path / "restored",
     )
 
     assert refused.returncode == 1
-    assert f"database {fresh_database} exists" in refused.stderr
+    assert f"database {fresh_database} exists: choose another name or pass --replace" in (
+        refused.stderr
+    )
+    assert not (tmp_path / "restored").exists()
 
 
 # --- Retention ---------------------------------------------------------------------------------
