@@ -17,10 +17,12 @@ a request written during the backup is in both or in neither. The media files ar
 after the dump: photos are written once and never changed, so the archive holds every photo
 the dump refers to (and perhaps a few newer ones).
 
-With --encrypt-to (or BACKUP_GPG_RECIPIENT), db.dump and media.tar.gz are encrypted to that
-gpg public key and only the .gpg files are kept; the manifest has no personal data and stays
-readable. Retention (README, "Backups and restore"): the newest backup of each of the last
---keep-daily days and of each of the last --keep-weekly ISO weeks; the rest are deleted.
+With --encrypt-to (or BACKUP_GPG_RECIPIENT: a public key file, or a key id in the keyring),
+db.dump and media.tar.gz are encrypted to that gpg key and only the .gpg files are kept; the
+manifest has no personal data and stays readable.
+
+Retention (README, "Backups and restore"): the newest backup of each of the last --keep-daily
+days and of each of the last --keep-weekly ISO weeks; the rest are deleted.
 
 Needs pg_dump of the server's major version or newer (PG_BIN picks a directory), psycopg.
 """
@@ -216,11 +218,16 @@ def dump_database(url: str, target: Path) -> dict:
 
 
 def encrypt(path: Path, recipient: str) -> Path:
+    """Encrypt to a gpg key: a public key file (no keyring needed on the server), or a key
+    id / e-mail in the running user's keyring. Only the encrypted file is kept."""
     out = path.with_name(path.name + ".gpg")
+    to = (
+        ("--recipient-file", recipient) if Path(recipient).is_file() else ("--recipient", recipient)
+    )
     subprocess.run(
         [
             *("gpg", "--batch", "--yes", "--trust-model", "always", "--encrypt"),
-            *("--recipient", recipient, "--output", str(out), str(path)),
+            *(*to, "--output", str(out), str(path)),
         ],
         check=True,
         capture_output=True,
@@ -330,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--encrypt-to",
         default=os.environ.get("BACKUP_GPG_RECIPIENT", ""),
-        help="gpg key id or e-mail to encrypt the dump and the media to",
+        help="a gpg public key file (or key id) to encrypt the dump and the media to",
     )
     args = parser.parse_args(argv)
     if not args.database_url.startswith(("postgres://", "postgresql://")):

@@ -4,6 +4,7 @@ restore_check.py into a fresh database beside it, with the real pg_dump and pg_r
 import datetime as dt
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 import uuid
@@ -28,10 +29,13 @@ SCRIPTS = Path(settings.BASE_DIR) / "scripts"
 
 
 def _script_module(name: str):
-    spec = importlib.util.spec_from_file_location(f"scripts_{name}", SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """scripts/<name>.py as the module restore_check imports it as (scripts/ is no package)."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 def _url(name: str) -> str:
@@ -256,3 +260,70 @@ def test_pruning_deletes_what_retention_drops_and_a_dead_runs_leftovers(tmp_path
         "20261203T023000Z",
         "notes",
     ]
+
+
+# --- Encryption at rest ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def gpg_key(tmp_path, monkeypatch):
+    """A key pair in a keyring of this test's own; the public half also as a file, which is
+    all a backup server holds."""
+    if shutil.which("gpg") is None:
+        pytest.skip("gpg is not installed")
+    home = tmp_path / "gnupg"
+    home.mkdir(mode=0o700)
+    monkeypatch.setenv("GNUPGHOME", str(home))
+    uid = "Grid backups <backups@example.test>"
+    subprocess.run(
+        [
+            "gpg",
+            "--batch",
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            uid,
+            "default",
+            "default",
+            "never",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    public = tmp_path / "backups.pub.asc"
+    subprocess.run(
+        ["gpg", "--batch", "--armor", "--output", public, "--export", uid],
+        check=True,
+        capture_output=True,
+    )
+    return public
+
+
+def test_an_encrypted_backup_file_is_unreadable_without_the_key_and_decrypts_to_its_checksum(
+    tmp_path, gpg_key
+):
+    backup = _script_module("backup")
+    restore_check = _script_module("restore_check")
+    folder = tmp_path / "20261207T023000Z"
+    folder.mkdir()
+    dump = folder / "db.dump"
+    dump.write_bytes(b"PGDMP" + "张阿姨 13812345678".encode() * 100)
+    manifest = {"files": {"db.dump": {"sha256": backup.sha256_of(dump)}}}
+
+    stored = backup.encrypt(dump, str(gpg_key))
+    manifest["files"]["db.dump"].update(
+        encrypted="gpg", stored=stored.name, stored_sha256=backup.sha256_of(stored)
+    )
+
+    assert not dump.exists()
+    assert b"13812345678" not in stored.read_bytes()
+    report = restore_check.Report()
+    assert restore_check.check_files(report, folder, manifest)
+    plain = restore_check.plain_file(report, folder, manifest, "db.dump", tmp_path)
+    assert plain.read_bytes().startswith(b"PGDMP")
+    assert report.failed == 0
+    # Another key's file in its place decrypts to something else: refused, not restored.
+    manifest["files"]["db.dump"]["sha256"] = "0" * 64
+    with pytest.raises(backup.BackupError):
+        restore_check.plain_file(report, folder, manifest, "db.dump", tmp_path)
+    assert report.failed == 1
