@@ -44,6 +44,7 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STAMP = "%Y%m%dT%H%M%SZ"
@@ -88,6 +89,17 @@ def require_tool_for(conn: psycopg.Connection, name: str) -> str:
             f"postgresql-client-{server} or point PG_BIN at its bin directory"
         )
     return f"{name} {tool}"
+
+
+def libpq(url: str) -> tuple[str, dict[str, str]]:
+    """The URL as a pg_dump/pg_restore --dbname without its password, which goes in the
+    environment instead: a command line is readable by every user of the machine (ps)."""
+    params = conninfo_to_dict(url)
+    password = params.pop("password", None)
+    env = dict(os.environ)
+    if password:
+        env["PGPASSWORD"] = password
+    return make_conninfo(**params), env
 
 
 def sha256_of(path: Path) -> str:
@@ -194,17 +206,23 @@ def dump_database(url: str, target: Path) -> dict:
             cur.execute("SELECT pg_export_snapshot(), current_database(), now()")
             snapshot, name, taken_at = cur.fetchone()
             # pg_dump reads the exported snapshot while this transaction holds it open.
+            dbname, env = libpq(url)
             dumping = subprocess.Popen(
                 [
                     pg_tool("pg_dump"),
                     "--format=custom",
                     f"--snapshot={snapshot}",
-                    *("--file", str(target), "--dbname", url),
+                    *("--file", str(target), "--dbname", dbname),
                 ],
                 stderr=subprocess.PIPE,
                 text=True,
+                env=env,
             )
-            counted = facts(cur)
+            try:
+                counted = facts(cur)
+            except BaseException:
+                dumping.kill()
+                raise
             _, errors = dumping.communicate()
             if dumping.returncode != 0:
                 raise BackupError(f"pg_dump failed ({dumping.returncode}): {errors.strip()}")

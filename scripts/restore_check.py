@@ -126,13 +126,15 @@ def restore_database(url: str, dump: Path) -> None:
         backup.require_tool_for(conn, "pg_restore")
     # Owners and grants are the source server's roles, which a check server need not have:
     # the restoring role owns everything (README, "Backups and restore", for a real restore).
+    dbname, env = backup.libpq(url)
     done = subprocess.run(
         [
             *(backup.pg_tool("pg_restore"), "--no-owner", "--no-acl", "--exit-on-error"),
-            *("--single-transaction", "--dbname", url, dump),
+            *("--single-transaction", "--dbname", dbname, dump),
         ],
         capture_output=True,
         text=True,
+        env=env,
     )
     if done.returncode != 0:
         raise BackupError(f"pg_restore failed ({done.returncode}): {done.stderr.strip()}")
