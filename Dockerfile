@@ -1,4 +1,5 @@
 # Production image: gunicorn serves the app; the same image runs the Celery worker and beat.
+# postgresql-client (15 on bookworm, as the database) and gnupg: scripts/backup.py.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
@@ -6,7 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
 WORKDIR /app
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends gettext \
+ && apt-get install -y --no-install-recommends gettext postgresql-client gnupg \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 1000 --home /app grid
 

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: install run test lint messages vendor check-deploy clean
+.PHONY: install run test lint messages vendor check-deploy backup restore-check clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,19 @@ vendor:
 check-deploy: install
 	DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(60))') \
 	ALLOWED_HOSTS=grid.example.gov.cn PUBLIC_BASE_URL=https://grid.example.gov.cn $(PY) manage.py check --deploy --fail-level WARNING
+
+## Back up the database (DATABASE_URL, postgres://) and the media into BACKUP_DIR, then prune
+## to 14 daily and 8 weekly (README, "Backups and restore").
+BACKUP_DIR ?= var/backups
+backup: install
+	$(PY) scripts/backup.py $(BACKUP_DIR)
+
+## Restore the latest backup in BACKUP_DIR into RESTORE_DB (replaced if it exists) and
+## var/restore-check/media, and check it against its manifest; exits non-zero on a mismatch.
+RESTORE_DB ?= grid_restore_check
+restore-check: install
+	$(PY) scripts/restore_check.py $(BACKUP_DIR) --database $(RESTORE_DB) \
+		--media-dir var/restore-check/media --replace
 
 clean:
 	rm -rf var/db.sqlite3* var/celery var/static var/test
