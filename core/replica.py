@@ -68,16 +68,14 @@ def _answering() -> bool:
 
 
 def _failed_replica() -> None:
-    """After an error while reading the replica: drop its connection if it is broken, and
-    leave the replica alone for a while if it no longer answers at all."""
-    global _down_until
+    """After an error while reading the replica: a replica that still answers failed this
+    query only (one cancelled by a conflict with recovery, say); otherwise its connection is
+    dropped and made again, or the replica is left alone for a while."""
     replica = connections[REPLICA]
-    if replica.connection is not None and not replica.is_usable():
-        replica.close()
-        try:
-            replica.ensure_connection()
-        except (OperationalError, InterfaceError):
-            _down_until = time.monotonic() + DOWN_SECONDS
+    if replica.connection is not None and replica.is_usable():
+        return
+    replica.close()
+    _answering()
 
 
 class reads_from_replica:  # lower case: used as a function is, with and @
