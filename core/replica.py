@@ -78,7 +78,7 @@ def _failed_replica() -> None:
     _answering()
 
 
-class reads_from_replica:  # lower case: used as a function is, with and @
+class reads_from_replica:  # lower case: it reads as a function, after `with` and `@`
     """Reads in this block (or view) may be served by the replica; see the module's doc."""
 
     def __enter__(self) -> Reads:
