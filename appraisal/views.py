@@ -29,6 +29,7 @@ from appraisal.policy import (
 )
 from core.exports import xlsx_response
 from core.forms import NOT_SAVED, submit_form
+from core.replica import reads_from_replica
 from grids.access import area_or_404
 from grids.models import Area
 from grids.policy import TerritoryCapability
@@ -276,6 +277,7 @@ def publish(request, code: str, year: int, month: int):
 
 
 @login_required
+@reads_from_replica()
 def export(request, code: str, year: int, month: int):
     """A month's scorecards of an area, ranked, one row per worker, as Excel."""
     from openpyxl import Workbook

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from core.exports import xlsx_response
+from core.replica import reads_from_replica
 from dashboards import affairs, departments, selectors
 from grids.access import area_or_404
 from grids.roles import Level
@@ -29,6 +30,7 @@ def _percent(value) -> str:
 
 
 @login_required
+@reads_from_replica()
 def dashboard_departments(request, code):
     area, period, sort = _asked(request, code)
     rows = departments.league(area, period, sort=sort)
@@ -48,6 +50,7 @@ def dashboard_departments(request, code):
 
 
 @login_required
+@reads_from_replica()
 def dashboard_departments_export(request, code):
     """The league table as Excel: the counts behind each share too."""
     from openpyxl import Workbook
@@ -96,6 +99,7 @@ def dashboard_departments_export(request, code):
 
 
 @login_required
+@reads_from_replica()
 def dashboard_affairs(request, code):
     """Mediation, safety patrols, deliberation and 红色物业 of the area and the areas under it,
     over the board's period (this year unless another is asked for)."""
@@ -117,6 +121,7 @@ def dashboard_affairs(request, code):
 
 
 @login_required
+@reads_from_replica()
 def dashboard_affairs_export(request, code):
     """The same tables as Excel, one sheet each, the definitions under each table."""
     from openpyxl import Workbook

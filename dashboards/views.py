@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from core import versioned
 from core.exports import xlsx_response
+from core.replica import reads_from_replica
 from dashboards import league, selectors, wall
 from dashboards.models import COMPLETION_HOURS, RESPONSE_HOURS, RollupState
 from dashboards.rollup import REFRESHED_KEY
@@ -66,6 +67,7 @@ BOARD_SECONDS = 300
 
 
 @login_required
+@reads_from_replica()
 def dashboard(request, code):
     """The area's figures. Their body is rendered once per refresh of the rollups, area,
     period, ranking and language, then served from the cache: one round trip reads the
@@ -170,6 +172,7 @@ def _board_body(area, period, sort, board, refreshed) -> str:
 
 
 @login_required
+@reads_from_replica()
 def dashboard_data(request, code):
     """The charts' data for a dashboard (the page itself shows every number as text)."""
     area, period, sort = _asked(request, code)
@@ -212,6 +215,7 @@ def dashboard_data(request, code):
 
 
 @login_required
+@reads_from_replica()
 def dashboard_export(request, code):
     """The league table and the area's own figures for the period, as Excel."""
     from openpyxl import Workbook
@@ -239,6 +243,7 @@ def dashboard_export(request, code):
 
 
 @login_required
+@reads_from_replica()
 def dashboard_points(request, code):
     """The points panel, loaded after the page: the period's top members and residents and
     the area's latest red and black lists."""
@@ -291,6 +296,7 @@ def dashboard_wall(request, code):
 
 
 @login_required
+@reads_from_replica()
 def dashboard_wall_data(request, code):
     """What the wall polls: the figures of the area and of each area below (from the
     rollups, cached until they are next refreshed) and the latest escalations (live). The

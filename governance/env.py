@@ -101,6 +101,9 @@ def choice(name: str, default: str, allowed: list[str]) -> str:
 
 
 def database(name: str, default: str) -> dict[str, Any]:
+    """The database a URL names; with an empty default, ``{}`` when the variable is unset or
+    empty (an optional one)."""
+
     def parse(raw: str) -> dict[str, Any]:
         config = environ.Env.db_url_config(raw)
         if not config.get("ENGINE"):
@@ -113,6 +116,8 @@ def database(name: str, default: str) -> dict[str, Any]:
         return config
 
     raw = env.str(name, default=default)
+    if not raw and not default:
+        return {}  # an optional database, not configured
     try:
         return parse(raw)
     except (ValueError, ImproperlyConfigured) as exc:

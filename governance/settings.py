@@ -78,6 +78,8 @@ MIDDLEWARE = [
     # Before anything reads the path or a field: NUL cannot be stored (core.middleware).
     "core.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Which database a request's reads may use; none of this without a replica (core.replica).
+    "core.replica.ReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -140,6 +142,32 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.integer("CONN_MAX_AGE", 60, minimum=0)
     # Without health checks a PostgreSQL restart surfaces as errors on reused connections.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica of that PostgreSQL for read-only work (dashboards, exports, league
+# tables) that opts in with core.replica.reads_from_replica; everything else, and whoever just
+# wrote, reads the primary (core/db_router.py, README "Read replica").
+_replica = env.database("DATABASE_REPLICA_URL", "")
+# Seconds after a user's POST during which their pages read the primary, so a page after a
+# write shows it even while the replica lags.
+REPLICA_PIN_SECONDS = env.integer("REPLICA_PIN_SECONDS", 10, minimum=0)
+if _replica:
+    _postgres = "django.db.backends.postgresql"
+    if DATABASES["default"]["ENGINE"] != _postgres or _replica["ENGINE"] != _postgres:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL is a streaming replica of the PostgreSQL in DATABASE_URL: "
+            "both must be postgres://"
+        )
+    DATABASES["replica"] = {
+        **_replica,
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        # A replica that does not answer costs a page at most this, then is left alone for a
+        # while (core/replica.py).
+        "OPTIONS": {"connect_timeout": env.integer("REPLICA_CONNECT_TIMEOUT", 2, minimum=1)},
+        # Never created by the tests: the test database made on the primary reaches the
+        # replica by streaming (tests/core/test_replica.py points the alias back at it).
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery -----------------------------------------------------------------

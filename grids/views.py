@@ -20,6 +20,7 @@ from core.exports import csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from core.history import history_for
 from core.navigation import Section
+from core.replica import bound, reads_from_replica
 from grids import geo, navigation, selectors, services
 from grids.access import area_or_404
 from grids.cover import COVERED_ROLES
@@ -242,9 +243,11 @@ def household_list(request, code):
 
 
 @login_required
+@reads_from_replica()
 def household_export(request, code):
     area = area_or_404(request.user, code, TerritoryCapability.EXPORT)
-    residents = (
+    # Streamed after the view returns: the database is chosen now.
+    residents = bound(
         Resident.objects.visible_to(request.user)
         .filter(household_q([area.path], "household__"))
         .select_related("household__grid", "household__micro_grid")

@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from core.exports import xlsx_response
 from core.forms import NOT_SAVED, submit_form
 from core.images import serve_private
+from core.replica import reads_from_replica
 from grids.access import area_or_404
 from grids.policy import TerritoryCapability
 from grids.roles import Level
@@ -278,6 +279,7 @@ def screening(request, code: str):
 
 
 @login_required
+@reads_from_replica()
 def screening_export(request, code: str):
     area = area_or_404(request.user, code, TerritoryCapability.EXPORT)
     month = _month(request)

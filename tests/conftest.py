@@ -17,6 +17,7 @@ import importlib.util
 import os
 import shutil
 import socket
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -89,6 +90,26 @@ def pytest_runtest_setup(item):
         _missing("Redis (set REDIS_URL=redis://…)")
     if item.get_closest_marker("browser") and not shutil.which(CHROMIUM):
         _missing(f"Chromium at {CHROMIUM} (apt-get install chromium)")
+    if item.get_closest_marker("replica") and (reason := _replica_missing()):
+        _missing(reason)
+
+
+def _replica_missing() -> str | None:
+    from django.conf import settings
+
+    how = (
+        "`bash scripts/replica.sh start`, then "
+        "DATABASE_REPLICA_URL=postgres://postgres@127.0.0.1:5433/<the database's name>"
+    )
+    configured = settings.DATABASES.get("replica")
+    if configured is None:
+        return f"a streaming replica of PostgreSQL ({how})"
+    address = (configured["HOST"] or "127.0.0.1", int(configured["PORT"] or 5432))
+    try:
+        with socket.create_connection(address, 1):
+            return None
+    except OSError:
+        return f"the streaming replica at {address[0]}:{address[1]} does not answer ({how})"
 
 
 def pytest_configure(config):
@@ -97,6 +118,23 @@ def pytest_configure(config):
     # PBKDF2 at production strength costs ~0.3 s per user; tests create hundreds.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     _flush_may_empty_the_ledger()
+    _reads_stay_on_the_primary()
+
+
+# The routers DATABASE_REPLICA_URL installs, put back by the ``replica`` fixture only.
+ROUTERS: list[str] = []
+
+
+def _reads_stay_on_the_primary() -> None:
+    """Most tests run inside a transaction that a replica never sees, and may not touch a
+    second database: without the router, every read goes to the primary whatever the
+    environment says. Tests of the replica itself (``replica`` fixture) put it back."""
+    from django.conf import settings
+    from django.db import router
+
+    ROUTERS[:] = settings.DATABASE_ROUTERS
+    settings.DATABASE_ROUTERS = []
+    router.__dict__.pop("routers", None)  # in case it was read already
 
 
 def _flush_may_empty_the_ledger() -> None:
@@ -177,6 +215,110 @@ def shared_cache(settings):
     settings.SHARED_CACHE = True
     _forget_cached_facts(cache)
     return cache
+
+
+class Replica:
+    """The streaming replica behind the ``replica`` alias, driven over connections of its own
+    (to the ``postgres`` database, which exists before and after the test database does)."""
+
+    # Pausing replay pauses it for every database, so tests of the replica take turns across
+    # xdist workers (xdist_group cannot do it: pytest 9 ignores the node ids xdist 3.8 sets).
+    TURN = 5433  # an advisory lock's key on the primary: the replica's port
+
+    def __init__(self, primary: dict, replica: dict):
+        self._primary = self._connect(primary)
+        self._primary.execute("SET lock_timeout = '300s'")
+        self._primary.execute("SELECT pg_advisory_lock(%s)", (self.TURN,))
+        self._replica = self._connect(replica)
+
+    @staticmethod
+    def _connect(config: dict):
+        import psycopg
+
+        return psycopg.connect(
+            host=config["HOST"] or "127.0.0.1",
+            port=int(config["PORT"] or 5432),
+            user=config["USER"],
+            password=config["PASSWORD"] or None,
+            dbname="postgres",
+            autocommit=True,
+        )
+
+    def _one(self, connection, sql: str, *params):
+        return connection.execute(sql, params).fetchone()[0]
+
+    def caught_up(self) -> None:
+        """Wait until the replica has replayed everything the primary has written so far."""
+        from tests.waiting import wait_for_progress
+
+        target = self._one(self._primary, "SELECT pg_current_wal_lsn()::text")
+        wait_for_progress(
+            lambda: self._one(
+                self._replica,
+                "SELECT pg_wal_lsn_diff(%s::pg_lsn, pg_last_wal_replay_lsn())::bigint",
+                target,
+            ),
+            lambda behind: behind <= 0,
+            what=f"the replica to replay the primary's WAL up to {target} (bytes behind)",
+            stall=10,
+            poll=0.01,
+        )
+
+    @contextmanager
+    def paused(self):
+        """Replay stopped: what the primary commits meanwhile is not on the replica (lag)."""
+        self.caught_up()
+        self._one(self._replica, "SELECT pg_wal_replay_pause()::text")
+        try:
+            yield
+        finally:
+            self.resume()
+
+    def resume(self) -> None:
+        self._one(self._replica, "SELECT pg_wal_replay_resume()::text")
+
+    def terminate(self, pid: int) -> None:
+        """End one of the replica's sessions, waiting (up to 5 s) until it is gone."""
+        assert self._one(self._replica, "SELECT pg_terminate_backend(%s, 5000)", pid)
+
+    def close(self) -> None:
+        self.resume()
+        self._replica.close()
+        self._primary.close()  # ends the turn
+
+
+@pytest.fixture
+def replica(settings, transactional_db):
+    """The ``replica`` alias on the streaming replica (scripts/replica.sh), reading the test
+    database that pytest-django made on the primary and streaming carried over, with the
+    router of DATABASE_REPLICA_URL installed. Tests using it are marked ``replica`` and
+    ``django_db(transaction=True, databases=["default", "replica"])``: rows a test writes in
+    a transaction that is never committed would never reach the replica."""
+    from django.db import connections
+
+    from core import replica as replica_reads
+
+    settings.DATABASE_ROUTERS = ROUTERS
+    primary = connections["default"].settings_dict
+    configured = settings.DATABASES["replica"]
+    alias = connections["replica"]
+    alias.close()
+    # The alias is a test mirror of the primary (settings.py), so pytest-django neither
+    # created nor flushes a database through it; it is pointed back at the replica here.
+    alias.settings_dict = {
+        **primary,
+        **{key: configured[key] for key in ("HOST", "PORT", "USER", "PASSWORD", "OPTIONS")},
+        "TEST": {**primary["TEST"], "MIRROR": "default"},
+    }
+    replica_reads.forget_failures()
+    server = Replica(primary, configured)
+    try:
+        server.caught_up()  # the test database itself is created after the replica started
+        yield server
+    finally:
+        server.close()
+        alias.close()
+        replica_reads.forget_failures()
 
 
 def record_calls(monkeypatch, owner, name: str, pick) -> list:

@@ -20,6 +20,7 @@ from branches.models import JointMeeting
 from core.exports import csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from core.redirects import local_redirect
+from core.replica import bound, reads_from_replica
 from grids import geo
 from grids.models import GRID_PATH_LENGTH, Area
 from grids.roles import Level
@@ -156,10 +157,14 @@ def _row_pickers(rendered, people: list, departments: list) -> list:
 
 
 @login_required
+@reads_from_replica()
 def export(request):
     base = selectors.dispatchable(request.user)
     _form, _view, rows = _filtered(request, base)
-    rows = rows.select_related("matter__category", "area", "assignee").order_by("-submitted_at")
+    # Streamed after the view returns: the database is chosen now.
+    rows = bound(
+        rows.select_related("matter__category", "area", "assignee").order_by("-submitted_at")
+    )
 
     header = [
         _("Code"),

@@ -35,6 +35,7 @@ from core.exports import csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from core.history import history_for
 from core.navigation import listed
+from core.replica import bound, reads_from_replica
 from grids.access import area_or_404
 from grids.models import (
     GRID_PATH_LENGTH,
@@ -493,11 +494,13 @@ def visit_report(request, code):
 
 
 @login_required
+@reads_from_replica()
 def visit_report_export(request, code):
     """The last 90 days' visits under the area, one row each (addresses, no personal data)."""
     area = area_or_404(request.user, code, VisitCapability.SUPERVISE_VISITS)
     since = timezone.now() - dt.timedelta(days=90)
-    rows = (
+    # Streamed after the view returns: the database is chosen now.
+    rows = bound(
         Visit.objects.filter(
             grid__path__startswith=area.path[:GRID_PATH_LENGTH], visited_at__gte=since
         )

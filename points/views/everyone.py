@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from branches.models import Branch
 from branches.policy import BranchCapability
 from core.forms import NOT_SAVED, submit_form
+from core.replica import reads_from_replica
 from grids.access import area_or_404, community_or_404
 from grids.models import Area
 from grids.roles import Level
@@ -113,6 +114,7 @@ def object_to(request, pk):
 
 
 @login_required
+@reads_from_replica()
 def rankings(request, code):
     area = area_or_404(request.user, code)
     branch = None

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from branches.models import PartyMember
 from core.exports import xlsx_response
+from core.replica import reads_from_replica
 from grids.access import area_or_404
 from grids.policy import TerritoryCapability
 from points import selectors
@@ -15,6 +16,7 @@ from points.views.common import period_asked
 
 
 @login_required
+@reads_from_replica()
 def export(request, code):
     """The period's points per member for the annual appraisal (评优评先), as Excel."""
     from openpyxl import Workbook

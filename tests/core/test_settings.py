@@ -31,6 +31,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         "REDIS_URL",
         "CELERY_BROKER_URL",
         "PUBLIC_BASE_URL",
+        "DATABASE_REPLICA_URL",
     ):
         clean.pop(name, None)
     clean.update(env)
@@ -74,6 +75,7 @@ def test_production_without_a_public_address_starts_and_is_warned(given):
         ("REDIS_URL", "http://redis:6379"),
         ("EMAIL_URL", "pigeon://coop"),
         ("AXES_FAILURE_LIMIT", "0"),
+        ("DATABASE_REPLICA_URL", "mysql://x@y/z"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(variable, value):
@@ -130,3 +132,42 @@ def test_the_proxy_header_names_the_client_for_the_rate_limits_and_the_lockout()
         "core.clientip.client_ip",
         "core.clientip.client_ip",
     ]
+
+
+REPLICA_SETUP = (
+    "from django.conf import settings as s; from django.db import router; "
+    "from core.replica import reads_from_replica; from grids.models import Area\n"
+    "with reads_from_replica(): print(sorted(s.DATABASES), s.DATABASE_ROUTERS, "
+    "router.db_for_read(Area), s.DATABASES.get('replica', {}).get('TEST', {}).get('MIRROR'))"
+)
+
+
+def test_without_a_replica_url_there_is_one_database_and_no_router():
+    result = run_manage("shell", "-c", REPLICA_SETUP, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "['default'] [] default None"
+
+
+def test_a_replica_url_adds_the_replica_and_its_router():
+    """Configured only: ``check`` connects to neither database."""
+    result = run_manage(
+        "shell",
+        "-c",
+        REPLICA_SETUP.replace("with reads_from_replica(): ", ""),
+        **{
+            **PRODUCTION,
+            "DATABASE_URL": "postgres://nobody@127.0.0.1:1/grid",
+            "DATABASE_REPLICA_URL": "postgres://nobody@127.0.0.1:1/grid",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        "['default', 'replica'] ['core.db_router.ReplicaRouter'] default default"
+    )
+
+
+def test_a_replica_of_the_embedded_database_stops_start_up():
+    env = {**PRODUCTION, "DATABASE_REPLICA_URL": "postgres://nobody@127.0.0.1:1/grid"}
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert "DATABASE_REPLICA_URL is a streaming replica" in result.stderr
