@@ -80,5 +80,21 @@ class PlainFormatter(logging.Formatter):
     """The plain format with the request id, when there is one, after the level."""
 
     def format(self, record: logging.LogRecord) -> str:
-        record.request_tag = f" [{record.request_id}]" if getattr(record, "request_id", None) else ""
+        rid = getattr(record, "request_id", None)
+        record.request_tag = f" [{rid}]" if rid else ""
         return super().format(record)
+
+
+def carrying_request_id(function):
+    """``function`` run later (``transaction.on_commit``) under the request id current now:
+    a commit at the end of an outer transaction may come after the request's own code."""
+    rid = request_id.get()
+
+    def run(*args, **kwargs):
+        token = request_id.set(rid)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            request_id.reset(token)
+
+    return run

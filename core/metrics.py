@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Callable, Iterable
 
 from prometheus_client import (
@@ -25,10 +26,30 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    values,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 logger = logging.getLogger(__name__)
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def process_id(pid: int) -> str:
+    """A process's name in the directory's file names (gunicorn.conf.py's child_exit)."""
+    # Containers sharing the directory (web and workers, docker-compose.yml) each number
+    # their processes from 1: the host name keeps their files apart. No "_": the client
+    # splits file names on it.
+    return f"{socket.gethostname().replace('_', '-')}-{pid}"
+
+
+if multiprocess_dir():
+    # A command run where the directory was not made (a one-off shell) must not fail on it.
+    os.makedirs(multiprocess_dir(), exist_ok=True)
+    # Before any metric below is made: each takes the value class in force then.
+    values.ValueClass = values.MultiProcessValue(lambda: process_id(os.getpid()))
 
 # Pages answer in milliseconds to a few seconds; the sweep and imports run for minutes.
 REQUEST_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -90,10 +111,6 @@ _collectors: dict[str, Callable[[], Iterable[Metric]]] = {}
 
 def register(name: str, collect: Callable[[], Iterable[Metric]]) -> None:
     _collectors[name] = collect
-
-
-def multiprocess_dir() -> str | None:
-    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
 def process_registry() -> CollectorRegistry:

@@ -17,7 +17,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 from celery import signals
-from django.core.signals import got_request_exception
+from django.core.signals import got_request_exception, request_finished
 from django.db import connections
 
 from core import logs, metrics
@@ -65,13 +65,16 @@ class RequestIdMiddleware:
     def __call__(self, request):
         rid = logs.sane(request.headers.get(HEADER)) or logs.new_id()
         request.request_id = rid
-        token = logs.request_id.set(rid)
-        try:
-            response = self.get_response(request)
-        finally:
-            logs.request_id.reset(token)
+        # Not reset on the way out: Django logs a 4xx/5xx ("Not Found: …") after the
+        # middleware returned. It is cleared once the response is sent (request_finished).
+        logs.request_id.set(rid)
+        response = self.get_response(request)
         response[HEADER] = rid
         return response
+
+
+def _finished(**kwargs) -> None:
+    logs.request_id.set(None)
 
 
 class RequestMetricsMiddleware:
@@ -138,6 +141,7 @@ def _raised(sender, request=None, **kwargs) -> None:
 
 
 got_request_exception.connect(_raised, dispatch_uid="core.observe.raised")
+request_finished.connect(_finished, dispatch_uid="core.observe.finished")
 
 
 # --- Celery --------------------------------------------------------------------------------
@@ -233,4 +237,4 @@ def _process_shutdown(pid=None, **kwargs) -> None:
 
         from prometheus_client import multiprocess
 
-        multiprocess.mark_process_dead(pid or os.getpid())
+        multiprocess.mark_process_dead(metrics.process_id(pid or os.getpid()))

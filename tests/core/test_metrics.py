@@ -104,7 +104,9 @@ def test_a_view_that_raises_counts_as_an_error_of_that_view(client):
     before = _value("grid_http_errors_total", view="boom", cause="exception")
     assert client.get("/boom").status_code == 500
     assert _value("grid_http_errors_total", view="boom", cause="exception") == before + 1
-    assert _value("grid_http_request_duration_seconds_count", view="boom", method="GET", status="5xx")
+    assert _value(
+        "grid_http_request_duration_seconds_count", view="boom", method="GET", status="5xx"
+    )
 
 
 def test_the_scrape_reports_deliveries_by_state_and_imports(client, failed_delivery):
@@ -129,14 +131,15 @@ def test_the_scrape_reports_the_age_of_the_oldest_point_not_yet_swept(client, ti
 def test_the_scrape_reports_the_depth_of_each_queue(client):
     url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
     with publishing_to(url):
-        before = _samples(client.get("/metrics"))[("grid_celery_queue_depth", (("queue", "imports"),))]
+        imports = ("grid_celery_queue_depth", (("queue", "imports"),))
+        before = _samples(client.get("/metrics"))[imports]
         app.send_task("onboarding.tasks.check_import", args=[0], queue="imports")
         try:
             samples = _samples(client.get("/metrics"))
         finally:
             with app.connection_for_write() as conn:
                 conn.default_channel.queue_purge("imports")
-    assert samples[("grid_celery_queue_depth", (("queue", "imports"),))] == before + 1
+    assert samples[imports] == before + 1
     assert ("grid_celery_queue_depth", (("queue", "deliveries"),)) in samples
     assert samples[("grid_scrape_errors", (("collector", "queues"),))] == 0
 
@@ -152,3 +155,56 @@ def test_the_scrape_answers_with_redis_down_and_says_what_it_could_not_read(
     # What the database holds is still there.
     assert samples[("grid_deliveries", (("state", "failed"),))] == 1
     assert samples[("grid_scrape_errors", (("collector", "sweep"),))] == 0
+
+
+@app.task(name="tests.core.test_metrics.fail")
+def _fail():
+    raise ValueError("a task that fails")
+
+
+def test_a_task_that_raises_counts_as_a_failure_of_its_task_and_queue():
+    labels = {"task": "tests.core.test_metrics.fail", "queue": "celery"}
+    before = _value("grid_celery_task_failures_total", **labels)
+    # Not thrown back at the caller, as in a worker (propagating skips the failure handling).
+    assert _fail.apply_async(throw=False).state == "FAILURE"
+    assert _value("grid_celery_task_failures_total", **labels) == before + 1
+    assert _value("grid_celery_task_duration_seconds_count", state="FAILURE", **labels)
+
+
+def test_the_operations_page_links_to_what_watches_the_node(client, district_officer, settings):
+    client.force_login(district_officer)
+    settings.GRAFANA_URL = ""
+    outside = client.get(reverse("operations"), REMOTE_ADDR="203.0.113.7").content.decode()
+    assert 'href="/healthz"' in outside and 'href="/readyz"' in outside
+    # Neither a link /metrics would refuse, nor a dashboard that is not set up.
+    assert 'href="/metrics"' not in outside and "Grafana" not in outside
+    settings.GRAFANA_URL = "https://grafana.example.gov.cn/d/grid-governance"
+    inside = client.get(reverse("operations"), REMOTE_ADDR="127.0.0.1").content.decode()
+    assert 'href="/metrics"' in inside
+    assert 'href="https://grafana.example.gov.cn/d/grid-governance"' in inside
+
+
+@pytest.mark.redis
+def test_every_metric_the_grafana_dashboard_plots_is_exported(client):
+    """deploy/grafana/grid-governance.json: a renamed metric would leave a panel empty."""
+    import json
+    import re
+    from pathlib import Path
+
+    from tickets.models import SweepRun
+
+    SweepRun.objects.create()
+    dashboard = Path(__file__).resolve().parents[2] / "deploy/grafana/grid-governance.json"
+    plotted = set()
+    for panel in json.loads(dashboard.read_text())["panels"]:
+        for target in panel["targets"]:
+            plotted |= set(re.findall(r"\bgrid_[a-z_]+", target["expr"]))
+    with publishing_to(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")):
+        text = client.get("/metrics").content.decode()
+    exported = set(re.findall(r"^# TYPE (grid_[a-z_]+) (\w+)", text, re.M))
+    names = set()
+    for name, kind in exported:
+        names.add(name)
+        suffixes = {"histogram": ("_bucket", "_sum", "_count"), "counter": ("_total",)}
+        names |= {name + suffix for suffix in suffixes.get(kind, ())}
+    assert plotted and plotted <= names, sorted(plotted - names)
