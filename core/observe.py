@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from celery import signals
 from django.core.signals import got_request_exception, request_finished
 from django.db import connections
+from django.utils.functional import empty
 
 from core import logs, metrics
 
@@ -114,7 +115,10 @@ class RequestMetricsMiddleware:
             cause = "exception" if getattr(request, "_grid_raised", False) else "response"
             metrics.REQUEST_ERRORS.labels(view, cause).inc()
         user = getattr(request, "user", None)
-        # Only the user's id: a log line must never carry a name or phone number.
+        # Only a user the request already loaded (a probe must not read a session for the log
+        # line), and only the id: a log line never carries a name or phone number.
+        if getattr(user, "_wrapped", user) is empty:
+            user = None
         user_id = user.pk if user is not None and user.is_authenticated else None
         logger.info(
             "%s %s %s",
