@@ -21,5 +21,6 @@ RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=build python manage.py colle
 
 USER grid
 EXPOSE 8000
-CMD ["gunicorn", "governance.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", \
-     "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+# Workers, binding and logs: gunicorn.conf.py. Set PROMETHEUS_MULTIPROC_DIR (an empty
+# directory) for /metrics to sum the workers' figures (README "Metrics and logs").
+CMD ["gunicorn", "governance.wsgi:application", "-c", "gunicorn.conf.py"]

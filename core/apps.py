@@ -12,6 +12,8 @@ class CoreConfig(AppConfig):
         from core import (
             health,
             links,  # noqa: F401  (registers its deploy check)
+            metrics,
+            observe,  # noqa: F401  (connects the request id and metrics to Celery's signals)
             workdays,
         )
         from core.models import CalendarDay
@@ -19,3 +21,4 @@ class CoreConfig(AppConfig):
         # Who moved a holiday is worth knowing: deadlines follow the calendar.
         auditlog.register(CalendarDay)
         health.register("calendar", workdays.health_check)
+        metrics.register("queues", metrics.queue_depths)

@@ -118,3 +118,40 @@ def health() -> tuple[int, dict[str, Any]]:
     if warnings:
         body["warnings"] = warnings
     return code, body
+
+
+# Set once the migrations were found applied: they do not come undone under a running process
+# (a deploy that adds some starts new processes), and reading them costs more than a probe.
+_migrated = False
+
+
+def check_migrations() -> dict[str, Any]:
+    global _migrated
+    if _migrated:
+        return {"ok": True}
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception as exc:  # the database went away between the checks
+        return {"ok": False, "error": type(exc).__name__}
+    if plan:
+        return {"ok": False, "unapplied": len(plan)}
+    _migrated = True
+    return {"ok": True}
+
+
+def readiness() -> tuple[int, dict[str, Any]]:
+    """/readyz: may this node take traffic? The database answers and is migrated (503
+    otherwise). Redis is reported but never makes it 503: without it pages work from the
+    database, slower, and every node shares the outage (see above)."""
+    checks = {"database": check_database()}
+    if checks["database"]["ok"]:
+        checks["migrations"] = check_migrations()
+    checks["cache"] = check_cache()
+    ready = checks["database"]["ok"] and checks["migrations"]["ok"]
+    body: dict[str, Any] = {"status": "ready" if ready else "not ready", "checks": checks}
+    if ready and not checks["cache"]["ok"]:
+        body["degraded"] = "Redis does not answer: serving from the database, slower"
+    return (200 if ready else 503), body

@@ -5,6 +5,8 @@ import logging
 
 from django.db import transaction
 
+from core.logs import carrying_request_id
+
 logger = logging.getLogger(__name__)
 
 
@@ -34,4 +36,4 @@ def enqueue_on_commit(task, *args) -> None:
                 exc_info=True,
             )
 
-    transaction.on_commit(send)
+    transaction.on_commit(carrying_request_id(send))

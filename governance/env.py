@@ -7,6 +7,7 @@ which variable is wrong and what it should look like.
 
 from __future__ import annotations
 
+import ipaddress
 import zoneinfo
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -80,6 +81,20 @@ def listing(name: str, default: list[str]) -> list[str]:
         lambda raw: [item.strip() for item in raw.split(",") if item.strip()],
         default,
         "a comma-separated list",
+    )
+
+
+def networks(name: str, default: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Addresses or networks (10.0.0.0/8), comma-separated; one address is a network of one."""
+
+    def parse(raw: str):
+        return [ipaddress.ip_network(item.strip()) for item in raw.split(",") if item.strip()]
+
+    return _read(
+        name,
+        parse,
+        [ipaddress.ip_network(item) for item in default],
+        "comma-separated addresses or networks, e.g. 127.0.0.1,::1,10.0.0.0/8",
     )
 
 

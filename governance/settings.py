@@ -74,6 +74,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every response has the request id, every log line of the request carries it,
+    # and the latency measured covers the whole stack (core/observe.py).
+    "core.observe.RequestIdMiddleware",
+    "core.observe.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the path or a field: NUL cannot be stored (core.middleware).
     "core.middleware.RefuseNulMiddleware",
@@ -316,8 +320,8 @@ STORAGES = {
 # --- Security -----------------------------------------------------------------------------
 _secure = not DEBUG
 SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", _secure)
-# Load balancers probe over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Load balancers probe, and Prometheus scrapes, over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 if env.boolean("USE_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000 if _secure else 0, minimum=0)
@@ -377,11 +381,38 @@ HEALTH_BEAT_MAX_AGE = timedelta(seconds=env.integer("HEALTH_BEAT_MAX_AGE", 180, 
 HEALTH_DELIVERY_MAX_AGE = timedelta(seconds=env.integer("HEALTH_DELIVERY_MAX_AGE", 600, minimum=60))
 DEMO_PASSWORD = env.string("DEMO_PASSWORD", "demo-grid-2026")
 
+# --- Seeing what runs (README "Metrics and logs") -------------------------------------------
+# /metrics answers only these addresses (a request that came through a proxy never counts as
+# one of them) or a request with "Authorization: Bearer METRICS_TOKEN"; anyone else gets 404.
+METRICS_ALLOWED_IPS = env.networks("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+METRICS_TOKEN = env.string("METRICS_TOKEN", "")
+# The Grafana dashboard (deploy/grafana/grid-governance.json) as imported: linked from
+# /operations/ when set.
+GRAFANA_URL = env.string("GRAFANA_URL", "")
+# json: one JSON object a line (time, level, logger, message, request_id, …): for a log
+# collector. plain: for a person at a terminal (make run).
+LOG_FORMAT = env.choice("LOG_FORMAT", "plain", ["plain", "json"])
+# Celery would replace the root logger's handlers with its own format: keep these.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "core.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {
+            "()": "core.logs.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s%(request_tag)s %(name)s %(message)s",
+        },
+        "json": {"()": "core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     # axes logs every sign-in at INFO; lockouts (WARNING) are what operators need.
     "loggers": {"axes": {"level": "WARNING"}},
     "root": {

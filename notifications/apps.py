@@ -23,6 +23,11 @@ class NotificationsConfig(AppConfig):
 
         health.register("deliveries", _deliveries_health)
 
+        from core import metrics
+        from notifications.metrics import collect
+
+        metrics.register("deliveries", collect)
+
         # Writes one at a time (the admin, the deletion of a notification's subject); the bulk
         # ones in notify and inbox call bell.changed themselves.
         for name, signal in (("save", post_save), ("delete", post_delete)):

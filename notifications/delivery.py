@@ -50,6 +50,7 @@ from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.logs import carrying_request_id
 from core.queue import depth
 from notifications import channels
 from notifications.models import Delivery, NoticeChannel
@@ -110,7 +111,8 @@ def send_after_commit(delivery_ids: Iterable[int]) -> None:
         Delivery.objects.filter(pk__in=ids).update(enqueued_at=stamp)
         _enqueue(ids, stamp=stamp)
 
-    transaction.on_commit(send)
+    # The messages' tasks log under the id of the request that wrote them (core.logs).
+    transaction.on_commit(carrying_request_id(send))
 
 
 def quiet_until(now: dt.datetime) -> dt.datetime | None:

@@ -15,6 +15,11 @@ export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://$HOST:$PORT}
 "$PY" manage.py seed_demo
 
 mkdir -p var
+# Web and worker processes write their metrics to files here, and /metrics sums them: the
+# worker's task latencies show up too (README "Metrics and logs"). Emptied at each start.
+export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/metrics}
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+find "$PROMETHEUS_MULTIPROC_DIR" -name '*.db' -delete
 trap 'trap - EXIT; kill 0 2>/dev/null' INT TERM EXIT
 # One worker for both queues here: the sweeps' ("celery") and the messages' ("deliveries").
 "$VENV/bin/celery" -A governance worker -B -Q celery,deliveries,imports --pool=threads --concurrency=2 \

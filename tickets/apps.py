@@ -7,6 +7,12 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Resident requests")
 
     def ready(self) -> None:
+        from core import metrics
+        from tickets.metrics import collect
+
+        # The sweep's lag on /metrics (core/metrics.py).
+        metrics.register("sweep", collect)
+
         from tickets.services import follow_up_choices, follow_up_made
         from visits.services import register_follow_up
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from core.health import queues
 from core.queue import depth
+from core.views import metrics_allowed
 from core.workdays import missing_year
 from grids.models import Area
 from grids.scope import scope_paths
@@ -106,6 +107,10 @@ def operations(request):
             "may_manage_calendar": may_manage_calendar(request.user),
             "may_manage_catalogue": may_manage_catalogue(request.user),
             "may_manage_api_clients": may_manage_api_clients(request.user),
+            # Where the rest is watched (README "Metrics and logs"); /metrics only where it
+            # would answer this browser, the dashboard only where one is set up.
+            "metrics_allowed": metrics_allowed(request),
+            "grafana_url": settings.GRAFANA_URL,
         },
     )
 

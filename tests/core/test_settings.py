@@ -76,6 +76,8 @@ def test_production_without_a_public_address_starts_and_is_warned(given):
         ("EMAIL_URL", "pigeon://coop"),
         ("AXES_FAILURE_LIMIT", "0"),
         ("DATABASE_REPLICA_URL", "mysql://x@y/z"),
+        ("METRICS_ALLOWED_IPS", "everyone"),
+        ("LOG_FORMAT", "xml"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(variable, value):

@@ -16,6 +16,10 @@ def _leave(leave):
 # Pages that are not about one scoped object.
 NOT_SCOPED = {
     "healthz",  # public, no personal data (tests/core/test_health.py)
+    "readyz",  # public readiness for load balancers, no personal data (tests/core/test_readyz.py)
+    # Counts only, by view name; the scraper's addresses or its token, else 404
+    # (tests/core/test_metrics.py).
+    "metrics",
     "login",
     "logout",
     "password_change",
