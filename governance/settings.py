@@ -376,6 +376,50 @@ IMAGE_MAX_SIDE = env.integer("IMAGE_MAX_SIDE", 2048, minimum=256)
 _private = env.string("PRIVATE_MEDIA_ROOT", "")
 PRIVATE_MEDIA_ROOT = BASE_DIR / _private if _private else VAR_DIR / "private"
 STORAGES["private"] = {"BACKEND": "core.images.PrivateStorage"}
+
+# --- Media on S3-compatible storage (MinIO) ---------------------------------------------------
+# With S3_BUCKET set, uploads go to a bucket instead of this machine's disk, so any number of
+# web nodes and workers share them (README "Scaling"). Public media under "media/", private
+# photos and import files under "private/" (or in a bucket of their own): the bucket allows
+# anonymous reads of "media/" at most, never of "private/"; views that check access stream
+# private files through Django (core/s3.py says why not presigned URLs).
+S3_BUCKET = env.string("S3_BUCKET", "")
+if S3_BUCKET:
+    _s3 = {
+        "bucket_name": S3_BUCKET,
+        # Empty: AWS itself. MinIO: its address, e.g. http://minio:9000.
+        "endpoint_url": env.url("S3_ENDPOINT_URL", "", ("https", "http")) or None,
+        # Empty: boto3's own chain (its environment variables, an instance role).
+        "access_key": env.string("S3_ACCESS_KEY_ID", "") or None,
+        "secret_key": env.string("S3_SECRET_ACCESS_KEY", "") or None,
+        "region_name": env.string("S3_REGION", "") or None,
+        "signature_version": "s3v4",
+        # MinIO serves buckets as paths (http://minio:9000/bucket/key), not as host names.
+        "addressing_style": env.choice("S3_ADDRESSING_STYLE", "path", ["path", "virtual"]),
+        # Names are random already; never replace a file that happens to exist.
+        "file_overwrite": False,
+        # The bucket's policy decides who reads what, not per-object ACLs (MinIO has none).
+        "default_acl": None,
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3,
+            "location": "media",
+            # Public files: plain links, readable through the bucket's policy on "media/", or
+            # through S3_PUBLIC_DOMAIN (a host name in front of the bucket) when given.
+            "querystring_auth": False,
+            "custom_domain": env.string("S3_PUBLIC_DOMAIN", "") or None,
+        },
+    }
+    STORAGES["private"] = {
+        "BACKEND": "core.s3.PrivateS3Storage",
+        "OPTIONS": {
+            **_s3,
+            "bucket_name": env.string("S3_PRIVATE_BUCKET", "") or S3_BUCKET,
+            "location": "private",
+        },
+    }
 # The site's public address, e.g. https://grid.example.gov.cn: every link in an SMS, email or
 # robot message is built from it (core/links.py), and QR posters print it; `check --deploy`
 # warns unless it is https. Unset in production (the compose file passes it through, empty
