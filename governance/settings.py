@@ -210,13 +210,43 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-# Messages go out on a queue of their own, with a worker of their own (docker-compose.yml):
-# a backlog of them must never delay the deadline sweep and the beat tick on the default one.
+# Workers scale by queue (docker-compose.yml, README "Scaling"): each kind of work has a queue
+# and a worker of its own, so a backlog of one never delays another. Every task is routed here
+# by name, those on the default queue too: tests/core/test_queues.py fails for a task that is
+# not, and for a queue that no worker of docker-compose.yml or `make run` consumes.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
+_SWEEP = {"queue": "sweep"}
+_ROLLUPS = {"queue": "rollups"}
+_DEFAULT = {"queue": CELERY_TASK_DEFAULT_QUEUE}
 CELERY_TASK_ROUTES = {
+    # The deadline sweeps and the beat tick: a minute late is a reminder late, and /healthz
+    # reads the tick. Short, every minute or five: never behind anything else.
+    "core.tasks.beat_tick": _SWEEP,
+    "tickets.tasks.sweep_deadlines": _SWEEP,
+    "safety.tasks.sweep_hazards": _SWEEP,
+    # Messages going out: mostly waiting on the network, a worker of many threads.
     "notifications.delivery.deliver_task": {"queue": "deliveries"},
     # A street's 100,000-resident import takes a minute or two: never in front of the sweep.
-    "onboarding.tasks.*": {"queue": "imports"},
+    "onboarding.tasks.check_import": {"queue": "imports"},
+    "onboarding.tasks.write_import": {"queue": "imports"},
+    # Aggregates over months of requests and visits: seconds to minutes of one CPU each.
+    "dashboards.tasks.refresh_rollups": _ROLLUPS,
+    "dashboards.tasks.refresh_standing": _ROLLUPS,
+    "dashboards.tasks.rebuild_recent_rollups": _ROLLUPS,
+    "appraisal.tasks.compute_scorecards": _ROLLUPS,
+    "appraisal.tasks.propose_promotions": _ROLLUPS,
+    # The rest, on the default queue: short periodic jobs, and the tally of one grid after
+    # an edit. The two watchdogs stay off the queues they watch: send_due_deliveries would
+    # wait behind the backlog it tops up, resume_imports behind the import it checks on.
+    "grids.tasks.refresh_grid_tally": _DEFAULT,
+    "grids.tasks.refresh_all_tallies": _DEFAULT,
+    "notifications.tasks.send_due_deliveries": _DEFAULT,
+    "onboarding.tasks.resume_imports": _DEFAULT,
+    "tickets.tasks.send_digests": _DEFAULT,
+    "points.tasks.check_balances": _DEFAULT,
+    "points.tasks.expire_points": _DEFAULT,
+    "accounts.tasks.purge_signins": _DEFAULT,
+    "mediation.tasks.remind_mediation_follow_ups": _DEFAULT,
 }
 
 # --- Imports (onboarding/files.py: every file from outside is read as hostile) ------------

@@ -16,8 +16,9 @@ export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://$HOST:$PORT}
 
 mkdir -p var
 trap 'trap - EXIT; kill 0 2>/dev/null' INT TERM EXIT
-# One worker for both queues here: the sweeps' ("celery") and the messages' ("deliveries").
-"$VENV/bin/celery" -A governance worker -B -Q celery,deliveries,imports --pool=threads --concurrency=2 \
+# One worker for every queue here (settings.CELERY_TASK_ROUTES; tests/core/test_queues.py).
+"$VENV/bin/celery" -A governance worker -B -Q sweep,celery,deliveries,imports,rollups \
+    --pool=threads --concurrency=2 \
     --loglevel=INFO \
     --schedule=var/celerybeat-schedule >var/celery.log 2>&1 &
 echo

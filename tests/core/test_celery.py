@@ -35,7 +35,11 @@ def test_a_worker_on_redis_records_the_beat_tick_and_healthz_turns_green(redis_a
     from celery.worker import state as worker_state
 
     with start_worker(
-        redis_app, pool="solo", perform_ping_check=False, shutdown_timeout=STALL_SECONDS
+        redis_app,
+        pool="solo",
+        perform_ping_check=False,
+        shutdown_timeout=STALL_SECONDS,
+        queues=["sweep"],  # where the tick is routed (settings.CELERY_TASK_ROUTES)
     ):
         result = redis_app.send_task("core.tasks.beat_tick")
         # The worker acknowledges late; wait on the database, which is the truth here, for
