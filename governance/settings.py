@@ -6,6 +6,7 @@ message that names the variable (see ``governance/env.py``).
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
@@ -161,6 +162,19 @@ REDIS_CACHE_OPTIONS = {
     "SOCKET_TIMEOUT": 0.5,
 }
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+# Redis Sentinel (README "Scaling"): the sentinels' addresses, and the name they know the
+# master by. The cache and the broker ask them where the master is, and again after a
+# failover; REDIS_URL then gives only the password and database number (its host is unused).
+REDIS_SENTINELS = env.hosts("REDIS_SENTINELS", 26379)
+REDIS_SENTINEL_MASTER = env.string("REDIS_SENTINEL_MASTER", "mymaster")
+if REDIS_SENTINELS and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "REDIS_SENTINELS needs REDIS_URL for the password and database: redis://:password@master/0"
+    )
+_redis = urlsplit(REDIS_URL)
+# The user and password as written (still %-escaped), for the URLs built from them below.
+_redis_auth = _redis.netloc.rpartition("@")[0] + "@" if "@" in _redis.netloc else ""
+_redis_db = _redis.path.strip("/") or "0"
 if REDIS_URL:
     # django-redis, not Django's own Redis cache: Django builds a new client for every
     # operation (~170 response callbacks each time, more than the round trips cost on a
@@ -172,6 +186,18 @@ if REDIS_URL:
             "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
+    if REDIS_SENTINELS:
+        # django-redis's Sentinel client reads the master's name where the host would be.
+        CACHES["default"]["LOCATION"] = (
+            f"{_redis.scheme}://{_redis_auth}{REDIS_SENTINEL_MASTER}/{_redis_db}"
+        )
+        CACHES["default"]["OPTIONS"] = {
+            **REDIS_CACHE_OPTIONS,
+            "CLIENT_CLASS": "django_redis.client.SentinelClient",
+            "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+            "SENTINELS": REDIS_SENTINELS,
+            "SENTINEL_KWARGS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
     # Every signed-in page reads the session: from Redis, with the database behind it. Not on
     # the embedded default, whose per-process cache would keep a signed-out session alive in
     # the other processes. core.sessions: Django's cached_db, kept true across an outage.
@@ -181,8 +207,11 @@ else:
 
 CELERY_BROKER_URL = env.url(
     "CELERY_BROKER_URL",
-    REDIS_URL or "filesystem://",
-    ("redis", "rediss", "amqp", "filesystem"),
+    # kombu's form for Sentinel: one sentinel:// address per sentinel, joined by ";".
+    ";".join(f"sentinel://{_redis_auth}{host}:{port}/{_redis_db}" for host, port in REDIS_SENTINELS)
+    or REDIS_URL
+    or "filesystem://",
+    ("redis", "rediss", "sentinel", "amqp", "filesystem"),
 )
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Embedded broker for a laptop: both folders must be the same directory.
@@ -200,6 +229,8 @@ else:
     # the periodic jobs pick the work up (core/queue.py). Workers' own reconnects are
     # governed by broker_connection_retry, not by this.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
+    if CELERY_BROKER_URL.startswith("sentinel://"):
+        CELERY_BROKER_TRANSPORT_OPTIONS["master_name"] = REDIS_SENTINEL_MASTER
 # Tests only: run tasks inline (the real-worker tests use Redis and ignore this).
 CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
@@ -207,6 +238,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker whose broker went away (a failover, a restart) reconnects for as long as it takes:
+# Celery's default stops after 100 attempts (about 50 minutes) and the worker exits.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -1,0 +1,177 @@
+"""A Redis that restarts (a failover, a reboot, a managed Redis's maintenance) is picked up
+again by the running process: the cache, the sessions in it and the broker's publishers
+reconnect on their own, without restarting the web server or the worker.
+
+A throwaway redis-server of the test's own, on a free port, is killed and started again.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+
+import pytest
+import redis as redis_py
+
+from core import cache as pausing_cache
+from governance.celery import app
+from tests.broker import publishing_to
+from tests.waiting import wait_for_exit, wait_for_progress
+
+pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ThrowawayRedis:
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis_py.Redis(port=self.port, socket_connect_timeout=0.2)
+
+        def answers() -> bool:
+            try:
+                return client.ping()
+            except redis_py.ConnectionError:
+                return False
+
+        wait_for_progress(answers, bool, what=f"redis-server on port {self.port} to answer")
+
+    def kill(self) -> None:
+        """As a crash or a failover looks from here: gone at once, connections reset."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            wait_for_exit(self.process, what="the killed redis-server")
+
+
+@pytest.fixture
+def throwaway_redis():
+    server = ThrowawayRedis()
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def cache_on(settings, throwaway_redis):
+    """Production's cache (django-redis, its options) on the throwaway Redis."""
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": settings.REDIS_CACHE_BACKEND,
+            "LOCATION": throwaway_redis.url,
+            "OPTIONS": settings.REDIS_CACHE_OPTIONS,
+        }
+    }
+    yield cache
+    pausing_cache.resume()
+
+
+def test_the_cache_works_again_after_redis_restarts_without_restarting_the_process(
+    cache_on, throwaway_redis
+):
+    cache = cache_on
+    cache.set("before", 1)
+    assert cache.get("before") == 1
+    pool = cache.client.get_client().connection_pool
+
+    throwaway_redis.kill()
+    assert cache.get("before") is None  # a miss, not an error: the caller reads the database
+    cache.set("during", 1)  # skipped, logged
+    assert cache.get("during") is None
+
+    throwaway_redis.start()  # empty: --save '' and no append-only file, as after a failover
+    pausing_cache.resume()  # core/cache.py stops asking for 2 s after a failure; skip the wait
+    cache.set("after", 2)
+    assert cache.get("after") == 2
+    assert cache.get("before") is None  # what the old Redis held is gone, and not believed
+    # The same pool, reconnected: nothing in the process was rebuilt.
+    assert cache.client.get_client().connection_pool is pool
+
+
+def test_publishing_works_again_after_the_broker_restarts(throwaway_redis):
+    queue = redis_py.Redis(port=throwaway_redis.port)
+    with publishing_to(throwaway_redis.url):
+        app.send_task("core.tasks.beat_tick")
+        assert queue.llen("sweep") == 1
+
+        throwaway_redis.kill()
+        throwaway_redis.start()
+
+        # The pooled connection died with the server; the next publish opens a new one.
+        app.send_task("core.tasks.beat_tick")
+        assert queue.llen("sweep") == 1  # the new, empty Redis holds the new message only
+
+
+def test_workers_reconnect_to_the_broker_for_as_long_as_it_takes():
+    # Celery's default gives up after 100 attempts (about 50 minutes of back-off), and the
+    # worker then exits: a long failover or maintenance window would need someone to restart it.
+    assert app.conf.broker_connection_retry is True
+    assert app.conf.broker_connection_max_retries is None
+    assert app.conf.broker_connection_retry_on_startup is True
+
+
+@pytest.fixture
+def sentinel(throwaway_redis, tmp_path):
+    """A Redis Sentinel watching the throwaway Redis as master "grid"."""
+    port = _free_port()
+    config = tmp_path / "sentinel.conf"  # a sentinel rewrites its file: one of its own
+    config.write_text(
+        f"port {port}\nbind 127.0.0.1\nsentinel monitor grid 127.0.0.1 {throwaway_redis.port} 1\n"
+    )
+    process = subprocess.Popen(
+        ["redis-server", str(config), "--sentinel"], stdout=subprocess.DEVNULL
+    )
+    client = redis_py.Redis(port=port, socket_connect_timeout=0.2, decode_responses=True)
+
+    def master() -> tuple | None:
+        try:
+            return tuple(client.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "grid"))
+        except redis_py.ConnectionError:
+            return None
+
+    wait_for_progress(master, bool, what="the sentinel to know the master")
+    yield port
+    process.send_signal(signal.SIGKILL)
+    wait_for_exit(process, what="the killed sentinel")
+
+
+def test_the_cache_and_the_broker_find_redis_through_the_sentinels(sentinel, throwaway_redis):
+    from tests.core.test_settings import PRODUCTION, run_manage
+
+    probe = (
+        "from django.core.cache import cache; from governance.celery import app; "
+        "cache.set('through-sentinel', 'yes'); print(cache.get('through-sentinel')); "
+        "app.send_task('core.tasks.beat_tick')"
+    )
+    result = run_manage(
+        "shell",
+        "-c",
+        probe,
+        **PRODUCTION,
+        # The host part is not used: the sentinels say where the master is.
+        REDIS_URL="redis://unused-host/0",
+        REDIS_SENTINELS=f"127.0.0.1:{sentinel}",
+        REDIS_SENTINEL_MASTER="grid",
+        CELERY_TASK_ALWAYS_EAGER="false",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "yes"
+    master = redis_py.Redis(port=throwaway_redis.port)
+    assert master.exists(":1:through-sentinel")  # django-redis's key: version 1
+    assert master.llen("sweep") == 1
