@@ -16,4 +16,5 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 fi
 # hot_standby_feedback: a long dashboard read on the replica is not cancelled by the primary's
 # vacuum removing rows it still needs (at the cost of some bloat on the primary).
-exec postgres -c hot_standby=on -c hot_standby_feedback=on
+# Arguments go on to postgres (settings of this replica: -c work_mem=64MB, say).
+exec postgres -c hot_standby=on -c hot_standby_feedback=on "$@"
