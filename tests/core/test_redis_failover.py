@@ -7,10 +7,13 @@ A throwaway redis-server of the test's own, on a free port, is killed and starte
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import redis as redis_py
@@ -18,7 +21,17 @@ import redis as redis_py
 from core import cache as pausing_cache
 from governance.celery import app
 from tests.broker import publishing_to
-from tests.waiting import wait_for_exit, wait_for_progress
+from tests.waiting import (
+    cpu_seconds,
+    file_size,
+    running,
+    stop,
+    wait_for_exit,
+    wait_for_log,
+    wait_for_progress,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")
 
@@ -116,6 +129,56 @@ def test_publishing_works_again_after_the_broker_restarts(throwaway_redis):
         # The pooled connection died with the server; the next publish opens a new one.
         app.send_task("core.tasks.beat_tick")
         assert queue.llen("sweep") == 1  # the new, empty Redis holds the new message only
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_picks_up_work_again_after_the_broker_restarts(throwaway_redis, tmp_path):
+    """A real worker of the "sweep" queue, as compose runs it, loses its Redis and gets a new
+    one on the same address: it reconnects by itself and runs the next tick. (A worker process
+    starting is most of this test's 10-15 s: what reconnects is the worker, so it must be one.)"""
+    from django.db import connection
+
+    from core.models import Heartbeat
+
+    db = connection.settings_dict
+    log = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_BROKER_URL": throwaway_redis.url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "DEBUG": "true",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "governance", "worker", "--pool=solo",
+         "-Q", "sweep", "-n", "failover@%h", "--without-heartbeat", "--without-gossip",
+         "--without-mingle", "--loglevel=INFO", f"--logfile={log}"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+    def ticked() -> None:
+        wait_for_progress(
+            lambda: (cpu_seconds(worker.pid), file_size(log)),
+            lambda _: Heartbeat.objects.filter(name="beat").exists(),
+            what="the worker to record the beat tick",
+            alive=running(worker, "the worker"),
+        )
+
+    try:
+        wait_for_log(worker, log, "ready.", what="the worker to start")
+        with publishing_to(throwaway_redis.url):
+            app.send_task("core.tasks.beat_tick")
+            ticked()
+            Heartbeat.objects.all().delete()
+
+            throwaway_redis.kill()
+            throwaway_redis.start()
+            app.send_task("core.tasks.beat_tick")
+            ticked()
+        assert "Connection to broker lost" in log.read_text()
+    finally:
+        stop(worker, what="the worker")
 
 
 def test_workers_reconnect_to_the_broker_for_as_long_as_it_takes():
