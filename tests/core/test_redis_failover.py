@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import redis as redis_py
+from redis.sentinel import MasterNotFoundError, Sentinel
 
 from core import cache as pausing_cache
 from governance.celery import app
@@ -238,3 +239,96 @@ def test_the_cache_and_the_broker_find_redis_through_the_sentinels(sentinel, thr
     master = redis_py.Redis(port=throwaway_redis.port)
     assert master.exists(":1:through-sentinel")  # django-redis's key: version 1
     assert master.llen("sweep") == 1
+
+
+def test_the_cache_follows_a_sentinel_failover_to_the_promoted_replica(settings, tmp_path):
+    """Master and replica watched by a sentinel; the master dies and the sentinel promotes the
+    replica: the same process's cache, configured as REDIS_SENTINELS makes it, writes to the
+    new master without a restart."""
+    from django.core.cache import cache
+
+    master, replica = ThrowawayRedis(), ThrowawayRedis()
+    sentinel_port = _free_port()
+    sentinel_process = None
+    try:
+        master.start()
+        replica.start()
+        replica_client = redis_py.Redis(port=replica.port, decode_responses=True)
+        replica_client.replicaof("127.0.0.1", master.port)
+        wait_for_progress(
+            lambda: replica_client.info("replication").get("master_link_status"),
+            lambda status: status == "up",
+            what="the replica to follow the master",
+        )
+        config = tmp_path / "sentinel.conf"
+        config.write_text(
+            f"port {sentinel_port}\nbind 127.0.0.1\n"
+            f"sentinel monitor grid 127.0.0.1 {master.port} 1\n"
+            "sentinel down-after-milliseconds grid 500\n"
+            "sentinel failover-timeout grid 5000\n"
+        )
+        sentinel_process = subprocess.Popen(
+            ["redis-server", str(config), "--sentinel"], stdout=subprocess.DEVNULL
+        )
+        sentinel = redis_py.Redis(
+            port=sentinel_port, socket_connect_timeout=0.2, decode_responses=True
+        )
+
+        def sentinel_says() -> tuple:
+            try:
+                address = sentinel.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "grid")
+                replicas = sentinel.execute_command("SENTINEL", "REPLICAS", "grid")
+                return (tuple(address or ()), len(replicas))
+            except redis_py.ConnectionError:
+                return ((), 0)
+
+        wait_for_progress(
+            sentinel_says, lambda said: said[1] == 1, what="the sentinel to see the replica"
+        )
+        settings.CACHES = {
+            "default": {
+                "BACKEND": settings.REDIS_CACHE_BACKEND,
+                "LOCATION": "redis://grid/0",
+                "OPTIONS": {
+                    **settings.REDIS_CACHE_OPTIONS,
+                    "CLIENT_CLASS": "django_redis.client.SentinelClient",
+                    "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+                    "SENTINELS": [("127.0.0.1", sentinel_port)],
+                    "SENTINEL_KWARGS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+                },
+            }
+        }
+        cache.set("before-failover", 1)
+        assert redis_py.Redis(port=master.port).exists(":1:before-failover")
+
+        master.kill()
+        # As redis-py asks (SENTINEL MASTERS, the master's flags): the address switches a
+        # moment before the sentinel calls the new master healthy.
+        watcher = Sentinel([("127.0.0.1", sentinel_port)], socket_timeout=0.5)
+
+        def discovered() -> tuple | None:
+            try:
+                return watcher.discover_master("grid")
+            except MasterNotFoundError:
+                return None
+
+        wait_for_progress(
+            discovered,
+            lambda address: address == ("127.0.0.1", replica.port),
+            what="the sentinel to promote the replica",
+        )
+        pausing_cache.resume()
+        cache.get("before-failover")  # may meet the dead master's connection: at worst a miss
+        pausing_cache.resume()
+        cache.set("after-failover", 2)
+        assert cache.get("after-failover") == 2
+        assert replica_client.info("replication")["role"] == "master"
+        assert replica_client.exists(":1:after-failover")
+        assert replica_client.exists(":1:before-failover")  # replicated before the failover
+    finally:
+        pausing_cache.resume()
+        if sentinel_process is not None:
+            sentinel_process.send_signal(signal.SIGKILL)
+            wait_for_exit(sentinel_process, what="the killed sentinel")
+        master.kill()
+        replica.kill()
