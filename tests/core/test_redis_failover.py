@@ -44,7 +44,10 @@ def _free_port() -> int:
 
 
 class ThrowawayRedis:
-    def __init__(self) -> None:
+    def __init__(self, directory: Path) -> None:
+        # Its working directory: a replica writes the master's snapshot there.
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
         self.port = _free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen | None = None
@@ -52,7 +55,7 @@ class ThrowawayRedis:
     def start(self) -> None:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"],
+             "--appendonly", "no", "--dir", str(self.directory)],
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
         client = redis_py.Redis(port=self.port, socket_connect_timeout=0.2)
@@ -73,8 +76,8 @@ class ThrowawayRedis:
 
 
 @pytest.fixture
-def throwaway_redis():
-    server = ThrowawayRedis()
+def throwaway_redis(tmp_path):
+    server = ThrowawayRedis(tmp_path / "redis")
     server.start()
     yield server
     server.kill()
@@ -247,7 +250,7 @@ def test_the_cache_follows_a_sentinel_failover_to_the_promoted_replica(settings,
     new master without a restart."""
     from django.core.cache import cache
 
-    master, replica = ThrowawayRedis(), ThrowawayRedis()
+    master, replica = ThrowawayRedis(tmp_path / "master"), ThrowawayRedis(tmp_path / "replica")
     sentinel_port = _free_port()
     sentinel_process = None
     try:
