@@ -17,10 +17,14 @@ def redis_app():
     from tests.broker import drop_pools
 
     previous = app.conf.broker_url
+    # A worker started with queues= selects them on the app itself (Queues.select), for every
+    # later worker of this process: put the selection back.
+    consume_from = app.amqp.queues._consume_from
     app.conf.broker_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     drop_pools()
     yield app
     app.conf.broker_url = previous
+    app.amqp.queues._consume_from = consume_from
     drop_pools()
 
 
