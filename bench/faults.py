@@ -171,7 +171,10 @@ def worker_commands() -> dict[str, list[str]]:
     with many threads for the messages."""
     celery = [str(BIN / "celery"), "-A", "governance", "worker", "--loglevel=WARNING"]
     return {
-        "worker-sweeps": [*celery, "-Q", "celery", "-n", "sweeps@%h", "--concurrency=2"],
+        # compose's sweeps, worker and rollups in one here: two cores for the whole drill.
+        "worker-sweeps": [
+            *celery, "-Q", "sweep,celery,rollups", "-n", "sweeps@%h", "--concurrency=2",
+        ],
         "worker-deliveries": [
             *celery, "-Q", "deliveries", "-n", "deliveries@%h", "--pool=threads",
             "--concurrency=16",

@@ -33,8 +33,9 @@ def register(name: str, check: Callable[[], dict[str, Any]]) -> None:
 
 def queues() -> list[str]:
     """The default queue and every queue a task is routed to."""
-    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
-    return [settings.CELERY_TASK_DEFAULT_QUEUE, *sorted(routed)]
+    default = settings.CELERY_TASK_DEFAULT_QUEUE
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()} - {default}
+    return [default, *sorted(routed)]
 
 
 def check_database() -> dict[str, Any]:

@@ -6,8 +6,9 @@ the picture upright from its EXIF orientation, and re-encodes it as a JPEG no la
 ``IMAGE_MAX_SIDE`` pixels. Re-encoding drops every metadata block, so a phone photo's GPS
 position and camera serial never reach the disk.
 
-Stored photos live in the ``private`` storage (``PRIVATE_MEDIA_ROOT``), which has no URL:
-views that check who is asking stream them (see ``serve_private``).
+Stored photos live in the ``private`` storage (``PRIVATE_MEDIA_ROOT``, or a bucket when S3
+is configured: ``core.s3``), which has no URL: views that check who is asking stream them (see
+``serve_private``).
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import FileResponse, Http404
 from django.utils.deconstruct import deconstructible
-from django.utils.functional import cached_property
+from django.utils.functional import LazyObject, cached_property, empty
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -169,9 +172,29 @@ class PrivateStorage(FileSystemStorage):
         raise ValueError("Private files have no URL; serve them through a view that checks access.")
 
 
+class _PrivateStorage(LazyObject):
+    """``storages["private"]``, looked up when first used and again after STORAGES changes.
+
+    A FileField calls its storage callable once, when its model class is built: without this
+    proxy every photo field would keep the backend of that moment (as ``default_storage`` does
+    for Django's own fields)."""
+
+    def _setup(self):
+        self._wrapped = storages["private"]
+
+
+_private = _PrivateStorage()
+
+
+@receiver(setting_changed)
+def _storages_changed(*, setting, **kwargs):
+    if setting == "STORAGES":
+        _private._wrapped = empty
+
+
 def private_storage():
     """The ``private`` storage (a bucket without public access in production)."""
-    return storages["private"]
+    return _private
 
 
 def serve_private(field_file, *, public: bool = False) -> FileResponse:

@@ -169,3 +169,22 @@ def email(name: str, default: str) -> dict[str, Any]:
         parse(default),
         "smtp://user:pass@host:25, smtp+tls://…, consolemail:// or dummymail://",
     )
+
+
+def hosts(name: str, default_port: int) -> list[tuple[str, int]]:
+    """``host:port,host:port`` (the port may be left out) as [(host, port), …]."""
+
+    def parse(raw: str) -> list[tuple[str, int]]:
+        found = []
+        for item in (part.strip() for part in raw.split(",")):
+            if not item:
+                continue
+            host, _, port = item.rpartition(":") if ":" in item else (item, "", "")
+            if not host:
+                raise ValueError(f"no host in {item!r}")
+            found.append((host, int(port) if port else default_port))
+        return found
+
+    return _read(
+        name, parse, [], f"a comma-separated list of host:port (port {default_port} if left out)"
+    )

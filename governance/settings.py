@@ -6,6 +6,7 @@ message that names the variable (see ``governance/env.py``).
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
@@ -193,6 +194,19 @@ REDIS_CACHE_OPTIONS = {
     "SOCKET_TIMEOUT": 0.5,
 }
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+# Redis Sentinel (README "Scaling"): the sentinels' addresses, and the name they know the
+# master by. The cache and the broker ask them where the master is, and again after a
+# failover; REDIS_URL then gives only the password and database number (its host is unused).
+REDIS_SENTINELS = env.hosts("REDIS_SENTINELS", 26379)
+REDIS_SENTINEL_MASTER = env.string("REDIS_SENTINEL_MASTER", "mymaster")
+if REDIS_SENTINELS and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "REDIS_SENTINELS needs REDIS_URL for the password and database: redis://:password@master/0"
+    )
+_redis = urlsplit(REDIS_URL)
+# The user and password as written (still %-escaped), for the URLs built from them below.
+_redis_auth = _redis.netloc.rpartition("@")[0] + "@" if "@" in _redis.netloc else ""
+_redis_db = _redis.path.strip("/") or "0"
 if REDIS_URL:
     # django-redis, not Django's own Redis cache: Django builds a new client for every
     # operation (~170 response callbacks each time, more than the round trips cost on a
@@ -204,6 +218,18 @@ if REDIS_URL:
             "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
+    if REDIS_SENTINELS:
+        # django-redis's Sentinel client reads the master's name where the host would be.
+        CACHES["default"]["LOCATION"] = (
+            f"{_redis.scheme}://{_redis_auth}{REDIS_SENTINEL_MASTER}/{_redis_db}"
+        )
+        CACHES["default"]["OPTIONS"] = {
+            **REDIS_CACHE_OPTIONS,
+            "CLIENT_CLASS": "django_redis.client.SentinelClient",
+            "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+            "SENTINELS": REDIS_SENTINELS,
+            "SENTINEL_KWARGS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
     # Every signed-in page reads the session: from Redis, with the database behind it. Not on
     # the embedded default, whose per-process cache would keep a signed-out session alive in
     # the other processes. core.sessions: Django's cached_db, kept true across an outage.
@@ -213,8 +239,11 @@ else:
 
 CELERY_BROKER_URL = env.url(
     "CELERY_BROKER_URL",
-    REDIS_URL or "filesystem://",
-    ("redis", "rediss", "amqp", "filesystem"),
+    # kombu's form for Sentinel: one sentinel:// address per sentinel, joined by ";".
+    ";".join(f"sentinel://{_redis_auth}{host}:{port}/{_redis_db}" for host, port in REDIS_SENTINELS)
+    or REDIS_URL
+    or "filesystem://",
+    ("redis", "rediss", "sentinel", "amqp", "filesystem"),
 )
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Embedded broker for a laptop: both folders must be the same directory.
@@ -232,6 +261,8 @@ else:
     # the periodic jobs pick the work up (core/queue.py). Workers' own reconnects are
     # governed by broker_connection_retry, not by this.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
+    if CELERY_BROKER_URL.startswith("sentinel://"):
+        CELERY_BROKER_TRANSPORT_OPTIONS["master_name"] = REDIS_SENTINEL_MASTER
 # Tests only: run tasks inline (the real-worker tests use Redis and ignore this).
 CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
@@ -239,16 +270,50 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker whose broker went away (a failover, a restart) reconnects for as long as it takes:
+# Celery's default stops after 100 attempts (about 50 minutes) and the worker exits.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-# Messages go out on a queue of their own, with a worker of their own (docker-compose.yml):
-# a backlog of them must never delay the deadline sweep and the beat tick on the default one.
+# Workers scale by queue (docker-compose.yml, README "Scaling"): each kind of work has a queue
+# and a worker of its own, so a backlog of one never delays another. Every task is routed here
+# by name, those on the default queue too: tests/core/test_queues.py fails for a task that is
+# not, and for a queue that no worker of docker-compose.yml or `make run` consumes.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
+_SWEEP = {"queue": "sweep"}
+_ROLLUPS = {"queue": "rollups"}
+_DEFAULT = {"queue": CELERY_TASK_DEFAULT_QUEUE}
 CELERY_TASK_ROUTES = {
+    # The deadline sweeps and the beat tick: a minute late is a reminder late, and /healthz
+    # reads the tick. Short, every minute or five: never behind anything else.
+    "core.tasks.beat_tick": _SWEEP,
+    "tickets.tasks.sweep_deadlines": _SWEEP,
+    "safety.tasks.sweep_hazards": _SWEEP,
+    # Messages going out: mostly waiting on the network, a worker of many threads.
     "notifications.delivery.deliver_task": {"queue": "deliveries"},
     # A street's 100,000-resident import takes a minute or two: never in front of the sweep.
-    "onboarding.tasks.*": {"queue": "imports"},
+    "onboarding.tasks.check_import": {"queue": "imports"},
+    "onboarding.tasks.write_import": {"queue": "imports"},
+    # Aggregates over months of requests and visits: seconds to minutes of one CPU each.
+    "dashboards.tasks.refresh_rollups": _ROLLUPS,
+    "dashboards.tasks.refresh_standing": _ROLLUPS,
+    "dashboards.tasks.rebuild_recent_rollups": _ROLLUPS,
+    "appraisal.tasks.compute_scorecards": _ROLLUPS,
+    "appraisal.tasks.propose_promotions": _ROLLUPS,
+    # The rest, on the default queue: short periodic jobs, and the tally of one grid after
+    # an edit. The two watchdogs stay off the queues they watch: send_due_deliveries would
+    # wait behind the backlog it tops up, resume_imports behind the import it checks on.
+    "grids.tasks.refresh_grid_tally": _DEFAULT,
+    "grids.tasks.refresh_all_tallies": _DEFAULT,
+    "notifications.tasks.send_due_deliveries": _DEFAULT,
+    "onboarding.tasks.resume_imports": _DEFAULT,
+    "tickets.tasks.send_digests": _DEFAULT,
+    "points.tasks.check_balances": _DEFAULT,
+    "points.tasks.expire_points": _DEFAULT,
+    "accounts.tasks.purge_signins": _DEFAULT,
+    "mediation.tasks.remind_mediation_follow_ups": _DEFAULT,
 }
 
 # --- Imports (onboarding/files.py: every file from outside is read as hostile) ------------
@@ -435,6 +500,50 @@ IMAGE_MAX_SIDE = env.integer("IMAGE_MAX_SIDE", 2048, minimum=256)
 _private = env.string("PRIVATE_MEDIA_ROOT", "")
 PRIVATE_MEDIA_ROOT = BASE_DIR / _private if _private else VAR_DIR / "private"
 STORAGES["private"] = {"BACKEND": "core.images.PrivateStorage"}
+
+# --- Media on S3-compatible storage (MinIO) ---------------------------------------------------
+# With S3_BUCKET set, uploads go to a bucket instead of this machine's disk, so any number of
+# web nodes and workers share them (README "Scaling"). Public media under "media/", private
+# photos and import files under "private/" (or in a bucket of their own): the bucket allows
+# anonymous reads of "media/" at most, never of "private/"; views that check access stream
+# private files through Django (core/s3.py says why not presigned URLs).
+S3_BUCKET = env.string("S3_BUCKET", "")
+if S3_BUCKET:
+    _s3 = {
+        "bucket_name": S3_BUCKET,
+        # Empty: AWS itself. MinIO: its address, e.g. http://minio:9000.
+        "endpoint_url": env.url("S3_ENDPOINT_URL", "", ("https", "http")) or None,
+        # Empty: boto3's own chain (its environment variables, an instance role).
+        "access_key": env.string("S3_ACCESS_KEY_ID", "") or None,
+        "secret_key": env.string("S3_SECRET_ACCESS_KEY", "") or None,
+        "region_name": env.string("S3_REGION", "") or None,
+        "signature_version": "s3v4",
+        # MinIO serves buckets as paths (http://minio:9000/bucket/key), not as host names.
+        "addressing_style": env.choice("S3_ADDRESSING_STYLE", "path", ["path", "virtual"]),
+        # Names are random already; never replace a file that happens to exist.
+        "file_overwrite": False,
+        # The bucket's policy decides who reads what, not per-object ACLs (MinIO has none).
+        "default_acl": None,
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3,
+            "location": "media",
+            # Public files: plain links, readable through the bucket's policy on "media/", or
+            # through S3_PUBLIC_DOMAIN (a host name in front of the bucket) when given.
+            "querystring_auth": False,
+            "custom_domain": env.string("S3_PUBLIC_DOMAIN", "") or None,
+        },
+    }
+    STORAGES["private"] = {
+        "BACKEND": "core.s3.PrivateS3Storage",
+        "OPTIONS": {
+            **_s3,
+            "bucket_name": env.string("S3_PRIVATE_BUCKET", "") or S3_BUCKET,
+            "location": "private",
+        },
+    }
 # The site's public address, e.g. https://grid.example.gov.cn: every link in an SMS, email or
 # robot message is built from it (core/links.py), and QR posters print it; `check --deploy`
 # warns unless it is https. Unset in production (the compose file passes it through, empty

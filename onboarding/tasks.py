@@ -1,4 +1,5 @@
-"""Imports run on the ``imports`` queue: thin tasks that take an id and re-check its state."""
+"""Imports run on the ``imports`` queue (their watchdog, ``resume_imports``, on the default one):
+thin tasks that take an id and re-check its state."""
 
 from celery import shared_task
 

@@ -21,8 +21,9 @@ export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/metrics}
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 find "$PROMETHEUS_MULTIPROC_DIR" -name '*.db' -delete
 trap 'trap - EXIT; kill 0 2>/dev/null' INT TERM EXIT
-# One worker for both queues here: the sweeps' ("celery") and the messages' ("deliveries").
-"$VENV/bin/celery" -A governance worker -B -Q celery,deliveries,imports --pool=threads --concurrency=2 \
+# One worker for every queue here (settings.CELERY_TASK_ROUTES; tests/core/test_queues.py).
+"$VENV/bin/celery" -A governance worker -B -Q sweep,celery,deliveries,imports,rollups \
+    --pool=threads --concurrency=2 \
     --loglevel=INFO \
     --schedule=var/celerybeat-schedule >var/celery.log 2>&1 &
 echo

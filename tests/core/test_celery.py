@@ -17,10 +17,14 @@ def redis_app():
     from tests.broker import drop_pools
 
     previous = app.conf.broker_url
+    # A worker started with queues= selects them on the app itself (Queues.select), for every
+    # later worker of this process: put the selection back.
+    consume_from = app.amqp.queues._consume_from
     app.conf.broker_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     drop_pools()
     yield app
     app.conf.broker_url = previous
+    app.amqp.queues._consume_from = consume_from
     drop_pools()
 
 
@@ -35,7 +39,11 @@ def test_a_worker_on_redis_records_the_beat_tick_and_healthz_turns_green(redis_a
     from celery.worker import state as worker_state
 
     with start_worker(
-        redis_app, pool="solo", perform_ping_check=False, shutdown_timeout=STALL_SECONDS
+        redis_app,
+        pool="solo",
+        perform_ping_check=False,
+        shutdown_timeout=STALL_SECONDS,
+        queues=["sweep"],  # where the tick is routed (settings.CELERY_TASK_ROUTES)
     ):
         result = redis_app.send_task("core.tasks.beat_tick")
         # The worker acknowledges late; wait on the database, which is the truth here, for

@@ -123,4 +123,9 @@ class Command(BaseCommand):
             if run.problem_count > len(run.problems):
                 self.stdout.write(f"  … and {run.problem_count - len(run.problems)} more")
             if run.report:
-                self.stdout.write(f"full report: {run.report.path}")
+                try:
+                    where = run.report.path
+                except NotImplementedError:  # in a bucket (S3_BUCKET): its key there
+                    where = f"{run.report.storage.bucket_name}/{run.report.storage.location}/"
+                    where += run.report.name
+                self.stdout.write(f"full report: {where}")
