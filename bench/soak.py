@@ -52,6 +52,7 @@ import time
 import urllib.parse
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,6 +95,10 @@ def parse_args() -> argparse.Namespace:
         default=60,
         help="open requests coming due for the sweep each minute of the soak",
     )
+    parser.add_argument("--sink-port", type=int, default=8798, help="the group robots' server")
+    parser.add_argument(
+        "--sink-delay", type=float, default=0.1, help="seconds the robots' server takes to answer"
+    )
     parser.add_argument("--sample", type=float, default=30, help="seconds between RSS samples")
     parser.add_argument("--lag-sample", type=float, default=10, help="seconds between lag samples")
     parser.add_argument(
@@ -108,6 +113,12 @@ def parse_args() -> argparse.Namespace:
         help="largest RSS slope after warm-up (MB/min) still called flat",
     )
     parser.add_argument("--threads", type=int, default=64, help="load generator threads")
+    parser.add_argument(
+        "--backlog",
+        type=float,
+        default=5,
+        help="seconds of requests that may wait for a free thread before more are not sent",
+    )
     parser.add_argument("--reuse-db", action="store_true", help="run on a database loaded before")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
     parser.add_argument("--seed", type=int, default=25)
@@ -140,6 +151,8 @@ CHILD_ENV = {
     # As behind the documented proxy: each resident has an address of their own, so the
     # public form's limits per address apply as they would in production.
     "RATELIMIT_IP_HEADER": "X-Forwarded-For",
+    # The officers' email goes through the whole delivery path and no further.
+    "EMAIL_URL": "dummymail://",
     "LOG_LEVEL": "WARNING",
     "PYTHONUNBUFFERED": "1",
 }
@@ -264,12 +277,66 @@ def settle() -> None:
     run("send_due_deliveries", [python, "manage.py", "send_due_deliveries"])
 
 
-def quiet_robots() -> int:
-    """The demo's group robots point at the internet, which this machine does not reach:
-    their messages would only fail and back off. The soak's deliveries are the others."""
-    from notifications.models import WebhookTarget
+class Sink(BaseHTTPRequestHandler):
+    """The group robots' server: takes every message after ``--sink-delay`` seconds (a robot
+    on the internet), and counts them."""
 
-    return WebhookTarget.objects.filter(active=True).update(active=False)
+    received = 0
+    lock = threading.Lock()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with Sink.lock:
+            Sink.received += 1
+        time.sleep(ARGS.sink_delay)
+        answer = b'{"errcode": 0, "errmsg": "ok"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def messages_out() -> dict:
+    """Where the notifications go: each street's and town's WeCom group robot (to the local
+    sink; the demo's own point at the internet, which this machine does not reach, and are
+    switched off), and email for the officers (the dummy backend: the delivery runs, nothing
+    leaves). Returns what it set up."""
+    from django.db.models import Value
+    from django.db.models.functions import Concat
+
+    from accounts.models import User
+    from grids.models import Area
+    from grids.roles import Level
+    from notifications.models import NoticeChannel, WebhookTarget
+
+    sink = f"http://127.0.0.1:{ARGS.sink_port}/robot"
+    WebhookTarget.objects.filter(active=True).exclude(url=sink).update(active=False)
+    streets = Area.objects.filter(level__in=[Level.STREET, Level.TOWN])
+    for street in streets:
+        WebhookTarget.objects.get_or_create(
+            area=street, channel=NoticeChannel.WECOM, url=sink, defaults={"active": True}
+        )
+    emails = User.objects.filter(is_staff=True, email="").update(
+        email=Concat("username", Value("@soak.invalid"))
+    )
+    return {"robots": streets.count(), "officers_given_email": emails}
+
+
+def deliveries_by_state(since: dt.datetime) -> dict[str, int]:
+    from django.db.models import Count
+
+    from notifications.models import Delivery
+
+    rows = (
+        Delivery.objects.filter(notification__created_at__gte=since)
+        .values("state")
+        .annotate(n=Count("pk"))
+    )
+    return {row["state"]: row["n"] for row in rows}
 
 
 # --- The stack -------------------------------------------------------------------------------
@@ -499,6 +566,9 @@ class Load:
         self.acceptable: collections.deque = collections.deque(maxlen=500)
         self.latency: dict[str, list[float]] = collections.defaultdict(list)
         self.slip: list[float] = []
+        self.waiting = 0
+        self.skipped = 0
+        self.from_schedule: list[float] = []
         self.errors: collections.Counter = collections.Counter()
         self.error_samples: list[str] = []
         self.sent = 0
@@ -704,10 +774,11 @@ def soak(load: Load, memory: Memory, lags: list[dict]) -> float:
     def progress(at: float) -> None:
         memory.sample(at)
         with load.lock:
-            done, errors = load.done, sum(load.errors.values())
+            done, errors, skipped = load.done, sum(load.errors.values()), load.skipped
         last = lags[-1] if lags else {}
         print(
             f"  {at / 60:5.1f} min: {done:,} answered ({done / max(at, 1):.1f}/s), {errors} errors,"
+            f" {skipped} not sent,"
             f" sweep lag {last.get('sweep_lag_s', '?')} s, oldest delivery "
             f"{last.get('delivery_oldest_s', '?')} s, queues {last.get('queues', {})}",
             flush=True,
@@ -720,6 +791,7 @@ def soak(load: Load, memory: Memory, lags: list[dict]) -> float:
     for thread in samplers:
         thread.start()
     total = int(ARGS.minutes * 60 * ARGS.rate)
+    backlog = max(10, int(ARGS.rate * ARGS.backlog))
     try:
         with ThreadPoolExecutor(max_workers=ARGS.threads) as pool:
             for i in range(total):
@@ -729,12 +801,24 @@ def soak(load: Load, memory: Memory, lags: list[dict]) -> float:
                     time.sleep(wait)
                 kind = draw.choices(kinds, weights)[0]
 
+                with load.lock:
+                    if load.waiting >= backlog:
+                        # Every thread is busy and seconds of requests wait for one: the
+                        # server is not keeping up. Counted, not queued without end.
+                        load.skipped += 1
+                        continue
+                    load.waiting += 1
+
                 def one(kind=kind, due=due) -> None:
+                    with load.lock:
+                        load.waiting -= 1
                     load.slip.append((time.monotonic() - due) * 1000)
                     try:
                         load.action(kind)()
                     except Exception as error:  # the driver's own: an error too
                         load.record(kind, 0.0, f"{type(error).__name__}: {error}")
+                    # Open loop: from the moment it was due, the wait for a free thread too.
+                    load.from_schedule.append((time.monotonic() - due) * 1000)
 
                 pool.submit(one)
                 load.sent += 1
@@ -798,8 +882,16 @@ def report(load: Load, memory: Memory, lags: list[dict], took: float, prepared: 
         "target_rate": ARGS.rate,
         "achieved_rate": round(load.done / took, 2),
         "sent": load.sent,
+        "not_sent_server_behind": load.skipped,
         "answered": load.done,
         "seconds": round(took, 1),
+        # The same requests timed from the moment each was due: what a person would have
+        # waited had the generator's threads not been busy (open loop, no coordination).
+        "overall_from_schedule": {
+            "p50_ms": percentile(load.from_schedule, 0.50),
+            "p95_ms": percentile(load.from_schedule, 0.95),
+            "p99_ms": percentile(load.from_schedule, 0.99),
+        },
         "generator_slip_ms": {
             "p50": percentile(load.slip, 0.5),
             "p99": percentile(load.slip, 0.99),
@@ -827,6 +919,11 @@ def print_report(figures: dict) -> None:
         f"({figures['answered']:,} answered of {figures['sent']:,} sent); generator slip p99 "
         f"{figures['generator_slip_ms']['p99']} ms"
     )
+    if figures["not_sent_server_behind"]:
+        print(
+            f"NOT SENT: {figures['not_sent_server_behind']:,} requests (more than "
+            f"{ARGS.backlog:g} s of them waiting for a free thread: the server fell behind)"
+        )
     print(f"\n{'page kind':<28}{'count':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
           f"{'max ms':>9}{'errors':>8}")  # fmt: skip
     rows = [*figures["pages"].items(), ("overall", figures["overall"])]
@@ -835,6 +932,11 @@ def print_report(figures: dict) -> None:
             f"{kind:<28}{row['count']:>8}{row['p50_ms'] or '-':>9}{row['p95_ms'] or '-':>9}"
             f"{row['p99_ms'] or '-':>9}{row['max_ms'] or '-':>9}{row['errors']:>8}"
         )
+    late = figures["overall_from_schedule"]
+    print(
+        f"{'overall, from when due':<28}{'':>8}{late['p50_ms'] or '-':>9}"
+        f"{late['p95_ms'] or '-':>9}{late['p99_ms'] or '-':>9}"
+    )
     for sample in figures["error_samples"][:10]:
         print(f"  error: {sample}")
     print(f"\nmemory (RSS), slope after {figures['warmup_minutes']:.1f} min of warm-up:")
@@ -852,6 +954,12 @@ def print_report(figures: dict) -> None:
         f"\nlag ({lag['samples']} samples): max queue depth {depths}; max sweep lag "
         f"{lag['max_sweep_lag_s']} s; max oldest due delivery {lag['max_delivery_oldest_s']} s"
     )
+    out = figures["deliveries"]
+    states = ", ".join(f"{n:,} {state}" for state, n in sorted(out["by_state"].items()))
+    print(
+        f"deliveries of the run's notifications: {states or 'none'}; "
+        f"{out['robot_messages_at_sink']:,} robot messages at the sink"
+    )
 
 
 def main() -> None:
@@ -859,6 +967,8 @@ def main() -> None:
     signal.signal(signal.SIGHUP, lambda *_: sys.exit("stopped"))
     LOGS.mkdir(parents=True, exist_ok=True)
     created = False
+    sink = ThreadingHTTPServer(("127.0.0.1", ARGS.sink_port), Sink)
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
     try:
         if database_exists():
             if not ARGS.reuse_db:
@@ -877,7 +987,7 @@ def main() -> None:
         from tickets.models import Ticket
         from visits.models import Visit
 
-        robots = quiet_robots()
+        outgoing = messages_out()
         due = schedule_due_points()
         connections.close_all()
         settle()
@@ -888,7 +998,7 @@ def main() -> None:
             "requests": Ticket.objects.count(),
             "visits": Visit.objects.count(),
             "due_during_run": due,
-            "robots_switched_off": robots,
+            **outgoing,
         }
         prepared["summary"] = (
             f"{prepared['grids']:,} grids, {prepared['households']:,} households, "
@@ -906,8 +1016,13 @@ def main() -> None:
         load = Load(people)
         memory, lags = Memory(), []
         print(f"Soaking {ARGS.minutes} min at {ARGS.rate} requests/s", flush=True)
+        began = timezone.now()
         took = soak(load, memory, lags)
         figures = report(load, memory, lags, took, prepared)
+        figures["deliveries"] = {
+            "by_state": deliveries_by_state(began),
+            "robot_messages_at_sink": Sink.received,
+        }
         print_report(figures)
         out = ROOT / "var" / "bench" / f"soak-{STAMP}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -915,6 +1030,7 @@ def main() -> None:
         print(f"\nJSON: {out.relative_to(ROOT)}")
     finally:
         PROCESSES.stop_all()
+        sink.shutdown()
         connections.close_all()
         try:
             flush_redis()

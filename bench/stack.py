@@ -42,12 +42,19 @@ class Processes:
         if process is None or process.poll() is not None:
             return
         try:
-            os.killpg(process.pid, sig)
+            if sig == signal.SIGTERM:
+                # The leader alone: gunicorn's master stops its workers, a Celery worker
+                # finishes its tasks (a group-wide TERM kills them mid-task).
+                process.send_signal(sig)
+            else:
+                os.killpg(process.pid, sig)
             process.wait(timeout=30)
         except (ProcessLookupError, subprocess.TimeoutExpired):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            pass
+        # Whatever of the group is left (a stuck child, a timeout) goes too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
     def stop_all(self) -> None:
         for name in list(self.running):
