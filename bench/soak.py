@@ -567,6 +567,7 @@ class Load:
         self.latency: dict[str, list[float]] = collections.defaultdict(list)
         self.slip: list[float] = []
         self.waiting = 0
+        self.cpu_s = 0.0
         self.skipped = 0
         self.from_schedule: list[float] = []
         self.errors: collections.Counter = collections.Counter()
@@ -791,6 +792,7 @@ def soak(load: Load, memory: Memory, lags: list[dict]) -> float:
     for thread in samplers:
         thread.start()
     total = int(ARGS.minutes * 60 * ARGS.rate)
+    cpu = os.times()
     backlog = max(10, int(ARGS.rate * ARGS.backlog))
     try:
         with ThreadPoolExecutor(max_workers=ARGS.threads) as pool:
@@ -824,6 +826,8 @@ def soak(load: Load, memory: Memory, lags: list[dict]) -> float:
                 load.sent += 1
     finally:
         took = time.monotonic() - began
+        spent = os.times()
+        load.cpu_s = spent.user + spent.system - cpu.user - cpu.system
         progress(took)
         stop.set()
         for thread in samplers:
@@ -897,6 +901,8 @@ def report(load: Load, memory: Memory, lags: list[dict], took: float, prepared: 
             "p99": percentile(load.slip, 0.99),
             "max": round(max(load.slip), 1) if load.slip else None,
         },
+        # The load generator shares the machine: what it took of it.
+        "generator_cpu_s": round(load.cpu_s, 1),
         "web_workers": ARGS.web_workers,
         "celery_concurrency": ARGS.celery_concurrency,
         "cpus": os.cpu_count(),
@@ -917,7 +923,7 @@ def print_report(figures: dict) -> None:
     print(
         f"rate: target {figures['target_rate']}/s, achieved {figures['achieved_rate']}/s "
         f"({figures['answered']:,} answered of {figures['sent']:,} sent); generator slip p99 "
-        f"{figures['generator_slip_ms']['p99']} ms"
+        f"{figures['generator_slip_ms']['p99']} ms, CPU {figures['generator_cpu_s']} s"
     )
     if figures["not_sent_server_behind"]:
         print(
