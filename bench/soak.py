@@ -794,37 +794,42 @@ def soak(load: Load, memory: Memory, lags: list[dict]) -> float:
     total = int(ARGS.minutes * 60 * ARGS.rate)
     cpu = os.times()
     backlog = max(10, int(ARGS.rate * ARGS.backlog))
+    pool = ThreadPoolExecutor(max_workers=ARGS.threads)
+    finished = False
     try:
-        with ThreadPoolExecutor(max_workers=ARGS.threads) as pool:
-            for i in range(total):
-                due = began + i / ARGS.rate
-                wait = due - time.monotonic()
-                if wait > 0:
-                    time.sleep(wait)
-                kind = draw.choices(kinds, weights)[0]
+        for i in range(total):
+            due = began + i / ARGS.rate
+            wait = due - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            kind = draw.choices(kinds, weights)[0]
 
+            with load.lock:
+                if load.waiting >= backlog:
+                    # Every thread is busy and seconds of requests wait for one: the
+                    # server is not keeping up. Counted, not queued without end.
+                    load.skipped += 1
+                    continue
+                load.waiting += 1
+
+            def one(kind=kind, due=due) -> None:
                 with load.lock:
-                    if load.waiting >= backlog:
-                        # Every thread is busy and seconds of requests wait for one: the
-                        # server is not keeping up. Counted, not queued without end.
-                        load.skipped += 1
-                        continue
-                    load.waiting += 1
+                    load.waiting -= 1
+                load.slip.append((time.monotonic() - due) * 1000)
+                try:
+                    load.action(kind)()
+                except Exception as error:  # the driver's own: an error too
+                    load.record(kind, 0.0, f"{type(error).__name__}: {error}")
+                # Open loop: from the moment it was due, with the waits for a free thread and
+                # for the person's session (one person does one thing at a time).
+                load.from_schedule.append((time.monotonic() - due) * 1000)
 
-                def one(kind=kind, due=due) -> None:
-                    with load.lock:
-                        load.waiting -= 1
-                    load.slip.append((time.monotonic() - due) * 1000)
-                    try:
-                        load.action(kind)()
-                    except Exception as error:  # the driver's own: an error too
-                        load.record(kind, 0.0, f"{type(error).__name__}: {error}")
-                    # Open loop: from the moment it was due, the wait for a free thread too.
-                    load.from_schedule.append((time.monotonic() - due) * 1000)
-
-                pool.submit(one)
-                load.sent += 1
+            pool.submit(one)
+            load.sent += 1
+        finished = True
     finally:
+        # The last answers are waited for; on Ctrl-C or an error, what has not left is dropped.
+        pool.shutdown(wait=True, cancel_futures=not finished)
         took = time.monotonic() - began
         spent = os.times()
         load.cpu_s = spent.user + spent.system - cpu.user - cpu.system
@@ -969,6 +974,7 @@ def print_report(figures: dict) -> None:
 
 
 def main() -> None:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     signal.signal(signal.SIGHUP, lambda *_: sys.exit("stopped"))
     LOGS.mkdir(parents=True, exist_ok=True)
