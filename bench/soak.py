@@ -430,6 +430,9 @@ class Memory:
                 self.series[label].append((at, rss))
 
 
+JUDGE_AFTER = 300  # seconds of samples after warm-up before "flat" is said either way
+
+
 def slope(points: list[tuple[float, float]]) -> float | None:
     """Least-squares MB per minute."""
     if len(points) < 2:
@@ -866,13 +869,15 @@ def report(load: Load, memory: Memory, lags: list[dict], took: float, prepared: 
     for label, points in memory.series.items():
         after = [(t, v) for t, v in points if t >= warm]
         rate = slope(after)
+        # A slope over a few minutes is warm-up noise, not a leak: judged from JUDGE_AFTER on.
+        judged = rate is not None and after[-1][0] - after[0][0] >= JUDGE_AFTER
         processes[label] = {
             "first_mb": round(points[0][1], 1),
             "last_mb": round(points[-1][1], 1),
             "peak_mb": round(max(v for _, v in points), 1),
             "samples": len(points),
             "slope_mb_per_min": None if rate is None else round(rate, 2),
-            "flat": None if rate is None else rate <= ARGS.flat,
+            "flat": rate <= ARGS.flat if judged else None,
             "series": [(round(t, 1), round(v, 1)) for t, v in points],
         }
     queue_names = sorted({name for sample in lags for name in sample["queues"]})
@@ -950,7 +955,10 @@ def print_report(figures: dict) -> None:
     )
     for sample in figures["error_samples"][:10]:
         print(f"  error: {sample}")
-    print(f"\nmemory (RSS), slope after {figures['warmup_minutes']:.1f} min of warm-up:")
+    print(
+        f"\nmemory (RSS), slope after {figures['warmup_minutes']:.1f} min of warm-up "
+        f"(flat: judged on {JUDGE_AFTER // 60} min or more after it):"
+    )
     print(f"{'process':<30}{'first MB':>9}{'last MB':>9}{'peak MB':>9}{'MB/min':>9}  flat")
     for label, row in figures["processes"].items():
         flat = {None: "-", True: "yes", False: "NO"}[row["flat"]]
