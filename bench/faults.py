@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import http.client
-import http.cookies
 import logging
 import os
 import re
@@ -40,17 +38,13 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-PY = str(ROOT / ".venv" / "bin" / "python")
-BIN = ROOT / ".venv" / "bin"
 LOGS = ROOT / "var" / "faults"
-PASSWORD = "demo-grid-2026"
 
 
 def parse_args() -> argparse.Namespace:
@@ -107,42 +101,13 @@ logging.disable(logging.WARNING)
 from django.db import connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench import stack  # noqa: E402
+from bench.stack import BIN, PASSWORD, Processes, wait_until  # noqa: E402
+
 # --- Processes -------------------------------------------------------------------------------
 
 
-class Processes:
-    """Children started in sessions of their own, so that a stop takes their workers too."""
-
-    def __init__(self) -> None:
-        self.running: dict[str, subprocess.Popen] = {}
-        LOGS.mkdir(parents=True, exist_ok=True)
-
-    def start(self, name: str, command: list[str]) -> subprocess.Popen:
-        log = open(LOGS / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=CHILD_ENV, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        self.running[name] = process
-        return process
-
-    def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
-        process = self.running.pop(name, None)
-        if process is None or process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, sig)
-            process.wait(timeout=30)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-    def stop_all(self) -> None:
-        for name in list(self.running):
-            self.stop(name)
-
-
-PROCESSES = Processes()
+PROCESSES = Processes(LOGS, CHILD_ENV)
 
 
 def redis_start() -> None:
@@ -205,15 +170,6 @@ def start_app() -> None:
     wait_until(healthy, "gunicorn to answer /healthz", 60)
 
 
-def wait_until(check, what: str, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.5)
-    sys.exit(f"gave up waiting for {what}")
-
-
 def wait_for_progress(count, target: int, what: str, stall: float = 120) -> None:
     """Until ``count()`` reaches ``target``; gives up only when it stops moving."""
     last, still = -1, time.monotonic()
@@ -228,57 +184,11 @@ def wait_for_progress(count, target: int, what: str, stall: float = 120) -> None
 # --- HTTP, as a browser ----------------------------------------------------------------------
 
 
-class Client:
-    """One browser: its cookies and a kept-alive connection; redirects are not followed."""
+class Client(stack.Client):
+    """A browser of the drill's gunicorn."""
 
     def __init__(self, forwarded_for: str = "") -> None:
-        self.cookies: dict[str, str] = {}
-        self.forwarded_for = forwarded_for
-        self.connection: http.client.HTTPConnection | None = None
-
-    def request(self, method: str, path: str, body: str | None = None, headers=None):
-        headers = dict(headers or {})
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if self.forwarded_for:
-            headers["X-Forwarded-For"] = self.forwarded_for
-        for attempt in range(2):  # a kept-alive connection the server closed: open another
-            if self.connection is None:
-                self.connection = http.client.HTTPConnection(
-                    "127.0.0.1", ARGS.web_port, timeout=120
-                )
-            try:
-                self.connection.request(method, path, body=body, headers=headers)
-                response = self.connection.getresponse()
-                content = response.read()
-                break
-            except (http.client.HTTPException, ConnectionError):
-                self.connection.close()
-                self.connection = None
-                if attempt:
-                    raise
-        for header in response.headers.get_all("Set-Cookie") or []:
-            cookie = http.cookies.SimpleCookie(header)
-            for key, morsel in cookie.items():
-                self.cookies[key] = morsel.value
-        return response.status, response.headers, content.decode("utf-8", "replace")
-
-    def get(self, path: str):
-        return self.request("GET", path)
-
-    def post(self, path: str, fields: dict | list, headers=None):
-        data = list(fields.items()) if isinstance(fields, dict) else list(fields)
-        data.append(("csrfmiddlewaretoken", self.cookies.get("csrftoken", "")))
-        return self.request(
-            "POST",
-            path,
-            urllib.parse.urlencode(data),
-            {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
-        )
-
-    def login(self, username: str, password: str = PASSWORD) -> int:
-        self.get("/accounts/login/")
-        return self.post("/accounts/login/", {"username": username, "password": password})[0]
+        super().__init__(ARGS.web_port, forwarded_for)
 
 
 # --- 1. Redis stopped under load -------------------------------------------------------------
