@@ -8,7 +8,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import beat_init
+from celery.signals import after_setup_logger, after_setup_task_logger, beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
 
@@ -75,3 +75,19 @@ app.conf.beat_schedule = {
 def _tick_on_start(sender=None, **kwargs):
     # The first interval would otherwise leave /healthz red for a minute after start.
     sender.app.send_task("core.tasks.beat_tick")
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _log_format(logger=None, **kwargs):
+    """A worker logs where Celery was told (``--logfile``, which operators and the real-worker
+    tests read, or stderr), in LOG_FORMAT, each line with the id of the request whose task it
+    runs. Celery's own handlers are kept for the first; only their format is ours."""
+    from django.conf import settings
+
+    from core.logs import JsonFormatter, RequestIdFilter
+
+    for handler in logger.handlers:
+        handler.addFilter(RequestIdFilter())
+        if settings.LOG_FORMAT == "json":
+            handler.setFormatter(JsonFormatter())

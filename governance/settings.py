@@ -457,8 +457,8 @@ GRAFANA_URL = env.string("GRAFANA_URL", "")
 # json: one JSON object a line (time, level, logger, message, request_id, …): for a log
 # collector. plain: for a person at a terminal (make run).
 LOG_FORMAT = env.choice("LOG_FORMAT", "plain", ["plain", "json"])
-# Celery would replace the root logger's handlers with its own format: keep these.
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A worker's own log handlers (to --logfile, or stderr) write LOG_FORMAT with the request id:
+# governance/celery.py sets them after Celery has set up its logging.
 
 LOGGING = {
     "version": 1,
