@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.health import queues
@@ -35,6 +36,14 @@ from tickets.policy import (
 # A pending or held delivery whose time came this long ago and is still not out is stuck: the
 # worker or the broker is not doing its job (held ones wait for the morning on purpose).
 STUCK_AFTER = dt.timedelta(minutes=10)
+# The queues of settings.CELERY_TASK_ROUTES, as the operations page names them.
+QUEUE_LABELS = {
+    "celery": gettext_lazy("tasks queued: other background work"),
+    "sweep": gettext_lazy("tasks queued: deadline sweeps and the beat tick"),
+    "deliveries": gettext_lazy("tasks queued: messages"),
+    "imports": gettext_lazy("tasks queued: imports"),
+    "rollups": gettext_lazy("tasks queued: dashboard roll-ups and monthly scores"),
+}
 LIST_LIMIT = 50
 
 
@@ -98,7 +107,7 @@ def operations(request):
             "delivery_lagging": oldest is not None
             and oldest > settings.HEALTH_DELIVERY_MAX_AGE.total_seconds(),
             # Messages waiting in the broker per queue (None: it does not answer).
-            "queued": [(name, depth(name)) for name in queues()],
+            "queued": [(QUEUE_LABELS.get(name, name), depth(name)) for name in queues()],
             "stuck": stuck,
             "stuck_minutes": int(STUCK_AFTER.total_seconds() // 60),
             "now": now,
