@@ -30,7 +30,6 @@ import collections
 import logging
 import os
 import re
-import secrets
 import shutil
 import signal
 import statistics
@@ -66,25 +65,11 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+from bench.stack import production_env  # noqa: E402
+
 ARGS = parse_args()
 REDIS_URL = f"redis://127.0.0.1:{ARGS.redis_port}/0"
-CHILD_ENV = {
-    **os.environ,
-    "DJANGO_SETTINGS_MODULE": "governance.settings",
-    "REDIS_URL": REDIS_URL,
-    "CELERY_BROKER_URL": REDIS_URL,
-    "CELERY_TASK_ALWAYS_EAGER": "false",
-    "DEBUG": "false",
-    "SECRET_KEY": secrets.token_urlsafe(50),
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "SECURE_SSL_REDIRECT": "false",
-    "SECURE_COOKIES": "false",
-    "STATIC_MANIFEST": "false",
-    # As behind the documented proxy: each resident has an address of their own.
-    "RATELIMIT_IP_HEADER": "X-Forwarded-For",
-    "LOG_LEVEL": "WARNING",
-    "PYTHONUNBUFFERED": "1",
-}
+CHILD_ENV = production_env(REDIS_URL)
 os.environ.update(CHILD_ENV)
 
 if not os.environ.get("DATABASE_URL", "").startswith("postgres"):

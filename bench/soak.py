@@ -42,7 +42,6 @@ import json
 import os
 import random
 import re
-import secrets
 import signal
 import statistics
 import subprocess
@@ -58,7 +57,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.stack import BIN, Client, Processes, wait_until  # noqa: E402
+from bench.stack import BIN, Client, Processes, production_env, wait_until  # noqa: E402
 
 # Page kinds and their share of the requests (per cent).
 MIX = {
@@ -137,25 +136,8 @@ if not REDIS_URL.startswith("redis"):
     sys.exit("REDIS_URL=redis://127.0.0.1:6379/<n>: a Redis database of the soak's own")
 STAMP = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
 LOGS = ROOT / "var" / "soak" / STAMP
-CHILD_ENV = {
-    **os.environ,
-    "DJANGO_SETTINGS_MODULE": "governance.settings",
-    "CELERY_BROKER_URL": REDIS_URL,
-    "CELERY_TASK_ALWAYS_EAGER": "false",
-    "DEBUG": "false",
-    "SECRET_KEY": secrets.token_urlsafe(50),
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "SECURE_SSL_REDIRECT": "false",
-    "SECURE_COOKIES": "false",
-    "STATIC_MANIFEST": "false",
-    # As behind the documented proxy: each resident has an address of their own, so the
-    # public form's limits per address apply as they would in production.
-    "RATELIMIT_IP_HEADER": "X-Forwarded-For",
-    # The officers' email goes through the whole delivery path and no further.
-    "EMAIL_URL": "dummymail://",
-    "LOG_LEVEL": "WARNING",
-    "PYTHONUNBUFFERED": "1",
-}
+# The officers' email goes through the whole delivery path and no further.
+CHILD_ENV = production_env(REDIS_URL, EMAIL_URL="dummymail://")
 os.environ.update(CHILD_ENV)
 
 import django  # noqa: E402

@@ -14,6 +14,33 @@ import time
 import urllib.parse
 from pathlib import Path
 
+
+def production_env(redis_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a bench's processes: production settings on this machine (DEBUG
+    off, a throwaway secret, plain HTTP on loopback), the broker and cache on ``redis_url``,
+    and, as behind the documented proxy, each client's address from X-Forwarded-For, so the
+    public form's limits per address apply as in production."""
+    import secrets
+
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "governance.settings",
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
+        "STATIC_MANIFEST": "false",
+        "RATELIMIT_IP_HEADER": "X-Forwarded-For",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
 PASSWORD = "demo-grid-2026"
