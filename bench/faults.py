@@ -87,7 +87,7 @@ from django.db import connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench import stack  # noqa: E402
-from bench.stack import BIN, PASSWORD, Processes, wait_until  # noqa: E402
+from bench.stack import BIN, PASSWORD, Processes, answer_as_a_robot, wait_until  # noqa: E402
 
 # --- Processes -------------------------------------------------------------------------------
 
@@ -459,12 +459,7 @@ class Sink(BaseHTTPRequestHandler):
         with Sink.lock:
             Sink.by_key[key] += 1
         time.sleep(ARGS.sink_delay)  # a robot on the internet; a kill can land meanwhile
-        answer = b'{"errcode": 0, "errmsg": "ok"}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
+        answer_as_a_robot(self)
 
     def log_message(self, *args) -> None:
         pass

@@ -57,7 +57,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.stack import BIN, Client, Processes, production_env, wait_until  # noqa: E402
+from bench.stack import (  # noqa: E402
+    BIN,
+    Client,
+    Processes,
+    answer_as_a_robot,
+    production_env,
+    wait_until,
+)
 
 # Page kinds and their share of the requests (per cent).
 MIX = {
@@ -145,7 +152,6 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection, connections  # noqa: E402
-from django.db.models import Min  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 # --- The database ----------------------------------------------------------------------------
@@ -271,12 +277,7 @@ class Sink(BaseHTTPRequestHandler):
         with Sink.lock:
             Sink.received += 1
         time.sleep(ARGS.sink_delay)
-        answer = b'{"errcode": 0, "errmsg": "ok"}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
+        answer_as_a_robot(self)
 
     def log_message(self, *args) -> None:
         pass
@@ -433,19 +434,15 @@ def lag_now() -> dict:
     from core.health import queues
     from core.queue import depth
     from notifications import delivery
-    from tickets.models import Summons, Ticket
+    from tickets.models import Ticket
+    from tickets.sweep import oldest_due
 
     now = timezone.now()
-    # As the sweep claims them (tickets/sweep.py): on ``next_check_at`` alone.
-    oldest = [
-        Ticket.objects.filter(next_check_at__lte=now).aggregate(m=Min("next_check_at"))["m"],
-        Summons.objects.filter(next_check_at__lte=now).aggregate(m=Min("next_check_at"))["m"],
-    ]
-    oldest = [moment for moment in oldest if moment is not None]
+    oldest = oldest_due(now)
     backlog = delivery.backlog(now=now)
     return {
         "queues": {name: depth(name) for name in queues()},
-        "sweep_lag_s": round((now - min(oldest)).total_seconds(), 1) if oldest else 0.0,
+        "sweep_lag_s": round((now - oldest).total_seconds(), 1) if oldest else 0.0,
         "sweep_due": Ticket.objects.filter(next_check_at__lte=now).count(),
         "delivery_oldest_s": backlog["oldest_due_seconds"] or 0.0,
         "deliveries_due": backlog["due"],

@@ -155,3 +155,13 @@ class Client:
     def login(self, username: str, password: str = PASSWORD) -> int:
         self.get("/accounts/login/")
         return self.post("/accounts/login/", {"username": username, "password": password})[0]
+
+
+def answer_as_a_robot(handler) -> None:
+    """Answer a group robot's webhook call as WeCom does when it took the message."""
+    answer = b'{"errcode": 0, "errmsg": "ok"}'
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(answer)))
+    handler.end_headers()
+    handler.wfile.write(answer)

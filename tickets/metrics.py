@@ -4,29 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Min
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from tickets.models import Summons, SweepRun, Ticket
+from tickets import sweep
+from tickets.models import SweepRun
 
 
 def collect() -> Iterable[Metric]:
-    """Three index probes: the earliest point due on a request and on a summoned department
-    (each a partial index on ``next_check_at``), and the last sweep's start."""
+    """Three index probes: the earliest point due on a request and on a summoned department,
+    and the last sweep's start."""
     now = timezone.now()
-    oldest = [
-        Ticket.objects.filter(next_check_at__isnull=False).aggregate(at=Min("next_check_at"))["at"],
-        Summons.objects.filter(next_check_at__isnull=False).aggregate(at=Min("next_check_at"))[
-            "at"
-        ],
-    ]
-    due = [at for at in oldest if at is not None and at <= now]
+    oldest = sweep.oldest_due(now)
     lag = GaugeMetricFamily(
         "grid_sweep_lag_seconds",
         "Age of the oldest point (reminder, deadline, escalation) due and not yet swept; "
         "0 when nothing is due.",
-        value=(now - min(due)).total_seconds() if due else 0.0,
+        value=(now - oldest).total_seconds() if oldest else 0.0,
     )
     yield lag
     last = SweepRun.objects.order_by("-started_at").values_list("started_at", flat=True).first()

@@ -465,3 +465,19 @@ def sweep(
         escalations=total.escalations,
         closed=total.closed,
     )
+
+
+def oldest_due(now: dt.datetime | None = None) -> dt.datetime | None:
+    """The earliest point (reminder, deadline, escalation) due and not yet swept, on a request
+    or a summoned department: what the sweep claims next, by ``next_check_at`` alone (two
+    probes of its partial indexes). /metrics and the soak report its age as the sweep's lag."""
+    now = now or timezone.now()
+    moments = [
+        model.objects.filter(next_check_at__lte=now)
+        .order_by("next_check_at")
+        .values_list("next_check_at", flat=True)
+        .first()
+        for model in (Ticket, Summons)
+    ]
+    due = [moment for moment in moments if moment is not None]
+    return min(due) if due else None
