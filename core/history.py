@@ -18,7 +18,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.personal import mask_id_number, mask_mobile
+from core.personal import RevealReason, mask_id_number, mask_mobile
 
 ACTIONS = {
     LogEntry.Action.CREATE: _("created"),
@@ -26,6 +26,9 @@ ACTIONS = {
     LogEntry.Action.DELETE: _("deleted"),
     LogEntry.Action.ACCESS: _("revealed"),
 }
+
+
+REASONS = dict(RevealReason.choices)
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ class Change:
     subject: str
     rows: list[FieldChange] = field(default_factory=list)
     revealed: list[str] = field(default_factory=list)
+    # Why a full value was shown (a RevealReason's label) and whether the password was asked.
+    reason: str = ""
+    reauthenticated: bool = False
     # {"run": id, "file": name} when an import wrote it (core.audit).
     imported: dict | None = None
 
@@ -129,11 +135,10 @@ def history_for(obj, *, limit: int = 50) -> list[Change]:
     for entry in entries:
         model = entry.content_type.model_class()
         masked = set(getattr(model, "history_masked", ()))
-        revealed = (
-            (entry.additional_data or {}).get("revealed", [])
-            if entry.action == LogEntry.Action.ACCESS
-            else []
-        )
+        data = entry.additional_data or {}
+        access = entry.action == LogEntry.Action.ACCESS
+        revealed = data.get("revealed", []) if access else []
+        reason = data.get("reason", "") if access else ""
         result.append(
             Change(
                 timestamp=entry.timestamp,
@@ -147,7 +152,9 @@ def history_for(obj, *, limit: int = 50) -> list[Change]:
                 if model
                 else [],
                 revealed=[_label(model, name) for name in revealed] if model else list(revealed),
-                imported=(entry.additional_data or {}).get("imported"),
+                reason=str(REASONS.get(reason, reason)),
+                reauthenticated=bool(data.get("reauthenticated")) if access else False,
+                imported=data.get("imported"),
             )
         )
     return result

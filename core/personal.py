@@ -10,6 +10,7 @@ import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 # GB 11643-1999: weights for the first 17 digits; ``sum % 11`` indexes the check characters.
@@ -148,3 +149,11 @@ def mask_id_number(value: str | None) -> str:
     if not value:
         return ""
     return f"{value[:4]}{'*' * (len(value) - 8)}{value[-4:]}" if len(value) > 8 else "****"
+
+
+class RevealReason(models.TextChoices):
+    """Why a full ID or mobile number is shown; kept in the audit entry of the reveal."""
+
+    VISIT = "visit", _("Home visit")
+    EMERGENCY = "emergency", _("Emergency")
+    VERIFICATION = "verification", _("Identity verification")

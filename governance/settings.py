@@ -341,6 +341,14 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.integer("SESSION_COOKIE_AGE", 12 * 3600, minimum=300)
 
+# Revealing a full ID or mobile number asks for the password again once per this many
+# minutes (accounts/stepup.py).
+STEPUP_MINUTES = env.integer("STEPUP_MINUTES", 15, minimum=1)
+# A list export with personal data above this many rows needs an approval one level up
+# (grids/exports.py); an approval can be used for this many hours.
+EXPORT_APPROVAL_ROWS = env.integer("EXPORT_APPROVAL_ROWS", 200, minimum=1)
+EXPORT_APPROVAL_HOURS = env.integer("EXPORT_APPROVAL_HOURS", 24, minimum=1)
+
 AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5, minimum=1)
 # The default cool-off is "never": a mistyped password would lock a grid worker out for good.
 AXES_COOLOFF_TIME = timedelta(minutes=env.integer("AXES_COOLOFF_MINUTES", 15, minimum=1))

@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts import stepup
 from accounts.admin import UserAdmin
 from accounts.models import User
 from core.clientip import client_ip
@@ -186,8 +187,10 @@ class ResidentAdmin(ScopedAdmin):
         return obj.masked_phone
 
     def _may_reveal(self, request, obj) -> bool:
-        return obj is None or can(
-            request.user, TerritoryCapability.REVEAL_PERSONAL, obj.household.area
+        # Full values only within a step-up (the password confirmed on a reveal in the app).
+        return obj is None or (
+            can(request.user, TerritoryCapability.REVEAL_PERSONAL, obj.household.area)
+            and stepup.is_fresh(request)
         )
 
     def get_fields(self, request, obj=None):
@@ -231,7 +234,13 @@ class ResidentAdmin(ScopedAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         if obj is not None and request.method == "GET" and self._may_reveal(request, obj):
-            services.open_for_editing(by=request.user, resident=obj, remote_addr=client_ip(request))
+            services.open_for_editing(
+                by=request.user,
+                resident=obj,
+                reason="",
+                stepup_at=stepup.confirmed_at(request),
+                remote_addr=client_ip(request),
+            )
         return super().change_view(request, object_id, form_url, extra_context)
 
 

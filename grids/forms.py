@@ -1,13 +1,58 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from core.personal import normalize_mobile
+from accounts import stepup
+from core.personal import RevealReason, normalize_mobile
 from grids.models import Area, CareCategory, Household, Post, Resident
 from grids.policy import TerritoryCapability
 from grids.roles import ROLE_LEVELS, Level
+
+
+class RevealForm(forms.Form):
+    """Why a full value is shown, and the password again when the step-up is not fresh
+    (``accounts.stepup``). ``reauthenticated`` says whether the password was asked this time."""
+
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=[("", "—"), *RevealReason.choices], required=True
+    )
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Asked once every %(minutes)s minutes."),
+    )
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.reauthenticated = False
+        self.needs_password = not stepup.is_fresh(request)
+        if self.needs_password:
+            self.fields["password"].required = True
+            self.fields["password"].help_text = self.fields["password"].help_text % {
+                "minutes": settings.STEPUP_MINUTES
+            }
+        else:
+            del self.fields["password"]
+
+    def clean(self):
+        data = super().clean()
+        if self.needs_password and data.get("password") and not self.errors:
+            if not stepup.confirm(self.request, data["password"]):
+                # The same words whatever was wrong: the form tells nothing about the account.
+                self.add_error("password", _("That is not your password."))
+            else:
+                self.reauthenticated = True
+        return data
+
+    @property
+    def stepup_at(self):
+        return stepup.confirmed_at(self.request)
 
 
 class VersionedForm(forms.ModelForm):

@@ -25,6 +25,7 @@ from shapely.geometry.base import BaseGeometry
 from accounts import services as accounts_services
 from core.audit import log_bulk
 from core.concurrency import save_if_unchanged
+from core.personal import RevealReason
 from core.queue import enqueue_on_commit
 from grids import geo, selectors
 from grids.cover import COVERED_ROLES
@@ -853,38 +854,98 @@ def _recount(*grid_ids: int) -> None:
 REVEALABLE = ("id_number", "phone")
 
 
-def log_personal_access(by, obj, fields: list[str], remote_addr: str | None) -> None:
-    """An audit row saying ``by`` saw the full ``fields`` of ``obj`` (a resident, a member…)."""
+def log_personal_access(
+    by,
+    obj,
+    fields: list[str],
+    remote_addr: str | None,
+    *,
+    reason: str = "",
+    reauthenticated: bool | None = None,
+    stepup_at: dt.datetime | None = None,
+) -> None:
+    """An audit row saying ``by`` saw the full ``fields`` of ``obj`` (a resident, a member…),
+    why (a ``RevealReason``), and whether and when the password was confirmed for it."""
+    data: dict = {"revealed": fields}
+    if reason:
+        data["reason"] = reason
+    if reauthenticated is not None:
+        data["reauthenticated"] = reauthenticated
+    if stepup_at is not None:
+        data["stepup_at"] = stepup_at.isoformat()
     LogEntry.objects.log_create(
         obj,
         action=LogEntry.Action.ACCESS,
         force_log=True,
         actor=by,
         remote_addr=remote_addr,
-        additional_data={"revealed": fields},
+        additional_data=data,
         changes={},
     )
 
 
+def _require_reason(reason: str) -> None:
+    if reason not in RevealReason.values:
+        raise ValidationError(_("Choose why you need the full value."))
+
+
 @transaction.atomic
-def reveal_personal(*, by, resident: Resident, field: str, remote_addr: str | None = None) -> str:
-    """The full ID or mobile number, for a user allowed to see it; every reveal is logged."""
+def reveal_personal(
+    *,
+    by,
+    resident: Resident,
+    field: str,
+    reason: str,
+    reauthenticated: bool = False,
+    stepup_at: dt.datetime | None = None,
+    remote_addr: str | None = None,
+) -> str:
+    """The full ID or mobile number, for a user allowed to see it and saying why (the view
+    has confirmed the step-up); every reveal is logged with its reason."""
     if field not in REVEALABLE:
         raise ValidationError(_("This field cannot be revealed."))
     require(by, TerritoryCapability.REVEAL_PERSONAL, resident.household.area)
+    _require_reason(reason)
     value = getattr(resident, field)
     if value:
-        log_personal_access(by, resident, [field], remote_addr)
+        log_personal_access(
+            by,
+            resident,
+            [field],
+            remote_addr,
+            reason=reason,
+            reauthenticated=reauthenticated,
+            stepup_at=stepup_at,
+        )
     return value
 
 
 @transaction.atomic
-def open_for_editing(*, by, resident: Resident, remote_addr: str | None = None) -> None:
-    """The edit form shows full values: same permission and the same audit as a reveal."""
+def open_for_editing(
+    *,
+    by,
+    resident: Resident,
+    reason: str,
+    reauthenticated: bool = False,
+    stepup_at: dt.datetime | None = None,
+    remote_addr: str | None = None,
+) -> None:
+    """The edit form shows full values: same permission, reason and audit as a reveal. The
+    admin's form asks no reason (``reason=""``); it shows full values only after a step-up."""
     require(by, TerritoryCapability.REVEAL_PERSONAL, resident.household.area)
+    if reason:
+        _require_reason(reason)
     shown = [field for field in REVEALABLE if getattr(resident, field)]
     if shown:
-        log_personal_access(by, resident, shown, remote_addr)
+        log_personal_access(
+            by,
+            resident,
+            shown,
+            remote_addr,
+            reason=reason,
+            reauthenticated=reauthenticated,
+            stepup_at=stepup_at,
+        )
 
 
 # --- Posts ----------------------------------------------------------------------------------

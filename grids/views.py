@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.clientip import client_ip
 from core.exports import csv_response
@@ -34,6 +34,7 @@ from grids.forms import (
     PersonForm,
     PostForm,
     ResidentForm,
+    RevealForm,
 )
 from grids.models import Area, Household, Leave, Post, Resident, ResidentCare, household_q
 from grids.policy import TerritoryCapability
@@ -392,6 +393,9 @@ def resident_create(request, pk):
     )
 
 
+OPEN_FOR_EDITING = "_open"  # the reveal form in front of the edit form was sent
+
+
 @login_required
 @PERSONAL_PAGE
 def resident_edit(request, pk):
@@ -399,47 +403,69 @@ def resident_edit(request, pk):
     household = resident.household
     if not can(request.user, TerritoryCapability.REVEAL_PERSONAL, household.area):
         raise PermissionDenied  # the edit form shows the full ID and mobile numbers
-    form = ResidentForm(request.POST or None, instance=resident)
-    if request.method == "GET":
+    context = {
+        "household": household,
+        "resident": resident,
+        "breadcrumbs": [*breadcrumbs(request, household.grid), (household.grid, True)],
+    }
+    if request.method == "GET" or OPEN_FOR_EDITING in request.POST:
+        # Full values are shown only after a reason (and, when due, the password).
+        gate = RevealForm(request.POST or None, request=request)
+        if not gate.is_valid():
+            return render(request, "grids/resident_open.html", {**context, "form": gate})
         services.open_for_editing(
-            by=request.user, resident=resident, remote_addr=client_ip(request)
+            by=request.user,
+            resident=resident,
+            reason=gate.cleaned_data["reason"],
+            reauthenticated=gate.reauthenticated,
+            stepup_at=gate.stepup_at,
+            remote_addr=client_ip(request),
         )
-    saved = submit_form(
-        request,
-        form,
-        lambda data, version: services.update_resident(
-            by=request.user, resident=resident, expected_version=version, **data
-        ),
-        _("Resident saved."),
-    )
-    if saved is not NOT_SAVED:
-        return redirect("household_detail", pk=household.pk)
+        form = ResidentForm(instance=resident)
+    else:
+        # Saving shows back only what was sent (or nothing, on success).
+        form = ResidentForm(request.POST, instance=resident)
+        saved = submit_form(
+            request,
+            form,
+            lambda data, version: services.update_resident(
+                by=request.user, resident=resident, expected_version=version, **data
+            ),
+            _("Resident saved."),
+        )
+        if saved is not NOT_SAVED:
+            return redirect("household_detail", pk=household.pk)
     return render(
         request,
         "grids/resident_form.html",
-        {
-            "form": form,
-            "household": household,
-            "resident": resident,
-            "history": history_for(resident),
-            "breadcrumbs": [*breadcrumbs(request, household.grid), (household.grid, True)],
-        },
+        {**context, "form": form, "history": history_for(resident)},
     )
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
+@PERSONAL_PAGE
 def resident_reveal(request, pk, field):
+    """The form asking why (and the password, when due), then the full value."""
     if field not in services.REVEALABLE:
         raise Http404
     resident = _resident(request, pk, TerritoryCapability.REVEAL_PERSONAL)
-    value = services.reveal_personal(
-        by=request.user, resident=resident, field=field, remote_addr=client_ip(request)
-    )
-    context = {"resident": resident, "field": field, "value": value}
-    if request.htmx:
-        return render(request, "grids/_revealed.html", context)
-    return render(request, "grids/revealed.html", context)
+    form = RevealForm(request.POST if request.method == "POST" else None, request=request)
+    context = {"resident": resident, "field": field, "form": form}
+    if form.is_valid():
+        context["value"] = services.reveal_personal(
+            by=request.user,
+            resident=resident,
+            field=field,
+            reason=form.cleaned_data["reason"],
+            reauthenticated=form.reauthenticated,
+            stepup_at=form.stepup_at,
+            remote_addr=client_ip(request),
+        )
+        partial, page = "grids/_revealed.html", "grids/revealed.html"
+    else:
+        partial, page = "grids/_reveal_form.html", "grids/reveal_form.html"
+    return render(request, partial if request.htmx else page, context)
 
 
 @login_required

@@ -36,7 +36,10 @@ def test_a_grid_worker_finds_a_household_and_adds_a_resident_on_a_phone(
 
     phone = page.locator("[id^=phone-]").first
     expect(phone.locator(".masked")).to_contain_text("****")
-    phone.locator("button").click()  # htmx: the full number replaces the masked one in place
+    phone.locator("a.reveal").click()  # htmx: the reason form replaces the masked number
+    phone.locator("select[name=reason]").select_option("visit")
+    phone.locator("input[name=password]").fill("demo-grid-2026")  # the step-up
+    phone.locator("button[type=submit]").click()  # then the full number, in place
     expect(phone.locator(".masked")).to_have_text(re.compile(r"^1[3-9]\d{9}$"))
     shoot(page, f"worker-household-revealed-{lang}")
 

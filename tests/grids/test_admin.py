@@ -3,6 +3,7 @@ from auditlog.models import LogEntry
 from django.contrib.auth.models import Group
 
 from tests.factories import HouseholdFactory, ResidentFactory
+from tests.stepup import confirm_password
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +46,13 @@ def test_an_officer_without_reveal_rights_sees_masked_values_in_the_admin_form(
 def test_a_community_officer_opening_a_resident_in_the_admin_is_logged(officer, client, resident):
     user = officer("community_officer", "Community staff")
     body = client.get(f"/admin/grids/resident/{resident.pk}/change/").content.decode()
+    # Masked until the password was confirmed within the step-up window.
+    assert resident.id_number not in body
+    confirm_password(client)
+    body = client.get(f"/admin/grids/resident/{resident.pk}/change/").content.decode()
     assert resident.id_number in body
     assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=user).count() == 1
+    assert "reason" not in LogEntry.objects.get(action=LogEntry.Action.ACCESS).additional_data
 
 
 def test_admin_area_choices_are_scoped(officer, client, territory):

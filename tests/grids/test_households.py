@@ -110,19 +110,25 @@ def test_care_categories_are_set_and_cleared(own_worker, resident):
 
 def test_revealing_a_full_value_is_logged_with_who_and_what(own_worker, resident):
     value = services.reveal_personal(
-        by=own_worker, resident=resident, field="id_number", remote_addr="10.0.0.8"
+        by=own_worker, resident=resident, field="id_number", reason="visit", remote_addr="10.0.0.8"
     )
     assert value == resident.id_number
     entry = LogEntry.objects.get(action=LogEntry.Action.ACCESS)
     assert entry.actor == own_worker
     assert entry.object_pk == str(resident.pk)
-    assert entry.additional_data == {"revealed": ["id_number"]}
+    assert entry.additional_data == {
+        "revealed": ["id_number"],
+        "reason": "visit",
+        "reauthenticated": False,
+    }
     assert entry.remote_addr == "10.0.0.8"
 
 
 def test_a_part_time_worker_cannot_reveal_and_nothing_is_logged(part_time_worker, resident):
     with pytest.raises(PermissionDenied):
-        services.reveal_personal(by=part_time_worker, resident=resident, field="phone")
+        services.reveal_personal(
+            by=part_time_worker, resident=resident, field="phone", reason="visit"
+        )
     assert not LogEntry.objects.filter(action=LogEntry.Action.ACCESS).exists()
 
 

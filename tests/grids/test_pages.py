@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from grids.models import Household, Post, Resident
 from tests.factories import HouseholdFactory, ResidentFactory, make_id_number
+from tests.stepup import confirm_password
 
 pytestmark = pytest.mark.django_db
 
@@ -83,19 +84,30 @@ def test_the_export_is_masked_and_scoped(persona, client, resident, other_househ
 
 def test_revealing_shows_the_full_value_once_and_logs_it(persona, client, resident):
     user = persona("own_worker")
+    confirm_password(client)
     url = reverse("resident_reveal", kwargs={"pk": resident.pk, "field": "id_number"})
-    response = client.post(url, HTTP_HX_REQUEST="true")
+    # A link (GET) only shows the reason form: a crawler following it reveals nothing.
+    asked = client.get(url)
+    assert asked.status_code == 200 and resident.id_number not in asked.content.decode()
+    response = client.post(url, {"reason": "visit"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert resident.id_number in response.content.decode()
     assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=user).count() == 1
-    assert client.get(url).status_code == 405  # never by a link that a crawler could follow
 
 
-def test_opening_the_resident_form_is_logged(persona, client, resident):
+def test_opening_the_resident_form_asks_why_and_is_logged(persona, client, resident):
     user = persona("own_worker")
-    client.get(reverse("resident_edit", kwargs={"pk": resident.pk}))
+    confirm_password(client)
+    url = reverse("resident_edit", kwargs={"pk": resident.pk})
+    asked = client.get(url).content.decode()
+    assert resident.id_number not in asked
+    assert not LogEntry.objects.filter(action=LogEntry.Action.ACCESS).exists()
+    shown = client.post(url, {"_open": "1", "reason": "verification"}).content.decode()
+    assert resident.id_number in shown
     entry = LogEntry.objects.get(action=LogEntry.Action.ACCESS, actor=user)
-    assert entry.additional_data == {"revealed": ["id_number", "phone"]}
+    assert entry.additional_data["revealed"] == ["id_number", "phone"]
+    assert entry.additional_data["reason"] == "verification"
+    assert entry.additional_data["reauthenticated"] is False
 
 
 def test_search_finds_by_address_name_and_phone_tail(persona, client, territory):

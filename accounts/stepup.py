@@ -1,0 +1,62 @@
+"""Step-up: the password asked again before a sensitive act (revealing a full ID number).
+
+A confirmation holds for ``STEPUP_MINUTES`` and rides in the session, so it ends with the
+session (signing out, a password change elsewhere). The password is checked through
+``django.contrib.auth.authenticate``, with django-axes in front: a wrong password is a failed
+sign-in attempt like any other, counted per user name and client and locking out at
+``AXES_FAILURE_LIMIT``, so the confirm form cannot be used to guess the password faster than
+the sign-in form can. A second factor (a TOTP code) slots into ``confirm`` as ``code``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+SESSION_KEY = "_stepup_at"
+
+
+def confirmed_at(request) -> dt.datetime | None:
+    """When this session last confirmed the password, or None."""
+    value = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+    return parse_datetime(value) if isinstance(value, str) else None
+
+
+def is_fresh(request) -> bool:
+    """Whether the password was confirmed in this session within ``STEPUP_MINUTES``."""
+    at = confirmed_at(request)
+    if at is None:
+        return False
+    return timezone.now() - at < dt.timedelta(minutes=settings.STEPUP_MINUTES)
+
+
+def locked_out(request) -> bool:
+    """Whether the last ``confirm`` was refused because the account is locked out."""
+    return bool(getattr(request, "axes_locked_out", False))
+
+
+def confirm(request, password: str, *, code: str | None = None) -> bool:
+    """Check the signed-in user's ``password``; on success the session is fresh again.
+
+    An empty password is refused without counting (it tells nothing). ``code`` is for a
+    second factor: when the user has one, the check goes here, after the password.
+    """
+    user = request.user
+    if not password or not user.is_authenticated:
+        return False
+    checked = authenticate(request, username=user.get_username(), password=password)
+    if checked is None or checked.pk != user.pk:
+        return False
+    # Mirrors a successful sign-in (AXES_RESET_ON_SUCCESS): earlier slips are forgiven.
+    axes_reset(username=user.get_username())
+    request.session[SESSION_KEY] = timezone.now().isoformat()
+    return True
+
+
+def forget(request) -> None:
+    request.session.pop(SESSION_KEY, None)
