@@ -13,14 +13,17 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_http_methods, require_POST
 from openpyxl import Workbook
 
+from core.clientip import client_ip
 from core.exports import xlsx_response
 from core.forms import NOT_SAVED, submit_form
 from core.images import serve_private
 from core.replica import reads_from_replica
 from grids.access import area_or_404
+from grids.forms import RevealForm
 from grids.policy import TerritoryCapability
 from grids.roles import Level
 from grids.scope import can
@@ -132,14 +135,28 @@ def new_case(request, code: str):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+@cache_control(private=True, no_store=True)
 def case_detail(request, pk: int):
     case = _case_or_404(request.user, pk)
     parties = list(case.parties.all())
-    reveal = may_reveal(request.user, case.grid)
-    if reveal:
-        shown = [p for p in parties if p.phone]
-        for party in shown:
-            log_personal_access(request.user, party, ["phone"], request.META.get("REMOTE_ADDR"))
+    shown = [p for p in parties if p.phone]
+    reveal, reveal_form = False, None
+    if shown and may_reveal(request.user, case.grid):
+        # Full numbers after a reason and, when due, the password (as a resident's).
+        reveal_form = RevealForm(request.POST or None, request=request)
+        if reveal_form.is_valid():
+            for party in shown:
+                log_personal_access(
+                    request.user,
+                    party,
+                    ["phone"],
+                    client_ip(request),
+                    reason=reveal_form.cleaned_data["reason"],
+                    reauthenticated=reveal_form.reauthenticated,
+                    stepup_at=reveal_form.stepup_at,
+                )
+            reveal, reveal_form = True, None
     may_write = may_record(request.user, case.grid)
     return render(
         request,
@@ -149,6 +166,7 @@ def case_detail(request, pk: int):
             "parties": parties,
             "steps": case.steps.select_related("by"),
             "reveal": reveal,
+            "reveal_form": reveal_form,
             "may_write": may_write,
             "risk_form": RiskForm(initial={"risk": case.risk, "version": case.version})
             if may_write and not case.is_closed

@@ -102,14 +102,20 @@ def test_the_list_filters_by_status_type_and_risk(client, territory, own_worker,
     assert len(client.get(url, {"risk": "low"}).context["cases"]) == 1
 
 
-def test_the_case_page_shows_full_numbers_to_the_grid_team_and_logs_it(
+def test_the_case_page_shows_full_numbers_to_the_grid_team_after_a_reason_and_logs_it(
     client, own_worker, street_officer, mediation_case
 ):
     client.force_login(own_worker)
-    page = client.get(reverse("mediation_case", kwargs={"pk": mediation_case.pk})).content.decode()
+    url = reverse("mediation_case", kwargs={"pk": mediation_case.pk})
+    page = client.get(url).content.decode()
+    assert "13812345678" not in page and 'name="password"' in page
+    page = client.post(url, {"reason": "visit", "password": "pw-for-tests-2026"}).content.decode()
     assert "13812345678" in page
     party = mediation_case.parties.get()
-    assert LogEntry.objects.get_for_object(party).filter(action=LogEntry.Action.ACCESS).count() == 1
+    entries = LogEntry.objects.get_for_object(party).filter(action=LogEntry.Action.ACCESS)
+    assert entries.count() == 1
+    assert entries.get().additional_data["reason"] == "visit"
+    assert entries.get().additional_data["reauthenticated"] is True
     client.force_login(street_officer)
     page = client.get(reverse("mediation_case", kwargs={"pk": mediation_case.pk})).content.decode()
     assert "138****5678" in page and "13812345678" not in page
