@@ -47,6 +47,8 @@ def menu(request) -> dict:
         "nav_dispatch": scope_paths(user, TicketCapability.DISPATCH_TICKETS) != [],
         "nav_visits": scope_paths(user, VisitCapability.LOG_VISITS) != [],
         "nav_dashboard": scope_paths(user, TerritoryCapability.VIEW_TERRITORY) != [],
+        # Large exports are asked for and decided there (grids/exports.py).
+        "nav_exports": scope_paths(user, TerritoryCapability.EXPORT) != [],
         "nav_operations": can_operate(user),
         "nav_calendar": may_manage_calendar(user),
         "nav_catalogue": may_manage_catalogue(user),

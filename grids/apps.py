@@ -30,7 +30,16 @@ class GridsConfig(AppConfig):
         # change (moves, which treebeard writes with raw updates, call scope_changed too).
         post_migrate.connect(_scope_changed, sender=self, dispatch_uid="grids.scope.migrate")
 
-        from grids.models import Area, Cover, Household, Leave, Post, Resident, ResidentCare
+        from grids.models import (
+            Area,
+            Cover,
+            ExportApproval,
+            Household,
+            Leave,
+            Post,
+            Resident,
+            ResidentCare,
+        )
 
         # Covers and leaves widen a colleague's reach while the leave holds (grids.cover).
         for model in (Area, Post, Cover, Leave):
@@ -51,3 +60,5 @@ class GridsConfig(AppConfig):
         )
         auditlog.register(ResidentCare)
         auditlog.register(Post)
+        # Requests, decisions and downloads (the count) are kept in the audit log.
+        auditlog.register(ExportApproval)

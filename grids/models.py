@@ -674,3 +674,95 @@ class Leave(models.Model):
                 raise ValidationError(
                     _("%(user)s already has leave overlapping these dates.") % {"user": self.user}
                 )
+
+
+class ExportKind(models.TextChoices):
+    """The list exports that carry personal data (grids/exports.py)."""
+
+    RESIDENTS = "residents", _("Residents")
+    REQUESTS = "requests", _("Requests")
+    VISITS = "visits", _("Visits")
+    SCREENING = "screening", _("Dispute screening")
+
+
+class ExportApprovalQuerySet(models.QuerySet):
+    def to_decide_by(self, user):
+        """Requests ``user`` may decide: where they export one level up, never their own."""
+        paths = scope_paths(user, TerritoryCapability.EXPORT)
+        return self.filter(path_q(paths, "approver_area__path")).exclude(requester=user)
+
+
+class ExportApproval(models.Model):
+    """A large list export of personal data, asked for by ``requester`` and decided by an
+    officer of ``approver_area`` (the export's area one level up; the district's own for a
+    district-wide list). Approved, it can be downloaded by the requester until ``expires``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+        EXPIRED = "expired", _("Expired")
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="export_requests",
+        verbose_name=_("requested by"),
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("area")
+    )
+    approver_area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("approved at")
+    )
+    kind = models.CharField(_("export"), max_length=20, choices=ExportKind.choices)
+    # The export's own address and filters: the download link, without naming the app.
+    path = models.CharField(_("address"), max_length=200)
+    query = models.CharField(_("filters"), max_length=500, blank=True)
+    rows = models.PositiveIntegerField(_("rows"))
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=300, blank=True)
+    expires = models.DateTimeField(_("expires"), null=True, blank=True)
+    downloads = models.PositiveIntegerField(_("downloads"), default=0)
+
+    objects = ExportApprovalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("export approval")
+        verbose_name_plural = _("export approvals")
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["requester", "kind", "status"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_kind_display()} · {self.area}"
+
+    @property
+    def state(self) -> str:
+        """The status, with an approval past its time read as expired."""
+        if self.status == self.Status.APPROVED and self.expires and self.expires <= timezone.now():
+            return self.Status.EXPIRED
+        return self.status
+
+    def get_state_display(self) -> str:
+        return str(self.Status(self.state).label)
+
+    @property
+    def usable(self) -> bool:
+        return self.state == self.Status.APPROVED
+
+    def download_url(self) -> str:
+        query = f"{self.query}&" if self.query else ""
+        return f"{self.path}?{query}approval={self.pk}"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -16,12 +17,12 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.clientip import client_ip
-from core.exports import csv_response
+from core.exports import Watermark, csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from core.history import history_for
 from core.navigation import Section
 from core.replica import bound, reads_from_replica
-from grids import geo, navigation, selectors, services
+from grids import exports, geo, navigation, selectors, services
 from grids.access import area_or_404
 from grids.cover import COVERED_ROLES
 from grids.forms import (
@@ -36,10 +37,20 @@ from grids.forms import (
     ResidentForm,
     RevealForm,
 )
-from grids.models import Area, Household, Leave, Post, Resident, ResidentCare, household_q
+from grids.models import (
+    Area,
+    ExportApproval,
+    ExportKind,
+    Household,
+    Leave,
+    Post,
+    Resident,
+    ResidentCare,
+    household_q,
+)
 from grids.policy import TerritoryCapability
 from grids.roles import GRID_DEPTH, Level
-from grids.scope import active_posts, can
+from grids.scope import active_posts, can, scope_paths
 
 PAGE_SIZE = 25
 
@@ -254,6 +265,11 @@ def household_export(request, code):
         .select_related("household__grid", "household__micro_grid")
         .order_by("household__grid__path", "household__address", "pk")
     )
+    gate = exports.export_gate(
+        request, kind=ExportKind.RESIDENTS, area=area, rows=residents.count()
+    )
+    if not isinstance(gate, Watermark):
+        return gate
     header = [
         _("Grid code"),
         _("Grid"),
@@ -285,7 +301,7 @@ def household_export(request, code):
                 r.get_status_display(),
             ]
 
-    return csv_response(f"residents-{area.code}", header, rows())
+    return csv_response(f"residents-{area.code}", header, rows(), watermark=gate)
 
 
 @login_required
@@ -921,3 +937,48 @@ def leave_end(request, code, pk):
         else:
             messages.success(request, _("%(user)s is back at work.") % {"user": leave.user})
     return redirect("area_cover", code=area.code)
+
+
+# --- Export approvals (grids/exports.py) -------------------------------------------------
+
+
+@login_required
+@PERSONAL_PAGE
+def export_approvals(request):
+    """The requests this user decides (one level up), their recent decisions, and their own."""
+    user = request.user
+    if scope_paths(user, TerritoryCapability.EXPORT) == []:
+        raise Http404
+    approvals = ExportApproval.objects.select_related(
+        "requester", "area", "decided_by", "approver_area"
+    )
+    deciding = approvals.to_decide_by(user)
+    return render(
+        request,
+        "grids/export_approvals.html",
+        {
+            "pending": list(deciding.filter(status=ExportApproval.Status.PENDING)),
+            "decided": list(deciding.exclude(status=ExportApproval.Status.PENDING)[:30]),
+            "mine": list(approvals.filter(requester=user)[:30]),
+            "limit": settings.EXPORT_APPROVAL_ROWS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def export_decide(request, pk):
+    approval = get_object_or_404(ExportApproval.objects.to_decide_by(request.user), pk=pk)
+    decide = {"approve": exports.approve_export, "refuse": exports.refuse_export}.get(
+        request.POST.get("decision", "")
+    )
+    if decide is None:
+        messages.error(request, _("Approve or refuse the request."))
+        return redirect("export_approvals")
+    try:
+        decide(by=request.user, approval=approval, note=request.POST.get("note", "")[:300])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Request #%(number)s decided.") % {"number": approval.pk})
+    return redirect("export_approvals")

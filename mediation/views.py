@@ -18,12 +18,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from openpyxl import Workbook
 
 from core.clientip import client_ip
-from core.exports import xlsx_response
+from core.exports import Watermark, xlsx_response
 from core.forms import NOT_SAVED, submit_form
 from core.images import serve_private
 from core.replica import reads_from_replica
 from grids.access import area_or_404
+from grids.exports import export_gate
 from grids.forms import RevealForm
+from grids.models import ExportKind
 from grids.policy import TerritoryCapability
 from grids.roles import Level
 from grids.scope import can
@@ -302,6 +304,11 @@ def screening_export(request, code: str):
     area = area_or_404(request.user, code, TerritoryCapability.EXPORT)
     month = _month(request)
     result = screening_of(area, month)
+    # Case summaries and household addresses: personal data, above the limit by approval.
+    rows = len(result.cases) + len(result.overdue) + len(result.households)
+    gate = export_gate(request, kind=ExportKind.SCREENING, area=area, rows=rows)
+    if not isinstance(gate, Watermark):
+        return gate
     book = Workbook()
     sheet = book.active
     sheet.title = _("Cases")[:31]
@@ -338,4 +345,4 @@ def screening_export(request, code: str):
         homes.append(
             [household.grid.name, household.address, timezone.localtime(when).strftime("%Y-%m-%d")]
         )
-    return xlsx_response(book, f"screening-{area.code}-{month:%Y-%m}.xlsx")
+    return xlsx_response(book, f"screening-{area.code}-{month:%Y-%m}.xlsx", watermark=gate)

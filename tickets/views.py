@@ -17,12 +17,13 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from branches.models import JointMeeting
-from core.exports import csv_response
+from core.exports import Watermark, csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from core.redirects import local_redirect
 from core.replica import bound, reads_from_replica
 from grids import geo
-from grids.models import GRID_PATH_LENGTH, Area
+from grids.exports import export_gate, widest_area
+from grids.models import GRID_PATH_LENGTH, Area, ExportKind
 from grids.roles import Level
 from grids.scope import can
 from grids.views import breadcrumbs
@@ -165,6 +166,16 @@ def export(request):
     rows = bound(
         rows.select_related("matter__category", "area", "assignee").order_by("-submitted_at")
     )
+    # Reporters' descriptions and addresses: personal data, above the limit by approval.
+    gate = export_gate(
+        request,
+        kind=ExportKind.REQUESTS,
+        area=widest_area(request.user, TicketCapability.DISPATCH_TICKETS),
+        rows=rows.count(),
+        capability=TicketCapability.DISPATCH_TICKETS,
+    )
+    if not isinstance(gate, Watermark):
+        return gate
 
     header = [
         _("Code"),
@@ -200,7 +211,7 @@ def export(request):
                 t.rating or "",
             ]
 
-    return csv_response("requests", header, lines())
+    return csv_response("requests", header, lines(), watermark=gate)
 
 
 @login_required

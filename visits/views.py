@@ -31,16 +31,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from core.exports import csv_response
+from core.exports import Watermark, csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from core.history import history_for
 from core.navigation import listed
 from core.replica import bound, reads_from_replica
 from grids.access import area_or_404
+from grids.exports import export_gate
 from grids.models import (
     GRID_PATH_LENGTH,
     Area,
     CareCategory,
+    ExportKind,
     Household,
     Post,
     Resident,
@@ -507,6 +509,10 @@ def visit_report_export(request, code):
         .select_related("grid", "household", "place", "by")
         .order_by("-visited_at", "-pk")
     )
+    # Addresses and what was found at them: personal data, above the limit by approval.
+    gate = export_gate(request, kind=ExportKind.VISITS, area=area, rows=rows.count())
+    if not isinstance(gate, Watermark):
+        return gate
     labels = {key: str(label) for key, label in VISIT_TAGS.items()}
     header = [
         _("Visited"),
@@ -532,7 +538,7 @@ def visit_report_export(request, code):
                 v.findings,
             ]
 
-    return csv_response(f"visits-{area.code}", header, lines())
+    return csv_response(f"visits-{area.code}", header, lines(), watermark=gate)
 
 
 @login_required
