@@ -31,6 +31,10 @@ NOT_SCOPED = {
     "large_text",  # a display cookie, no data (tests/tickets/test_large_text.py)
 }
 
+# Export approvals: the page for whoever exports somewhere; a request is decided one level up.
+EXPORTERS = (MISSING, MISSING, OK, OK, OK, LOGIN)
+DECIDE = (MISSING, MISSING, FOUND, MISSING, FOUND, LOGIN)
+
 # name: (method, target fixture, kwargs from the target, expected per persona)
 CASES = {
     "area_detail": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
@@ -55,4 +59,6 @@ CASES = {
     "resident_create": ("get", "household", lambda h: {"pk": h.pk}, EDIT),
     "resident_edit": ("get", "resident", lambda r: {"pk": r.pk}, EDIT),
     "resident_reveal": ("post", "resident", lambda r: {"pk": r.pk, "field": "phone"}, EDIT),
+    "export_approvals": ("get", "territory", lambda t: {}, EXPORTERS),
+    "export_decide": ("post", "export_request", lambda a: {"pk": a.pk}, DECIDE),
 }
