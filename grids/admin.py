@@ -16,7 +16,17 @@ from accounts.admin import UserAdmin
 from accounts.models import User
 from core.clientip import client_ip
 from grids import services
-from grids.models import Area, Cover, GridTally, Household, Leave, Post, Resident, ResidentCare
+from grids.models import (
+    Area,
+    Cover,
+    ExportApproval,
+    GridTally,
+    Household,
+    Leave,
+    Post,
+    Resident,
+    ResidentCare,
+)
 from grids.policy import TerritoryCapability
 from grids.scope import can
 
@@ -351,3 +361,22 @@ class ScopedUserAdmin(UserAdmin):
         if request.user.is_superuser:
             return rows
         return rows.filter(pk__in=Post.objects.visible_to(request.user).values("user_id"))
+
+
+@admin.register(ExportApproval)
+class ExportApprovalAdmin(admin.ModelAdmin):
+    """Read-only: requests and decisions go through the export approvals page."""
+
+    list_display = ("pk", "kind", "area", "requester", "rows", "status", "decided_by", "downloads")
+    list_filter = ("status", "kind")
+    list_select_related = ("area", "requester", "decided_by")
+    date_hierarchy = "requested_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

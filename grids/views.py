@@ -961,6 +961,7 @@ def export_approvals(request):
             "decided": list(deciding.exclude(status=ExportApproval.Status.PENDING)[:30]),
             "mine": list(approvals.filter(requester=user)[:30]),
             "limit": settings.EXPORT_APPROVAL_ROWS,
+            "hours": settings.EXPORT_APPROVAL_HOURS,
         },
     )
 
