@@ -1,9 +1,11 @@
 import datetime as dt
+import io
 
 import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from mediation import services
 from mediation.figures import DEFINITIONS, figures
@@ -216,6 +218,10 @@ def test_the_screening_lists_overdue_follow_ups_and_disputed_households(
         reverse("mediation_screening_export", kwargs={"code": territory.community.code})
     )
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd")
+    # Watermarked: who and when above every sheet, and in the file name.
+    book = load_workbook(io.BytesIO(export.content))
+    assert all(str(sheet["A1"].value).startswith("Exported by ") for sheet in book.worksheets)
+    assert "-street_officer-" in export["Content-Disposition"]
 
 
 @pytest.mark.parametrize("many", [False, True])
