@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from auditlog.registry import auditlog
+        from django.utils.module_loading import autodiscover_modules
 
         from core import (
             health,
@@ -22,3 +23,5 @@ class CoreConfig(AppConfig):
         auditlog.register(CalendarDay)
         health.register("calendar", workdays.health_check)
         metrics.register("queues", metrics.queue_depths)
+        # Each app's kinds of record and how long they are kept (core.retention).
+        autodiscover_modules("retention")
