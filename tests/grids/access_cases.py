@@ -55,4 +55,13 @@ CASES = {
     "resident_create": ("get", "household", lambda h: {"pk": h.pk}, EDIT),
     "resident_edit": ("get", "resident", lambda r: {"pk": r.pk}, EDIT),
     "resident_reveal": ("post", "resident", lambda r: {"pk": r.pk, "field": "phone"}, EDIT),
+    # The printout of what is held about a resident: those who may see their full details.
+    "resident_subject_access": ("get", "resident", lambda r: {"pk": r.pk}, EDIT),
+    # The retention periods are the district's; to anyone else the page does not exist.
+    "retention_settings": (
+        "get",
+        "territory",
+        lambda t: {},
+        (MISSING, MISSING, MISSING, MISSING, OK, LOGIN),
+    ),
 }
