@@ -215,3 +215,32 @@ def test_the_task_records_a_run():
 
     apply_retention.delay()
     assert RetentionRun.objects.get().finished_at is not None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_row_someone_holds_locked_is_left_for_the_next_night_not_waited_for(own_worker):
+    import psycopg
+
+    from accounts.signin_models import SignIn
+
+    long_ago = timezone.now() - 400 * DAY
+    held, free = (
+        SignIn.objects.create(user=own_worker, at=long_ago, result=SignIn.Result.SUCCESS)
+        for _ in range(2)
+    )
+    with psycopg.connect(**connection.get_connection_params()) as holder:
+        holder.execute(f"SELECT 1 FROM {SignIn._meta.db_table} WHERE id = %s FOR UPDATE", [held.pk])
+        with connection.cursor() as cursor:
+            # Waiting would fail the test after two seconds instead of hanging it.
+            cursor.execute("SET lock_timeout = '2s'")
+        try:
+            run = retention.apply()
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+        assert run.counts["accounts.signins"]["count"] == 1
+        assert list(SignIn.objects.values_list("pk", flat=True)) == [held.pk]
+        assert not run.error
+    assert retention.apply().counts["accounts.signins"]["count"] == 1
+    assert not SignIn.objects.filter(pk__in=[held.pk, free.pk]).exists()
