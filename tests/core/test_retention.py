@@ -230,7 +230,7 @@ def test_a_row_someone_holds_locked_is_left_for_the_next_night_not_waited_for(ow
         for _ in range(2)
     )
     with psycopg.connect(**connection.get_connection_params()) as holder:
-        holder.execute(f"SELECT 1 FROM {SignIn._meta.db_table} WHERE id = %s FOR UPDATE", [held.pk])
+        holder.execute("SELECT 1 FROM accounts_signin WHERE id = %s FOR UPDATE", [held.pk])
         with connection.cursor() as cursor:
             # Waiting would fail the test after two seconds instead of hanging it.
             cursor.execute("SET lock_timeout = '2s'")
