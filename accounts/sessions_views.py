@@ -9,6 +9,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import signins
+from accounts.retention import KEY as SIGNINS_KEPT
+from core.retention import days_for
 
 
 @login_required
@@ -16,7 +18,8 @@ def signin_history(request):
     return render(
         request,
         "accounts/signin_history.html",
-        {"signins": signins.history(request.user), "keep_days": signins.KEEP_DAYS},
+        # The period the district set (core.retention), which the daily purge applies.
+        {"signins": signins.history(request.user), "keep_days": days_for(SIGNINS_KEPT)},
     )
 
 

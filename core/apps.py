@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from auditlog.registry import auditlog
+        from django.utils.module_loading import autodiscover_modules
 
         from core import (
             health,
@@ -16,9 +17,13 @@ class CoreConfig(AppConfig):
             observe,  # noqa: F401  (connects the request id and metrics to Celery's signals)
             workdays,
         )
-        from core.models import CalendarDay
+        from core.models import CalendarDay, RetentionPolicy
 
         # Who moved a holiday is worth knowing: deadlines follow the calendar.
         auditlog.register(CalendarDay)
+        # And who shortened or lengthened how long records are kept.
+        auditlog.register(RetentionPolicy, exclude_fields=["updated_at"])
         health.register("calendar", workdays.health_check)
         metrics.register("queues", metrics.queue_depths)
+        # Each app's kinds of record and how long they are kept (core.retention).
+        autodiscover_modules("retention")

@@ -66,3 +66,44 @@ class PrivatePhoto(models.Model):
 
     def serve(self, *, public: bool = False) -> FileResponse:
         return serve_private(self.image, public=public)
+
+
+# The test suite's flush empties every table with one TRUNCATE: the audit log's trigger refuses
+# that unless the transaction says it is meant (core/migrations/0004; tests/conftest.py).
+ALLOW_AUDIT_TRUNCATE = "SET LOCAL auditlog.allow_truncate = on"
+
+
+class RetentionPolicy(models.Model):
+    """How long the district keeps one kind of record (``core.retention``): set on the
+    retention page, never below the kind's legal floor. A kind with no row keeps its default."""
+
+    kind = models.CharField(_("kind of record"), max_length=50, unique=True)
+    days = models.PositiveIntegerField(_("kept for (days)"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("retention period")
+        verbose_name_plural = _("retention periods")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.days}"
+
+
+class RetentionRun(models.Model):
+    """One nightly pass of ``core.retention.apply``: what each kind removed or anonymised, up
+    to which cutoff. The operations page shows the last one."""
+
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # {kind key: {"days": kept, "cutoff": ISO time, "count": rows}}
+    counts = models.JSONField(_("counts"), default=dict)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"retention {self.started_at:%Y-%m-%d %H:%M}"

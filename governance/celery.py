@@ -51,6 +51,11 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.purge_signins",
         "schedule": crontab(hour=4, minute=10),
     },
+    # What has outlived its retention period goes, kind by kind (core/retention.py).
+    "apply-retention": {
+        "task": "core.tasks.apply_retention",
+        "schedule": crontab(hour=3, minute=40),
+    },
     # Grid workers' scorecards: this month's and last month's drafts (published stay frozen).
     "compute-scorecards": {
         "task": "appraisal.tasks.compute_scorecards",

@@ -313,6 +313,8 @@ CELERY_TASK_ROUTES = {
     "points.tasks.check_balances": _DEFAULT,
     "points.tasks.expire_points": _DEFAULT,
     "accounts.tasks.purge_signins": _DEFAULT,
+    # Short batches in their own transactions: minutes at most, at night.
+    "core.tasks.apply_retention": _DEFAULT,
     "mediation.tasks.remind_mediation_follow_ups": _DEFAULT,
 }
 

@@ -22,6 +22,8 @@ class GridsConfig(AppConfig):
         # Each app's part of the permission table registers itself when its policy module is
         # imported; every installed app's is, before any request or task asks the table.
         autodiscover_modules("policy")
+        # What each app holds about a person, for the subject-access printout (grids.privacy).
+        autodiscover_modules("subject")
         post_migrate.connect(ensure_groups, dispatch_uid="grids.groups")
 
         from django.db.models.signals import post_delete, post_save

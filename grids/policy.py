@@ -126,6 +126,7 @@ class TerritoryCapability(models.TextChoices):
     MANAGE_POSTS = "manage_posts", _("Appoint and end posts")
     EDIT_AREAS = "edit_areas", _("Edit areas and boundaries")
     IMPORT_DATA = "import_data", _("Load areas, households and people from files")
+    SET_RETENTION = "set_retention", _("Set how long each kind of record is kept")
 
 
 _R = Role
@@ -153,6 +154,8 @@ register(
         _T.EDIT_AREAS: (_R.DISTRICT_STAFF, _R.STREET_STAFF),
         # The offices that hold a place's registers load them: district, street, community.
         _T.IMPORT_DATA: _STAFF,
+        # One period for the whole district (core.retention), as the law is the district's.
+        _T.SET_RETENTION: (_R.DISTRICT_STAFF,),
     },
     admin={
         _R.DISTRICT_STAFF: {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grids import views
+from grids import privacy_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -41,4 +41,11 @@ urlpatterns = [
     path("households/<int:pk>/residents/new/", views.resident_create, name="resident_create"),
     path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
     path("residents/<int:pk>/reveal/<str:field>/", views.resident_reveal, name="resident_reveal"),
+    # PIPL: what is held about one resident, printed for them; how long records are kept.
+    path(
+        "residents/<int:pk>/held/",
+        privacy_views.subject_access,
+        name="resident_subject_access",
+    ),
+    path("retention/", privacy_views.retention_settings, name="retention_settings"),
 ]

@@ -139,17 +139,19 @@ def _reads_stay_on_the_primary() -> None:
 
 def _flush_may_empty_the_ledger() -> None:
     """Transactional tests end with Django's flush: one TRUNCATE of every table, in one
-    transaction. The ledger's trigger refuses that unless the transaction says it is meant
-    (points/migrations/0006), so the tests' flush says so; nothing outside tests does."""
+    transaction. The ledger's and the audit log's triggers refuse that unless the transaction
+    says it is meant (points/migrations/0006, core/migrations/0004), so the tests' flush says
+    so; nothing outside tests does."""
     from django.db.backends.base.operations import BaseDatabaseOperations
 
+    from core.models import ALLOW_AUDIT_TRUNCATE
     from points.models import ALLOW_TRUNCATE
 
     flush = BaseDatabaseOperations.execute_sql_flush
 
     def execute_sql_flush(self, sql_list):
         if self.connection.vendor == "postgresql":
-            sql_list = [ALLOW_TRUNCATE, *sql_list]
+            sql_list = [ALLOW_TRUNCATE, ALLOW_AUDIT_TRUNCATE, *sql_list]
         return flush(self, sql_list)
 
     BaseDatabaseOperations.execute_sql_flush = execute_sql_flush

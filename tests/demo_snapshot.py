@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 
+from core.models import ALLOW_AUDIT_TRUNCATE
 from points.models import ALLOW_TRUNCATE
 
 SCHEMA = "demo_snapshot"
@@ -57,6 +58,7 @@ def _restore() -> None:
     tables, filled = _taken["tables"], _taken["filled"]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(ALLOW_TRUNCATE)  # the ledger refuses TRUNCATE unless it is meant
+        cursor.execute(ALLOW_AUDIT_TRUNCATE)  # and so does the audit log
         cursor.execute("TRUNCATE " + ", ".join(f'public."{t}"' for t in tables))
         for table in filled:
             # Table names come from pg_tables, not from input.

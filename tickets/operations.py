@@ -16,11 +16,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core import retention
 from core.health import queues
+from core.models import RetentionRun
 from core.queue import depth
 from core.views import metrics_allowed
 from core.workdays import missing_year
 from grids.models import Area
+from grids.privacy import may_set_retention
 from grids.scope import scope_paths
 from notifications import delivery
 from notifications.models import Delivery
@@ -90,6 +93,7 @@ def operations(request):
     counts = delivery.counts()
     backlog = delivery.backlog(now=now)
     oldest = backlog["oldest_due_seconds"]
+    retention_run = RetentionRun.objects.first()
     return render(
         request,
         "tickets/operations.html",
@@ -116,6 +120,10 @@ def operations(request):
             "may_manage_calendar": may_manage_calendar(request.user),
             "may_manage_catalogue": may_manage_catalogue(request.user),
             "may_manage_api_clients": may_manage_api_clients(request.user),
+            # What the nightly retention pass removed or anonymised, kind by kind.
+            "retention_run": retention_run,
+            "retention_rows": retention.last_run_rows(retention_run),
+            "may_set_retention": may_set_retention(request.user),
             # Where the rest is watched (README "Metrics and logs"); /metrics only where it
             # would answer this browser, the dashboard only where one is set up.
             "metrics_allowed": metrics_allowed(request),

@@ -61,4 +61,13 @@ CASES = {
     "resident_reveal": ("post", "resident", lambda r: {"pk": r.pk, "field": "phone"}, EDIT),
     "export_approvals": ("get", "territory", lambda t: {}, EXPORTERS),
     "export_decide": ("post", "export_request", lambda a: {"pk": a.pk}, DECIDE),
+    # The printout of what is held about a resident: those who may see their full details.
+    "resident_subject_access": ("get", "resident", lambda r: {"pk": r.pk}, EDIT),
+    # The retention periods are the district's; to anyone else the page does not exist.
+    "retention_settings": (
+        "get",
+        "territory",
+        lambda t: {},
+        (MISSING, MISSING, MISSING, MISSING, OK, LOGIN),
+    ),
 }

@@ -217,6 +217,8 @@ GRANTED_SINCE = {
         "set_checklists",
         # Issue 24, 红色物业: the district and the street publish the red and black list.
         "publish_property_list",
+        # Issue 26, PIPL: the district sets how long each kind of record is kept.
+        "set_retention",
     },
     "street_staff": {
         "publish_property_list",
