@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.models import CalendarDay, Heartbeat
+from core.models import CalendarDay, Heartbeat, RetentionPolicy, RetentionRun
 
 
 @admin.register(Heartbeat)
@@ -19,3 +19,29 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ("is_workday",)
     date_hierarchy = "date"
     search_fields = ("note",)
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """Periods are set on the district's retention page, which checks each kind's legal
+    floor; runs are written by the nightly job. The admin only shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RetentionPolicy)
+class RetentionPolicyAdmin(_ReadOnly):
+    list_display = ("kind", "days", "updated_at")
+    search_fields = ("kind",)
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(_ReadOnly):
+    list_display = ("started_at", "finished_at", "error")
+    date_hierarchy = "started_at"
