@@ -187,7 +187,7 @@ def household_matches(query: str) -> Q:
     )
     if digits.isdigit() and len(digits) == 4:
         matches |= Q(
-            Exists(Resident.objects.filter(household=OuterRef("pk"), phone__endswith=digits))
+            Exists(Resident.objects.filter(household=OuterRef("pk"), phone_last4=digits))
         )
     return matches
 
