@@ -36,9 +36,9 @@ os.environ.setdefault("LOG_LEVEL", "ERROR")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "false")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/12")
 
-from governance import devkeys  # noqa: E402
-
 import django
+
+from governance import devkeys
 
 django.setup()
 

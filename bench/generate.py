@@ -27,9 +27,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only")
-from governance import devkeys  # noqa: E402
+from governance import devkeys
 
-devkeys.setdefault()
+os.environ.update(devkeys.environ())
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
 os.environ.setdefault("LOG_LEVEL", "ERROR")
 
@@ -41,11 +41,12 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from core.crypto import digest  # noqa: E402
 from dashboards.rollup import caught_up, rebuild  # noqa: E402
 from dashboards.standing import refresh_standing  # noqa: E402
 from grids.models import Area  # noqa: E402
 from grids.roles import Level, Role  # noqa: E402
-from tickets.models import WISH_MATTER, Matter  # noqa: E402
+from tickets.models import WISH_MATTER, Matter, Ticket  # noqa: E402
 from tickets.timeline import AUTO_CLOSE_DAYS  # noqa: E402
 
 # Each request with its whole timeline, in one statement: the rows, then one event per move
@@ -106,7 +107,8 @@ shaped AS (
 made AS (
     INSERT INTO tickets_ticket (
         version, short_code, tracking_token, channel, description, address, status,
-        status_before_suspension, reporter_name, reporter_phone, reporter_phone_hash, submitted_at, response_due,
+        status_before_suspension, reporter_name, reporter_phone, reporter_phone_hash,
+        submitted_at, response_due,
         accepted_at, completion_due, resolved_at, closed_at, deadline_version,
         next_check_at, escalated_at, escalation_level, acknowledged_at, rating,
         rating_comment, reopen_count, auto_closed, public_reason, idempotency_key,

@@ -46,7 +46,7 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "bench-only")
 from governance import devkeys  # noqa: E402
 
-devkeys.setdefault()
+os.environ.update(devkeys.environ())
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
 os.environ.setdefault("LOG_LEVEL", "ERROR")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")

@@ -126,7 +126,9 @@ def token(value: str, *, column: str) -> str:
 
 
 @cache
-def choice_tables(column: str, values: tuple[str, ...]) -> tuple[dict[str, str], dict[str, list[str]]]:
+def choice_tables(
+    column: str, values: tuple[str, ...]
+) -> tuple[dict[str, str], dict[str, list[str]]]:
     """{token: value} under every hash key, and {value: [its tokens]}."""
     back: dict[str, str] = {}
     forth: dict[str, list[str]] = {}

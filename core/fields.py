@@ -390,14 +390,14 @@ def reencrypt(model, *, batch: int = 500, using: str | None = None) -> Counter:
     table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)
     names = [name for name, _how, _field in columns]
     select = (
-        f"SELECT {pk}, {', '.join(qn(n) for n in names)} FROM {table} "
+        f"SELECT {pk}, {', '.join(qn(n) for n in names)} FROM {table} "  # noqa: S608 - quoted names of our own columns
         f"WHERE {pk} > %s AND ({stale}) ORDER BY {pk} LIMIT %s"
     )
     last = None
     while True:
         with transaction.atomic(using=alias), connection.cursor() as cursor:
             if last is None:
-                cursor.execute(f"SELECT MIN({pk}) - 1 FROM {table}")
+                cursor.execute(f"SELECT MIN({pk}) - 1 FROM {table}")  # noqa: S608 - quoted names of our own columns
                 last = cursor.fetchone()[0]
                 if last is None:
                     return counts
@@ -416,7 +416,7 @@ def reencrypt(model, *, batch: int = 500, using: str | None = None) -> Counter:
                 sets = ", ".join(f"{qn(name)} = %s" for name in changed)
                 where = " AND ".join(f"{qn(name)} = %s" for name in changed)
                 cursor.execute(
-                    f"UPDATE {table} SET {sets} WHERE {pk} = %s AND {where}",
+                    f"UPDATE {table} SET {sets} WHERE {pk} = %s AND {where}",  # noqa: S608 - quoted names of our own columns
                     [*changed.values(), last, *(old[name] for name in changed)],
                 )
                 counts["rewritten" if cursor.rowcount else "raced"] += 1
@@ -472,7 +472,7 @@ def decrypt_to_plain(model, *, using: str | None = None) -> int:
     written = 0
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {pk}, {', '.join(qn(n) for n, _h, _f in plain_columns)} FROM {table}"
+            f"SELECT {pk}, {', '.join(qn(n) for n, _h, _f in plain_columns)} FROM {table}"  # noqa: S608 - quoted names of our own columns
         )
         rows = cursor.fetchall()
         for row in rows:
@@ -484,6 +484,6 @@ def decrypt_to_plain(model, *, using: str | None = None) -> int:
                     stored = field.tables()[0].get(stored, stored)
                 values.append(stored)
             sets = ", ".join(f"{qn(n)} = %s" for n, _h, _f in plain_columns)
-            cursor.execute(f"UPDATE {table} SET {sets} WHERE {pk} = %s", [*values, row[0]])
+            cursor.execute(f"UPDATE {table} SET {sets} WHERE {pk} = %s", [*values, row[0]])  # noqa: S608 - quoted names of our own columns
             written += 1
     return written

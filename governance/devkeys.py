@@ -27,8 +27,3 @@ def environ() -> dict[str, str]:
         "FIELD_ENCRYPTION_KEYS": os.environ.get("FIELD_ENCRYPTION_KEYS") or FIELD_ENCRYPTION_KEYS,
         "FIELD_HASH_KEYS": os.environ.get("FIELD_HASH_KEYS") or FIELD_HASH_KEYS,
     }
-
-
-def setdefault() -> None:
-    """For a benchmark script run by hand with DEBUG off."""
-    os.environ.update(environ())

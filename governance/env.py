@@ -210,7 +210,9 @@ def keys(name: str, default: str, size: int | None = None) -> list[tuple[str, by
             except binascii.Error as exc:
                 raise ValueError(f"key {key_id!r} is not base64") from exc
             if (size is not None and len(key) != size) or len(key) < 32:
-                raise ValueError(f"key {key_id!r} has {len(key)} bytes, not {size or 'at least 32'}")
+                raise ValueError(
+                    f"key {key_id!r} has {len(key)} bytes, not {size or 'at least 32'}"
+                )
             if key_id in {k for k, _ in found}:
                 raise ValueError(f"key id {key_id!r} given twice")
             found.append((key_id, key))

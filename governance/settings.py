@@ -39,9 +39,7 @@ for _name in ("FIELD_ENCRYPTION_KEYS", "FIELD_HASH_KEYS"):
             f"{_name} is required when DEBUG is off: id:base64-key, the current key first "
             "(python manage.py generate_field_key makes one; README, Personal data at rest)"
         )
-FIELD_ENCRYPTION_KEYS = env.keys(
-    "FIELD_ENCRYPTION_KEYS", devkeys.FIELD_ENCRYPTION_KEYS, size=32
-)
+FIELD_ENCRYPTION_KEYS = env.keys("FIELD_ENCRYPTION_KEYS", devkeys.FIELD_ENCRYPTION_KEYS, size=32)
 FIELD_HASH_KEYS = env.keys("FIELD_HASH_KEYS", devkeys.FIELD_HASH_KEYS)
 
 ALLOWED_HOSTS = env.listing("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
