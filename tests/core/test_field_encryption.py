@@ -4,6 +4,7 @@ are unreadable in the database and in a real pg_dump, and still found, counted a
 from __future__ import annotations
 
 import base64
+import io
 import logging
 import subprocess
 import threading
@@ -12,6 +13,7 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings as django_settings
 from django.core.exceptions import FieldError, ImproperlyConfigured
+from django.core.management import call_command
 from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Count
 
@@ -209,7 +211,9 @@ def test_a_care_category_is_a_token_that_filters_groups_and_counts(new_resident)
 
 
 def test_members_and_requests_keep_their_mobiles_encrypted_and_findable(db, territory):
-    member = PartyMember.objects.create(name="党员", phone="13700007777", community=territory.community)
+    member = PartyMember.objects.create(
+        name="党员", phone="13700007777", community=territory.community
+    )
     assert "13700007777" not in _raw(PartyMember, member.pk, "phone")
     assert PartyMember.objects.filter(phone="13700007777").get() == member
 
@@ -373,3 +377,19 @@ def test_keys_from_the_environment_are_checked(monkeypatch):
         env.keys("FIELD_TEST_KEYS", "", size=32)
     monkeypatch.setenv("FIELD_TEST_KEYS", f"{NEW_KEY}, {crypto.generate_key('old')}")
     assert [key_id for key_id, _key in env.keys("FIELD_TEST_KEYS", "", size=32)] == ["k2", "old"]
+
+
+def test_the_commands_make_a_key_and_rotate_to_it(new_resident, settings):
+    out = io.StringIO()
+    call_command("generate_field_key", "2027a", stdout=out)
+    entry = out.getvalue().strip()
+    assert entry.startswith("2027a:") and len(base64.b64decode(entry.split(":", 1)[1])) == 32
+    resident = new_resident(phone="13912345678")
+    settings.FIELD_ENCRYPTION_KEYS = _parsed(entry) + list(settings.FIELD_ENCRYPTION_KEYS)
+    out = io.StringIO()
+    call_command("rotate_field_keys", "--batch", "2", stdout=out)
+    assert "grids.Resident: 1 rewritten" in out.getvalue()
+    assert _raw(Resident, resident.pk, "phone").startswith("v1:2027a:")
+    out = io.StringIO()
+    call_command("rotate_field_keys", stdout=out)
+    assert "grids.Resident: 0 rewritten" in out.getvalue()
