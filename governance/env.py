@@ -220,10 +220,12 @@ def keys(name: str, default: str, size: int | None = None) -> list[tuple[str, by
             raise ValueError("no key")
         return found
 
-    return _read(
-        name,
-        parse,
-        parse(default) if default else [],
-        "comma-separated id:base64-key, the current key first "
-        "(python manage.py generate_field_key makes one)",
-    )
+    raw = env.str(name, default=None) or default
+    try:
+        return parse(raw) if raw else []
+    except ValueError as exc:
+        # Unlike the other variables, the value is not repeated: it is a secret.
+        raise ImproperlyConfigured(
+            f"{name} is not valid: comma-separated id:base64-key, the current key first "
+            f"(python manage.py generate_field_key makes one) ({exc})"
+        ) from None
