@@ -18,6 +18,7 @@ a key outside this process's memory.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -31,6 +32,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 VERSION = "v1"
+PREFIX = VERSION + ":"
 NONCE_BYTES = 12
 TOKEN_HEX = 16  # choice tokens: 64 bits tell 8 categories apart and stay short
 
@@ -73,7 +75,7 @@ def generate_key(key_id: str) -> str:
 
 
 def is_encrypted(stored: str) -> bool:
-    return stored.startswith(VERSION + ":")
+    return stored.startswith(PREFIX)
 
 
 def key_id_of(stored: str) -> str | None:
@@ -89,12 +91,14 @@ def encrypt(value: str, *, column: str) -> str:
 
 
 def decrypt(stored: str, *, column: str) -> str:
-    key_id = key_id_of(stored)
+    # Every list and export row passes here twice: one split, C base64, no regex.
+    parts = stored.split(":", 2)
+    key_id = parts[1] if len(parts) == 3 and parts[0] == VERSION else None
     cipher = keyring().ciphers.get(key_id or "")
     if cipher is None:
         raise DecryptionError(f"{column}: no key with id {key_id!r}")
     try:
-        raw = base64.b64decode(stored.split(":", 2)[2], validate=True)
+        raw = memoryview(binascii.a2b_base64(parts[2], strict_mode=True))
         return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], column.encode()).decode()
     except (InvalidTag, ValueError) as exc:  # binascii.Error and UnicodeError are ValueErrors
         raise DecryptionError(f"{column}: the value does not decrypt under key {key_id!r}") from exc

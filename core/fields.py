@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from django.core.exceptions import EmptyResultSet, FieldError
 from django.db import connections, models, router, transaction
 from django.db.models import Lookup
+from django.utils.functional import cached_property
 
 from core import crypto
 
@@ -124,13 +125,18 @@ class EncryptedCharField(models.CharField):
         value = super().get_prep_value(value)
         if value is None or value == "":
             return value
-        return crypto.encrypt(value, column=column_label(self))
+        return crypto.encrypt(value, column=self.label)
+
+    @cached_property
+    def label(self) -> str:
+        """The associated data of its values: ``app.Model.field``."""
+        return column_label(self)
 
     def from_db_value(self, value, expression, connection):
-        if not value or not crypto.is_encrypted(value):
+        if not value or not value.startswith(crypto.PREFIX):
             return value  # blank, or a row written before encryption (rotate_field_keys)
         try:
-            return crypto.decrypt(value, column=column_label(self))
+            return crypto.decrypt(value, column=self.label)
         except crypto.DecryptionError as exc:
             logger.error("undecryptable value: %s", exc)
             return Unreadable(value)
