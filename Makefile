@@ -45,6 +45,8 @@ vendor:
 
 check-deploy: install
 	DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(60))') \
+	FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'import base64, os; print("ci:" + base64.b64encode(os.urandom(32)).decode())') \
+	FIELD_HASH_KEYS=$$($(PY) -c 'import base64, os; print("ci:" + base64.b64encode(os.urandom(32)).decode())') \
 	ALLOWED_HOSTS=grid.example.gov.cn PUBLIC_BASE_URL=https://grid.example.gov.cn $(PY) manage.py check --deploy --fail-level WARNING
 
 ## Back up the database (DATABASE_URL, postgres://) and the media into BACKUP_DIR, then prune

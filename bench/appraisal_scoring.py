@@ -29,6 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gg_scheme_bench")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only")
+from governance import devkeys
+
+os.environ.update(devkeys.environ())
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("STATIC_MANIFEST", "false")

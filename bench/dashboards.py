@@ -30,7 +30,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from governance import devkeys  # noqa: E402
+
 SETTINGS = {
+    **devkeys.environ(),
     "DJANGO_SETTINGS_MODULE": "bench.settings",
     "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
     "DEBUG": "false",

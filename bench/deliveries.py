@@ -38,6 +38,8 @@ os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/12")
 
 import django
 
+from governance import devkeys
+
 django.setup()
 
 import redis  # noqa: E402
@@ -188,6 +190,7 @@ def main() -> None:
         **os.environ,
         "DEBUG": "false",  # as in production: no query log kept per request
         "SECRET_KEY": "bench-" + "x" * 50,
+        **devkeys.environ(),
         "ALLOWED_HOSTS": "localhost",
         "QUIET_HOURS_START": "0",
         "QUIET_HOURS_END": "0",

@@ -20,6 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only")
+from governance import devkeys
+
+os.environ.update(devkeys.environ())
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("STATIC_MANIFEST", "false")

@@ -44,6 +44,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
 # rows among them) in connection.queries, and the memory measured would be that log's.
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "bench-only")
+from governance import devkeys  # noqa: E402
+
+os.environ.update(devkeys.environ())
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
 os.environ.setdefault("LOG_LEVEL", "ERROR")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")

@@ -22,6 +22,8 @@ def production_env(redis_url: str, **extra: str) -> dict[str, str]:
     public form's limits per address apply as in production."""
     import secrets
 
+    from governance import devkeys
+
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "governance.settings",
@@ -37,6 +39,7 @@ def production_env(redis_url: str, **extra: str) -> dict[str, str]:
         "RATELIMIT_IP_HEADER": "X-Forwarded-For",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
+        **devkeys.environ(),
         **extra,
     }
 

@@ -22,4 +22,6 @@ class BranchesConfig(AppConfig):
         ):
             auditlog.register(model)
         auditlog.register(models.Branch, exclude_fields=["updated_at"])
-        auditlog.register(models.PartyMember, mask_fields=["phone"], exclude_fields=["updated_at"])
+        auditlog.register(
+            models.PartyMember, mask_fields=["phone"], exclude_fields=["updated_at", "phone_hash"]
+        )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.fields import DigestField, EncryptedCharField, EncryptedModel, EncryptedQuerySet
 from core.personal import (
     mask_mobile,
     normalize_mobile,
@@ -147,21 +148,23 @@ class MemberKind(models.TextChoices):
     MOBILE = "mobile", _("Mobile party member")
 
 
-class PartyMemberQuerySet(models.QuerySet):
+class PartyMemberQuerySet(EncryptedQuerySet):
     def visible_to(self, user, capability: str = TerritoryCapability.VIEW_TERRITORY):
         return self.filter(community_q(scope_paths(user, capability), "community", "branch"))
 
 
-class PartyMember(models.Model):
+class PartyMember(EncryptedModel):
     """A party member organised in (or, for in-service members, registered at) a community."""
 
     # Masked again when the audit trail is shown on a page (core.history).
     history_masked = ("phone",)
 
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
-    phone = models.CharField(
+    # Encrypted at rest; ``filter(phone=…)`` is answered by ``phone_hash`` (core.fields).
+    phone = EncryptedCharField(
         _("mobile number"), max_length=11, blank=True, validators=[validate_mobile]
     )
+    phone_hash = DigestField(source="phone", purpose="mobile", db_index=True)
     kind = models.CharField(
         _("kind"), max_length=20, choices=MemberKind.choices, default=MemberKind.RESIDENT
     )

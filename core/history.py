@@ -18,6 +18,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import KeyedChoiceField
 from core.personal import RevealReason, mask_id_number, mask_mobile
 
 ACTIONS = {
@@ -97,9 +98,23 @@ def _show(name: str, value, masked: set[str]) -> str:
     return str(value)
 
 
+def _untokened(model, name: str, value):
+    """A keyed choice's token (core.fields) as the choice's label."""
+    try:
+        found = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return value
+    if isinstance(found, KeyedChoiceField) and isinstance(value, str):
+        choice = found.tables()[0].get(value, value)
+        return str(dict(found.flatchoices).get(choice, choice))
+    return value
+
+
 def _rows(model, changes: dict, masked: set[str]) -> list[FieldChange]:
     rows = []
     for name, values in (changes or {}).items():
+        if isinstance(values, list):
+            values = [_untokened(model, name, value) for value in values]
         if isinstance(values, dict):
             old, new = "", _show(name, values, masked)
         else:

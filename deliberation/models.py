@@ -19,6 +19,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import EncryptedCharField
 from core.models import PrivatePhoto
 from core.personal import mask_mobile
 from grids.models import Area
@@ -59,7 +60,8 @@ class Topic(models.Model):
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), max_length=2000)
     raised_by_name = models.CharField(_("raised by"), max_length=50, blank=True)
-    raised_by_phone = models.CharField(_("mobile number"), max_length=24, blank=True)
+    # Encrypted at rest (core.fields); never looked up, so no hash column.
+    raised_by_phone = EncryptedCharField(_("mobile number"), max_length=24, blank=True)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -180,7 +182,7 @@ class Decision(models.Model):
 class Objection(models.Model):
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="objections")
     name = models.CharField(_("your name"), max_length=50, blank=True)
-    phone = models.CharField(_("mobile number"), max_length=24)
+    phone = EncryptedCharField(_("mobile number"), max_length=24)  # at rest (core.fields)
     text = models.TextField(_("objection"), max_length=1000)
     created_at = models.DateTimeField(default=timezone.now)
 

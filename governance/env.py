@@ -188,3 +188,44 @@ def hosts(name: str, default_port: int) -> list[tuple[str, int]]:
     return _read(
         name, parse, [], f"a comma-separated list of host:port (port {default_port} if left out)"
     )
+
+
+def keys(name: str, default: str, size: int | None = None) -> list[tuple[str, bytes]]:
+    """``id:base64,id:base64``: named keys, the first the current one (core.crypto). ``size``:
+    the exact length of each decoded key in bytes; otherwise at least 32."""
+    import base64
+    import binascii
+    import re
+
+    def parse(raw: str) -> list[tuple[str, bytes]]:
+        found: list[tuple[str, bytes]] = []
+        for item in (part.strip() for part in raw.split(",")):
+            if not item:
+                continue
+            key_id, _, encoded = item.partition(":")
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,12}", key_id):
+                raise ValueError(f"key id {key_id!r}: 1 to 12 letters, digits, - or _")
+            try:
+                key = base64.b64decode(encoded, validate=True)
+            except binascii.Error as exc:
+                raise ValueError(f"key {key_id!r} is not base64") from exc
+            if (size is not None and len(key) != size) or len(key) < 32:
+                raise ValueError(
+                    f"key {key_id!r} has {len(key)} bytes, not {size or 'at least 32'}"
+                )
+            if key_id in {k for k, _ in found}:
+                raise ValueError(f"key id {key_id!r} given twice")
+            found.append((key_id, key))
+        if not found:
+            raise ValueError("no key")
+        return found
+
+    raw = env.str(name, default=None) or default
+    try:
+        return parse(raw) if raw else []
+    except ValueError as exc:
+        # Unlike the other variables, the value is not repeated: it is a secret.
+        raise ImproperlyConfigured(
+            f"{name} is not valid: comma-separated id:base64-key, the current key first "
+            f"(python manage.py generate_field_key makes one) ({exc})"
+        ) from None

@@ -12,7 +12,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from governance import env
+from governance import devkeys, env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Relative paths are taken from the project directory, wherever the command runs.
@@ -29,6 +29,18 @@ if not SECRET_KEY:
             '(python -c "import secrets; print(secrets.token_urlsafe(50))")'
         )
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production-0123456789"  # noqa: S105
+
+# Personal data at rest (core.crypto): AES-GCM keys for ID numbers and mobiles, and the HMAC
+# keys of their lookup columns, each "id:base64,…" with the current key first. Required with
+# DEBUG off; with DEBUG on (make run) the development keys of governance/devkeys.py.
+for _name in ("FIELD_ENCRYPTION_KEYS", "FIELD_HASH_KEYS"):
+    if not DEBUG and not env.string(_name, ""):
+        raise ImproperlyConfigured(
+            f"{_name} is required when DEBUG is off: id:base64-key, the current key first "
+            "(python manage.py generate_field_key makes one; README, Personal data at rest)"
+        )
+FIELD_ENCRYPTION_KEYS = env.keys("FIELD_ENCRYPTION_KEYS", devkeys.FIELD_ENCRYPTION_KEYS, size=32)
+FIELD_HASH_KEYS = env.keys("FIELD_HASH_KEYS", devkeys.FIELD_HASH_KEYS)
 
 ALLOWED_HOSTS = env.listing("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:

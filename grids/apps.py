@@ -57,10 +57,17 @@ class GridsConfig(AppConfig):
         auditlog.register(Leave)
         auditlog.register(Household, exclude_fields=["updated_at"])
         # The audit trail must not become a second copy of the sensitive values.
+        # The keyed hashes and last digits are derived from them (core.fields): no news.
         auditlog.register(
-            Resident, mask_fields=["id_number", "phone"], exclude_fields=["updated_at"]
+            Resident,
+            mask_fields=["id_number", "phone"],
+            exclude_fields=["updated_at", "id_number_hash", "phone_hash", "phone_last4"],
         )
-        auditlog.register(ResidentCare)
+        # A care category is personal too (kept as a keyed token at rest): its entries keep
+        # the token, which the history page reads back (core.history).
+        auditlog.register(
+            ResidentCare, mask_fields=["category"], mask_callable="grids.models.care_token"
+        )
         auditlog.register(Post)
         # Requests, decisions and downloads (the count) are kept in the audit log.
         auditlog.register(ExportApproval)

@@ -16,6 +16,14 @@ from shapely.geometry import Point
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from core.concurrency import Versioned
+from core.fields import (
+    DigestField,
+    EncryptedCharField,
+    EncryptedModel,
+    EncryptedQuerySet,
+    KeyedChoiceField,
+    Last4Field,
+)
 from core.personal import (
     id_birth_date,
     mask_id_number,
@@ -399,7 +407,7 @@ class Household(Versioned):
             raise ValidationError(errors)
 
 
-class ResidentQuerySet(models.QuerySet):
+class ResidentQuerySet(EncryptedQuerySet):
     def visible_to(self, user, capability: str = TerritoryCapability.VIEW_HOUSEHOLDS):
         return self.filter(household_q(scope_paths(user, capability), "household__"))
 
@@ -415,7 +423,7 @@ class CareCategory(models.TextChoices):
     VETERAN = "veteran", _("Veteran")
 
 
-class Resident(Versioned):
+class Resident(EncryptedModel, Versioned):
     """A person living in a household. ID number and mobile are sensitive."""
 
     # Masked again when the audit trail is shown on a page (core.history).
@@ -446,16 +454,21 @@ class Resident(Versioned):
         Household, on_delete=models.CASCADE, related_name="residents", verbose_name=_("household")
     )
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
-    id_number = models.CharField(
+    # Encrypted at rest (core.fields): ``filter(id_number=…)`` and ``filter(phone=…)`` are
+    # answered by the keyed hashes below, the last-4 search by ``phone_last4``.
+    id_number = EncryptedCharField(
         _("ID number"),
         max_length=18,
         blank=True,
         validators=[validate_id_number],
         help_text=_("Resident identity card number, 18 characters."),
     )
-    phone = models.CharField(
+    id_number_hash = DigestField(source="id_number", purpose="id_number", db_index=True)
+    phone = EncryptedCharField(
         _("mobile number"), max_length=11, blank=True, validators=[validate_mobile]
     )
+    phone_hash = DigestField(source="phone", purpose="mobile", db_index=True)
+    phone_last4 = Last4Field(source="phone", db_index=True)
     relationship = models.CharField(
         _("relationship"), max_length=20, choices=Relationship.choices, default=Relationship.HEAD
     )
@@ -474,9 +487,10 @@ class Resident(Versioned):
         verbose_name_plural = _("residents")
         ordering = ["household_id", "pk"]
         constraints = [
+            # On the keyed hash: the same number has the same hash under one hash key.
             models.UniqueConstraint(
-                fields=["id_number"],
-                condition=~Q(id_number=""),
+                fields=["id_number_hash"],
+                condition=~Q(id_number_hash=""),
                 name="resident_unique_id_number",
                 violation_error_message=_("Another resident already has this ID number."),
             ),
@@ -538,13 +552,21 @@ class ResidentCareQuerySet(models.QuerySet):
         return self.filter(household_q(scope_paths(user, capability), "resident__household__"))
 
 
+def care_token(value: str) -> str:
+    """What the audit log keeps of a care category (auditlog's mask_callable): its token,
+    as at rest; core.history reads it back for the page."""
+    field = ResidentCare._meta.get_field("category")
+    return field.get_prep_value(value) if value in field.tables()[1] else value
+
+
 class ResidentCare(models.Model):
     """A care category a resident is in (独居老人, 残疾人, 低保户 …)."""
 
     resident = models.ForeignKey(
         Resident, on_delete=models.CASCADE, related_name="care", verbose_name=_("resident")
     )
-    category = models.CharField(_("care category"), max_length=30, choices=CareCategory.choices)
+    # A keyed token in the database (core.fields): filters and counts work on the choice.
+    category = KeyedChoiceField(_("care category"), max_length=30, choices=CareCategory.choices)
     since = models.DateField(_("since"), default=timezone.localdate)
 
     objects = ResidentCareQuerySet.as_manager()

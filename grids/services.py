@@ -25,6 +25,7 @@ from shapely.geometry.base import BaseGeometry
 from accounts import services as accounts_services
 from core.audit import log_bulk
 from core.concurrency import save_if_unchanged
+from core.fields import fill_companions
 from core.personal import RevealReason
 from core.queue import enqueue_on_commit
 from grids import geo, selectors
@@ -563,6 +564,7 @@ def _update_in_bulk(objects: Sequence, fields: Sequence[str], now) -> None:
     field, which the database evaluates for every row: quadratic in the batch, a minute for
     a tenth of a street."""
     model = type(objects[0])
+    fields = fill_companions(model, objects, fields)  # keyed hashes of encrypted fields
     if connection.vendor != "postgresql":
         # The embedded default (SQLite, ``make run``) has no typed VALUES lists; its
         # district is a demo, so a statement per row is quick enough there.

@@ -198,9 +198,7 @@ def household_matches(query: str) -> Q:
         Exists(Resident.objects.filter(household=OuterRef("pk"), name__icontains=query))
     )
     if digits.isdigit() and len(digits) == 4:
-        matches |= Q(
-            Exists(Resident.objects.filter(household=OuterRef("pk"), phone__endswith=digits))
-        )
+        matches |= Q(Exists(Resident.objects.filter(household=OuterRef("pk"), phone_last4=digits)))
     return matches
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.concurrency import Versioned
+from core.fields import EncryptedCharField
 from core.images import private_storage
 from core.models import photo_path
 from core.personal import mask_mobile, normalize_mobile, validate_mobile
@@ -251,7 +252,8 @@ class Party(models.Model):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     name = models.CharField(_("name"), max_length=100)
-    phone = models.CharField(
+    # Encrypted at rest (core.fields); never looked up, so no hash column.
+    phone = EncryptedCharField(
         _("mobile number"), max_length=11, blank=True, validators=[validate_mobile]
     )
     resident = models.ForeignKey(

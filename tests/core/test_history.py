@@ -69,6 +69,18 @@ def test_a_household_history_includes_its_residents_and_their_care(resident, edi
     assert len(subjects) >= 3
 
 
+def test_a_care_category_is_logged_as_its_token_and_shown_by_its_name(resident, editor):
+    from auditlog.models import LogEntry
+
+    from grids.models import CareCategory
+
+    care = ResidentCare.objects.create(resident=resident, category=CareCategory.VETERAN)
+    entry = LogEntry.objects.get_for_object(care).get()
+    assert "veteran" not in str(entry.changes)  # the token, as at rest
+    rows = [row for change in history_for(resident.household) for row in change.rows]
+    assert any(row.new == "Veteran" for row in rows)
+
+
 def test_the_household_page_shows_a_resident_change_masked(client, own_worker, resident, editor):
     _change_resident(resident, editor, id_number=FULL_ID, phone=FULL_MOBILE)
     client.force_login(own_worker)

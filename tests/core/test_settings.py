@@ -99,6 +99,20 @@ def test_secret_key_is_required_when_debug_is_off():
     assert "SECRET_KEY is required" in result.stderr
 
 
+@pytest.mark.parametrize("variable", ["FIELD_ENCRYPTION_KEYS", "FIELD_HASH_KEYS"])
+def test_personal_data_keys_are_required_when_debug_is_off(variable):
+    result = run_manage("check", **PRODUCTION, **{variable: ""})
+    assert result.returncode != 0
+    assert f"{variable} is required when DEBUG is off" in result.stderr
+
+
+def test_a_malformed_personal_data_key_stops_start_up():
+    result = run_manage("check", **PRODUCTION, FIELD_ENCRYPTION_KEYS="k1:c2hvcnQ=")
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS is not valid" in result.stderr
+    assert "c2hvcnQ=" not in result.stderr  # a key is never repeated in a log
+
+
 def test_allowed_hosts_is_required_when_debug_is_off():
     env = dict(PRODUCTION)
     env.pop("ALLOWED_HOSTS")

@@ -232,6 +232,8 @@ def test_a_corrected_file_updates_by_id_number_without_duplicating(
     assert run.tallies["households"] == {"created": 0, "updated": 1, "unchanged": 1}
     head = Resident.objects.get(id_number=HEAD_ID)
     assert (head.name, head.phone, head.version) == ("张三丰", "13900001111", 2)
+    # The bulk UPDATE wrote the new mobile's keyed hash and last digits too (core.fields).
+    assert Resident.objects.get(phone="13900001111", phone_last4="1111") == head
     assert not head.care.exists()
     assert set(ResidentCare.objects.values_list("category", flat=True)) == {"disabled"}
     assert Resident.objects.count() == 3 and Household.objects.count() == 2

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.concurrency import Versioned
+from core.fields import DigestField, EncryptedCharField, EncryptedModel, EncryptedQuerySet
 from core.models import PrivatePhoto
 from core.personal import mask_mobile, normalize_mobile, validate_mobile
 from grids.models import Area, Household
@@ -89,7 +90,7 @@ def _short_code() -> str:
     return "".join(secrets.choice(_SHORT_ALPHABET) for _ in range(8))
 
 
-class TicketQuerySet(models.QuerySet):
+class TicketQuerySet(EncryptedQuerySet):
     def visible_to(self, user, capability: str = TerritoryCapability.VIEW_TERRITORY):
         """In the user's areas, or given to them or their department, or reported by them."""
         if not getattr(user, "is_authenticated", False):
@@ -122,7 +123,7 @@ class TicketQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
 
-class Ticket(Versioned):
+class Ticket(EncryptedModel, Versioned):
     """A resident's request from intake to the resident's review."""
 
     short_code = models.CharField(
@@ -186,9 +187,11 @@ class Ticket(Versioned):
         verbose_name=_("co-building unit"),
     )
     reporter_name = models.CharField(_("your name"), max_length=50, blank=True)
-    reporter_phone = models.CharField(
+    # Encrypted at rest; the public lookup finds it by ``reporter_phone_hash`` (core.fields).
+    reporter_phone = EncryptedCharField(
         _("mobile number"), max_length=11, blank=True, validators=[validate_mobile]
     )
+    reporter_phone_hash = DigestField(source="reporter_phone", purpose="mobile", db_index=True)
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
