@@ -14,7 +14,7 @@ class MediationConfig(AppConfig):
         from notifications import texts
 
         auditlog.register(Case, exclude_fields=["version"])
-        auditlog.register(Party, mask_fields=["phone"])
+        auditlog.register(Party, mask_fields=["phone"], exclude_fields=["phone_hash"])
         auditlog.register(Studio)
         texts.register(notices.KINDS, notices.describe)
 

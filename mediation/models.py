@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.concurrency import Versioned
-from core.fields import EncryptedCharField
+from core.fields import DigestField, EncryptedCharField, EncryptedModel, EncryptedQuerySet
 from core.images import private_storage
 from core.models import photo_path
 from core.personal import mask_mobile, normalize_mobile, validate_mobile
@@ -242,7 +242,7 @@ class Case(Versioned):
         self.follow_up_due = timezone.localdate(now) + dt.timedelta(days=FOLLOW_UP_DAYS)
 
 
-class Party(models.Model):
+class Party(EncryptedModel):
     class Role(models.TextChoices):
         APPLICANT = "applicant", _("Applicant")
         RESPONDENT = "respondent", _("Respondent")
@@ -252,10 +252,12 @@ class Party(models.Model):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     name = models.CharField(_("name"), max_length=100)
-    # Encrypted at rest (core.fields); never looked up, so no hash column.
+    # Encrypted at rest; ``filter(phone=…)`` is answered by ``phone_hash`` (core.fields): the
+    # printout of what is held about a resident finds their disputes by their mobile.
     phone = EncryptedCharField(
         _("mobile number"), max_length=11, blank=True, validators=[validate_mobile]
     )
+    phone_hash = DigestField(source="phone", purpose="mobile", db_index=True)
     resident = models.ForeignKey(
         Resident,
         on_delete=models.SET_NULL,
@@ -264,6 +266,8 @@ class Party(models.Model):
         related_name="+",
         verbose_name=_("resident"),
     )
+
+    objects = EncryptedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("party")

@@ -30,6 +30,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='party',
+            name='phone_hash',
+            field=core.fields.DigestField(db_index=True, purpose='mobile', source='phone'),
+        ),
         migrations.AlterField(
             model_name='party',
             name='phone',
