@@ -88,15 +88,26 @@ def _unlock(user) -> None:
 
 @transaction.atomic
 def set_active(*, by, user, active: bool):
-    """Deactivated, the account's sessions stop working at their next request: the
-    backend (accounts/backends.py) reloads a saved user and refuses an inactive one."""
+    """Deactivated, the account's sessions end at once (and the backend, accounts/
+    backends.py, would refuse an inactive user at the next request anyway)."""
     if user.is_active != active:
         user.is_active = active
         user.save(update_fields=["is_active"])
         _log(user, by, {"is_active": [str(not active), str(active)]})
         if not active:
-            signins.end_sessions(user)
+            end_all_sessions(user=user, reason="deactivated")
     return user
+
+
+@transaction.atomic
+def end_all_sessions(*, user, reason: str, started_before: dt.datetime | None = None) -> int:
+    """Signs ``user`` out everywhere (or only the sessions signed in before
+    ``started_before``): each session with its cached copy. ``reason`` goes to the log
+    ("deactivated", "last post ended")."""
+    ended = signins.end_sessions(user, started_before=started_before)
+    if ended:
+        logger.info("signed user %s out of %s sessions: %s", user.pk, ended, reason)
+    return ended
 
 
 @transaction.atomic
