@@ -18,6 +18,7 @@ visits.js) that is posted then follows the redirect to the sign-in page, which i
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from urllib.parse import urlsplit
 
@@ -26,7 +27,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, resolve_url
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django_htmx.http import HttpResponseClientRedirect
@@ -50,7 +51,7 @@ def started(session) -> None:
     now = int(time.time())
     session[SIGNED_IN_KEY] = now
     session[ACTIVITY_KEY] = now
-    session.set_expiry(absolute_seconds())
+    session.set_expiry(timezone.now() + dt.timedelta(seconds=absolute_seconds()))
 
 
 def ended_by(session, now: int) -> str | None:
