@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import signins
 from accounts.backends import mobile_in
@@ -67,12 +68,17 @@ def _log(user, by, changes: dict) -> None:
 @transaction.atomic
 def set_temporary_password(*, by, user) -> str:
     """A new random password for ``user``, to be handed over once; their next sign-in must
-    replace it. The password is not logged, only that it was reset."""
+    replace it, and it turns two-step sign-in off. The password is not logged, only that it
+    was reset."""
     password = "".join(secrets.choice(_ALPHABET) for _ in range(TEMPORARY_LENGTH))
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
     _log(user, by, {"password": ["***", "temporary"]})
+    # The way back for someone who lost the phone with their authenticator: the officer
+    # hands the password over in person.
+    if TOTPDevice.objects.filter(user=user).delete()[0]:
+        _log(user, by, {"two_factor": ["on", "off"]})
     signins.end_sessions(user)  # whoever held the old password is signed out now
     _unlock(user)
     return password

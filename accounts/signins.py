@@ -183,12 +183,15 @@ def history(user, *, limit: int = HISTORY_LIMIT):
 
 
 def open_sessions(user):
-    """The user's sessions that still exist, latest used first."""
-    return list(
-        UserSession.objects.filter(user=user, session_key__in=live_keys()).order_by(
-            "-last_seen_at", "-pk"
-        )
-    )
+    """The user's sessions that still exist, latest used first. One idle past the limit
+    (accounts.timeouts) is left out: its row lasts until the absolute end, but it signs
+    nobody in ("last seen" lags the last request by up to SEEN_EVERY)."""
+    rows = UserSession.objects.filter(user=user, session_key__in=live_keys())
+    idle = timeouts.idle_seconds()
+    if idle:
+        since = timezone.now() - timedelta(seconds=idle + SEEN_EVERY)
+        rows = rows.filter(last_seen_at__gte=since)
+    return list(rows.order_by("-last_seen_at", "-pk"))
 
 
 def rekey(old: str | None, new: str | None) -> None:

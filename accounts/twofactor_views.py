@@ -155,6 +155,8 @@ def two_factor_setup(request):
         return redirect("two_factor")
     device = twofactor.pending_device(request.user)
     form = CodeForm(request.POST or None)
+    # The keyboard would cover the QR code on a phone.
+    form.fields["code"].widget.attrs.pop("autofocus", None)
     if request.method == "POST" and form.is_valid():
         if twofactor.confirm(request.user, form.cleaned_data["code"]):
             messages.success(

@@ -2,6 +2,7 @@
 when the account is deactivated, and when the user's last post ends (等保 2.0)."""
 
 import datetime as dt
+import io
 from importlib import import_module
 
 import pytest
@@ -18,7 +19,7 @@ from accounts import timeouts
 from accounts.models import UserSession
 from grids import services as grid_services
 from grids.models import Post
-from tests.factories import PostFactory, UserFactory
+from tests.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "pw-for-tests-2026"
@@ -186,7 +187,7 @@ def test_a_post_ending_ahead_signs_out_on_the_night_it_ends(own_worker, street_o
     ends = timezone.localdate() + dt.timedelta(days=3)
     grid_services.end_post(by=street_officer, post=post, ended_on=ends)
     assert _is_signed_in(phone)  # not yet
-    call_command("end_sessions_after_last_post", stdout=open("/dev/null", "w"))
+    call_command("end_sessions_after_last_post", stdout=io.StringIO())
     assert UserSession.objects.filter(user=own_worker).exists()
     with time_machine.travel(
         timezone.make_aware(dt.datetime.combine(ends, dt.time(0, 5))), tick=False
@@ -207,3 +208,15 @@ def test_the_end_all_sessions_service_names_its_reason_in_the_log(own_worker, ca
     with caplog.at_level("INFO", logger="accounts.services"):
         assert account_services.end_all_sessions(user=own_worker, reason="audit") == 1
     assert "audit" in caplog.text
+
+
+def test_a_session_idle_past_the_limit_is_not_listed_as_open(own_worker, clock):
+    from accounts import signins
+
+    _signed_in("own_worker")
+    phone = _signed_in("own_worker")
+    clock.shift(dt.timedelta(minutes=20))
+    assert len(signins.open_sessions(own_worker)) == 2
+    assert _is_signed_in(phone)  # the phone is in use, the other one is not
+    clock.shift(dt.timedelta(minutes=20))
+    assert [s.session_key for s in signins.open_sessions(own_worker)] == [phone.session.session_key]

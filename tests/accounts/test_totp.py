@@ -189,3 +189,16 @@ def test_removing_needs_the_password(enrolled):
     browser.post(reverse("two_factor_remove"), {"password": PASSWORD})
     assert not twofactor.has_device(user)
     assert _password_step(Client())["Location"] == reverse("home")
+
+
+def test_a_temporary_password_from_an_officer_turns_two_step_sign_in_off(
+    own_worker, street_officer
+):
+    """The way back for a worker who lost the phone with the app."""
+    from grids import services as grid_services
+
+    TOTPDevice.objects.create(user=own_worker, name="authenticator", confirmed=True)
+    password = grid_services.reset_password_for(by=street_officer, person=own_worker)
+    assert not twofactor.has_device(own_worker)
+    response = Client().post(reverse("login"), {"username": "own_worker", "password": password})
+    assert response["Location"] == reverse("home")
