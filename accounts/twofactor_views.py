@@ -64,15 +64,22 @@ class SignIn(auth_views.LoginView):
             user.must_change_password = True
             user.save(update_fields=["must_change_password"])
         if twofactor.has_device(user):
-            self.request.session[PENDING] = {
-                "user": user.pk,
-                "backend": user.backend,
-                "at": int(time.time()),
-                "next": self.get_success_url(),
-                "tries": 0,
-            }
-            return redirect("signin_code")
+            return ask_for_code(
+                self.request, user, backend=user.backend, next_url=self.get_success_url()
+            )
         return super().form_valid(form)
+
+
+def ask_for_code(request, user, *, backend: str, next_url: str):
+    """The password (or a reset code) was right; the authenticator's code comes next."""
+    request.session[PENDING] = {
+        "user": user.pk,
+        "backend": backend,
+        "at": int(time.time()),
+        "next": next_url,
+        "tries": 0,
+    }
+    return redirect("signin_code")
 
 
 def _pending(request):

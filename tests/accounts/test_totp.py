@@ -202,3 +202,19 @@ def test_a_temporary_password_from_an_officer_turns_two_step_sign_in_off(
     assert not twofactor.has_device(own_worker)
     response = Client().post(reverse("login"), {"username": "own_worker", "password": password})
     assert response["Location"] == reverse("home")
+
+
+def test_a_password_reset_by_sms_code_still_asks_for_the_authenticator(client, sms_log):
+    from accounts.models import OneTimeCode
+
+    user = UserFactory(username="zhou", phone="13912345678")
+    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    client.post(reverse("password_forgot"), {"login": "zhou"})
+    new = "Another-2026-x"
+    form = {"login": "zhou", "code": sms_log.code(), "password": new, "password2": new}
+    response = client.post(reverse("password_reset_code"), form)
+    assert OneTimeCode.objects.get().used_at is not None
+    assert response["Location"] == reverse("signin_code")
+    assert not _is_signed_in(client)
+    client.post(reverse("signin_code"), {"code": code_for(device)})
+    assert _is_signed_in(client)
