@@ -13,7 +13,9 @@ itself.
 A request that arrives after the end is signed out and sent to the sign-in page with ``next``
 and a message; an htmx request gets ``HX-Redirect``. A visit queued offline (static/js/
 visits.js) that is posted then follows the redirect to the sign-in page, which it takes for
-"not yet" and keeps the visit queued until the worker has signed in again.
+"not yet" and keeps the visit queued until the worker has signed in again. Typing on an open
+page counts as activity (static/js/keepalive.js asks for ``keep_alive`` at most every 5
+minutes while someone types), so a long form is not refused when it is finally sent.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ urlpatterns = [
     path("two-step/", twofactor_views.two_factor, name="two_factor"),
     path("two-step/setup/", twofactor_views.two_factor_setup, name="two_factor_setup"),
     path("two-step/remove/", twofactor_views.two_factor_remove, name="two_factor_remove"),
+    path("keep-alive/", sessions_views.keep_alive, name="keep_alive"),
     path("signins/", sessions_views.signin_history, name="account_signins"),
     path("sessions/", sessions_views.session_list, name="account_sessions"),
     path("sessions/<int:pk>/end/", sessions_views.session_end, name="account_session_end"),

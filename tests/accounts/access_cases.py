@@ -22,6 +22,8 @@ CASES = {
     "two_factor": ("get", "territory", lambda t: {}, SIGNED_IN),
     "two_factor_setup": ("get", "territory", lambda t: {}, SIGNED_IN),
     "two_factor_remove": ("post", "territory", lambda t: {}, (FOUND,) * 5 + (LOGIN,)),
+    # Typing on an open page keeps the session (static/js/keepalive.js): no content.
+    "keep_alive": ("get", "territory", lambda t: {}, (204,) * 5 + (LOGIN,)),
     # The code step of a sign-in: without a password just given, back to the sign-in page.
     "signin_code": ("get", "territory", lambda t: {}, (LOGIN,) * 6),
     # Anonymous pages for an account made for someone and a forgotten password: they show a

@@ -78,6 +78,15 @@ def test_an_ordinary_request_writes_the_session_at_most_once_a_minute(own_worker
     assert store(key).load()[timeouts.ACTIVITY_KEY] == stamp + 61
 
 
+def test_typing_on_an_open_page_keeps_the_session(own_worker, clock):
+    """static/js/keepalive.js asks for this while someone types, at most every 5 minutes."""
+    browser = _signed_in("own_worker")
+    for _ in range(6):
+        clock.shift(dt.timedelta(minutes=25))
+        assert browser.get(reverse("keep_alive")).status_code == 204
+    assert _is_signed_in(browser)
+
+
 def test_a_busy_session_still_ends_12_hours_after_the_sign_in(own_worker, clock):
     browser = _signed_in("own_worker")
     for _ in range(12 * 3 - 1):  # a request every 20 minutes for 11 h 40 min
