@@ -160,3 +160,28 @@ def test_a_street_officer_turns_on_two_step_sign_in_on_a_phone(
         assert not errors, errors
     finally:
         context.close()
+
+
+def test_typing_on_an_open_page_keeps_the_session_and_an_idle_page_does_not(
+    own_worker, browser, live_server
+):
+    """static/js/keepalive.js: a request at most every 5 minutes while someone types."""
+    own_worker.set_password(PASSWORD)
+    own_worker.save()
+    context, page = _sign_in(browser, live_server, viewport=PHONE, user_agent=ANDROID)
+    try:
+        pings = []
+        page.on("request", lambda r: "/accounts/keep-alive/" in r.url and pings.append(r.url))
+        page.clock.install()
+        page.goto(f"{live_server.url}/accounts/profile/")
+        page.clock.run_for(6 * 60 * 1000)
+        assert pings == []  # nobody typed
+        page.fill("input[name=display_name]", "王芳")
+        page.clock.run_for(60 * 1000)
+        page.wait_for_timeout(500)
+        assert len(pings) == 1
+        page.clock.run_for(3 * 60 * 1000)
+        page.wait_for_timeout(200)
+        assert len(pings) == 1  # typed once: one request
+    finally:
+        context.close()
