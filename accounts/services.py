@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import signins
 from accounts.backends import mobile_in
@@ -67,12 +68,17 @@ def _log(user, by, changes: dict) -> None:
 @transaction.atomic
 def set_temporary_password(*, by, user) -> str:
     """A new random password for ``user``, to be handed over once; their next sign-in must
-    replace it. The password is not logged, only that it was reset."""
+    replace it, and it turns two-step sign-in off. The password is not logged, only that it
+    was reset."""
     password = "".join(secrets.choice(_ALPHABET) for _ in range(TEMPORARY_LENGTH))
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
     _log(user, by, {"password": ["***", "temporary"]})
+    # The way back for someone who lost the phone with their authenticator: the officer
+    # hands the password over in person.
+    if TOTPDevice.objects.filter(user=user).delete()[0]:
+        _log(user, by, {"two_factor": ["on", "off"]})
     signins.end_sessions(user)  # whoever held the old password is signed out now
     _unlock(user)
     return password
@@ -88,15 +94,26 @@ def _unlock(user) -> None:
 
 @transaction.atomic
 def set_active(*, by, user, active: bool):
-    """Deactivated, the account's sessions stop working at their next request: the
-    backend (accounts/backends.py) reloads a saved user and refuses an inactive one."""
+    """Deactivated, the account's sessions end at once (and the backend, accounts/
+    backends.py, would refuse an inactive user at the next request anyway)."""
     if user.is_active != active:
         user.is_active = active
         user.save(update_fields=["is_active"])
         _log(user, by, {"is_active": [str(not active), str(active)]})
         if not active:
-            signins.end_sessions(user)
+            end_all_sessions(user=user, reason="deactivated")
     return user
+
+
+@transaction.atomic
+def end_all_sessions(*, user, reason: str, started_before: dt.datetime | None = None) -> int:
+    """Signs ``user`` out everywhere (or only the sessions signed in before
+    ``started_before``): each session with its cached copy. ``reason`` goes to the log
+    ("deactivated", "last post ended")."""
+    ended = signins.end_sessions(user, started_before=started_before)
+    if ended:
+        logger.info("signed user %s out of %s sessions: %s", user.pk, ended, reason)
+    return ended
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -59,3 +59,10 @@ def session_end_others(request):
         % {"n": ended},
     )
     return redirect("account_sessions")
+
+
+@login_required
+def keep_alive(request):
+    """Someone is typing on an open page (static/js/keepalive.js): the request itself is the
+    activity accounts.timeouts counts."""
+    return HttpResponse(status=204)

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts import timeouts
 from accounts.signin_models import USER_AGENT_LENGTH, SignIn, UserSession
 from core.clientip import client_ip
 
@@ -68,7 +69,10 @@ def logged_in(sender, request, user, **kwargs) -> None:
     ip, agent = _ip(request), _agent(request)
     SignIn.objects.create(user=user, at=now, result=SignIn.Result.SUCCESS, ip=ip, user_agent=agent)
     session = getattr(request, "session", None)
-    if session is None or not session.session_key:
+    if session is None:
+        return
+    timeouts.started(session)
+    if not session.session_key:
         return
     UserSession.objects.update_or_create(
         session_key=session.session_key,
@@ -179,12 +183,15 @@ def history(user, *, limit: int = HISTORY_LIMIT):
 
 
 def open_sessions(user):
-    """The user's sessions that still exist, latest used first."""
-    return list(
-        UserSession.objects.filter(user=user, session_key__in=live_keys()).order_by(
-            "-last_seen_at", "-pk"
-        )
-    )
+    """The user's sessions that still exist, latest used first. One idle past the limit
+    (accounts.timeouts) is left out: its row lasts until the absolute end, but it signs
+    nobody in ("last seen" lags the last request by up to SEEN_EVERY)."""
+    rows = UserSession.objects.filter(user=user, session_key__in=live_keys())
+    idle = timeouts.idle_seconds()
+    if idle:
+        since = timezone.now() - timedelta(seconds=idle + SEEN_EVERY)
+        rows = rows.filter(last_seen_at__gte=since)
+    return list(rows.order_by("-last_seen_at", "-pk"))
 
 
 def rekey(old: str | None, new: str | None) -> None:
@@ -194,14 +201,19 @@ def rekey(old: str | None, new: str | None) -> None:
 
 
 @transaction.atomic
-def end_sessions(user, *, keep: str | None = None, pk: int | None = None) -> int:
-    """End the user's sessions (all, all but ``keep``, or the one row ``pk``): each through
-    the SessionStore, so its cached copy goes too. Returns how many rows were ended."""
+def end_sessions(
+    user, *, keep: str | None = None, pk: int | None = None, started_before=None
+) -> int:
+    """End the user's sessions (all, all but ``keep``, the one row ``pk``, or those signed
+    in before ``started_before``): each through the SessionStore, so its cached copy goes
+    too. Returns how many rows were ended."""
     rows = UserSession.objects.select_for_update().filter(user=user)
     if keep:
         rows = rows.exclude(session_key=keep)
     if pk is not None:
         rows = rows.filter(pk=pk)
+    if started_before is not None:
+        rows = rows.filter(started_at__lt=started_before)
     keys = list(rows.values_list("session_key", flat=True))
     store = _store()()
     for key in keys:

@@ -1,17 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import sessions_views, views
+from accounts import sessions_views, twofactor_views, views
 from accounts.forms import LoginForm
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            redirect_authenticated_user=True, authentication_form=LoginForm
-        ),
-        name="login",
-    ),
+    path("login/", twofactor_views.SignIn.as_view(authentication_form=LoginForm), name="login"),
+    path("login/code/", twofactor_views.signin_code, name="signin_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChange.as_view(), name="password_change"),
     path(
@@ -20,6 +15,10 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("language/", views.set_language, name="set_language"),
     path("large-text/", views.large_text, name="large_text"),
+    path("two-step/", twofactor_views.two_factor, name="two_factor"),
+    path("two-step/setup/", twofactor_views.two_factor_setup, name="two_factor_setup"),
+    path("two-step/remove/", twofactor_views.two_factor_remove, name="two_factor_remove"),
+    path("keep-alive/", sessions_views.keep_alive, name="keep_alive"),
     path("signins/", sessions_views.signin_history, name="account_signins"),
     path("sessions/", sessions_views.session_list, name="account_sessions"),
     path("sessions/<int:pk>/end/", sessions_views.session_end, name="account_session_end"),

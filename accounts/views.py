@@ -12,7 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from accounts import services, signins
+from accounts import services, signins, twofactor, twofactor_views
 from accounts.forms import (
     ActivateCodeForm,
     ActivateLinkForm,
@@ -95,7 +95,12 @@ RESET_LOGIN = "accounts:reset-login"
 
 
 def _signed_in(request, user):
-    login(request, user, backend="accounts.backends.ModelBackend")
+    backend = "accounts.backends.ModelBackend"
+    if twofactor.has_device(user):  # a reset code by SMS does not replace the authenticator
+        return twofactor_views.ask_for_code(
+            request, user, backend=backend, next_url=settings.LOGIN_REDIRECT_URL
+        )
+    login(request, user, backend=backend)
     return redirect(settings.LOGIN_REDIRECT_URL)
 
 

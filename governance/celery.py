@@ -56,6 +56,11 @@ app.conf.beat_schedule = {
         "task": "core.tasks.apply_retention",
         "schedule": crontab(hour=3, minute=40),
     },
+    # Posts given an end date ahead: their holders are signed out once the last one ends.
+    "end-sessions-after-last-post": {
+        "task": "grids.tasks.end_sessions_after_last_post",
+        "schedule": crontab(hour=0, minute=5),
+    },
     # Grid workers' scorecards: this month's and last month's drafts (published stay frozen).
     "compute-scorecards": {
         "task": "appraisal.tasks.compute_scorecards",

@@ -985,7 +985,16 @@ def end_post(*, by, post: Post, ended_on: dt.date | None = None) -> Post:
     post.full_clean(validate_constraints=False)
     post.save(update_fields=["ended_on"])
     forget_posts(post.user)
+    if post.ended_on <= timezone.localdate() and not _holds_a_post(post.user):
+        # Their last post: signed out everywhere now. An end date ahead is the nightly
+        # sweep's (end_sessions_after_last_post).
+        accounts_services.end_all_sessions(user=post.user, reason="last post ended")
     return post
+
+
+def _holds_a_post(user) -> bool:
+    # A superuser's access does not come from posts.
+    return user.is_superuser or Post.objects.filter(user=user).active().exists()
 
 
 # --- People: accounts managed by the officers who manage their posts --------------------------

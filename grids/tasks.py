@@ -11,3 +11,11 @@ def refresh_grid_tally(grid_id: int) -> None:
 @shared_task(ignore_result=True)
 def refresh_all_tallies() -> None:
     tallies.refresh_tallies()
+
+
+@shared_task(ignore_result=True)
+def end_sessions_after_last_post() -> None:
+    """Nightly: sessions of people whose last post ended by its end date (grids/sessions.py)."""
+    from grids.sessions import end_sessions_after_last_post as sweep
+
+    sweep()

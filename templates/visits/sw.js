@@ -20,6 +20,7 @@ const PRECACHE = [
   "{% static 'vendor/htmx.org/dist/htmx.min.js' %}",
   "{% static 'js/app.js' %}",
   "{% static 'js/visits.js' %}",
+  "{% static 'js/keepalive.js' %}",
 ];
 const OFFLINE_PAGE = "{% url 'visits_offline' %}";
 const OFFLINE_FORM = "{% url 'visit_offline_form' %}";

@@ -1,4 +1,6 @@
-from tests.access import FOUND, LOGIN, MISSING, PUBLIC
+from tests.access import FOUND, LOGIN, MISSING, OK, PUBLIC
+
+SIGNED_IN = (OK, OK, OK, OK, OK, LOGIN)
 
 # The user's own pages: they show only the signed-in user's rows (tests/accounts/test_signins.py).
 NOT_SCOPED = {
@@ -15,6 +17,15 @@ CASES = {
         lambda s: {"pk": s.pk},
         (FOUND, MISSING, MISSING, MISSING, MISSING, LOGIN),
     ),
+    # Two-step sign-in: one's own authenticator, for anyone signed in (tests/accounts/
+    # test_totp.py); removing it without the right password changes nothing and goes back.
+    "two_factor": ("get", "territory", lambda t: {}, SIGNED_IN),
+    "two_factor_setup": ("get", "territory", lambda t: {}, SIGNED_IN),
+    "two_factor_remove": ("post", "territory", lambda t: {}, (FOUND,) * 5 + (LOGIN,)),
+    # Typing on an open page keeps the session (static/js/keepalive.js): no content.
+    "keep_alive": ("get", "territory", lambda t: {}, (204,) * 5 + (LOGIN,)),
+    # The code step of a sign-in: without a password just given, back to the sign-in page.
+    "signin_code": ("get", "territory", lambda t: {}, (LOGIN,) * 6),
     # Anonymous pages for an account made for someone and a forgotten password: they show a
     # form and reveal nothing about any account (tests/accounts/test_activation.py); an
     # unknown activation link shows the same "no longer works" page to everyone.

@@ -106,3 +106,82 @@ def test_a_resident_page_shows_its_history_masked(
             shoot(page, f"resident-history-{name}")
         finally:
             context.close()
+
+
+def test_a_street_officer_turns_on_two_step_sign_in_on_a_phone(
+    street_officer, browser, live_server, shoot
+):
+    """Set up from the profile at 360 px (a QR code and the key as text), then the next
+    sign-in asks for the code after the password."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.accounts.test_totp import code_for
+
+    street_officer.set_password(PASSWORD)
+    street_officer.save()
+    context = browser.new_context(viewport=PHONE, locale="en-GB", user_agent=ANDROID)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    try:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", "street_officer")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button[type=submit]")
+        page.goto(f"{live_server.url}/accounts/profile/")
+        page.click("text=Two-step sign-in")
+        expect(page.locator("#two-factor-state")).to_contain_text("Off")
+        page.click("text=Set up two-step sign-in")
+        qr = page.locator("#two-factor-qr svg")
+        expect(qr).to_be_visible()
+        box = qr.bounding_box()
+        assert box["width"] >= 200 and box["x"] >= 0 and box["x"] + box["width"] <= 360
+        expect(page.locator("#two-factor-secret")).to_have_text(re.compile(r"^[A-Z2-7 ]{20,}$"))
+        assert no_horizontal_scroll(page)
+        shoot(page, "two-factor-setup-phone")
+        device = TOTPDevice.objects.get(user=street_officer)
+        page.fill("input[name=code]", code_for(device))
+        page.click("main form button[type=submit]")
+        expect(page.locator("#two-factor-state")).to_contain_text("On")
+        shoot(page, "two-factor-on-phone")
+
+        page.evaluate("document.querySelector(`nav form[action$='/logout/']`).submit()")
+        page.wait_for_url(re.compile(r"/accounts/login/"))
+        page.fill("input[name=username]", "street_officer")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button[type=submit]")
+        expect(page).to_have_url(re.compile(r"/accounts/login/code/$"))
+        assert no_horizontal_scroll(page)
+        shoot(page, "two-factor-sign-in-code-phone")
+        page.fill("input[name=code]", code_for(device, ahead=1))  # the next period's code
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        assert "/accounts/login" not in page.url
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_typing_on_an_open_page_keeps_the_session_and_an_idle_page_does_not(
+    own_worker, browser, live_server
+):
+    """static/js/keepalive.js: a request at most every 5 minutes while someone types."""
+    own_worker.set_password(PASSWORD)
+    own_worker.save()
+    context, page = _sign_in(browser, live_server, viewport=PHONE, user_agent=ANDROID)
+    try:
+        pings = []
+        page.on("request", lambda r: "/accounts/keep-alive/" in r.url and pings.append(r.url))
+        page.clock.install()
+        page.goto(f"{live_server.url}/accounts/profile/")
+        page.clock.run_for(6 * 60 * 1000)
+        assert pings == []  # nobody typed
+        page.fill("input[name=display_name]", "王芳")
+        page.clock.run_for(60 * 1000)
+        page.wait_for_timeout(500)
+        assert len(pings) == 1
+        page.clock.run_for(3 * 60 * 1000)
+        page.wait_for_timeout(200)
+        assert len(pings) == 1  # typed once: one request
+    finally:
+        context.close()

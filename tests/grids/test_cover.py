@@ -49,14 +49,17 @@ def test_the_colleague_sees_and_visits_a_households_only_during_the_leave(
     client, leave, territory, neighbour_worker
 ):
     household = HouseholdFactory(grid=territory.grid, address="幸福路1号")
-    client.force_login(neighbour_worker)
+    # Signed in each day: a session lasts 12 hours at most (accounts/timeouts.py).
     with time_machine.travel(dt.datetime(2026, 12, 6, 10), tick=False):
+        client.force_login(neighbour_worker)
         assert household.address not in client.get("/visits/?view=all").content.decode()
         assert client.get(f"/visits/household/{household.pk}/").status_code == 404
     with time_machine.travel(dt.datetime(2026, 12, 8, 10), tick=False):
+        client.force_login(neighbour_worker)
         assert household.address in client.get("/visits/?view=all").content.decode()
         assert client.get(f"/visits/household/{household.pk}/").status_code == 200
     with time_machine.travel(dt.datetime(2026, 12, 10, 10), tick=False):
+        client.force_login(neighbour_worker)
         # Back at work: A has their households again; nothing to hand back.
         assert household.address not in client.get("/visits/?view=all").content.decode()
         assert client.get(f"/visits/household/{household.pk}/").status_code == 404

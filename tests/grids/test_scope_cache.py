@@ -43,10 +43,12 @@ def test_a_warm_page_takes_the_posts_from_the_shared_cache(
 def test_an_ended_post_closes_access_on_the_next_request(
     shared_cache, client, community_officer, district_officer, territory
 ):
+    # Another post elsewhere keeps them signed in (ending the last one signs out).
+    PostFactory(user=community_officer, area=territory.other_street_grid, role=Role.VOLUNTEER)
     client.force_login(community_officer)
     url = reverse("area_detail", kwargs={"code": territory.grid.code})
     assert client.get(url).status_code == 200
-    post = Post.objects.get(user=community_officer)
+    post = Post.objects.get(user=community_officer, area=territory.community)
     services.end_post(by=district_officer, post=post)
     assert client.get(url).status_code == 404
 
