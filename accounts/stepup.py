@@ -5,7 +5,9 @@ session (signing out, a password change elsewhere). The password is checked thro
 ``django.contrib.auth.authenticate``, with django-axes in front: a wrong password is a failed
 sign-in attempt like any other, counted per user name and client and locking out at
 ``AXES_FAILURE_LIMIT``, so the confirm form cannot be used to guess the password faster than
-the sign-in form can. A second factor (a TOTP code) slots into ``confirm`` as ``code``.
+the sign-in form can. A user with an authenticator (accounts.twofactor) gives its code too;
+one who must have a second factor (``twofactor.required_for``) and has none cannot step up
+at all until they set one up.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+
+from accounts import twofactor
 
 SESSION_KEY = "_stepup_at"
 
@@ -40,17 +44,31 @@ def locked_out(request) -> bool:
     return bool(getattr(request, "axes_locked_out", False))
 
 
-def confirm(request, password: str, *, code: str | None = None) -> bool:
-    """Check the signed-in user's ``password``; on success the session is fresh again.
+def needs_code(user) -> bool:
+    """Whether stepping up asks for an authenticator code besides the password."""
+    return twofactor.has_device(user)
 
-    An empty password is refused without counting (it tells nothing). ``code`` is for a
-    second factor: when the user has one, the check goes here, after the password.
+
+def must_set_up(user) -> bool:
+    """Whether this user must set up two-step sign-in before stepping up."""
+    return twofactor.required_for(user) and not twofactor.has_device(user)
+
+
+def confirm(request, password: str, *, code: str | None = None) -> bool:
+    """Check the signed-in user's ``password`` (and authenticator ``code`` when they have
+    one); on success the session is fresh again.
+
+    An empty password is refused without counting (it tells nothing). The code is checked
+    only after the password, so it is never a way to test codes without the password; a
+    wrong code slows the next one (django-otp's throttle).
     """
     user = request.user
-    if not password or not user.is_authenticated:
+    if not password or not user.is_authenticated or must_set_up(user):
         return False
     checked = authenticate(request, username=user.get_username(), password=password)
     if checked is None or checked.pk != user.pk:
+        return False
+    if needs_code(user) and not twofactor.verify_code(user, code or ""):
         return False
     # Mirrors a successful sign-in (AXES_RESET_ON_SUCCESS): earlier slips are forgiven.
     axes_reset(username=user.get_username())

@@ -381,6 +381,9 @@ OTP_TOTP_ISSUER = "Grid Governance"
 # Revealing a full ID or mobile number asks for the password again once per this many
 # minutes (accounts/stepup.py).
 STEPUP_MINUTES = env.integer("STEPUP_MINUTES", 15, minimum=1)
+# Whoever may reveal personal data in full or export it above the limit must have a second
+# factor (accounts/twofactor.py; the rule is grids.privacy.needs_second_factor).
+SECOND_FACTOR_FOR_PERSONAL_DATA = env.boolean("SECOND_FACTOR_FOR_PERSONAL_DATA", True)
 # A list export with personal data above this many rows needs an approval one level up
 # (grids/exports.py); an approval can be used for this many hours.
 EXPORT_APPROVAL_ROWS = env.integer("EXPORT_APPROVAL_ROWS", 200, minimum=1)

@@ -24,6 +24,10 @@ class GridsConfig(AppConfig):
         autodiscover_modules("policy")
         # What each app holds about a person, for the subject-access printout (grids.privacy).
         autodiscover_modules("subject")
+        from accounts.twofactor import require_when
+        from grids.privacy import needs_second_factor
+
+        require_when(needs_second_factor)
         post_migrate.connect(ensure_groups, dispatch_uid="grids.groups")
 
         from django.db.models.signals import post_delete, post_save

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import twofactor
 from core.clientip import client_ip
 from core.exports import Watermark
 from grids.models import Area, ExportApproval, ExportKind
@@ -189,6 +190,20 @@ def export_gate(
     user = request.user
     if rows <= settings.EXPORT_APPROVAL_ROWS:
         return Watermark.of(user)
+    if twofactor.required_for(user) and not twofactor.has_device(user):
+        # Neither asked for nor downloaded: a large list of personal data needs a second factor.
+        return render(
+            request,
+            "grids/export_needs_approval.html",
+            {
+                "rows": rows,
+                "limit": settings.EXPORT_APPROVAL_ROWS,
+                "kind_label": ExportKind(kind).label,
+                "area": area,
+                "approver_area": approver_area(area),
+                "must_set_up": True,
+            },
+        )
     query = filters_of(request.GET)
     number = request.GET.get("approval", "")
     if number.isdigit():

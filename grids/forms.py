@@ -27,11 +27,23 @@ class RevealForm(forms.Form):
         help_text=_("Asked once every %(minutes)s minutes."),
     )
 
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
+        ),
+    )
+
     def __init__(self, *args, request, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
         self.reauthenticated = False
         self.needs_password = not stepup.is_fresh(request)
+        # Who may see personal data must have a second factor (accounts.twofactor): until
+        # they set one up, the form only says so.
+        self.must_set_up = self.needs_password and stepup.must_set_up(request.user)
         if self.needs_password:
             self.fields["password"].required = True
             self.fields["password"].help_text = self.fields["password"].help_text % {
@@ -39,13 +51,27 @@ class RevealForm(forms.Form):
             }
         else:
             del self.fields["password"]
+        if self.needs_password and stepup.needs_code(request.user):
+            self.fields["code"].required = True
+        else:
+            del self.fields["code"]
 
     def clean(self):
         data = super().clean()
+        if self.must_set_up:
+            raise forms.ValidationError(
+                _("Set up two-step sign-in first: seeing personal data in full needs it."),
+                code="second_factor",
+            )
         if self.needs_password and data.get("password") and not self.errors:
-            if not stepup.confirm(self.request, data["password"]):
+            if not stepup.confirm(self.request, data["password"], code=data.get("code")):
                 # The same words whatever was wrong: the form tells nothing about the account.
-                self.add_error("password", _("That is not your password."))
+                self.add_error(
+                    "password",
+                    _("That is not your password, or the code is wrong.")
+                    if "code" in self.fields
+                    else _("That is not your password."),
+                )
             else:
                 self.reauthenticated = True
         return data

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -21,6 +22,21 @@ from core.models import RetentionPolicy
 from grids.models import Resident
 from grids.policy import TerritoryCapability
 from grids.scope import can, scope_paths
+
+# --- Second factor ---------------------------------------------------------------------------
+
+
+def needs_second_factor(user) -> bool:
+    """Whoever may see personal data in full or export lists of it must have a second factor
+    (PIPL art. 51, 等保 level 3: two kinds of authentication for sensitive operations).
+    Registered with ``accounts.twofactor.require_when`` by ``GridsConfig.ready``."""
+    if not settings.SECOND_FACTOR_FOR_PERSONAL_DATA:
+        return False
+    return any(
+        scope_paths(user, capability) != []
+        for capability in (TerritoryCapability.REVEAL_PERSONAL, TerritoryCapability.EXPORT)
+    )
+
 
 # --- Retention periods -----------------------------------------------------------------------
 

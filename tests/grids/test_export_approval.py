@@ -163,6 +163,7 @@ def test_an_expired_or_refused_approval_no_longer_downloads(
     approval = exports.approve_export(by=street_officer, approval=ExportApproval.objects.get())
     assert client.get(approval.download_url()).streaming
     time_machine.move_to(timezone.now() + dt.timedelta(hours=25), tick=False)
+    client.force_login(community_officer)  # a session ends 12 hours after sign-in
     response = client.get(approval.download_url())
     assert not response.streaming and "Expired" in response.content.decode()
     approval.refresh_from_db()
