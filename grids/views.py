@@ -426,7 +426,12 @@ def resident_edit(request, pk):
         # Full values are shown only after a reason (and, when due, the password).
         gate = RevealForm(request.POST or None, request=request)
         if not gate.is_valid():
-            return render(request, "grids/resident_open.html", {**context, "form": gate})
+            # The history is masked, so it is shown before the reason as well.
+            return render(
+                request,
+                "grids/resident_open.html",
+                {**context, "form": gate, "history": history_for(resident)},
+            )
         services.open_for_editing(
             by=request.user,
             resident=resident,

@@ -258,11 +258,13 @@ def test_the_approvals_page_reads_in_a_bounded_number_of_queries(
     assert response.content.decode().count('value="approve"') == count
 
 
-def test_the_menu_links_the_approvals_page_only_for_those_who_export(
-    client, own_worker, community_officer
+def test_the_area_page_links_the_approvals_page_only_for_those_who_export(
+    client, own_worker, community_officer, territory
 ):
     client.force_login(own_worker)
-    assert reverse("export_approvals") not in client.get(reverse("my_tasks")).content.decode()
+    grid_page = client.get(reverse("area_detail", args=[territory.grid.code])).content.decode()
+    assert reverse("export_approvals") not in grid_page
     assert client.get(reverse("export_approvals")).status_code == 404
     client.force_login(community_officer)
-    assert reverse("export_approvals") in client.get(reverse("my_tasks")).content.decode()
+    page = client.get(reverse("area_detail", args=[territory.community.code])).content.decode()
+    assert reverse("export_approvals") in page
