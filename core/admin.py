@@ -21,9 +21,9 @@ class CalendarDayAdmin(admin.ModelAdmin):
     search_fields = ("note",)
 
 
-class _ReadOnly(admin.ModelAdmin):
-    """Periods are set on the district's retention page, which checks each kind's legal
-    floor; runs are written by the nightly job. The admin only shows them."""
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written only by their own pages, services or jobs (audit records, retention
+    periods checked against their floors): the admin shows them, never edits them."""
 
     def has_add_permission(self, request):
         return False
@@ -36,12 +36,12 @@ class _ReadOnly(admin.ModelAdmin):
 
 
 @admin.register(RetentionPolicy)
-class RetentionPolicyAdmin(_ReadOnly):
+class RetentionPolicyAdmin(ReadOnlyAdmin):
     list_display = ("kind", "days", "updated_at")
     search_fields = ("kind",)
 
 
 @admin.register(RetentionRun)
-class RetentionRunAdmin(_ReadOnly):
+class RetentionRunAdmin(ReadOnlyAdmin):
     list_display = ("started_at", "finished_at", "error")
     date_hierarchy = "started_at"

@@ -58,11 +58,14 @@ def companions(model, source: str, kind: type) -> list[models.Field]:
     ]
 
 
-class _ByDigest(Lookup):
-    """``encrypted = value`` / ``encrypted IN (values)``, answered by the hash column."""
+class _StoredIn(Lookup):
+    """``field = value`` / ``field IN (values)`` of a value stored under a key: compared with
+    every form the values may be stored in (one per configured key), in the column
+    ``column(field)`` returns."""
 
     prepare_rhs = False
     can_use_none_as_rhs = False
+    what = ""
 
     def get_prep_lookup(self):
         return self.rhs
@@ -70,10 +73,34 @@ class _ByDigest(Lookup):
     def values(self) -> list:
         return [self.rhs]
 
+    def stored_forms(self, field) -> tuple[object, list[str]]:
+        """The column to compare and the stored forms of ``self.values()``."""
+        raise NotImplementedError
+
     def as_sql(self, compiler, connection):
         field = getattr(self.lhs, "target", None)
         if hasattr(self.rhs, "resolve_expression") or field is None:
-            raise FieldError(f"{self.lhs}: an encrypted field is compared with values only")
+            raise FieldError(f"{self.lhs}: {self.what} is compared with values only")
+        column, stored = self.stored_forms(field)
+        if not stored:
+            raise EmptyResultSet
+        sql, params = compiler.compile(column)
+        return f"{sql} IN ({', '.join(['%s'] * len(stored))})", [*params, *stored]
+
+
+class _ListIn(_StoredIn):
+    lookup_name = "in"
+
+    def values(self) -> list:
+        return [value for value in self.rhs if value is not None]
+
+
+class _ByDigest(_StoredIn):
+    """An encrypted field looked up by its hash column."""
+
+    what = "an encrypted field"
+
+    def stored_forms(self, field):
         found = companions(field.model, field.name, DigestField)
         if not found:
             raise FieldError(f"{column_label(field)} has no DigestField to look it up by")
@@ -81,21 +108,15 @@ class _ByDigest(Lookup):
         stored = sorted(
             {d for value in self.values() for d in crypto.digests(str(value), purpose=purpose)}
         )
-        if not stored:
-            raise EmptyResultSet
-        sql, params = compiler.compile(found[0].get_col(self.lhs.alias))
-        return f"{sql} IN ({', '.join(['%s'] * len(stored))})", [*params, *stored]
+        return found[0].get_col(self.lhs.alias), stored
 
 
 class DigestExact(_ByDigest):
     lookup_name = "exact"
 
 
-class DigestIn(_ByDigest):
-    lookup_name = "in"
-
-    def values(self) -> list:
-        return [value for value in self.rhs if value is not None]
+class DigestIn(_ListIn, _ByDigest):
+    pass
 
 
 class EncryptedCharField(models.CharField):
@@ -210,36 +231,22 @@ class Last4Field(_Companion):
         return name, "core.fields.Last4Field", args, kwargs
 
 
-class _ByToken(Lookup):
-    prepare_rhs = False
+class _ByToken(_StoredIn):
+    """A keyed choice looked up by the tokens of the values."""
 
-    def get_prep_lookup(self):
-        return self.rhs
+    what = "a keyed choice"
 
-    def values(self) -> list:
-        return [self.rhs]
-
-    def as_sql(self, compiler, connection):
-        field = getattr(self.lhs, "target", None)
-        if hasattr(self.rhs, "resolve_expression") or field is None:
-            raise FieldError(f"{self.lhs}: a keyed choice is compared with values only")
+    def stored_forms(self, field):
         _back, forth = field.tables()
-        stored = sorted({t for value in self.values() for t in forth.get(str(value), ())})
-        if not stored:
-            raise EmptyResultSet
-        sql, params = compiler.compile(self.lhs)
-        return f"{sql} IN ({', '.join(['%s'] * len(stored))})", [*params, *stored]
+        return self.lhs, sorted({t for value in self.values() for t in forth.get(str(value), ())})
 
 
 class TokenExact(_ByToken):
     lookup_name = "exact"
 
 
-class TokenIn(_ByToken):
-    lookup_name = "in"
-
-    def values(self) -> list:
-        return [value for value in self.rhs if value is not None]
+class TokenIn(_ListIn, _ByToken):
+    pass
 
 
 class KeyedChoiceField(models.CharField):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import stepup
 from accounts.admin import UserAdmin
 from accounts.models import User
+from core.admin import ReadOnlyAdmin
 from core.clientip import client_ip
 from grids import services
 from grids.models import (
@@ -364,19 +365,10 @@ class ScopedUserAdmin(UserAdmin):
 
 
 @admin.register(ExportApproval)
-class ExportApprovalAdmin(admin.ModelAdmin):
+class ExportApprovalAdmin(ReadOnlyAdmin):
     """Read-only: requests and decisions go through the export approvals page."""
 
     list_display = ("pk", "kind", "area", "requester", "rows", "status", "decided_by", "downloads")
     list_filter = ("status", "kind")
     list_select_related = ("area", "requester", "decided_by")
     date_hierarchy = "requested_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
