@@ -107,6 +107,18 @@ def _untokened(model, name: str, value):
     if isinstance(found, KeyedChoiceField) and isinstance(value, str):
         choice = found.tables()[0].get(value, value)
         return str(dict(found.flatchoices).get(choice, choice))
+    # A reverse relation logged as its rows' tokens (a resident's care categories, written by
+    # grids.services as "token, token").
+    keyed = []
+    if getattr(found, "auto_created", False) and getattr(found, "related_model", None):
+        fields = found.related_model._meta.concrete_fields
+        keyed = [f for f in fields if isinstance(f, KeyedChoiceField)]
+    if len(keyed) == 1 and isinstance(value, str) and value:
+        back, labels = keyed[0].tables()[0], dict(keyed[0].flatchoices)
+        return ", ".join(
+            str(labels.get(back.get(token, token), back.get(token, token)))
+            for token in value.split(", ")
+        )
     return value
 
 

@@ -579,7 +579,10 @@ class ResidentCare(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.resident} · {self.get_category_display()}"
+        # Also what the audit log stores as the entry's name: the category stays out of it,
+        # as it stays out of every column (a keyed token, core.fields); the history page
+        # names it from the token.
+        return f"{self.resident} · {self._meta.verbose_name}"
 
 
 class GridTally(models.Model):

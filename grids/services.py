@@ -530,8 +530,11 @@ _IMPORT_HOUSEHOLD_FIELDS = [
 _BATCH = 2000
 
 
-def _care_labels(categories) -> str:
-    return ", ".join(str(CareCategory(c).label) for c in sorted(categories))
+def _care_tokens(categories) -> str:
+    """Care categories as the audit log keeps them: their keyed tokens (core.fields), which
+    the history page turns back into names; a dump of the log names none."""
+    field = ResidentCare._meta.get_field("category")
+    return ", ".join(field.get_prep_value(c) for c in sorted(categories))
 
 
 def _batches(items: Sequence, size: int = _BATCH):
@@ -817,7 +820,7 @@ def import_households(
             had = current.get(resident.pk, set())
             if had == set(item.care):
                 continue
-            care_changes[resident.pk] = {"care": [_care_labels(had), _care_labels(item.care)]}
+            care_changes[resident.pk] = {"care": [_care_tokens(had), _care_tokens(item.care)]}
             intervals.add(resident.household_id)
             added += [
                 ResidentCare(resident_id=resident.pk, category=category)
