@@ -40,11 +40,11 @@ ACTIVITY_EVERY = 60
 
 
 def idle_seconds() -> int:
-    return int(getattr(settings, "SESSION_IDLE_MINUTES", 30)) * 60
+    return settings.SESSION_IDLE_MINUTES * 60
 
 
 def absolute_seconds() -> int:
-    return int(getattr(settings, "SESSION_ABSOLUTE_HOURS", 12)) * 3600
+    return settings.SESSION_ABSOLUTE_HOURS * 3600
 
 
 def started(session) -> None:

@@ -64,6 +64,13 @@ def filters_of(query: QueryDict) -> str:
     return "&".join(sorted(kept.urlencode().split("&"))) if kept else ""
 
 
+def lacks_second_factor(user) -> bool:
+    """Long lists of personal data are only for users with a second factor when the rule
+    requires one of them (grids.privacy.needs_second_factor): neither asked for nor
+    downloaded without it, whichever way the request comes."""
+    return twofactor.required_for(user) and not twofactor.has_device(user)
+
+
 def may_decide(user, approval: ExportApproval) -> bool:
     return (
         user.is_authenticated
@@ -86,7 +93,7 @@ def request_export(
 ) -> ExportApproval:
     """A pending request; asking again for the same list while one waits returns that one.
     ``capability`` is what the export itself requires at ``area``."""
-    if not can(by, capability, area):
+    if not can(by, capability, area) or lacks_second_factor(by):
         raise PermissionDenied(_("You do not have permission to do this here."))
     waiting = ExportApproval.objects.filter(
         requester=by, kind=kind, area=area, query=query, status=Status.PENDING
@@ -154,7 +161,7 @@ def record_download(
         .filter(pk=pk, requester=by, kind=kind, area=area, query=query)
         .first()
     )
-    if approval is None or not approval.usable:
+    if approval is None or not approval.usable or lacks_second_factor(by):
         return None
     ExportApproval.objects.filter(pk=approval.pk).update(downloads=F("downloads") + 1)
     LogEntry.objects.log_create(
@@ -190,20 +197,15 @@ def export_gate(
     user = request.user
     if rows <= settings.EXPORT_APPROVAL_ROWS:
         return Watermark.of(user)
-    if twofactor.required_for(user) and not twofactor.has_device(user):
-        # Neither asked for nor downloaded: a large list of personal data needs a second factor.
-        return render(
-            request,
-            "grids/export_needs_approval.html",
-            {
-                "rows": rows,
-                "limit": settings.EXPORT_APPROVAL_ROWS,
-                "kind_label": ExportKind(kind).label,
-                "area": area,
-                "approver_area": approver_area(area),
-                "must_set_up": True,
-            },
-        )
+    context = {
+        "rows": rows,
+        "limit": settings.EXPORT_APPROVAL_ROWS,
+        "kind_label": ExportKind(kind).label,
+        "area": area,
+        "approver_area": approver_area(area),
+    }
+    if lacks_second_factor(user):
+        return render(request, "grids/export_needs_approval.html", {**context, "must_set_up": True})
     query = filters_of(request.GET)
     number = request.GET.get("approval", "")
     if number.isdigit():
@@ -239,15 +241,5 @@ def export_gate(
         requester=user, kind=kind, area=area, query=query
     ).first()
     return render(
-        request,
-        "grids/export_needs_approval.html",
-        {
-            "form": form,
-            "rows": rows,
-            "limit": settings.EXPORT_APPROVAL_ROWS,
-            "kind_label": ExportKind(kind).label,
-            "area": area,
-            "approver_area": approver_area(area),
-            "latest": latest,
-        },
+        request, "grids/export_needs_approval.html", {**context, "form": form, "latest": latest}
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from auditlog.models import LogEntry
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,6 +21,7 @@ from core.models import RetentionPolicy
 from grids.models import Resident
 from grids.policy import TerritoryCapability
 from grids.scope import can, scope_paths
+from grids.services import log_personal_access
 
 # --- Second factor ---------------------------------------------------------------------------
 
@@ -123,12 +123,4 @@ def record_subject_access(*, by, resident: Resident, remote_addr: str | None = N
     """The audit entry of a printout: ``by`` saw the person's full details, for the person."""
     if not may_print_subject_access(by, resident):
         raise PermissionDenied
-    LogEntry.objects.log_create(
-        resident,
-        action=LogEntry.Action.ACCESS,
-        force_log=True,
-        actor=by,
-        remote_addr=remote_addr,
-        additional_data={"revealed": list(SUBJECT_FIELDS), "reason": SUBJECT_ACCESS},
-        changes={},
-    )
+    log_personal_access(by, resident, list(SUBJECT_FIELDS), remote_addr, reason=SUBJECT_ACCESS)

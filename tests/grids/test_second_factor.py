@@ -117,3 +117,35 @@ def test_a_long_export_without_an_authenticator_is_neither_asked_for_nor_downloa
     assert not ExportApproval.objects.exists()
     _device(community_officer)
     assert 'name="reason"' in client.get(url).content.decode()
+
+
+def test_the_export_services_refuse_a_long_list_without_an_authenticator_too(
+    community_officer, territory
+):
+    """Not only the page: the services every entry point calls hold the rule."""
+    from django.core.exceptions import PermissionDenied
+
+    from grids import exports
+
+    with pytest.raises(PermissionDenied):
+        exports.request_export(
+            by=community_officer,
+            kind="residents",
+            area=territory.community,
+            path="/",
+            query="",
+            rows=500,
+            reason="核对",
+        )
+    assert not ExportApproval.objects.exists()
+    _device(community_officer)
+    asked = exports.request_export(
+        by=community_officer,
+        kind="residents",
+        area=territory.community,
+        path="/",
+        query="",
+        rows=500,
+        reason="核对",
+    )
+    assert asked.status == ExportApproval.Status.PENDING
