@@ -63,10 +63,7 @@ def confirm(request, password: str, *, code: str | None = None) -> bool:
     wrong code slows the next one (django-otp's throttle).
     """
     user = request.user
-    if not password or not user.is_authenticated or must_set_up(user):
-        return False
-    checked = authenticate(request, username=user.get_username(), password=password)
-    if checked is None or checked.pk != user.pk:
+    if not user.is_authenticated or must_set_up(user) or not password_matches(request, password):
         return False
     if needs_code(user) and not twofactor.verify_code(user, code or ""):
         return False
@@ -74,6 +71,16 @@ def confirm(request, password: str, *, code: str | None = None) -> bool:
     axes_reset(username=user.get_username())
     request.session[SESSION_KEY] = timezone.now().isoformat()
     return True
+
+
+def password_matches(request, password: str) -> bool:
+    """The signed-in user's password, checked as a sign-in is (django-axes counts a wrong one
+    towards the lockout), for every form that asks for it again. Empty: False, uncounted."""
+    user = request.user
+    if not password or not user.is_authenticated:
+        return False
+    checked = authenticate(request, username=user.get_username(), password=password)
+    return checked is not None and checked.pk == user.pk
 
 
 def forget(request) -> None:

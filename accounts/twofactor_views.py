@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import passwords, twofactor
+from accounts import passwords, stepup, twofactor
 
 PENDING = "_accounts_2fa"  # {"user", "backend", "at", "next", "tries"}: password right, code due
 PENDING_SECONDS = 5 * 60
@@ -187,7 +187,8 @@ def two_factor_setup(request):
 @sensitive_post_parameters("password")
 def two_factor_remove(request):
     form = RemoveForm(request.POST)
-    if not (form.is_valid() and request.user.check_password(form.cleaned_data["password"])):
+    # Checked as a sign-in is: a wrong password counts towards the lockout.
+    if not (form.is_valid() and stepup.password_matches(request, form.cleaned_data["password"])):
         messages.error(request, _("The password is not right: two-step sign-in stays on."))
         return redirect("two_factor")
     twofactor.remove(request.user)

@@ -292,10 +292,6 @@ class KeyedChoiceField(models.CharField):
         return name, "core.fields.KeyedChoiceField", args, kwargs
 
 
-def _sources(model) -> list[str]:
-    return [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedCharField)]
-
-
 def _with_companions(model, fields: Iterable[str]) -> list[str]:
     fields = list(fields)
     for name in list(fields):

@@ -191,6 +191,19 @@ def test_removing_needs_the_password(enrolled):
     assert _password_step(Client())["Location"] == reverse("home")
 
 
+def test_a_wrong_password_to_remove_it_counts_towards_the_lockout(enrolled):
+    from axes.models import AccessAttempt
+
+    user, _device = enrolled
+    browser = Client()
+    browser.force_login(user)
+    browser.post(reverse("two_factor_remove"), {"password": "wrong-guess-1"})
+    assert (
+        AccessAttempt.objects.filter(username=user.get_username()).get().failures_since_start == 1
+    )
+    assert twofactor.has_device(user)
+
+
 def test_a_temporary_password_from_an_officer_turns_two_step_sign_in_off(
     own_worker, street_officer
 ):
