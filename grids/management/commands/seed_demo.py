@@ -36,7 +36,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         demo = Demo(scale=scale, rng=random.Random(seed))
         with transaction.atomic():
-            seed_all(demo, password)
+            seed_all(demo, password, report=self.stdout.write if options["verbosity"] > 1 else None)
         with connection.cursor() as cursor:
             # Fresh statistics: without them PostgreSQL plans seq scans over the new rows.
             cursor.execute("ANALYZE")
@@ -53,7 +53,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<10} {role.label:<40} {display}")
 
 
-def seed_all(demo: Demo, password: str) -> None:
+def seed_all(demo: Demo, password: str, report=None) -> None:
     """The territory first, then each later app's own demo data, in dependency order.
 
     A later app's ``prepare(demo)`` runs before the territory is built, to hook into it.
@@ -69,7 +69,12 @@ def seed_all(demo: Demo, password: str) -> None:
     for module in modules:
         if hasattr(module, "prepare"):
             module.prepare(demo)
-    seed(demo, password)
-    for module in modules:
-        if hasattr(module, "seed"):
-            module.seed(demo, password)
+    steps = [("grids", seed)] + [
+        (module.__name__, module.seed) for module in modules if hasattr(module, "seed")
+    ]
+    for name, step in steps:
+        started = time.monotonic()
+        step(demo, password)
+        if report:
+            # Which app's data takes the time at district scale (issue 27: the seed's budget).
+            report(f"  {name}: {time.monotonic() - started:.1f}s")
