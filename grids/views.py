@@ -5,8 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -48,9 +47,11 @@ from grids.models import (
     ResidentCare,
     household_q,
 )
+from grids.paging import KnownCountPaginator, capped_count, tallied_households
 from grids.policy import TerritoryCapability
 from grids.roles import GRID_DEPTH, Level
 from grids.scope import active_posts, can, scope_paths
+from grids.search import household_matches
 
 PAGE_SIZE = 25
 
@@ -191,17 +192,6 @@ def _own_sections(user, area, see_households: bool):
     return own, last
 
 
-def household_matches(query: str) -> Q:
-    """An address, a resident's name, or the last 4 digits of a resident's mobile."""
-    digits = query.strip()
-    matches = Q(address__icontains=query) | Q(
-        Exists(Resident.objects.filter(household=OuterRef("pk"), name__icontains=query))
-    )
-    if digits.isdigit() and len(digits) == 4:
-        matches |= Q(Exists(Resident.objects.filter(household=OuterRef("pk"), phone_last4=digits)))
-    return matches
-
-
 def _households(request, area: Area, query: str):
     households = Household.objects.visible_to(request.user).under(area)
     if query:
@@ -215,13 +205,18 @@ def household_list(request, code):
     area = area_or_404(request.user, code, TerritoryCapability.VIEW_HOUSEHOLDS)
     form = HouseholdSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    households = (
-        _households(request, area, query)
-        .select_related("grid", "micro_grid")
+    households = _households(request, area, query)
+    # Never a COUNT of every household per page: the grid tallies unfiltered (the user holds
+    # the capability over the whole area: area_or_404), a capped count of a search's matches.
+    count, at_least = capped_count(households) if query else (tallied_households(area), False)
+    page = KnownCountPaginator(
+        households.select_related("grid", "micro_grid")
         # The unique (grid, address) index serves this order: no sort of every household.
-        .order_by("grid_id", "address")
-    )
-    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+        .order_by("grid_id", "address"),
+        PAGE_SIZE,
+        count=count,
+        at_least=at_least,
+    ).get_page(request.GET.get("page"))
     # Counts and heads for the rows shown only, not grouped over the whole area.
     shown = [h.pk for h in page]
     counts = dict(

@@ -52,7 +52,8 @@ from grids.models import (
 from grids.policy import TerritoryCapability, roles_holding
 from grids.roles import COMMUNITY_LEVELS, Level
 from grids.scope import can, path_q, scope_paths
-from grids.views import breadcrumbs, household_matches
+from grids.search import household_matches
+from grids.views import breadcrumbs
 from visits import selectors, services
 from visits.forms import PlaceForm, VisitForm, VisitPlanForm
 from visits.models import PLAN_LEVELS, VISIT_TAGS, Place, Visit, VisitKind, VisitPlan

@@ -27,7 +27,7 @@ from core.fields import Unreadable, reencrypt, rotate_all
 from core.models import CalendarDay
 from governance import env
 from grids.models import CareCategory, Household, Resident, ResidentCare
-from grids.views import household_matches
+from grids.search import household_matches
 from tests.factories import HouseholdFactory, ResidentFactory, make_id_number
 from tickets import services as tickets
 from tickets.catalogue import fill_defaults
