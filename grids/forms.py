@@ -178,14 +178,20 @@ class PostForm(forms.Form):
 
 
 class HouseholdSearchForm(forms.Form):
+    # What grids.search answers: say it, so nobody types half a given name or a whole mobile.
     q = forms.CharField(
         label=_("Search"),
         required=False,
         max_length=100,
+        help_text=_(
+            "A resident's full name or surname, part of an address, the last 4 digits of a "
+            "mobile, or a whole ID number."
+        ),
         widget=forms.TextInput(
             attrs={
-                "placeholder": _("Address, name or last 4 digits of a phone"),
+                "placeholder": _("Name, address, last 4 of a mobile, ID number"),
                 "type": "search",
+                "aria-describedby": "id_q_help",
             }
         ),
     )
