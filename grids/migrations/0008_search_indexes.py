@@ -1,9 +1,10 @@
 """Indexes for the household search (grids.search), measured at district scale (1.67 M
 residents, 601 k households; issue 27):
 
-- a resident's name by its start (people type the full name or the surname): a btree on
-  UPPER(name) with text_pattern_ops, the form ``name__istartswith`` asks for (the database's
-  C.UTF-8 collation is not "C" to the planner, so a plain btree would not serve LIKE);
+- a resident's name by its start (people type the full name or the surname): a btree with
+  varchar_pattern_ops (the database's C.UTF-8 collation is not "C" to the planner, so a
+  plain btree would not serve LIKE), holding the household too: a surname matches tens of
+  thousands of residents, read from the index alone (an index-only scan) without their rows;
 - any part of an address from three characters: a pg_trgm GIN index on UPPER(address) (the
   form ``address__icontains`` asks for; pg_trgm extracts trigrams from Chinese text);
 - one or two characters, the start of an address: a btree like the name's.
@@ -22,7 +23,7 @@ from django.db import migrations
 INDEXES = {
     "resident_name_prefix": (
         "grids_resident",
-        "btree ((upper((name)::text)) text_pattern_ops)",
+        "btree (name varchar_pattern_ops, household_id)",
     ),
     "household_address_trgm": (
         "grids_household",
