@@ -2,7 +2,7 @@
 
 A district holds 600,000 households: ``COUNT(*)`` over them on every page costs more than the
 page itself. ``KnownCountPaginator`` takes the count from elsewhere (the grid tallies, kept by
-a task) or a capped count of matches ("500+"), and reads one row beyond the page, so the
+a task) or a capped count of matches ("More than 100"), and reads one row beyond the page, so the
 "next" link follows the rows themselves: a tally a moment stale never hides a household or
 promises a page that is not there.
 """
@@ -18,9 +18,10 @@ from django.utils.functional import cached_property
 from grids.models import Area, GridTally, Household
 from grids.roles import GRID_DEPTH
 
-# A search counts at most this many matches ("500+"): enough to say "narrow it down", and
-# a surname at district scope still answers in a few milliseconds.
-SEARCH_COUNT_CAP = 500
+# A search counts at most this many matches ("More than 100 households"): a search is for
+# finding a household, and past a hundred the answer is a narrower query. Counting a sparse
+# match that far walks ~30,000 households at worst (grids.search.PROBE).
+SEARCH_COUNT_CAP = 100
 
 
 class KnownCountPaginator(Paginator):

@@ -72,7 +72,8 @@ def my_tasks(user):
             Q(assignee=user) | Q(assignee__in=covering_ids(user)),
             status__in=[Status.ASSIGNED, Status.IN_PROGRESS],
         )
-        .select_related("matter__category", "area")
+        # The row names the assignee (tickets/_row.html): one query, not one per request.
+        .select_related("matter__category", "area", "assignee")
         .order_by("completion_due", "pk")
     )
 
@@ -89,7 +90,11 @@ def summoned_parts(user):
             ticket__status__in=OPEN_STATUSES,
         )
         .select_related(
-            "ticket__matter__category", "ticket__area", "ticket__department", "department"
+            "ticket__matter__category",
+            "ticket__area",
+            "ticket__assignee",
+            "ticket__department",
+            "department",
         )
         .order_by("acknowledge_due", "pk")
     )

@@ -260,3 +260,20 @@ BADGE = 'text-bg-warning">Overdue<'
 def _rows(page: str) -> str:
     start = page.index('<div class="list-group mb-3">')
     return page[start : page.index("</form>", start)]
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_my_tasks_costs_the_same_queries_for_1_or_50_requests(
+    rows, client, territory, matter, dispatcher, member_worker, django_assert_max_num_queries
+):
+    for ticket in _report(territory, matter, n=rows):
+        services.assign(
+            by=dispatcher,
+            ticket=services.accept(by=dispatcher, ticket=ticket),
+            assignee=member_worker,
+        )
+    client.force_login(member_worker)
+    client.get(reverse("my_tasks"))  # posts and the bell's count cached
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("my_tasks"))
+    assert len(response.context["tasks"]) == rows
