@@ -13,16 +13,18 @@ in a grid as in the whole district (1.67 M residents):
 
 The planner cannot estimate how many households "a name or an address" matches, and the
 right plan depends on it: a few hundred are fetched by id and sorted; tens of thousands (a
-surname in the district) are best met by walking the list in its order until a page is
-full. So the matches are read first, up to ``PROBE``: fewer, and the list is those ids;
-more, and the list is filtered as it is walked.
+surname in the district) are best met by walking the list in its order, testing each
+household, until a page is full. So the matches are read first, up to ``PROBE``: fewer, and
+the list is those ids (and in the whole district their number is the count); more, and the
+list is filtered as it is walked.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from core.personal import normalize_id_number
 from grids.models import Household, Resident
@@ -35,33 +37,55 @@ TRIGRAM_MIN = 3
 PROBE = 2000
 
 
-def household_matches(query: str) -> Q:
+class ProbedExists(Exists):
+    """EXISTS tested household by household through the (household, name) index.
+
+    Under an OR, PostgreSQL may instead hash the whole subquery first (every resident named
+    张 in the district, 39,000 rows read from the heap) to test the few hundred households a
+    page walks; it picks that from the row count of the whole walk, not of the page. An
+    OFFSET keeps it from turning EXISTS into a hashed IN.
+    """
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"
+
+
+@dataclass(frozen=True)
+class Matches:
+    q: Q
+    # Households matching in the whole district, when there are at most PROBE (else None).
+    households: int | None
+
+
+def find_households(query: str) -> Matches:
     """Households with a resident or an address matching ``query`` (see the module); reads
     the matching ids first (one or two queries) unless ``query`` is an ID number."""
     text = query.strip()
     if not text:
-        return Q()
+        return Matches(Q(), None)
     id_number = normalize_id_number(text)
     if ID_NUMBER.match(id_number):
-        return Q(pk__in=Resident.objects.filter(id_number=id_number).values("household_id"))
+        residents = Resident.objects.filter(id_number=id_number)
+        return Matches(Q(pk__in=residents.values("household_id")), None)
     if LAST4.match(text):
         residents = Resident.objects.filter(phone_last4=text)
     else:
         residents = Resident.objects.filter(name__startswith=text)
-    residents = residents.order_by().values_list("household_id", flat=True)
     if len(text) >= TRIGRAM_MIN:
         address = Q(address__icontains=text)
     else:
         address = Q(address__istartswith=text)
-    dense = address | Q(pk__in=residents)
-    found = list(residents[: PROBE + 1])
-    if len(found) > PROBE:
-        return dense
+    found = list(residents.order_by().values_list("household_id", flat=True)[: PROBE + 1])
     ids = set(found)
-    room = PROBE - len(ids)
-    addressed = list(
-        Household.objects.filter(address).order_by().values_list("pk", flat=True)[: room + 1]
-    )
-    if len(addressed) > room:
-        return dense
-    return Q(pk__in=sorted(ids.union(addressed)))
+    if len(found) <= PROBE:
+        room = PROBE - len(ids)
+        addressed = list(
+            Household.objects.filter(address).order_by().values_list("pk", flat=True)[: room + 1]
+        )
+        if len(addressed) <= room:
+            ids.update(addressed)
+            return Matches(Q(pk__in=sorted(ids)), len(ids))
+    return Matches(address | ProbedExists(residents.filter(household=OuterRef("pk"))), None)
+
+
+def household_matches(query: str) -> Q:
+    return find_households(query).q

@@ -47,11 +47,16 @@ from grids.models import (
     ResidentCare,
     household_q,
 )
-from grids.paging import KnownCountPaginator, capped_count, tallied_households
+from grids.paging import (
+    SEARCH_COUNT_CAP,
+    KnownCountPaginator,
+    capped_count,
+    tallied_households,
+)
 from grids.policy import TerritoryCapability
 from grids.roles import GRID_DEPTH, Level
 from grids.scope import active_posts, can, scope_paths
-from grids.search import household_matches
+from grids.search import find_households
 
 PAGE_SIZE = 25
 
@@ -192,23 +197,28 @@ def _own_sections(user, area, see_households: bool):
     return own, last
 
 
-def _households(request, area: Area, query: str):
-    households = Household.objects.visible_to(request.user).under(area)
-    if query:
-        households = households.filter(household_matches(query))
-    return households
-
-
 @login_required
 @PERSONAL_PAGE
 def household_list(request, code):
     area = area_or_404(request.user, code, TerritoryCapability.VIEW_HOUSEHOLDS)
     form = HouseholdSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    households = _households(request, area, query)
-    # Never a COUNT of every household per page: the grid tallies unfiltered (the user holds
-    # the capability over the whole area: area_or_404), a capped count of a search's matches.
-    count, at_least = capped_count(households) if query else (tallied_households(area), False)
+    # The user holds the capability over the whole area (area_or_404): visible_to is a guard.
+    households = Household.objects.visible_to(request.user).under(area)
+    # Never a COUNT of every household per page: unfiltered, the grid tallies; a search, its
+    # matches counted up to a cap, or not at all in the whole district (one root area), where
+    # the search already knows how many households match or that they are more than PROBE.
+    if not query:
+        count, at_least = tallied_households(area), False
+    else:
+        matches = find_households(query)
+        households = households.filter(matches.q)
+        if area.is_root() and matches.households is not None:
+            count, at_least = matches.households, False
+        elif area.is_root():
+            count, at_least = SEARCH_COUNT_CAP, True
+        else:
+            count, at_least = capped_count(households)
     page = KnownCountPaginator(
         households.select_related("grid", "micro_grid")
         # The unique (grid, address) index serves this order: no sort of every household.

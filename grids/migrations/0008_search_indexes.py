@@ -5,6 +5,9 @@ residents, 601 k households; issue 27):
   varchar_pattern_ops (the database's C.UTF-8 collation is not "C" to the planner, so a
   plain btree would not serve LIKE), holding the household too: a surname matches tens of
   thousands of residents, read from the index alone (an index-only scan) without their rows;
+- the same by household, for a search with many matches (a surname in the district): the
+  list is walked in order and each household tested by one probe of this index, where
+  reading every match first would read tens of thousands of rows;
 - any part of an address from three characters: a pg_trgm GIN index on UPPER(address) (the
   form ``address__icontains`` asks for; pg_trgm extracts trigrams from Chinese text);
 - one or two characters, the start of an address: a btree like the name's.
@@ -24,6 +27,10 @@ INDEXES = {
     "resident_name_prefix": (
         "grids_resident",
         "btree (name varchar_pattern_ops, household_id)",
+    ),
+    "resident_household_name": (
+        "grids_resident",
+        "btree (household_id, name varchar_pattern_ops)",
     ),
     "household_address_trgm": (
         "grids_household",

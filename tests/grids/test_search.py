@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from grids import paging
+from grids import paging, search
 from grids.tallies import refresh_tallies
 from tests.factories import HouseholdFactory, ResidentFactory, make_id_number
 
@@ -21,8 +21,15 @@ def _id_number_ending_in_x() -> str:
     return number
 
 
-@pytest.fixture
-def homes(territory):
+@pytest.fixture(params=["by id", "walked"])
+def homes(request, territory, monkeypatch):
+    """Each search both ways: few matches read by id, many filtered as the list is walked."""
+    if request.param == "walked":
+        monkeypatch.setattr(search, "PROBE", 0)
+    return _homes(territory)
+
+
+def _homes(territory):
     """Two households in the worker's grid G1, and a look-alike in the neighbouring G2."""
     zhang = HouseholdFactory(grid=territory.grid, address="幸福花园3栋2单元501室")
     ResidentFactory(
@@ -129,7 +136,7 @@ def test_a_search_counts_its_matches_up_to_a_cap(persona, client, territory, mon
     for n in range(5):
         HouseholdFactory(grid=territory.grid, address=f"长安街{n}号")
     persona("district_officer")
-    url = reverse("household_list", kwargs={"code": "D"})
+    url = reverse("household_list", kwargs={"code": "S1"})
     first = client.get(url, {"q": "长安街"})
     page = first.context["page"]
     assert (page.paginator.count, page.paginator.at_least) == (2, True)
@@ -141,6 +148,33 @@ def test_a_search_counts_its_matches_up_to_a_cap(persona, client, territory, mon
     assert (last.paginator.count, last.paginator.at_least) == (5, False)
     beyond = client.get(url, {"q": "长安街", "page": 9}).context["page"]
     assert beyond.number == 3
+
+
+def test_in_the_whole_district_the_search_itself_counts_the_matches(
+    persona, client, territory, monkeypatch
+):
+    for n in range(3):
+        HouseholdFactory(grid=territory.grid, address=f"长安街{n}号")
+    HouseholdFactory(grid=territory.far_grid, address="长安街9号")
+    persona("district_officer")
+    url = reverse("household_list", kwargs={"code": "D"})
+    client.get(url, {"q": "长安街"})
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(url, {"q": "长安街"}).context["page"]
+    assert (page.paginator.count, page.paginator.at_least) == (4, False)
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert not any('FROM "grids_household"' in sql for sql in counts), counts
+    # More than the search reads by id: "more than 100" without counting, until the rows
+    # show the end of the list.
+    monkeypatch.setattr(search, "PROBE", 2)
+    monkeypatch.setattr("grids.views.PAGE_SIZE", 2)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(url, {"q": "长安街"}).context["page"]
+    assert (page.paginator.count, page.paginator.at_least) == (paging.SEARCH_COUNT_CAP, True)
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert not any('FROM "grids_household"' in sql for sql in counts), counts
+    last = client.get(url, {"q": "长安街", "page": 2}).context["page"]
+    assert (last.paginator.count, last.paginator.at_least) == (4, False)
 
 
 @pytest.mark.parametrize("q", ["张", "3栋2单元", "5678"])
