@@ -9,7 +9,7 @@ in a grid as in the whole district (1.67 M residents):
 - anything else by the start of a resident's name (people type the whole name or the
   surname: a prefix index, which also holds the household, so no resident row is read) and
   by any part of an address (a trigram index from three characters; one or two characters
-  match the start of the address, where trigrams cannot help).
+  match the start of the address, which the same index answers).
 
 The planner cannot estimate how many households "a name or an address" matches, and the
 right plan depends on it: a few hundred are fetched by id and sorted; tens of thousands (a
@@ -31,7 +31,8 @@ from grids.models import Household, Resident
 
 ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 LAST4 = re.compile(r"^\d{4}$")
-# pg_trgm needs three characters for a trigram: shorter text could not use the index.
+# pg_trgm needs three characters for a trigram inside the text; the start of an address is
+# padded, so one or two characters search the start through the same index.
 TRIGRAM_MIN = 3
 # Matching households read by id at most (a page of ids costs ~10 ms); past it, the walk.
 PROBE = 2000

@@ -8,9 +8,13 @@ residents, 601 k households; issue 27):
 - the same by household, for a search with many matches (a surname in the district): the
   list is walked in order and each household tested by one probe of this index, where
   reading every match first would read tens of thousands of rows;
-- any part of an address from three characters: a pg_trgm GIN index on UPPER(address) (the
-  form ``address__icontains`` asks for; pg_trgm extracts trigrams from Chinese text);
-- one or two characters, the start of an address: a btree like the name's.
+- an address: a pg_trgm GIN index on UPPER(address) (the form ``address__icontains`` and
+  ``__istartswith`` ask for; pg_trgm extracts trigrams from Chinese text). Any part from three
+  characters; the start of it from one (the trigrams of a start are padded), so a btree for
+  short starts would add nothing.
+
+Then ANALYZE: the planner knows nothing of UPPER(address) until it has statistics for the
+indexed expression, and would scan every household for a pattern it thinks common.
 
 The last four digits of a mobile and the ID number's hash have their indexes already (0007).
 
@@ -36,10 +40,6 @@ INDEXES = {
         "grids_household",
         "gin ((upper((address)::text)) gin_trgm_ops)",
     ),
-    "household_address_prefix": (
-        "grids_household",
-        "btree ((upper((address)::text)) text_pattern_ops)",
-    ),
 }
 
 
@@ -50,6 +50,7 @@ def forwards(apps, schema_editor):
         schema_editor.execute(
             f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} USING {definition}"
         )
+    schema_editor.execute("ANALYZE grids_household, grids_resident")
 
 
 def backwards(apps, schema_editor):
