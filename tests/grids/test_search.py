@@ -177,10 +177,13 @@ def test_in_the_whole_district_the_search_itself_counts_the_matches(
     assert (last.paginator.count, last.paginator.at_least) == (4, False)
 
 
+@pytest.mark.parametrize("probe", [search.PROBE, 0], ids=["by id", "walked"])
+@pytest.mark.parametrize("code", ["D", "S1", "G1"])
 @pytest.mark.parametrize("q", ["张", "3栋2单元", "5678"])
 def test_a_search_costs_the_same_queries_for_1_or_50_households(
-    q, persona, client, territory, django_assert_max_num_queries
+    q, code, probe, persona, client, territory, monkeypatch, django_assert_max_num_queries
 ):
+    monkeypatch.setattr(search, "PROBE", probe)
     serial = itertools.count()
 
     def fill(n):
@@ -191,7 +194,7 @@ def test_a_search_costs_the_same_queries_for_1_or_50_households(
             ResidentFactory(household=household, name="张三", phone="13900005678")
 
     persona("district_officer")
-    url = reverse("household_list", kwargs={"code": "D"})
+    url = reverse("household_list", kwargs={"code": code})
     fill(1)
     client.get(url, {"q": q})
     with CaptureQueriesContext(connection) as one:
