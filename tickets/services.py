@@ -1119,13 +1119,22 @@ def _owed(ticket: Ticket):
     return Summons.objects.filter(ticket=ticket, role=SummonsRole.CO, state__in=OWED)
 
 
-def cohandling_actions(user, ticket: Ticket) -> list[str]:
-    """What ``user`` may do to the request's co-handling: summon, override."""
-    return [
-        action
-        for action, rule in COHANDLING_RULES.items()
-        if ticket.status in rule.from_statuses and rule.allowed(user, ticket)
-    ]
+def cohandling_actions(user, ticket: Ticket, summonses: list | None = None) -> list[str]:
+    """What ``user`` may do to the request's co-handling: summon, override. A page that has
+    read the request's ``summonses`` passes them: whether parts are owed is then known."""
+    found = []
+    for action, rule in COHANDLING_RULES.items():
+        if ticket.status not in rule.from_statuses:
+            continue
+        if action == OVERRIDE and summonses is not None:
+            allowed = may_override_cohandling(user, ticket) and any(
+                s.role == SummonsRole.CO and s.state in OWED for s in summonses
+            )
+        else:
+            allowed = rule.allowed(user, ticket)
+        if allowed:
+            found.append(action)
+    return found
 
 
 def summons_actions(user, summons: Summons, member_of: set[int] | None = None) -> list[str]:

@@ -438,11 +438,23 @@ class Photo(PrivatePhoto):
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # False while ``image`` is the upload as it came (checked as safe to decode, not yet
+    # re-encoded: it may still carry its EXIF location); ``tickets.tasks.process_photo``
+    # re-encodes it and sets True. Nothing serves a photo that is not processed.
+    processed = models.BooleanField(_("processed"), default=True)
 
     class Meta:
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
         ordering = ["pk"]
+        indexes = [
+            # The sweep's: photos still waiting (a handful, whatever the table's size).
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(processed=False),
+                name="photo_unprocessed",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind}"
