@@ -329,6 +329,10 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.send_due_deliveries": _DEFAULT,
     "onboarding.tasks.resume_imports": _DEFAULT,
     "tickets.tasks.send_digests": _DEFAULT,
+    # A resident's photo re-encoded after the request was taken (a second of CPU at most),
+    # and the sweep behind it.
+    "tickets.tasks.process_photo": _DEFAULT,
+    "tickets.tasks.process_waiting_photos": _DEFAULT,
     "points.tasks.check_balances": _DEFAULT,
     "points.tasks.expire_points": _DEFAULT,
     "accounts.tasks.purge_signins": _DEFAULT,

@@ -171,6 +171,7 @@ def _file(request, form, *, channel: str, matter: Matter, grid=None, community=N
             grid=grid,
             community=community,
             photos=data["photos"],
+            photos_later=True,  # re-encoded by a task: the resident is not kept waiting
         )
     except ValidationError as error:
         apply_errors(form, error)
@@ -338,7 +339,7 @@ def ticket_track(request, token):
         ticket.events.filter(public=True).only("ticket_id", "action", "at").order_by("at", "pk")
     )
     cohandling = _cohandling_words(ticket, events)
-    photos = list(ticket.photos.only("pk", "kind", "ticket_id"))
+    photos = list(ticket.photos.only("pk", "kind", "ticket_id", "processed"))
     response = render(
         request,
         "tickets/public/track.html",

@@ -27,8 +27,10 @@ from django.utils.translation import gettext_lazy
 from shapely.geometry import Point
 
 from core.concurrency import save_if_unchanged
+from core.images import checked_photos
 from core.images import clean_photos as core_clean_photos
 from core.models import CalendarDay
+from core.queue import enqueue_on_commit
 from grids.cover import covers_today
 from grids.models import GRID_PATH_LENGTH, Area, Household, Post, ancestor_paths
 from grids.policy import TerritoryCapability, roles_holding
@@ -242,9 +244,19 @@ def clean_photos(photos: Iterable) -> list:
     return core_clean_photos(photos, max_count=MAX_PHOTOS)
 
 
-def _attach(ticket: Ticket, event: Event | None, cleaned: list, kind: str) -> None:
+def _attach(
+    ticket: Ticket, event: Event | None, cleaned: list, kind: str, *, processed: bool = True
+) -> None:
     for image in cleaned:
-        Photo.objects.create(ticket=ticket, event=event, kind=kind, image=image)
+        photo = Photo.objects.create(
+            ticket=ticket, event=event, kind=kind, image=image, processed=processed
+        )
+        if not processed:
+            # Re-encoded by a task once this commits; a broker that is down leaves it to the
+            # periodic sweep (tickets.photos.process_waiting).
+            from tickets.tasks import process_photo
+
+            enqueue_on_commit(process_photo, photo.pk)
 
 
 # --- Intake -----------------------------------------------------------------------------------
@@ -282,8 +294,12 @@ def submit(
     decision=None,
     visit=None,
     at: dt.datetime | None = None,
+    photos_later: bool = False,
 ) -> Ticket:
     """A new request from any channel; the same validation and routing for all of them.
+
+    ``photos_later`` (the public form, which must answer fast): the photos are checked here
+    as safety needs and kept as they came, and a task re-encodes them after the commit.
 
     A request a system (``api_client``) sends again with the same ``idempotency_key`` is not
     created twice: the first one is returned, marked ``replayed = True``.
@@ -319,7 +335,7 @@ def submit(
                 % {"area": api_client.area.name}
             }
         )
-    cleaned = clean_photos(photos)
+    cleaned = checked_photos(photos, max_count=MAX_PHOTOS) if photos_later else clean_photos(photos)
     now = _when(at)
     ticket = Ticket(
         channel=channel,
@@ -357,7 +373,7 @@ def submit(
             return first
         raise
     event = _event(ticket, A.SUBMIT, by, "", at=now)
-    _attach(ticket, event, cleaned, Photo.Kind.REPORT)
+    _attach(ticket, event, cleaned, Photo.Kind.REPORT, processed=not photos_later)
     _announce(ticket, A.SUBMIT, by, now=now, history=at is not None)
     return ticket
 

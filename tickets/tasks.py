@@ -19,3 +19,19 @@ def send_digests() -> None:
     from tickets import digest
 
     digest.send_digests()
+
+
+@shared_task(ignore_result=True)
+def process_photo(photo_id: int) -> None:
+    """Re-encode one photo a resident sent (idempotent: a processed photo is left alone)."""
+    from tickets import photos
+
+    photos.process(photo_id)
+
+
+@shared_task(ignore_result=True)
+def process_waiting_photos() -> None:
+    """Photos whose task was never sent or never finished (a broker or worker down)."""
+    from tickets import photos
+
+    photos.process_waiting()

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -458,3 +459,9 @@ class Photo(PrivatePhoto):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind}"
+
+    def serve(self, *, public: bool = False):
+        # The original as it came, with its metadata, is nobody's to see (tickets/photos.py).
+        if not self.processed:
+            raise Http404
+        return super().serve(public=public)
