@@ -186,8 +186,6 @@ def _file(request, form, *, channel: str, matter: Matter, grid=None, community=N
 @require_http_methods(["GET", "POST"])
 def resident_request(request, code):
     grid = _public_grid(code)
-    community = Area.objects.get_parent(grid)
-    form = ResidentRequestForm()
     if request.method == "POST":
         wait = ip_limit(request, SUBMIT_GROUP)
         if wait:
@@ -199,10 +197,13 @@ def resident_request(request, code):
             )
             if done is not None:
                 return done
+    else:
+        form = ResidentRequestForm()
     return render(
         request,
         "tickets/public/request_form.html",
-        {"grid": grid, "community": community, "form": form},
+        # The community only for the page: a request taken never reads it.
+        {"grid": grid, "community": Area.objects.get_parent(grid), "form": form},
         status=400 if form.errors else 200,
     )
 

@@ -272,6 +272,10 @@ def _owning_department(matter: Matter, area: Area, household: Household | None):
     return None
 
 
+# A new request's foreign keys, which ``submit`` is given as rows already read.
+_RELATIONS = [field.name for field in Ticket._meta.concrete_fields if field.is_relation]
+
+
 @transaction.atomic
 def submit(
     *,
@@ -360,18 +364,20 @@ def submit(
     )
     schedule(ticket)
     # The idempotency constraint is left to the database: a retry racing the first request
-    # must meet the IntegrityError below and be answered with it, not be refused here.
-    ticket.full_clean(validate_constraints=False)
-    try:
-        with transaction.atomic():
-            ticket.save()
-    except IntegrityError:
-        if api_client is not None and idempotency_key:
+    # must meet the IntegrityError below and be answered with it, not be refused here. The
+    # related rows were read to get here: not looked up again one by one.
+    ticket.full_clean(exclude=_RELATIONS, validate_constraints=False)
+    if api_client is None or not idempotency_key:
+        ticket.save()
+    else:
+        try:
+            with transaction.atomic():
+                ticket.save()
+        except IntegrityError:
             # The same request sent twice at once: answer with the first one.
             first = Ticket.objects.get(api_client=api_client, idempotency_key=idempotency_key)
             first.replayed = True
             return first
-        raise
     event = _event(ticket, A.SUBMIT, by, "", at=now)
     _attach(ticket, event, cleaned, Photo.Kind.REPORT, processed=not photos_later)
     _announce(ticket, A.SUBMIT, by, now=now, history=at is not None)
