@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template
@@ -31,6 +32,7 @@ from tickets import cohandling_pages, selectors, services
 from tickets import rows as board_rows
 from tickets.deadlines import due
 from tickets.forms import (
+    DEPARTMENT_PREFIX,
     ActionForm,
     AssignForm,
     BoardFilterForm,
@@ -50,11 +52,11 @@ A = Event.Action
 
 
 def _ticket(request, code: str) -> Ticket:
-    """A ticket the user may see, by its short code; 404 otherwise."""
+    """A ticket the user may see, by its short code, for an action; 404 otherwise. Joined
+    with what the rules of ``services.allowed_actions`` read (its area, department, matter): the
+    service locks and reads the row again with what the transition needs."""
     return get_object_or_404(
-        Ticket.objects.visible_to(request.user).select_related(
-            "matter__category", "area", "assignee", "department", "unit", "merged_into", "decision"
-        ),
+        Ticket.objects.visible_to(request.user).select_related("area", "department", "matter"),
         short_code=code.upper(),
     )
 
@@ -518,17 +520,46 @@ def ticket_act(request, code, action):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Done: %(action)s.") % {"action": A(action).label})
-        if not Ticket.objects.visible_to(request.user).filter(pk=ticket.pk).exists():
+        if (
+            action == A.ESCALATE
+            and not Ticket.objects.visible_to(request.user).filter(pk=ticket.pk).exists()
+        ):
             return redirect("ticket_board")  # escalated out of this user's areas
     return redirect("ticket_detail", code=ticket.short_code)
 
 
 def _assign_form(user, ticket: Ticket, **kwargs) -> AssignForm:
+    data = kwargs.get("data")
+    if data is not None:
+        return AssignForm(**_chosen(data.get("assignee", "")), **kwargs)
     return AssignForm(
         people=services.assignable_people(user, ticket),
         departments=services.assignable_departments(),
         **kwargs,
     )
+
+
+def _chosen(value: str) -> dict:
+    """A posted picker's candidates: only the one chosen, if it is a person or a department
+    at all; whether it may be given the request is the service's rule (``services.assign``
+    checks it against ``assignable_people``). Every candidate with their roles and loads is
+    what the picker shows, not what checking a choice needs: at district scale the
+    departments' loads count tens of thousands of requests."""
+    people, departments = [], []
+    if value.isdigit():
+        people = list(
+            get_user_model()
+            .objects.filter(pk=int(value), is_active=True)
+            # Shown nowhere: the form is checked, not rendered.
+            .annotate(role=Value(""), post_area=Value(""), load=Value(0))
+        )
+    elif value.startswith(DEPARTMENT_PREFIX) and value[len(DEPARTMENT_PREFIX) :].isdigit():
+        departments = list(
+            Department.objects.filter(active=True, pk=int(value[len(DEPARTMENT_PREFIX) :]))
+            # Shown nowhere: the form is checked, not rendered.
+            .annotate(load=Value(0))
+        )
+    return {"people": people, "departments": departments}
 
 
 @login_required
@@ -575,11 +606,7 @@ def accept_assign(request, code):
 @require_POST
 def bulk_assign(request):
     """Assign the chosen requests (待派单), or accept and assign them (待受理, ``accept``)."""
-    form = AssignForm(
-        request.POST,
-        people=services.assignable_people(request.user),
-        departments=services.assignable_departments(),
-    )
+    form = AssignForm(request.POST, **_chosen(request.POST.get("assignee", "")))
     codes = request.POST.getlist("codes")
     if not form.is_valid() or not codes:
         messages.error(request, _("Choose requests and a person or department."))
