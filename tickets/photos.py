@@ -15,6 +15,7 @@ import datetime as dt
 import io
 import logging
 
+from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -77,3 +78,18 @@ def process_waiting(now: dt.datetime | None = None, batch: int = BATCH) -> int:
     for photo_id in list(waiting(now).values_list("pk", flat=True)[:batch]):
         done += process(photo_id)
     return done
+
+
+# --- Tasks (thin: an id, or nothing; the functions above re-check the database) -------------
+
+
+@shared_task(name="tickets.tasks.process_photo", ignore_result=True)
+def process_photo(photo_id: int) -> None:
+    """Re-encode one photo a resident sent (idempotent: a processed photo is left alone)."""
+    process(photo_id)
+
+
+@shared_task(name="tickets.tasks.process_waiting_photos", ignore_result=True)
+def process_waiting_photos() -> None:
+    """Photos whose task was never sent or never finished (a broker or worker down)."""
+    process_waiting()

@@ -61,6 +61,7 @@ from tickets.models import (
     SummonsState,
     Ticket,
 )
+from tickets.photos import process_photo
 from tickets.policy import (
     TicketCapability,
     is_handler,
@@ -254,8 +255,6 @@ def _attach(
         if not processed:
             # Re-encoded by a task once this commits; a broker that is down leaves it to the
             # periodic sweep (tickets.photos.process_waiting).
-            from tickets.tasks import process_photo
-
             enqueue_on_commit(process_photo, photo.pk)
 
 

@@ -21,17 +21,7 @@ def send_digests() -> None:
     digest.send_digests()
 
 
-@shared_task(ignore_result=True)
-def process_photo(photo_id: int) -> None:
-    """Re-encode one photo a resident sent (idempotent: a processed photo is left alone)."""
-    from tickets import photos
-
-    photos.process(photo_id)
-
-
-@shared_task(ignore_result=True)
-def process_waiting_photos() -> None:
-    """Photos whose task was never sent or never finished (a broker or worker down)."""
-    from tickets import photos
-
-    photos.process_waiting()
+# A resident's photo and the sweep behind it (tickets/photos.py): defined beside the code they
+# run, so that ``services`` enqueues one without importing this module (which imports the
+# sweep, which imports ``services``); named and discovered here like every other task.
+from tickets.photos import process_photo, process_waiting_photos  # noqa: E402, F401
