@@ -4,7 +4,11 @@
 limit and images over a pixel cap (which also guards against decompression bombs), turns
 the picture upright from its EXIF orientation, and re-encodes it as a JPEG no larger than
 ``IMAGE_MAX_SIDE`` pixels. Re-encoding drops every metadata block, so a phone photo's GPS
-position and camera serial never reach the disk.
+position and camera serial never reach a served file.
+
+The two halves also work apart (``check_image``, then ``reencode``): a page that must answer
+fast checks what safety needs and keeps the original as it came, marked as not processed and
+served to no one, and a task re-encodes it (the public request form: tickets/tasks.py).
 
 Stored photos live in the ``private`` storage (``PRIVATE_MEDIA_ROOT``, or a bucket when S3
 is configured: ``core.s3``), which has no URL: views that check who is asking stream them (see
@@ -39,15 +43,43 @@ def _limit(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
 
-def clean_image(upload, *, max_bytes: int | None = None, max_pixels: int | None = None):
-    """The upload as a clean JPEG ``ContentFile`` with a random name, or ValidationError.
+def _max_bytes() -> int:
+    return _limit("IMAGE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 
-    ``upload`` is any file-like object (an ``UploadedFile``, a ``File``, ``BytesIO``).
-    """
-    max_bytes = max_bytes or _limit("IMAGE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
-    max_pixels = max_pixels or _limit("IMAGE_MAX_PIXELS", 40_000_000)
-    max_side = _limit("IMAGE_MAX_SIDE", 2048)
 
+def _max_pixels() -> int:
+    return _limit("IMAGE_MAX_PIXELS", 40_000_000)
+
+
+def _not_an_image() -> ValidationError:
+    return ValidationError(
+        _("This file is not a photo we can read. Upload a JPEG, PNG, WebP or GIF image."),
+        code="not_an_image",
+    )
+
+
+def _too_many_pixels(pixels: int | None, max_pixels: int) -> ValidationError:
+    return ValidationError(
+        _(
+            "The picture is %(mp)s megapixels; at most %(max)s are accepted. "
+            "Take it at a lower resolution or shrink it first."
+        ),
+        code="too_many_pixels",
+        params={
+            "mp": f"{pixels / 1e6:.0f}" if pixels else "> 89",
+            "max": f"{max_pixels / 1e6:g}",
+        },
+    )
+
+
+def check_image(upload, *, max_bytes: int | None = None, max_pixels: int | None = None) -> str:
+    """What safety needs before a file is kept, without decoding its pixels: a byte cap, a
+    format on the allow-list, a pixel cap read from the header (so a decompression bomb is
+    refused before it is opened), and Pillow's ``verify`` of the file's structure. The format
+    (``JPEG``, ``PNG``…), or ValidationError. Milliseconds, whatever the photo's size: the
+    re-encoding (``reencode``) may then wait for a task."""
+    max_bytes = max_bytes or _max_bytes()
+    max_pixels = max_pixels or _max_pixels()
     size = getattr(upload, "size", None)
     if size is None:
         upload.seek(0, os.SEEK_END)
@@ -60,31 +92,6 @@ def clean_image(upload, *, max_bytes: int | None = None, max_pixels: int | None 
         )
     if size == 0:
         raise ValidationError(_("The file is empty."), code="empty")
-
-    def not_an_image() -> ValidationError:
-        return ValidationError(
-            _("This file is not a photo we can read. Upload a JPEG, PNG, WebP or GIF image."),
-            code="not_an_image",
-        )
-
-    def too_many_pixels(pixels: int | None) -> ValidationError:
-        return ValidationError(
-            _(
-                "The picture is %(mp)s megapixels; at most %(max)s are accepted. "
-                "Take it at a lower resolution or shrink it first."
-            ),
-            code="too_many_pixels",
-            params={
-                "mp": f"{pixels / 1e6:.0f}" if pixels else "> 89",
-                "max": f"{max_pixels / 1e6:g}",
-            },
-        )
-
-    def pixel_check(image: Image.Image) -> None:
-        width, height = image.size
-        if width * height > max_pixels:
-            raise too_many_pixels(width * height)
-
     with warnings.catch_warnings():
         # Pillow warns (and past twice its limit raises) on decompression bombs: refuse both.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -92,13 +99,41 @@ def clean_image(upload, *, max_bytes: int | None = None, max_pixels: int | None 
             upload.seek(0)
             with Image.open(upload) as probe:
                 if probe.format not in ACCEPTED_FORMATS:
-                    raise not_an_image()
-                pixel_check(probe)  # from the header, before any pixel is decoded
+                    raise _not_an_image()
+                width, height = probe.size  # from the header, before any pixel is decoded
+                if width * height > max_pixels:
+                    raise _too_many_pixels(width * height, max_pixels)
+                found = probe.format
                 probe.verify()
+        except ValidationError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise _too_many_pixels(None, max_pixels) from exc
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
+            # SyntaxError and EOFError are what some of Pillow's decoders raise on junk.
+            raise _not_an_image() from exc
+        finally:
             upload.seek(0)
-            # verify() leaves the image unusable: open again to decode.
+    return found
+
+
+def reencode(upload, *, max_pixels: int | None = None) -> ContentFile:
+    """A file ``check_image`` accepted, as a clean JPEG with a random name: upright from its
+    EXIF orientation, at most ``IMAGE_MAX_SIDE`` pixels a side, every metadata block (the
+    GPS position, the camera's serial) dropped. ValidationError if it cannot be decoded
+    after all (a file truncated past its header)."""
+    max_pixels = max_pixels or _max_pixels()
+    max_side = _limit("IMAGE_MAX_SIDE", 2048)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            upload.seek(0)
             with Image.open(upload) as image:
-                pixel_check(image)
+                if image.format not in ACCEPTED_FORMATS:
+                    raise _not_an_image()
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise _too_many_pixels(width * height, max_pixels)
                 if image.format in ("JPEG", "MPO"):
                     # Decode at a reduced scale when the photo is far larger than we keep.
                     image.draft("RGB", (max_side, max_side))
@@ -107,11 +142,9 @@ def clean_image(upload, *, max_bytes: int | None = None, max_pixels: int | None 
         except ValidationError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise too_many_pixels(None) from exc
+            raise _too_many_pixels(None, max_pixels) from exc
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
-            # SyntaxError and EOFError are what some of Pillow's decoders raise on junk.
-            raise not_an_image() from exc
-
+            raise _not_an_image() from exc
     picture.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     # No exif= or icc_profile= argument: nothing but the pixels is written.
@@ -119,23 +152,54 @@ def clean_image(upload, *, max_bytes: int | None = None, max_pixels: int | None 
     return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")
 
 
-def clean_photos(photos, *, max_count: int, field: str = "photos") -> list:
-    """Every upload checked and re-encoded before anything is saved: one bad file refuses
-    the lot (each error naming its file), and no file of the others reaches the disk."""
+def clean_image(upload, *, max_bytes: int | None = None, max_pixels: int | None = None):
+    """The upload as a clean JPEG ``ContentFile`` with a random name, or ValidationError:
+    ``check_image`` then ``reencode``, in one go.
+
+    ``upload`` is any file-like object (an ``UploadedFile``, a ``File``, ``BytesIO``).
+    """
+    check_image(upload, max_bytes=max_bytes, max_pixels=max_pixels)
+    return reencode(upload, max_pixels=max_pixels)
+
+
+# The name a checked original is kept under until it is re-encoded: its own format's suffix.
+_SUFFIX = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+
+
+def _each(photos, *, max_count: int, field: str, keep) -> list:
     photos = list(photos)
     if len(photos) > max_count:
         raise ValidationError({field: _("At most %(n)s photos.") % {"n": max_count}})
-    cleaned, errors = [], []
+    kept, errors = [], []
     for upload in photos:
         try:
-            cleaned.append(clean_image(upload))
+            kept.append(keep(upload))
         except ValidationError as error:
             name = getattr(upload, "name", "") or ""
             for message in error.messages:
                 errors.append(f"{name}: {message}" if name else message)
     if errors:
         raise ValidationError({field: errors})
-    return cleaned
+    return kept
+
+
+def clean_photos(photos, *, max_count: int, field: str = "photos") -> list:
+    """Every upload checked and re-encoded before anything is saved: one bad file refuses
+    the lot (each error naming its file), and no file of the others reaches the disk."""
+    return _each(photos, max_count=max_count, field=field, keep=clean_image)
+
+
+def checked_photos(photos, *, max_count: int, field: str = "photos") -> list:
+    """Every upload checked (``check_image``) and kept as it came, under a random name, for
+    a task to re-encode: one bad file refuses the lot, as ``clean_photos`` does. What is
+    kept still carries its metadata: it is stored as not processed and served to no one."""
+
+    def keep(upload) -> ContentFile:
+        found = check_image(upload)
+        upload.seek(0)
+        return ContentFile(upload.read(), name=f"{uuid.uuid4().hex}.{_SUFFIX[found]}")
+
+    return _each(photos, max_count=max_count, field=field, keep=keep)
 
 
 def _flatten(image: Image.Image) -> Image.Image:

@@ -78,6 +78,11 @@ app.conf.beat_schedule = {
     },
     # Safety hazards past their fix-by date escalate: grid and community, then the street.
     "sweep-hazards": {"task": "safety.tasks.sweep_hazards", "schedule": 5 * 60.0},
+    # Residents' photos whose own task was lost (broker down at the time): tickets/photos.py.
+    "process-waiting-photos": {
+        "task": "tickets.tasks.process_waiting_photos",
+        "schedule": 2 * 60.0,
+    },
 }
 
 

@@ -329,6 +329,10 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.send_due_deliveries": _DEFAULT,
     "onboarding.tasks.resume_imports": _DEFAULT,
     "tickets.tasks.send_digests": _DEFAULT,
+    # A resident's photo re-encoded after the request was taken (a second of CPU at most),
+    # and the sweep behind it.
+    "tickets.tasks.process_photo": _DEFAULT,
+    "tickets.tasks.process_waiting_photos": _DEFAULT,
     "points.tasks.check_balances": _DEFAULT,
     "points.tasks.expire_points": _DEFAULT,
     "accounts.tasks.purge_signins": _DEFAULT,
@@ -540,7 +544,8 @@ LOGGING = {
 SERVICE_CIRCLE_METRES = env.integer("SERVICE_CIRCLE_METRES", 1200, minimum=1)
 # Walking paths are longer than the straight line: 1.0 = straight line, 1.3 = 30% longer.
 SERVICE_CIRCLE_DETOUR = env.number("SERVICE_CIRCLE_DETOUR", 1.0, minimum=1.0, maximum=5.0)
-# Every uploaded photo passes core.images.clean_image: byte limit, pixel cap, re-encoded JPEG.
+# Every uploaded photo passes core.images.clean_image: byte limit, pixel cap, re-encoded JPEG
+# (the public form's in two halves: checked in the request, re-encoded by a task).
 IMAGE_UPLOAD_MAX_BYTES = env.integer("IMAGE_UPLOAD_MAX_MB", 10, minimum=1) * 1024 * 1024
 IMAGE_MAX_PIXELS = env.integer("IMAGE_MAX_MEGAPIXELS", 40, minimum=1) * 1_000_000
 IMAGE_MAX_SIDE = env.integer("IMAGE_MAX_SIDE", 2048, minimum=256)

@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tickets import joint, selectors, services
-from tickets.forms import OverrideForm, PartForm, SummonForm
+from tickets.forms import OverrideForm, PartForm, SummonForm, rendered_fields
 from tickets.models import Department, Summons, Ticket
 
 
@@ -31,15 +32,23 @@ def _form_errors(request, form) -> None:
     messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
 
 
-def panel(user, ticket: Ticket) -> dict:
+def panel(user, ticket: Ticket, departments=None) -> dict:
     """The page's departments panel: each summons with what the user may do to it, and the
-    summons and override forms when the user may use them (a constant number of queries)."""
-    summonses = list(selectors.summonses_of(ticket))
-    member_of = set(
-        Department.members.through.objects.filter(user_id=user.pk).values_list(
-            "department_id", flat=True
+    summons and override forms when the user may use them. At most one query, none for a
+    request never summoned (``ticket.has_summonses``, when the page's query says so);
+    ``departments``, when given, returns the active departments the page has read."""
+    summonses = []
+    if getattr(ticket, "has_summonses", True):
+        summonses = list(
+            selectors.summonses_of(ticket).annotate(
+                mine=Exists(
+                    Department.members.through.objects.filter(
+                        department_id=OuterRef("department_id"), user_id=user.pk
+                    )
+                )
+            )
         )
-    )
+    member_of = {summons.department_id for summons in summonses if summons.mine}
     rows = []
     for summons in summonses:
         summons.ticket = ticket
@@ -48,29 +57,33 @@ def panel(user, ticket: Ticket) -> dict:
             {
                 "summons": summons,
                 "actions": actions,
-                "part_form": PartForm(initial={"version": summons.version})
-                if "report" in actions
-                else None,
+                "part_form": rendered_fields(PartForm()) if "report" in actions else None,
             }
         )
-    allowed = services.cohandling_actions(user, ticket) if ticket.is_open else []
+    allowed = services.cohandling_actions(user, ticket, summonses) if ticket.is_open else []
     record_at = (
         joint.record_area(user, ticket.area)
         if any(s.state != "withdrawn" for s in summonses)
         else None
     )
     summoning = services.SUMMON in allowed and not any(s.state != "withdrawn" for s in summonses)
+    summon_form = None
+    if summoning:
+        form = SummonForm()
+        listed = (
+            departments()
+            if departments is not None
+            else list(Department.objects.filter(active=True).order_by("code"))
+        )
+        # The departments read once for both fields (and by the page, when it gives them).
+        choices = [(d.pk, d.name) for d in listed]
+        form.fields["lead"].choices = [("", "---------"), *choices]
+        form.fields["co"].choices = choices
+        summon_form = rendered_fields(form, choices=choices)
     return {
         "summonses": rows,
-        "summon_form": SummonForm(
-            initial={"version": ticket.version},
-            departments=Department.objects.filter(active=True).order_by("code"),
-        )
-        if summoning
-        else None,
-        "override_form": OverrideForm(initial={"version": ticket.version})
-        if services.OVERRIDE in allowed
-        else None,
+        "summon_form": summon_form,
+        "override_form": rendered_fields(OverrideForm()) if services.OVERRIDE in allowed else None,
         # The joint action form at the nearest street or community where the user records
         # them, with this request filled in (never offered to someone it would refuse).
         "joint_action_url": f"{reverse('joint_action_new', args=[record_at.code])}"

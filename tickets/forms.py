@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db import models
@@ -405,3 +407,29 @@ class ApiClientForm(_VersionedForm):
             # Most clients (the 12345 hotline, a district sensor platform) file for the whole
             # district: offer the widest area the officer keeps clients for.
             self.fields["area"].initial = areas.order_by("depth", "path").first()
+
+
+# --- The ticket page's forms, rendered once -------------------------------------------------
+
+FORM_HTML_SECONDS = 3600
+
+
+def rendered_fields(form: forms.Form, *, choices: list | None = None) -> str:
+    """``form|crispy`` without its ``version`` (the template writes that one from the ticket
+    or summons), kept in the cache: the page's escalate, merge, summon, part and override forms
+    are the same for every request of a language and a list of departments, and rendering
+    them through crispy's templates cost more than the rest of the page. ``choices``: what
+    the form's fields offer (the departments), part of the key."""
+    from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
+    from django.core.cache import cache
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import get_language
+
+    form.fields.pop("version", None)
+    signature = hashlib.sha1(repr(choices).encode(), usedforsecurity=False).hexdigest()[:16]
+    key = f"tickets:form-html:{type(form).__name__}:{get_language()}:{signature}"
+    html = cache.get(key)
+    if html is None:
+        html = str(as_crispy_form(form))
+        cache.set(key, html, FORM_HTML_SECONDS)
+    return mark_safe(html)  # rendered by crispy from the form, escaped there

@@ -140,7 +140,16 @@ def is_handler(user, ticket) -> bool:
     if ticket.unit_id:
         # A co-building unit has no account: the community's staff record its work.
         return may_dispatch(user, ticket)
-    return bool(ticket.department_id) and ticket.department.members.filter(pk=user.pk).exists()
+    return bool(ticket.department_id) and in_department(user, ticket)
+
+
+def in_department(user, ticket) -> bool:
+    """Whether ``user`` is a member of the department holding ``ticket``. The ticket page's
+    query reads it for the user asking (``user_in_department``): its rules ask it twice."""
+    known = getattr(ticket, "user_in_department", None)
+    if known is not None and getattr(ticket, "user_in_department_for", None) == user.pk:
+        return known
+    return ticket.department.members.filter(pk=user.pk).exists()
 
 
 def may_acknowledge(user, ticket) -> bool:
@@ -148,7 +157,7 @@ def may_acknowledge(user, ticket) -> bool:
     if user is None or not ticket.escalation_level or ticket.acknowledged_at:
         return False
     if ticket.department_id:
-        return ticket.department.members.filter(pk=user.pk).exists()
+        return in_department(user, ticket)
     return can(user, TicketCapability.DISPATCH_TICKETS, ticket.area)
 
 

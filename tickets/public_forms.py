@@ -57,12 +57,17 @@ class GroupedMatterField(forms.ModelChoiceField):
     """One ``<select>`` with an ``<optgroup>`` per category: works without JavaScript."""
 
     def group(self) -> None:
+        # Read when the form is shown, not when a posted one is checked (a callable's
+        # choices are evaluated as they are iterated).
+        self.choices = self._groups
+
+    def _groups(self) -> list:
         groups: dict[str, list[tuple[int, str]]] = {}
         for matter in self.queryset.select_related("category").order_by(
             "category__order", "category__code", "code"
         ):
             groups.setdefault(matter.category.name, []).append((matter.pk, matter.name))
-        self.choices = [("", _("Choose what it is about")), *groups.items()]
+        return [("", _("Choose what it is about")), *groups.items()]
 
 
 class PublicReportForm(forms.Form):

@@ -171,6 +171,7 @@ def _file(request, form, *, channel: str, matter: Matter, grid=None, community=N
             grid=grid,
             community=community,
             photos=data["photos"],
+            photos_later=True,  # re-encoded by a task: the resident is not kept waiting
         )
     except ValidationError as error:
         apply_errors(form, error)
@@ -185,8 +186,6 @@ def _file(request, form, *, channel: str, matter: Matter, grid=None, community=N
 @require_http_methods(["GET", "POST"])
 def resident_request(request, code):
     grid = _public_grid(code)
-    community = Area.objects.get_parent(grid)
-    form = ResidentRequestForm()
     if request.method == "POST":
         wait = ip_limit(request, SUBMIT_GROUP)
         if wait:
@@ -198,10 +197,13 @@ def resident_request(request, code):
             )
             if done is not None:
                 return done
+    else:
+        form = ResidentRequestForm()
     return render(
         request,
         "tickets/public/request_form.html",
-        {"grid": grid, "community": community, "form": form},
+        # The community only for the page: a request taken never reads it.
+        {"grid": grid, "community": Area.objects.get_parent(grid), "form": form},
         status=400 if form.errors else 200,
     )
 
@@ -338,7 +340,7 @@ def ticket_track(request, token):
         ticket.events.filter(public=True).only("ticket_id", "action", "at").order_by("at", "pk")
     )
     cohandling = _cohandling_words(ticket, events)
-    photos = list(ticket.photos.only("pk", "kind", "ticket_id"))
+    photos = list(ticket.photos.only("pk", "kind", "ticket_id", "processed"))
     response = render(
         request,
         "tickets/public/track.html",

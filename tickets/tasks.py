@@ -19,3 +19,9 @@ def send_digests() -> None:
     from tickets import digest
 
     digest.send_digests()
+
+
+# A resident's photo and the sweep behind it (tickets/photos.py): defined beside the code they
+# run, so that ``services`` enqueues one without importing this module (which imports the
+# sweep, which imports ``services``); named and discovered here like every other task.
+from tickets.photos import process_photo, process_waiting_photos  # noqa: E402, F401

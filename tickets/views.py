@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template
@@ -31,6 +32,7 @@ from tickets import cohandling_pages, selectors, services
 from tickets import rows as board_rows
 from tickets.deadlines import due
 from tickets.forms import (
+    DEPARTMENT_PREFIX,
     ActionForm,
     AssignForm,
     BoardFilterForm,
@@ -40,8 +42,9 @@ from tickets.forms import (
     ResolveForm,
     StaffTicketForm,
     handler_choices,
+    rendered_fields,
 )
-from tickets.models import Channel, Event, Photo, Ticket
+from tickets.models import Channel, Department, Event, Photo, Ticket
 from tickets.policy import TicketCapability, may_dispatch
 
 PAGE_SIZE = 25
@@ -49,11 +52,11 @@ A = Event.Action
 
 
 def _ticket(request, code: str) -> Ticket:
-    """A ticket the user may see, by its short code; 404 otherwise."""
+    """A ticket the user may see, by its short code, for an action; 404 otherwise. Joined
+    with what the rules of ``services.allowed_actions`` read (its area, department, matter): the
+    service locks and reads the row again with what the transition needs."""
     return get_object_or_404(
-        Ticket.objects.visible_to(request.user).select_related(
-            "matter__category", "area", "assignee", "department", "unit", "merged_into", "decision"
-        ),
+        Ticket.objects.visible_to(request.user).select_related("area", "department", "matter"),
         short_code=code.upper(),
     )
 
@@ -275,12 +278,84 @@ def ticket_new(request):
     )
 
 
+def _page_ticket(request, code: str) -> Ticket:
+    """The ticket for its page: the joins every page shows, and whether it has summonses,
+    joint actions or photos outside the timeline, so that none of those is looked for when
+    there is none. What a few requests have (a unit, a merge, a meeting's decision) is read
+    when it is there, not joined for every request: planning a wide join costs more than
+    the rare query."""
+    from tickets.models import JointAction, Summons
+
+    ticket = get_object_or_404(
+        Ticket.objects.visible_to(request.user)
+        .select_related("matter__category", "area", "assignee", "department")
+        .annotate(
+            has_summonses=Exists(Summons.objects.filter(ticket_id=OuterRef("pk"))),
+            has_joint_actions=Exists(
+                JointAction.tickets.through.objects.filter(ticket_id=OuterRef("pk"))
+            ),
+            has_loose_photos=Exists(
+                Photo.objects.filter(ticket_id=OuterRef("pk"), event__isnull=True)
+            ),
+            user_in_department=Exists(
+                Department.members.through.objects.filter(
+                    department_id=OuterRef("department_id"), user_id=request.user.pk
+                )
+            ),
+        ),
+        short_code=code.upper(),
+    )
+    ticket.user_in_department_for = request.user.pk  # tickets.policy.in_department
+    return ticket
+
+
+def _timeline(ticket: Ticket) -> tuple[list[Event], list[Photo]]:
+    """The ticket's events, each with its photos (``photo_list``), in one query (a row per
+    event and photo); and the photos attached to no event, read only when there are some."""
+    rows = (
+        ticket.events.select_related("actor", "on_behalf_of")
+        .annotate(photo_pk=F("photos__pk"), photo_processed=F("photos__processed"))
+        .order_by("at", "pk", "photos__pk")
+    )
+    events: list[Event] = []
+    for row in rows:
+        if not events or events[-1].pk != row.pk:
+            row.photo_list = []
+            events.append(row)
+        if row.photo_pk is not None:
+            events[-1].photo_list.append(
+                Photo(pk=row.photo_pk, ticket_id=ticket.pk, processed=row.photo_processed)
+            )
+    loose = list(ticket.photos.filter(event__isnull=True)) if ticket.has_loose_photos else []
+    return events, loose
+
+
+class _Departments:
+    """The active departments, read at most once for the page's pickers (assign, escalate,
+    summon): with their open requests (``with_load``) when the assign picker shows them,
+    which is asked first."""
+
+    def __init__(self):
+        self._rows: list | None = None
+
+    def with_load(self) -> list:
+        self._rows = list(services.assignable_departments())
+        return self._rows
+
+    def all(self) -> list:
+        if self._rows is None:
+            self._rows = list(Department.objects.filter(active=True))
+        return self._rows
+
+
+def department_choices(departments: list, *, blank: bool = True) -> list:
+    return [*([("", "---------")] if blank else []), *((d.pk, d.name) for d in departments)]
+
+
 @login_required
 def ticket_detail(request, code):
-    ticket = _ticket(request, code)
-    events = ticket.events.select_related("actor", "on_behalf_of").prefetch_related(
-        Prefetch("photos", queryset=Photo.objects.order_by("pk"))
-    )
+    ticket = _page_ticket(request, code)
+    events, loose_photos = _timeline(ticket)
     actions = services.allowed_actions(request.user, ticket)
     shapes, size = ([], (0, 0))
     if ticket.area.geometry is not None:
@@ -291,7 +366,23 @@ def ticket_detail(request, code):
     version = {"version": ticket.version}
     # A grid worker whose community lets them accept (受理) does not assign: Accept alone.
     accept_first = A.ACCEPT in actions and may_dispatch(request.user, ticket)
-    cohandling = cohandling_pages.panel(request.user, ticket)
+    departments = _Departments()
+    assign_form = None
+    if A.ASSIGN in actions or accept_first:
+        # A request not yet accepted is accepted and assigned in one step (受理并派单).
+        assign_form = AssignForm(
+            people=services.assignable_people(request.user, ticket),
+            departments=departments.with_load(),
+            initial=version,
+        )
+    escalate_form = None
+    if A.ESCALATE in actions:
+        form = EscalateForm()
+        # The departments already read: the field's queryset would read them again.
+        choices = department_choices(departments.all())
+        form.fields["department"].choices = choices
+        escalate_form = rendered_fields(form, choices=choices)
+    cohandling = cohandling_pages.panel(request.user, ticket, departments=departments.all)
     if cohandling["summonses"]:  # the lead's 报到 is on its line of the departments panel
         actions = [a for a in actions if a != A.ACKNOWLEDGE]
     return render(
@@ -302,7 +393,7 @@ def ticket_detail(request, code):
             "area": ticket.area,
             "breadcrumbs": [*breadcrumbs(request, ticket.area), (ticket.area, True)],
             "events": events,
-            "photos": ticket.photos.filter(event__isnull=True),
+            "photos": loose_photos,
             "actions": actions,
             "quick_actions": [
                 a for a in actions if a in (A.ACCEPT, A.CLAIM, A.START, A.ACKNOWLEDGE)
@@ -313,10 +404,7 @@ def ticket_detail(request, code):
             "map_size": size,
             "point": point,
             "duplicates": selectors.possible_duplicates(ticket) if A.MERGE in actions else [],
-            # A request not yet accepted is accepted and assigned in one step (受理并派单).
-            "assign_form": _assign_form(request.user, ticket, initial=version)
-            if A.ASSIGN in actions or accept_first
-            else None,
+            "assign_form": assign_form,
             "assign_url": reverse(
                 "ticket_accept_assign" if accept_first else "ticket_act",
                 kwargs={"code": ticket.short_code} | ({} if accept_first else {"action": A.ASSIGN}),
@@ -329,9 +417,8 @@ def ticket_detail(request, code):
                 else None
             ),
             "resolve_form": ResolveForm(initial=version) if A.RESOLVE in actions else None,
-            "merge_form": MergeForm(initial=version) if A.MERGE in actions else None,
-            "escalate_form": EscalateForm(initial=version) if A.ESCALATE in actions else None,
-            "note_form": ActionForm(initial=version),
+            "merge_form": rendered_fields(MergeForm()) if A.MERGE in actions else None,
+            "escalate_form": escalate_form,
             **cohandling,
         },
     )
@@ -433,17 +520,46 @@ def ticket_act(request, code, action):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Done: %(action)s.") % {"action": A(action).label})
-        if not Ticket.objects.visible_to(request.user).filter(pk=ticket.pk).exists():
+        if (
+            action == A.ESCALATE
+            and not Ticket.objects.visible_to(request.user).filter(pk=ticket.pk).exists()
+        ):
             return redirect("ticket_board")  # escalated out of this user's areas
     return redirect("ticket_detail", code=ticket.short_code)
 
 
 def _assign_form(user, ticket: Ticket, **kwargs) -> AssignForm:
+    data = kwargs.get("data")
+    if data is not None:
+        return AssignForm(**_chosen(data.get("assignee", "")), **kwargs)
     return AssignForm(
         people=services.assignable_people(user, ticket),
         departments=services.assignable_departments(),
         **kwargs,
     )
+
+
+def _chosen(value: str) -> dict:
+    """A posted picker's candidates: only the one chosen, if it is a person or a department
+    at all; whether it may be given the request is the service's rule (``services.assign``
+    checks it against ``assignable_people``). Every candidate with their roles and loads is
+    what the picker shows, not what checking a choice needs: at district scale the
+    departments' loads count tens of thousands of requests."""
+    people, departments = [], []
+    if value.isdigit():
+        people = list(
+            get_user_model()
+            .objects.filter(pk=int(value), is_active=True)
+            # Shown nowhere: the form is checked, not rendered.
+            .annotate(role=Value(""), post_area=Value(""), load=Value(0))
+        )
+    elif value.startswith(DEPARTMENT_PREFIX) and value[len(DEPARTMENT_PREFIX) :].isdigit():
+        departments = list(
+            Department.objects.filter(active=True, pk=int(value[len(DEPARTMENT_PREFIX) :]))
+            # Shown nowhere: the form is checked, not rendered.
+            .annotate(load=Value(0))
+        )
+    return {"people": people, "departments": departments}
 
 
 @login_required
@@ -490,11 +606,7 @@ def accept_assign(request, code):
 @require_POST
 def bulk_assign(request):
     """Assign the chosen requests (待派单), or accept and assign them (待受理, ``accept``)."""
-    form = AssignForm(
-        request.POST,
-        people=services.assignable_people(request.user),
-        departments=services.assignable_departments(),
-    )
+    form = AssignForm(request.POST, **_chosen(request.POST.get("assignee", "")))
     codes = request.POST.getlist("codes")
     if not form.is_valid() or not codes:
         messages.error(request, _("Choose requests and a person or department."))

@@ -158,8 +158,11 @@ def test_the_form_is_translated(client, territory, matter):
 # --- Photos ----------------------------------------------------------------------------------
 
 
-def test_up_to_three_photos_are_kept_re_encoded(client, matter, settings):
-    response = _file(client, matter, photos=[jpeg("a.jpg"), jpeg("b.png")])
+def test_up_to_three_photos_are_kept_re_encoded(
+    client, matter, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # their tasks (tickets/photos.py)
+        response = _file(client, matter, photos=[jpeg("a.jpg"), jpeg("b.png")])
     assert response.status_code == 302
     photos = Photo.objects.filter(ticket=Ticket.objects.get())
     assert photos.count() == 2 and {p.kind for p in photos} == {Photo.Kind.REPORT}

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -438,11 +439,29 @@ class Photo(PrivatePhoto):
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # False while ``image`` is the upload as it came (checked as safe to decode, not yet
+    # re-encoded: it may still carry its EXIF location); ``tickets.tasks.process_photo``
+    # re-encodes it and sets True. Nothing serves a photo that is not processed.
+    processed = models.BooleanField(_("processed"), default=True)
 
     class Meta:
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
         ordering = ["pk"]
+        indexes = [
+            # The sweep's: photos still waiting (a handful, whatever the table's size).
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(processed=False),
+                name="photo_unprocessed",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind}"
+
+    def serve(self, *, public: bool = False):
+        # The original as it came, with its metadata, is nobody's to see (tickets/photos.py).
+        if not self.processed:
+            raise Http404
+        return super().serve(public=public)

@@ -10,4 +10,7 @@ register = template.Library()
 
 @register.simple_tag
 def joint_actions_of(ticket) -> list:
+    # The ticket page's query says whether there are any (``has_joint_actions``).
+    if not getattr(ticket, "has_joint_actions", True):
+        return []
     return joint.for_ticket(ticket)
