@@ -165,6 +165,20 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.integer("CONN_MAX_AGE", 60, minimum=0)
     # Without health checks a PostgreSQL restart surfaces as errors on reused connections.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL compiles a query with JIT once its estimated cost passes jit_above_cost: seconds
+# of compiling for a page's query that runs in milliseconds (the assign picker took 2.5 s of
+# JIT for 7 ms of work at district scale, issue 27). Our queries are short; the nightly
+# rebuilds that might gain run as well without it.
+DATABASE_JIT = env.boolean("DATABASE_JIT", False)
+
+
+def _without_jit(database: dict) -> None:
+    if database["ENGINE"] == "django.db.backends.postgresql" and not DATABASE_JIT:
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+
+
+_without_jit(DATABASES["default"])
 # A streaming replica of that PostgreSQL for read-only work (dashboards, exports, league
 # tables) that opts in with core.replica.reads_from_replica; everything else, and whoever just
 # wrote, reads the primary (core/db_router.py, README "Read replica").
@@ -190,6 +204,7 @@ if _replica:
         # replica by streaming (tests/core/test_replica.py points the alias back at it).
         "TEST": {"MIRROR": "default"},
     }
+    _without_jit(DATABASES["replica"])
     DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

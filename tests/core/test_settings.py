@@ -187,3 +187,13 @@ def test_a_replica_of_the_embedded_database_stops_start_up():
     result = run_manage("check", **env)
     assert result.returncode != 0
     assert "DATABASE_REPLICA_URL is a streaming replica" in result.stderr
+
+
+@pytest.mark.django_db
+def test_page_queries_are_not_jit_compiled():
+    """PostgreSQL's JIT spent seconds compiling page queries that run in milliseconds."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
