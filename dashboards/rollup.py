@@ -26,6 +26,7 @@ from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from core.bulkload import load_rows
 from dashboards.models import (
     COMPLETION_HOURS,
     COUNTS,
@@ -220,27 +221,20 @@ def recompute(
     leaves, leaf_mix = figures_and_mix(first, last, now)
     figures, mix = roll_up(leaves, up), roll_up(leaf_mix, up)
     AreaDay.objects.filter(day__range=(first, last)).delete()
-    AreaDay.objects.bulk_create(
-        [
-            AreaDay(area_id=area, day=day, computed_at=now, **{k: c.get(k, 0) for k in COUNTS})
-            for (day, area), c in figures.items()
-        ],
-        batch_size=2000,
+    # COPY, not bulk_create: a two-year rebuild at district scale writes millions of rows.
+    load_rows(
+        AreaDay,
+        ["area", "day", "computed_at", *COUNTS],
+        ((area, day, now, *(c.get(k, 0) for k in COUNTS)) for (day, area), c in figures.items()),
     )
     AreaMix.objects.filter(day__range=(first, last)).delete()
-    AreaMix.objects.bulk_create(
-        [
-            AreaMix(
-                area_id=area,
-                day=day,
-                channel=channel,
-                category_id=category,
-                received=counts.get("received", 0),
-                resolved=counts.get("resolved", 0),
-            )
-            for (day, area, channel, category), counts in mix.items()
-        ],
-        batch_size=2000,
+    load_rows(
+        AreaMix,
+        ["area", "day", "channel", "category", "received", "resolved"],
+        (
+            (area, day, channel, category, c.get("received", 0), c.get("resolved", 0))
+            for (day, area, channel, category), c in mix.items()
+        ),
     )
     return len(figures)
 
