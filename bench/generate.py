@@ -29,6 +29,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -354,9 +355,9 @@ def check(since: int = 0, report: Callable[[str], None] | None = print) -> dict[
 WRITTEN = ("tickets_ticket", "tickets_event", "grids_visit")
 
 
-def _unchecked_keys(cursor) -> None:
-    """Skip the foreign-key triggers for this transaction when allowed (a superuser) and
-    nothing else would be skipped."""
+def _bulk_session(cursor) -> None:
+    """Settings of a bulk-writing transaction: foreign-key triggers skipped when allowed (a
+    superuser) and nothing else would be skipped, room to sort in memory."""
     cursor.execute(
         "SELECT current_setting('is_superuser') = 'on' AND NOT EXISTS (SELECT 1 FROM pg_trigger"
         " WHERE NOT tgisinternal AND tgrelid = ANY(%s::regclass[]))",
@@ -364,6 +365,51 @@ def _unchecked_keys(cursor) -> None:
     )
     if cursor.fetchone()[0]:
         cursor.execute("SET LOCAL session_replication_role = replica")
+    # The events are sorted by request and move before they are written: in memory.
+    cursor.execute("SET LOCAL work_mem = '256MB'")
+
+
+class _Visits(threading.Thread):
+    """Visits to random households by a worker of their grid, in a connection of its own."""
+
+    def __init__(self, count: int, days: int, batch: int, report: Callable[[str], None]):
+        super().__init__(name="visits")
+        self.count, self.days, self.batch, self.report = count, days, batch, report
+        self.made = 0
+        self.failed: BaseException | None = None
+
+    def run(self) -> None:
+        from django.db import connection, transaction
+
+        from grids.roles import Role
+
+        roles = ", ".join(
+            f"'{role}'" for role in (Role.GRID_LEADER, Role.GRID_WORKER, Role.PART_TIME_WORKER)
+        )
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT min(id), max(id) FROM grids_household")
+                low, high = cursor.fetchone()
+                while self.made < self.count and low is not None:
+                    count = min(self.batch, self.count - self.made)
+                    with transaction.atomic():
+                        _bulk_session(cursor)
+                        cursor.execute(
+                            VISITS
+                            % {
+                                "low": low,
+                                "span": high - low + 1,
+                                "days": self.days,
+                                "count": count,
+                                "roles": roles,
+                            }
+                        )
+                    self.made += count
+                    self.report(f"  visits: {self.made:,}")
+        except BaseException as error:  # handed to the main thread, which raises it
+            self.failed = error
+        finally:
+            connection.close()
 
 
 def generate(
@@ -384,7 +430,6 @@ def generate(
     from core.crypto import digest
     from dashboards.rollup import caught_up, rebuild
     from dashboards.standing import refresh_standing
-    from grids.roles import Role
     from tickets.models import WISH_MATTER, Matter, Ticket
     from tickets.timeline import AUTO_CLOSE_DAYS
 
@@ -408,6 +453,9 @@ def generate(
         "phone": Ticket._meta.get_field("reporter_phone").get_prep_value("13800000000"),
         "phone_hash": digest("13800000000", purpose="mobile"),
     }
+    # The visits in a second connection meanwhile: each INSERT keeps one core busy.
+    drawing = _Visits(visits, days, batch, report)
+    drawing.start()
     with connection.cursor() as cursor:
         cursor.execute("SELECT coalesce(max(id), 0) FROM tickets_ticket")
         since = cursor.fetchone()[0]
@@ -415,34 +463,15 @@ def generate(
         while made < tickets:
             count = min(batch, tickets - made)
             with transaction.atomic():
-                _unchecked_keys(cursor)
+                _bulk_session(cursor)
                 cursor.execute(TICKETS, {"count": count, "days": days, **timeline})
             made += count
             report(f"  requests: {made:,}")
         step(f"{made:,} requests")
-        cursor.execute("SELECT min(id), max(id) FROM grids_household")
-        low, high = cursor.fetchone()
-        roles = ", ".join(
-            f"'{role}'" for role in (Role.GRID_LEADER, Role.GRID_WORKER, Role.PART_TIME_WORKER)
-        )
-        made = 0
-        while made < visits and low is not None:
-            count = min(batch, visits - made)
-            with transaction.atomic():
-                _unchecked_keys(cursor)
-                cursor.execute(
-                    VISITS
-                    % {
-                        "low": low,
-                        "span": high - low + 1,
-                        "days": days,
-                        "count": count,
-                        "roles": roles,
-                    }
-                )
-            made += count
-            report(f"  visits: {made:,}")
-        step(f"{made:,} visits drawn")
+        drawing.join()
+        if drawing.failed:
+            raise drawing.failed
+        step(f"{drawing.made:,} visits drawn (at the same time)")
         cursor.execute("ANALYZE")
         step("ANALYZE")
     if rollups:
