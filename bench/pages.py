@@ -40,7 +40,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import urllib.parse
 from pathlib import Path
 
@@ -278,7 +277,8 @@ def _posts(sessions: dict[str, Session], seconds: int, only) -> list[dict]:
         if len(tickets) < 3:
             print(f"  {name}: no request in the state it needs; skipped")
             continue
-        lines = Path(tempfile.mkstemp(prefix=f"bench-{action}-", suffix=".txt")[1])
+        OUT.mkdir(parents=True, exist_ok=True)
+        lines = OUT / f"posts-{action}.txt"
         lines.write_text(
             "".join(
                 f"/tickets/{t.short_code}/{action}/\t{_body(action, t, session.token, worker_id)}\n"
