@@ -17,9 +17,10 @@ requests with photos. Run it on a disposable bench database only.
 gunicorn (4 workers, the production settings plus the floor view, bench/settings.py) on
 loopback, wrk at 16 connections. Each page: requests/s, p50/p95/p99, the queries of one warm
 request counted in-process (and of a cold one for the request's page: the cache emptied, a
-new session), its share of the floor's throughput, the answers that were not 2xx/3xx (wrk:
-status ≥ 400; for a transition also the POSTs that did not move their request: the app
-answers a stale or refused action with a redirect too) and PASS/FAIL against the page's
+new session), its share of the floor's throughput, the answers that failed (a GET that
+did not answer 200, counted by bench/wrk_gets.lua; a POST answered 400 or more; a transition
+that did not move its request: the app answers a stale or refused action with a redirect
+too; wrk's connection errors and timeouts) and PASS/FAIL against the page's
 target in the issue. The machine's load average is sampled after each page. JSON in
 var/bench/pages.json.
 
@@ -38,6 +39,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import urllib.parse
@@ -431,7 +433,7 @@ def load(base: str, page: dict, cookie: str, seconds: int, connections: int) -> 
             WRK_TOKEN=page["token"],
         )
     else:
-        command += ["-s", str(BENCH / "wrk_report.lua")]
+        command += ["-s", str(BENCH / "wrk_gets.lua")]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     # A transition's paths come from its lines.
@@ -506,6 +508,10 @@ def main() -> None:
         page["cookie"], page["token"] = f"csrftoken={secret}", token
     connection.close()
     base = f"http://127.0.0.1:{args.port}"
+    with socket.socket() as probe:
+        # Another server on the port (another run of this bench) would take the load.
+        if probe.connect_ex(("127.0.0.1", args.port)) == 0:
+            sys.exit(f"port {args.port} is in use (another bench running?): use --port")
     log = open(OUT / "pages-gunicorn.log", "ab")  # noqa: SIM115 - the server keeps it
     server = subprocess.Popen(
         [
@@ -527,6 +533,8 @@ def main() -> None:
     loads = []
     try:
         wait_for(base + "/bench/floor/")
+        if server.poll() is not None:
+            sys.exit("gunicorn stopped: see var/bench/pages-gunicorn.log")
         # Every worker up and warm before the first figure: one answering is not all four.
         subprocess.run(
             ["wrk", "-t2", f"-c{args.connections}", "-d8s", base + "/bench/floor/"],
@@ -541,7 +549,9 @@ def main() -> None:
                 wait_for(base + "/bench/floor/", seconds=120)
             page["load1"] = round(os.getloadavg()[0], 2)
             loads.append(page["load1"])
-            page["failed"] = page["non_2xx"] + page["errors"]
+            # A GET must answer 200 (a redirect to the sign-in page is no page); a POST must
+            # not answer 400 or more, and a transition must move its request.
+            page["failed"] = page["errors"] + page.get("not_200", page["non_2xx"])
             if page["kind"] == "transition":
                 moved = _moved(page)
                 page["moved"] = moved
