@@ -30,6 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# Before anything of governance is imported: its package sets up Celery, which names the
+# production settings unless a module is named already.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 from governance import devkeys  # noqa: E402
 
 SETTINGS = {

@@ -20,6 +20,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.backends import users_reloaded
+from core.bulkload import create_all
 from core.personal import id_check_character
 from grids.models import Area, CareCategory, Cover, Household, Leave, Post, Resident, ResidentCare
 from grids.roles import Level, Role
@@ -351,11 +352,12 @@ def build_households(demo: Demo, areas: list[Area]) -> None:
                 household_care.setdefault(id(household), set()).update(categories)
         for hook in demo.household_hooks:
             hook(households, household_care)
-        Household.objects.bulk_create(households, batch_size=2000)
-        Resident.objects.bulk_create(residents, batch_size=5000)
-        ResidentCare.objects.bulk_create(
+        # COPY: 1.67 million residents at district scale (core/bulkload.py).
+        create_all(Household, households)
+        create_all(Resident, residents)
+        create_all(
+            ResidentCare,
             [ResidentCare(resident=resident, category=category) for resident, category in care],
-            batch_size=5000,
         )
         household_total += len(households)
         resident_total += len(residents)

@@ -10,6 +10,7 @@ import uuid
 
 from django.utils import timezone
 
+from core.bulkload import create_all
 from grids.demo import Demo
 from grids.models import Household, Post, ResidentCare
 from grids.roles import Level, Role
@@ -86,7 +87,7 @@ def build_visits(demo: Demo) -> None:
             )
         )
         if len(rows) >= 5000:
-            Visit.objects.bulk_create(rows)
+            create_all(Visit, rows)
             rows = []
-    Visit.objects.bulk_create(rows)
+    create_all(Visit, rows)
     demo.counts["visits"] = Visit.objects.filter(grid__path__startswith=demo.district.path).count()

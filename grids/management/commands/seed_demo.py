@@ -53,6 +53,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<10} {role.label:<40} {display}")
 
 
+# The steps that write most of the rows: the territory (households, residents), the visits.
+FRESH_STATISTICS = ("grids", "visits.demo")
+
+
 def seed_all(demo: Demo, password: str, report=None) -> None:
     """The territory first, then each later app's own demo data, in dependency order.
 
@@ -75,6 +79,12 @@ def seed_all(demo: Demo, password: str, report=None) -> None:
     for name, step in steps:
         started = time.monotonic()
         step(demo, password)
+        if name in FRESH_STATISTICS and connection.vendor == "postgresql":
+            # Statistics of the rows just written (ANALYZE sees this transaction's own):
+            # without them the later apps' queries are planned for empty tables, and at
+            # district scale took seconds each.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         if report:
             # Which app's data takes the time at district scale (issue 27: the seed's budget).
             report(f"  {name}: {time.monotonic() - started:.1f}s")
