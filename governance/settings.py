@@ -329,6 +329,8 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.send_due_deliveries": _DEFAULT,
     "onboarding.tasks.resume_imports": _DEFAULT,
     "tickets.tasks.send_digests": _DEFAULT,
+    "tickets.tasks.fold_board_tallies": _DEFAULT,
+    "tickets.tasks.refresh_board_tallies": _DEFAULT,
     "points.tasks.check_balances": _DEFAULT,
     "points.tasks.expire_points": _DEFAULT,
     "accounts.tasks.purge_signins": _DEFAULT,

@@ -19,3 +19,19 @@ def send_digests() -> None:
     from tickets import digest
 
     digest.send_digests()
+
+
+@shared_task(ignore_result=True)
+def fold_board_tallies() -> None:
+    """The board's kept counts: each area's rows summed into one (the trigger only inserts)."""
+    from tickets import board_tallies
+
+    board_tallies.fold()
+
+
+@shared_task(ignore_result=True)
+def refresh_board_tallies() -> None:
+    """The board's kept counts recounted from the requests (heals any drift)."""
+    from tickets import board_tallies
+
+    board_tallies.refresh_board_tallies()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from branches.models import JointMeeting
 from core.exports import Watermark, csv_response
+from core.paging import CappedPaginator
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from core.redirects import local_redirect
 from core.replica import bound, reads_from_replica
@@ -101,13 +102,14 @@ def board(request):
     rows = rows.order_by("response_due" if view == "new" else "-submitted_at", "pk").values_list(
         *board_rows.SLIM, named=True
     )
-    counts = selectors.board_counts(base)
-    paginator = Paginator(rows, PAGE_SIZE)
+    counts = selectors.board_counts(request.user, base)
     filtering = any(v for k, v in request.GET.items() if k not in ("view", "page"))
-    if not filtering and view in counts:
-        # The view's tab already counted its rows: no second COUNT over the same requests.
-        paginator.count = counts[view]
-    page = paginator.get_page(request.GET.get("page"))
+    asked = request.GET.get("page")
+    # The view's tab already counted its rows: no second COUNT over the same requests. A
+    # search, a filter, or a tab counted only so far counts again, as far as the page asked.
+    known = not filtering and view in counts and view not in counts.capped
+    paginator = CappedPaginator(rows, PAGE_SIZE, asked=asked, count=counts[view] if known else None)
+    page = paginator.get_page(asked)
     now = timezone.now()
     query = request.GET.copy()
     query.pop("page", None)
@@ -132,6 +134,12 @@ def board(request):
             "page": page,
             "entries": entries,
             "counts": counts,
+            "badges": {
+                tab: pgettext("a count that is more", "%(count)s+") % {"count": intcomma(n)}
+                if tab in counts.capped
+                else n
+                for tab, n in counts.items()
+            },
             "categories": form.fields["category"].queryset,
             "filtering": filtering,
             "now": now,

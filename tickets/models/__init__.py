@@ -3,6 +3,7 @@ workflow (tickets, their timeline and photos), the API's clients and the sweep's
 The working-day calendar is core's (core/models.py, core/workdays.py); notifications are
 their own app's."""
 
+from tickets.models.board import TALLIED_TABS, BoardTally
 from tickets.models.catalogue import (
     Bilingual,
     Category,
@@ -35,7 +36,9 @@ __all__ = [
     "FINAL_STATUSES",
     "OPEN_STATUSES",
     "WISH_MATTER",
+    "TALLIED_TABS",
     "ApiClient",
+    "BoardTally",
     "Bilingual",
     "Category",
     "Channel",
