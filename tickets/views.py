@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404
@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 
 from branches.models import JointMeeting
 from core.exports import Watermark, csv_response
-from core.paging import CappedPaginator
 from core.forms import NOT_SAVED, apply_errors, submit_form
+from core.paging import CappedPaginator
 from core.redirects import local_redirect
 from core.replica import bound, reads_from_replica
 from grids import geo

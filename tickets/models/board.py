@@ -38,4 +38,5 @@ class BoardTally(models.Model):
         verbose_name_plural = _("board tallies")
 
     def __str__(self) -> str:
-        return f"{self.area_id}: {self.new}/{self.unassigned}/{self.review}/{self.escalated}/{self.open}"
+        tabs = (self.new, self.unassigned, self.review, self.escalated, self.open)
+        return f"{self.area_id}: {'/'.join(map(str, tabs))}"
