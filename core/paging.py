@@ -36,8 +36,12 @@ class CappedPaginator(Paginator):
     def _counted(self) -> int:
         if self._given is not None:
             return self._given
-        # SELECT COUNT(*) FROM (… LIMIT look + 1): the database stops at look + 1 rows.
-        return self.object_list[: self.look + 1].count()
+        # SELECT COUNT(*) FROM (… LIMIT look + 1): the database stops at look + 1 rows, in
+        # whatever order is cheapest (kept, the order would walk the newest-first index).
+        rows = self.object_list
+        if hasattr(rows, "order_by"):
+            rows = rows.order_by()
+        return rows[: self.look + 1].count()
 
     @cached_property
     def capped(self) -> bool:

@@ -30,11 +30,25 @@ from tickets.policy import TicketCapability, worker_accept_paths
 COMMUNITY_PATH_LENGTH = LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen
 
 
+def dispatch_area_ids(user) -> list[int] | None:
+    """The areas where ``user`` dispatches, by id (``None``: everywhere)."""
+    paths = scope_paths(user, TicketCapability.DISPATCH_TICKETS)
+    if paths is None:
+        return None
+    if not paths:
+        return []
+    return list(Area.objects.filter(path_q(paths, "path")).values_list("pk", flat=True))
+
+
 def dispatchable(user):
-    """Tickets in the areas where ``user`` dispatches (派单)."""
-    return Ticket.objects.filter(
-        path_q(scope_paths(user, TicketCapability.DISPATCH_TICKETS), "area__path")
-    )
+    """Tickets in the areas where ``user`` dispatches (派单).
+
+    By the areas' ids rather than a join on their paths: the planner then knows how many
+    areas, and so how many requests, a community's or a district's scope holds, and reads a
+    community's tab through (status, area) instead of every request of the district in that
+    state (issue 27: 90 ms → 6 ms for a community's overdue count at district scale)."""
+    ids = dispatch_area_ids(user)
+    return Ticket.objects.all() if ids is None else Ticket.objects.filter(area_id__in=ids)
 
 
 def view_filter(view: str, user, now: dt.datetime | None = None) -> Q:
