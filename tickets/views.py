@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -46,6 +48,8 @@ from tickets.models import Channel, Event, Photo, Ticket
 from tickets.policy import TicketCapability, may_dispatch
 
 PAGE_SIZE = 25
+# Eight letters and digits, at least one digit: what a request's code looks like.
+CODE_SHAPED = re.compile(r"(?=[A-Za-z]*[0-9])[A-Za-z0-9]{8}")
 A = Event.Action
 
 
@@ -72,9 +76,14 @@ def _filtered(request, base):
         view = data["view"] or "new"
         if data["q"]:
             q = data["q"].strip()
-            rows = rows.filter(
-                Q(short_code=q.upper()) | Q(description__icontains=q) | Q(address__icontains=q)
-            )
+            if CODE_SHAPED.fullmatch(q):
+                # A request's code (a word with a digit in it is not a description): by the
+                # unique index, not a scan of every description in the tab (issue 27).
+                rows = rows.filter(short_code=q.upper())
+            else:
+                rows = rows.filter(
+                    Q(short_code=q.upper()) | Q(description__icontains=q) | Q(address__icontains=q)
+                )
         if data["category"]:
             rows = rows.filter(matter__category=data["category"])
         if data["status"]:
@@ -152,12 +161,18 @@ def board(request):
 def _row_pickers(rendered, people: list, departments: list) -> list:
     """Each row of the to-accept tab with its picker: the people placed in the request's grid
     (as ``services.assignable_people`` finds them for that one request), then the departments.
-    Rendered once per grid on the page, from the candidates already read: no query."""
+    Rendered once per grid on the page, from the candidates already read, and the paths of
+    the page's areas (one query)."""
     template = get_template("tickets/_handler_options.html")
     by_grid: dict[str, str] = {}
     entries = []
+    paths = dict(
+        Area.objects.filter(pk__in={row.area_id for row, _html in rendered}).values_list(
+            "pk", "path"
+        )
+    )
     for row, html in rendered:
-        grid = row.area__path[:GRID_PATH_LENGTH]
+        grid = paths[row.area_id][:GRID_PATH_LENGTH]
         if grid not in by_grid:
             here = [p for p in people if services.placed_in(p, grid)]
             by_grid[grid] = template.render({"groups": handler_choices(here, departments)[1:]})

@@ -216,3 +216,15 @@ def test_the_status_filter_and_search_still_count_exactly_below_the_cap(
     response = client.get(reverse("ticket_board"), {"view": "open", "q": "楼道"})
     assert response.context["page"].paginator.count == 1
     assert not response.context["page"].paginator.capped
+
+
+def test_a_code_is_found_by_its_code_alone(client, territory, matter, dispatcher):
+    ticket, other = reported(territory, matter, n=2)
+    Ticket.objects.filter(pk=other.pk).update(description=f"见 {ticket.short_code}")
+    client.force_login(dispatcher)
+    response = client.get(reverse("ticket_board"), {"view": "all", "q": ticket.short_code.lower()})
+    found = [row.short_code for row in response.context["page"]]
+    if any(c.isdigit() for c in ticket.short_code):
+        assert found == [ticket.short_code]
+    else:  # no digit: searched as text too
+        assert ticket.short_code in found
