@@ -56,7 +56,8 @@ CASES = [
     ("search 楼道 (all) p2", {"view": "all", "q": "楼道", "page": "2"}),
     ("search 路灯坏了 (open)", {"view": "open", "q": "路灯坏了"}),
     ("search no match (open)", {"view": "open", "q": "不存在的"}),
-    ("search code", {"view": "all", "q": "ZZZZZZZZ"}),
+    ("search code", {"view": "all", "q": "SZZZ2222"}),
+    ("search no match (all)", {"view": "all", "q": "不存在的"}),
 ]
 EXECUTION = re.compile(r"Execution Time: ([\d.]+) ms")
 

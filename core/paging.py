@@ -13,7 +13,8 @@ COUNT_CAP = 1000
 class CappedPaginator(Paginator):
     """Counts at most ``cap`` rows, or a page beyond the one asked for if that is further: past
     it the list says "more than N" (``capped``) and always offers the next page. ``count``
-    given (a kept tally, say) is used as it is."""
+    given (a kept tally, say) is used as it is; with ``at_least``, it means "more than
+    ``count``" (a tab counted only so far)."""
 
     def __init__(
         self,
@@ -22,6 +23,7 @@ class CappedPaginator(Paginator):
         *,
         asked=None,
         count: int | None = None,
+        at_least: bool = False,
         cap: int = COUNT_CAP,
     ) -> None:
         super().__init__(object_list, per_page)
@@ -31,11 +33,23 @@ class CappedPaginator(Paginator):
             page = 1
         self.look = max(cap, (page + 1) * per_page)
         self._given = count
+        if count is not None and at_least:
+            # Counted elsewhere only so far (a tab's capped count): enough for pages before
+            # the last it covers; further on, counted here as far as the page asked.
+            if (page + 1) * per_page <= count:
+                self.look, self._given = count, None
+                self._counted_at_least = count + 1
+            else:
+                self._given = None
+
+    _counted_at_least: int | None = None
 
     @cached_property
     def _counted(self) -> int:
         if self._given is not None:
             return self._given
+        if self._counted_at_least is not None:
+            return self._counted_at_least
         # SELECT COUNT(*) FROM (… LIMIT look + 1): the database stops at look + 1 rows, in
         # whatever order is cheapest (kept, the order would walk the newest-first index).
         rows = self.object_list

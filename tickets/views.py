@@ -116,8 +116,14 @@ def board(request):
     asked = request.GET.get("page")
     # The view's tab already counted its rows: no second COUNT over the same requests. A
     # search, a filter, or a tab counted only so far counts again, as far as the page asked.
-    known = not filtering and view in counts and view not in counts.capped
-    paginator = CappedPaginator(rows, PAGE_SIZE, asked=asked, count=counts[view] if known else None)
+    known = not filtering and view in counts
+    paginator = CappedPaginator(
+        rows,
+        PAGE_SIZE,
+        asked=asked,
+        count=counts[view] if known else None,
+        at_least=view in counts.capped,
+    )
     page = paginator.get_page(asked)
     now = timezone.now()
     query = request.GET.copy()

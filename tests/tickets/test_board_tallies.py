@@ -191,6 +191,11 @@ def test_the_board_counts_come_from_the_tallies_and_overdue_is_capped(
     assert response.context["badges"]["overdue"] == "2+"
     response = client.get(reverse("ticket_board"), {"view": "overdue"})
     assert response.context["page"].paginator.count == 3  # counted as far as the page asks
+    monkeypatch.setattr(selectors, "OVERDUE_CAP", 1000)
+    assert (
+        client.get(reverse("ticket_board"), {"view": "overdue"}).context["page"].paginator.count
+        == 3
+    )
 
 
 def test_a_search_counts_only_as_far_as_the_page_asks(territory, matter):
@@ -205,6 +210,16 @@ def test_a_search_counts_only_as_far_as_the_page_asks(territory, matter):
     assert (deeper.count, deeper.capped) == (7, False)
     assert not deeper.get_page(4).has_next()
     assert CappedPaginator(rows, 2, count=50).num_pages == 25
+    # "More than 4", counted elsewhere: pages before it are not counted again.
+    told = CappedPaginator(rows.none(), 2, asked="1", count=4, at_least=True)
+    assert (told.count, told.capped, told.num_pages, told.get_page(1).has_next()) == (
+        4,
+        True,
+        2,
+        True,
+    )
+    beyond = CappedPaginator(rows, 2, asked="2", count=4, at_least=True, cap=3)
+    assert (beyond.count, beyond.capped) == (6, True)  # counted here, to the page after
 
 
 def test_the_status_filter_and_search_still_count_exactly_below_the_cap(
