@@ -37,6 +37,11 @@ def dispatch_area_ids(user) -> list[int] | None:
         return None
     if not paths:
         return []
+    if any(len(path) == Area.steplen for path in paths):
+        # The whole territory (the district's staff): no list of its 5,000 areas in every query.
+        roots = set(Area.get_root_nodes().values_list("path", flat=True))
+        if roots <= set(paths):
+            return None
     return list(Area.objects.filter(path_q(paths, "path")).values_list("pk", flat=True))
 
 

@@ -243,3 +243,16 @@ def test_a_code_is_found_by_its_code_alone(client, territory, matter, dispatcher
         assert found == [ticket.short_code]
     else:  # no digit: searched as text too
         assert ticket.short_code in found
+
+
+def test_the_district_dispatches_everywhere_without_a_list_of_areas(
+    territory, district_officer, dispatcher
+):
+    assert selectors.dispatch_area_ids(district_officer) is None
+    assert set(selectors.dispatch_area_ids(dispatcher)) == {
+        territory.community.pk,
+        territory.grid.pk,
+        territory.neighbour_grid.pk,
+        territory.micro.pk,
+        territory.micro2.pk,
+    }
