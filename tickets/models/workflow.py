@@ -321,6 +321,13 @@ class Ticket(EncryptedModel, Versioned):
                     status__in=["submitted", "accepted", "assigned", "in_progress", "suspended"],
                 ),
             ),
+            # Likewise the accepted requests no one was given (the planner takes "no assignee"
+            # and "accepted" for independent, and sorts every such request otherwise).
+            models.Index(
+                fields=["-submitted_at"],
+                name="ticket_unassigned_recent",
+                condition=Q(status="accepted", assignee__isnull=True, department__isnull=True),
+            ),
             # The sweep's only way in: "what is due now" stays an index probe at any size.
             models.Index(
                 fields=["next_check_at"],
