@@ -21,6 +21,13 @@ app.conf.beat_schedule = {
     "beat-tick": {"task": "core.tasks.beat_tick", "schedule": 60.0},
     # Per-grid household and resident counts behind every page above a grid.
     "refresh-tallies": {"task": "grids.tasks.refresh_all_tallies", "schedule": 15 * 60.0},
+    # The dispatch board's kept counts (tickets/board_tallies.py): each area's rows summed
+    # into one, and a nightly recount from the requests that heals any drift.
+    "fold-board-tallies": {"task": "tickets.tasks.fold_board_tallies", "schedule": 5 * 60.0},
+    "refresh-board-tallies": {
+        "task": "tickets.tasks.refresh_board_tallies",
+        "schedule": crontab(hour=3, minute=5),
+    },
     # Reminders, overdue notices, the 吹哨 escalation ladder, unclaimed micro-wishes and
     # closing unrated requests: one sweep of what is due (tickets/sweep.py).
     "sweep-deadlines": {"task": "tickets.tasks.sweep_deadlines", "schedule": 60.0},

@@ -348,6 +348,8 @@ CELERY_TASK_ROUTES = {
     # and the sweep behind it.
     "tickets.tasks.process_photo": _DEFAULT,
     "tickets.tasks.process_waiting_photos": _DEFAULT,
+    "tickets.tasks.fold_board_tallies": _DEFAULT,
+    "tickets.tasks.refresh_board_tallies": _DEFAULT,
     "points.tasks.check_balances": _DEFAULT,
     "points.tasks.expire_points": _DEFAULT,
     "accounts.tasks.purge_signins": _DEFAULT,

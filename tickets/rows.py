@@ -28,8 +28,10 @@ SLIM = (
     "status",
     "response_due",
     "completion_due",
-    # Where it is: the to-accept tab offers each row the people of its grid.
-    "area__path",
+    # Where it is: the to-accept tab offers each row the people of its grid. The id, not the
+    # area's path: a join here lets a misjudged search (Chinese text under LIKE) choose a
+    # nested loop over every area (issue 27: 2.4 s at district scale).
+    "area_id",
 )
 # Changed when the row's template changes, so rows cached by the previous one are not shown.
 TEMPLATE_VERSION = "2"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from grids.cover import covering_ids
@@ -15,7 +16,9 @@ from grids.scope import path_q, scope_paths
 from tickets.models import (
     ACTIVE_STATUSES,
     OPEN_STATUSES,
+    TALLIED_TABS,
     WISH_MATTER,
+    BoardTally,
     Department,
     Status,
     Summons,
@@ -27,11 +30,30 @@ from tickets.policy import TicketCapability, worker_accept_paths
 COMMUNITY_PATH_LENGTH = LEVEL_DEPTH[Level.COMMUNITY] * Area.steplen
 
 
+def dispatch_area_ids(user) -> list[int] | None:
+    """The areas where ``user`` dispatches, by id (``None``: everywhere)."""
+    paths = scope_paths(user, TicketCapability.DISPATCH_TICKETS)
+    if paths is None:
+        return None
+    if not paths:
+        return []
+    if any(len(path) == Area.steplen for path in paths):
+        # The whole territory (the district's staff): no list of its 5,000 areas in every query.
+        roots = set(Area.get_root_nodes().values_list("path", flat=True))
+        if roots <= set(paths):
+            return None
+    return list(Area.objects.filter(path_q(paths, "path")).values_list("pk", flat=True))
+
+
 def dispatchable(user):
-    """Tickets in the areas where ``user`` dispatches (派单)."""
-    return Ticket.objects.filter(
-        path_q(scope_paths(user, TicketCapability.DISPATCH_TICKETS), "area__path")
-    )
+    """Tickets in the areas where ``user`` dispatches (派单).
+
+    By the areas' ids rather than a join on their paths: the planner then knows how many
+    areas, and so how many requests, a community's or a district's scope holds, and reads a
+    community's tab through (status, area) instead of every request of the district in that
+    state (issue 27: 90 ms → 6 ms for a community's overdue count at district scale)."""
+    ids = dispatch_area_ids(user)
+    return Ticket.objects.all() if ids is None else Ticket.objects.filter(area_id__in=ids)
 
 
 def view_filter(view: str, user, now: dt.datetime | None = None) -> Q:
@@ -52,16 +74,50 @@ def view_filter(view: str, user, now: dt.datetime | None = None) -> Q:
     }.get(view, Q(status=Status.SUBMITTED))
 
 
-def board_counts(base) -> dict[str, int]:
-    """How many tickets each board view holds (one query). Every view holds open or resolved
-    requests only: the filter lets the database skip the years of closed ones."""
+# The overdue tab is counted live (it changes with the clock, no write moves a request into
+# it), and only up to here: past it the tab says "99+". At district scale overdue requests
+# are one in fifty, scattered: counting to 1,000 reads ~50,000 rows (30 ms on a loaded
+# machine), to 99 a tenth of that (issue 27).
+OVERDUE_CAP = 99
+
+
+# The tabs that show a count, in the board's order ("all" shows none).
+COUNTED_TABS = ("new", "unassigned", "overdue", "review", "escalated", "open")
+
+
+class TabCounts(dict):
+    """Each board tab's count; ``capped`` names the tabs that hold more than their count."""
+
+    capped: frozenset[str] = frozenset()
+
+
+def board_counts(user, base=None) -> TabCounts:
+    """How many requests each board tab holds for ``user`` (two small queries, whatever the
+    scope): the state-based tabs from the kept tallies (``BoardTally``) summed over the areas
+    the user dispatches in, the overdue tab counted up to ``OVERDUE_CAP``. On SQLite, which
+    keeps no tallies, the state-based tabs are counted live (small data)."""
+    base = dispatchable(user) if base is None else base
     now = timezone.now()
-    return base.filter(status__in=[*OPEN_STATUSES, Status.RESOLVED]).aggregate(
-        **{
-            name: Count("pk", filter=view_filter(name, None, now))
-            for name in ("new", "unassigned", "overdue", "review", "escalated", "open")
-        }
+    if connection.vendor == "postgresql":
+        paths = scope_paths(user, TicketCapability.DISPATCH_TICKETS)
+        totals = BoardTally.objects.filter(path_q(paths, "area__path")).aggregate(
+            **{tab: Sum(tab) for tab in TALLIED_TABS}
+        )
+        kept = {tab: totals[tab] or 0 for tab in TALLIED_TABS}
+    else:
+        # Every tab holds open or resolved requests only: the filter lets the database skip
+        # the years of closed ones.
+        kept = base.filter(status__in=[*OPEN_STATUSES, Status.RESOLVED]).aggregate(
+            **{tab: Count("pk", filter=view_filter(tab, None, now)) for tab in TALLIED_TABS}
+        )
+    overdue = base.filter(view_filter("overdue", None, now)).order_by()[: OVERDUE_CAP + 1]
+    late = overdue.count()
+    counts = TabCounts(
+        (tab, min(late, OVERDUE_CAP) if tab == "overdue" else kept[tab]) for tab in COUNTED_TABS
     )
+    if late > OVERDUE_CAP:
+        counts.capped = frozenset({"overdue"})
+    return counts
 
 
 def my_tasks(user):

@@ -25,3 +25,19 @@ def send_digests() -> None:
 # run, so that ``services`` enqueues one without importing this module (which imports the
 # sweep, which imports ``services``); named and discovered here like every other task.
 from tickets.photos import process_photo, process_waiting_photos  # noqa: E402, F401
+
+
+@shared_task(ignore_result=True)
+def fold_board_tallies() -> None:
+    """The board's kept counts: each area's rows summed into one (the trigger only inserts)."""
+    from tickets import board_tallies
+
+    board_tallies.fold()
+
+
+@shared_task(ignore_result=True)
+def refresh_board_tallies() -> None:
+    """The board's kept counts recounted from the requests (heals any drift)."""
+    from tickets import board_tallies
+
+    board_tallies.refresh_board_tallies()

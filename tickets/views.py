@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +22,7 @@ from django.views.decorators.http import require_POST
 from branches.models import JointMeeting
 from core.exports import Watermark, csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
+from core.paging import CappedPaginator
 from core.redirects import local_redirect
 from core.replica import bound, reads_from_replica
 from grids import geo
@@ -48,6 +51,8 @@ from tickets.models import Channel, Department, Event, Photo, Ticket
 from tickets.policy import TicketCapability, may_dispatch
 
 PAGE_SIZE = 25
+# Eight letters and digits, at least one digit: what a request's code looks like.
+CODE_SHAPED = re.compile(r"(?=[A-Za-z]*[0-9])[A-Za-z0-9]{8}")
 A = Event.Action
 
 
@@ -74,9 +79,14 @@ def _filtered(request, base):
         view = data["view"] or "new"
         if data["q"]:
             q = data["q"].strip()
-            rows = rows.filter(
-                Q(short_code=q.upper()) | Q(description__icontains=q) | Q(address__icontains=q)
-            )
+            if CODE_SHAPED.fullmatch(q):
+                # A request's code (a word with a digit in it is not a description): by the
+                # unique index, not a scan of every description in the tab (issue 27).
+                rows = rows.filter(short_code=q.upper())
+            else:
+                rows = rows.filter(
+                    Q(short_code=q.upper()) | Q(description__icontains=q) | Q(address__icontains=q)
+                )
         if data["category"]:
             rows = rows.filter(matter__category=data["category"])
         if data["status"]:
@@ -104,13 +114,20 @@ def board(request):
     rows = rows.order_by("response_due" if view == "new" else "-submitted_at", "pk").values_list(
         *board_rows.SLIM, named=True
     )
-    counts = selectors.board_counts(base)
-    paginator = Paginator(rows, PAGE_SIZE)
+    counts = selectors.board_counts(request.user, base)
     filtering = any(v for k, v in request.GET.items() if k not in ("view", "page"))
-    if not filtering and view in counts:
-        # The view's tab already counted its rows: no second COUNT over the same requests.
-        paginator.count = counts[view]
-    page = paginator.get_page(request.GET.get("page"))
+    asked = request.GET.get("page")
+    # The view's tab already counted its rows: no second COUNT over the same requests. A
+    # search, a filter, or a tab counted only so far counts again, as far as the page asked.
+    known = not filtering and view in counts
+    paginator = CappedPaginator(
+        rows,
+        PAGE_SIZE,
+        asked=asked,
+        count=counts[view] if known else None,
+        at_least=view in counts.capped,
+    )
+    page = paginator.get_page(asked)
     now = timezone.now()
     query = request.GET.copy()
     query.pop("page", None)
@@ -135,6 +152,12 @@ def board(request):
             "page": page,
             "entries": entries,
             "counts": counts,
+            "badges": {
+                tab: pgettext("a count that is more", "%(count)s+") % {"count": intcomma(n)}
+                if tab in counts.capped
+                else n
+                for tab, n in counts.items()
+            },
             "categories": form.fields["category"].queryset,
             "filtering": filtering,
             "now": now,
@@ -147,12 +170,18 @@ def board(request):
 def _row_pickers(rendered, people: list, departments: list) -> list:
     """Each row of the to-accept tab with its picker: the people placed in the request's grid
     (as ``services.assignable_people`` finds them for that one request), then the departments.
-    Rendered once per grid on the page, from the candidates already read: no query."""
+    Rendered once per grid on the page, from the candidates already read, and the paths of
+    the page's areas (one query)."""
     template = get_template("tickets/_handler_options.html")
     by_grid: dict[str, str] = {}
     entries = []
+    paths = dict(
+        Area.objects.filter(pk__in={row.area_id for row, _html in rendered}).values_list(
+            "pk", "path"
+        )
+    )
     for row, html in rendered:
-        grid = row.area__path[:GRID_PATH_LENGTH]
+        grid = paths[row.area_id][:GRID_PATH_LENGTH]
         if grid not in by_grid:
             here = [p for p in people if services.placed_in(p, grid)]
             by_grid[grid] = template.render({"groups": handler_choices(here, departments)[1:]})

@@ -3,6 +3,7 @@ workflow (tickets, their timeline and photos), the API's clients and the sweep's
 The working-day calendar is core's (core/models.py, core/workdays.py); notifications are
 their own app's."""
 
+from tickets.models.board import TALLIED_TABS, BoardTally
 from tickets.models.catalogue import (
     Bilingual,
     Category,
@@ -34,9 +35,11 @@ __all__ = [
     "ACTIVE_STATUSES",
     "FINAL_STATUSES",
     "OPEN_STATUSES",
+    "TALLIED_TABS",
     "WISH_MATTER",
     "ApiClient",
     "Bilingual",
+    "BoardTally",
     "Category",
     "Channel",
     "CommunityRules",

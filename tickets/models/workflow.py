@@ -307,6 +307,28 @@ class Ticket(EncryptedModel, Versioned):
                 name="ticket_open_response_due",
                 condition=Q(status="submitted"),
             ),
+            # The board's pages, newest first (issue 27): a district's tabs read the newest
+            # requests until a page is full instead of sorting every request in the tab. The
+            # open and resolved ones, which the tabs hold, are mostly recent.
+            models.Index(fields=["-submitted_at", "id"], name="ticket_recent"),
+            # Escalated and not yet acknowledged are few and not recent: newest first, on their
+            # own (the condition is the tab's, tickets.selectors.view_filter).
+            models.Index(
+                fields=["-submitted_at"],
+                name="ticket_escalated_recent",
+                condition=Q(
+                    escalation_level__gt=0,
+                    acknowledged_at__isnull=True,
+                    status__in=["submitted", "accepted", "assigned", "in_progress", "suspended"],
+                ),
+            ),
+            # Likewise the accepted requests no one was given (the planner takes "no assignee"
+            # and "accepted" for independent, and sorts every such request otherwise).
+            models.Index(
+                fields=["-submitted_at"],
+                name="ticket_unassigned_recent",
+                condition=Q(status="accepted", assignee__isnull=True, department__isnull=True),
+            ),
             # The sweep's only way in: "what is due now" stays an index probe at any size.
             models.Index(
                 fields=["next_check_at"],
