@@ -136,13 +136,19 @@ def board(request):
     if view in PICKING_VIEWS and rendered:
         # Who can be given work, with role and load: one query for people, one for
         # departments, however many rows the page holds.
-        people = list(services.assignable_people(request.user))
+        paths = dict(
+            Area.objects.filter(pk__in={row.area_id for row, _html in rendered}).values_list(
+                "pk", "path"
+            )
+        )
+        grids = sorted({path[:GRID_PATH_LENGTH] for path in paths.values()})
+        people = list(services.assignable_people(request.user, within=grids))
         departments = list(services.assignable_departments())
         assign_form = AssignForm(
             initial={"version": 0}, people=people, departments=departments, place=True
         )
         if view == "new":
-            entries = _row_pickers(rendered, people, departments)
+            entries = _row_pickers(rendered, paths, people, departments)
     return render(
         request,
         "tickets/board.html",
@@ -167,19 +173,14 @@ def board(request):
     )
 
 
-def _row_pickers(rendered, people: list, departments: list) -> list:
+def _row_pickers(rendered, paths: dict, people: list, departments: list) -> list:
     """Each row of the to-accept tab with its picker: the people placed in the request's grid
     (as ``services.assignable_people`` finds them for that one request), then the departments.
     Rendered once per grid on the page, from the candidates already read, and the paths of
-    the page's areas (one query)."""
+    the page's areas."""
     template = get_template("tickets/_handler_options.html")
     by_grid: dict[str, str] = {}
     entries = []
-    paths = dict(
-        Area.objects.filter(pk__in={row.area_id for row, _html in rendered}).values_list(
-            "pk", "path"
-        )
-    )
     for row, html in rendered:
         grid = paths[row.area_id][:GRID_PATH_LENGTH]
         if grid not in by_grid:

@@ -240,6 +240,23 @@ def test_the_request_page_accepts_and_assigns_in_one_form(client, ticket, dispat
     assert html.index(accept_url) < html.index(f'action="{accept_alone}"')
 
 
+def test_the_bulk_picker_offers_the_people_of_the_grids_on_the_page_only(
+    client, territory, matter, dispatcher, member_worker, neighbour_worker
+):
+    """In a district the board's picker would otherwise list every grid's people (5,000)."""
+    _report(territory, matter)
+    client.force_login(dispatcher)
+    page = client.get(reverse("ticket_board"), {"view": "new"}).content.decode()
+    bulk = page[page.index('id="bulk-assignee"') :]
+    bulk = bulk[: bulk.index("</select>")]
+    assert str(member_worker.display_name or member_worker) in bulk
+    assert str(neighbour_worker) not in bulk  # no request of the neighbouring grid shown
+    _report(territory, matter, grid=territory.neighbour_grid)
+    page = client.get(reverse("ticket_board"), {"view": "new"}).content.decode()
+    bulk = page[page.index('id="bulk-assignee"') :]
+    assert str(neighbour_worker) in bulk[: bulk.index("</select>")]
+
+
 @pytest.mark.parametrize("view", ["new", "unassigned"])
 def test_the_pickers_cost_the_same_queries_for_one_or_fifty_rows(
     client,
