@@ -274,6 +274,11 @@ def test_my_tasks_costs_the_same_queries_for_1_or_50_requests(
         )
     client.force_login(member_worker)
     client.get(reverse("my_tasks"))  # posts and the bell's count cached
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("my_tasks"))
-    assert len(response.context["tasks"]) == rows
+    # A page at a time (30): thousands of tasks made the page time out at district scale.
+    assert len(response.context["tasks"]) == min(rows, 30)
+    if rows > 30:
+        second = client.get(reverse("my_tasks"), {"page": 2})
+        assert len(second.context["tasks"]) == rows - 30
+        assert 'rel="next"' in response.content.decode()
