@@ -60,9 +60,14 @@ def _restore() -> None:
         cursor.execute(ALLOW_TRUNCATE)  # the ledger refuses TRUNCATE unless it is meant
         cursor.execute(ALLOW_AUDIT_TRUNCATE)  # and so does the audit log
         cursor.execute("TRUNCATE " + ", ".join(f'public."{t}"' for t in tables))
+        # The rows come back as they were, kept tallies included: the app's triggers (the
+        # board's tallies) must not add theirs on top (double counts, and ids past the
+        # sequence restored below).
+        cursor.execute("SET LOCAL session_replication_role = replica")
         for table in filled:
             # Table names come from pg_tables, not from input.
             cursor.execute(f'INSERT INTO public."{table}" SELECT * FROM {SCHEMA}."{table}"')  # noqa: S608
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
         for name, value in _taken["sequences"]:
             if value is None:
                 cursor.execute("SELECT setval(%s, 1, false)", [f'public."{name}"'])

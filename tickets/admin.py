@@ -3,10 +3,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
 from grids.admin import ScopedAdmin
 from tickets import services
 from tickets.models import (
     ApiClient,
+    BoardTally,
     Category,
     CommunityRules,
     Department,
@@ -362,3 +364,12 @@ class SweepRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(BoardTally)
+class BoardTallyAdmin(ReadOnlyAdmin):
+    """The board's kept counts, written only by the trigger, the fold and the recount."""
+
+    list_display = ("area", "new", "unassigned", "review", "escalated", "open")
+    list_select_related = ("area",)
+    search_fields = ("area__code", "area__name")
