@@ -17,6 +17,7 @@ is configured: ``core.s3``), which has no URL: views that check who is asking st
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import uuid
@@ -72,6 +73,35 @@ def _too_many_pixels(pixels: int | None, max_pixels: int) -> ValidationError:
     )
 
 
+@contextlib.contextmanager
+def _opened(upload, max_pixels: int):
+    """``upload`` opened as an image of an accepted format with at most ``max_pixels``
+    (read from the header, before any pixel is decoded); whatever Pillow raises on a bomb
+    or on junk, while checking or while the caller decodes, becomes the ValidationError the
+    form shows. The file is rewound afterwards."""
+    with warnings.catch_warnings():
+        # Pillow warns (and past twice its limit raises) on decompression bombs: refuse both.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            upload.seek(0)
+            with Image.open(upload) as image:
+                if image.format not in ACCEPTED_FORMATS:
+                    raise _not_an_image()
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise _too_many_pixels(width * height, max_pixels)
+                yield image
+        except ValidationError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise _too_many_pixels(None, max_pixels) from exc
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
+            # SyntaxError and EOFError are what some of Pillow's decoders raise on junk.
+            raise _not_an_image() from exc
+        finally:
+            upload.seek(0)
+
+
 def check_image(upload, *, max_bytes: int | None = None, max_pixels: int | None = None) -> str:
     """What safety needs before a file is kept, without decoding its pixels: a byte cap, a
     format on the allow-list, a pixel cap read from the header (so a decompression bomb is
@@ -92,28 +122,9 @@ def check_image(upload, *, max_bytes: int | None = None, max_pixels: int | None 
         )
     if size == 0:
         raise ValidationError(_("The file is empty."), code="empty")
-    with warnings.catch_warnings():
-        # Pillow warns (and past twice its limit raises) on decompression bombs: refuse both.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            upload.seek(0)
-            with Image.open(upload) as probe:
-                if probe.format not in ACCEPTED_FORMATS:
-                    raise _not_an_image()
-                width, height = probe.size  # from the header, before any pixel is decoded
-                if width * height > max_pixels:
-                    raise _too_many_pixels(width * height, max_pixels)
-                found = probe.format
-                probe.verify()
-        except ValidationError:
-            raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise _too_many_pixels(None, max_pixels) from exc
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
-            # SyntaxError and EOFError are what some of Pillow's decoders raise on junk.
-            raise _not_an_image() from exc
-        finally:
-            upload.seek(0)
+    with _opened(upload, max_pixels) as probe:
+        found = probe.format
+        probe.verify()
     return found
 
 
@@ -124,27 +135,12 @@ def reencode(upload, *, max_pixels: int | None = None) -> ContentFile:
     after all (a file truncated past its header)."""
     max_pixels = max_pixels or _max_pixels()
     max_side = _limit("IMAGE_MAX_SIDE", 2048)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            upload.seek(0)
-            with Image.open(upload) as image:
-                if image.format not in ACCEPTED_FORMATS:
-                    raise _not_an_image()
-                width, height = image.size
-                if width * height > max_pixels:
-                    raise _too_many_pixels(width * height, max_pixels)
-                if image.format in ("JPEG", "MPO"):
-                    # Decode at a reduced scale when the photo is far larger than we keep.
-                    image.draft("RGB", (max_side, max_side))
-                image.seek(0)  # the first frame of an animation
-                picture = _flatten(ImageOps.exif_transpose(image))
-        except ValidationError:
-            raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise _too_many_pixels(None, max_pixels) from exc
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
-            raise _not_an_image() from exc
+    with _opened(upload, max_pixels) as image:
+        if image.format in ("JPEG", "MPO"):
+            # Decode at a reduced scale when the photo is far larger than we keep.
+            image.draft("RGB", (max_side, max_side))
+        image.seek(0)  # the first frame of an animation
+        picture = _flatten(ImageOps.exif_transpose(image))
     picture.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     # No exif= or icc_profile= argument: nothing but the pixels is written.
