@@ -430,6 +430,7 @@ def generate(
     from core.crypto import digest
     from dashboards.rollup import caught_up, rebuild
     from dashboards.standing import refresh_standing
+    from tickets import board_tallies
     from tickets.models import WISH_MATTER, Matter, Ticket
     from tickets.timeline import AUTO_CLOSE_DAYS
 
@@ -472,6 +473,10 @@ def generate(
         if drawing.failed:
             raise drawing.failed
         step(f"{drawing.made:,} visits drawn (at the same time)")
+        # The trigger wrote a board tally row per request; beat folds them every 5 minutes,
+        # and the board reads their sum (and its version) on every page.
+        areas = board_tallies.fold()
+        step(f"board tallies folded ({areas:,} areas)")
         cursor.execute("ANALYZE")
         step("ANALYZE")
     if rollups:

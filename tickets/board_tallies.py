@@ -19,7 +19,9 @@ from tickets.selectors import view_filter
 _LOCK = 27_0001
 
 # The columns are TALLIED_TABS, written out. Rows inserted by transactions still running are
-# not seen by the statement and stay for the next fold.
+# not seen by the statement and stay for the next fold. An area whose rows sum to nothing keeps
+# one row of zeros: the version of a scope's board (its rows' count and newest id,
+# ``tickets.board_cache``) then only ever moves forward, never back to a count it had before.
 _FOLD = """
 WITH folded AS (
     DELETE FROM tickets_boardtally
@@ -32,8 +34,6 @@ INSERT INTO tickets_boardtally (area_id, new, unassigned, review, escalated, ope
 SELECT area_id, sum(new), sum(unassigned), sum(review), sum(escalated), sum(open)
 FROM folded
 GROUP BY area_id
-HAVING sum(new) <> 0 OR sum(unassigned) <> 0 OR sum(review) <> 0 OR sum(escalated) <> 0
-    OR sum(open) <> 0
 """
 
 
@@ -74,6 +74,10 @@ def refresh_board_tallies() -> int:
         .annotate(**{tab: Count("pk", filter=view_filter(tab, None)) for tab in TALLIED_TABS})
     )
     tallies = [BoardTally(**row) for row in rows]
+    # An area that held rows keeps one, of zeros if it counts nothing now (as the fold does).
+    counted = {tally.area_id for tally in tallies}
+    had = set(BoardTally.objects.values_list("area_id", flat=True).distinct())
+    tallies += [BoardTally(area_id=area_id) for area_id in sorted(had - counted)]
     BoardTally.objects.all().delete()
     BoardTally.objects.bulk_create(tallies, batch_size=1000)
     return len(tallies)

@@ -6,7 +6,7 @@ import datetime as dt
 import math
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from grids.cover import covering_ids
@@ -91,20 +91,32 @@ class TabCounts(dict):
     capped: frozenset[str] = frozenset()
 
 
-def board_counts(user, base=None) -> TabCounts:
+def kept_counts(user) -> tuple[dict[str, int] | None, tuple[int, int] | None]:
+    """The state-based tabs' counts for ``user``, summed from the kept tallies (``BoardTally``)
+    over the areas the user dispatches in, and the version of every board of that scope: how
+    many tally rows it holds and the newest one's id, read in the same statement. The trigger
+    adds a row in the transaction of every change a board shows, and the fold only ever adds
+    rows newer than all before, so two different states of the scope's requests never share a
+    version (``tickets.board_cache``). ``(None, None)`` where no tallies are kept (SQLite)."""
+    if connection.vendor != "postgresql":
+        return None, None
+    paths = scope_paths(user, TicketCapability.DISPATCH_TICKETS)
+    totals = BoardTally.objects.filter(path_q(paths, "area__path")).aggregate(
+        **{tab: Sum(tab) for tab in TALLIED_TABS}, rows=Count("pk"), newest=Max("pk")
+    )
+    return {tab: totals[tab] or 0 for tab in TALLIED_TABS}, (totals["rows"], totals["newest"] or 0)
+
+
+def board_counts(user, base=None, kept: dict[str, int] | None = None) -> TabCounts:
     """How many requests each board tab holds for ``user`` (two small queries, whatever the
-    scope): the state-based tabs from the kept tallies (``BoardTally``) summed over the areas
-    the user dispatches in, the overdue tab counted up to ``OVERDUE_CAP``. On SQLite, which
-    keeps no tallies, the state-based tabs are counted live (small data)."""
+    scope): the state-based tabs from the kept tallies (``kept_counts``, or ``kept`` when the
+    caller read them), the overdue tab counted up to ``OVERDUE_CAP``. On SQLite, which keeps
+    no tallies, the state-based tabs are counted live (small data)."""
     base = dispatchable(user) if base is None else base
     now = timezone.now()
-    if connection.vendor == "postgresql":
-        paths = scope_paths(user, TicketCapability.DISPATCH_TICKETS)
-        totals = BoardTally.objects.filter(path_q(paths, "area__path")).aggregate(
-            **{tab: Sum(tab) for tab in TALLIED_TABS}
-        )
-        kept = {tab: totals[tab] or 0 for tab in TALLIED_TABS}
-    else:
+    if kept is None:
+        kept, _version = kept_counts(user)
+    if kept is None:
         # Every tab holds open or resolved requests only: the filter lets the database skip
         # the years of closed ones.
         kept = base.filter(status__in=[*OPEN_STATUSES, Status.RESOLVED]).aggregate(
