@@ -23,7 +23,9 @@ app.conf.beat_schedule = {
     "refresh-tallies": {"task": "grids.tasks.refresh_all_tallies", "schedule": 15 * 60.0},
     # The dispatch board's kept counts (tickets/board_tallies.py): each area's rows summed
     # into one, and a nightly recount from the requests that heals any drift.
-    "fold-board-tallies": {"task": "tickets.tasks.fold_board_tallies", "schedule": 5 * 60.0},
+    # Every minute: the board reads the sum of the rows (and its version) on every page, and
+    # a burst of writes (a mass hand-over) leaves thousands of rows to sum until folded.
+    "fold-board-tallies": {"task": "tickets.tasks.fold_board_tallies", "schedule": 60.0},
     "refresh-board-tallies": {
         "task": "tickets.tasks.refresh_board_tallies",
         "schedule": crontab(hour=3, minute=5),

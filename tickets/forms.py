@@ -62,6 +62,14 @@ class BoardFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
+    def clean_q(self) -> str:
+        q = self.cleaned_data["q"].strip()
+        if len(q) == 1:
+            # One character is in most requests, and no index can answer it (tickets.search):
+            # a scan of the district's two million for a list nobody reads.
+            raise forms.ValidationError(_("Type at least two characters to search."))
+        return q
+
 
 class StaffTicketForm(forms.Form):
     """A request entered by staff (phone, walk-in) or reported by a worker in the field."""

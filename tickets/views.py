@@ -32,7 +32,7 @@ from grids.models import GRID_PATH_LENGTH, Area, ExportKind
 from grids.roles import Level
 from grids.scope import can, scope_paths
 from grids.views import breadcrumbs
-from tickets import board_cache, cohandling_pages, selectors, services
+from tickets import board_cache, cohandling_pages, search, selectors, services
 from tickets import rows as board_rows
 from tickets.deadlines import due
 from tickets.forms import (
@@ -80,15 +80,13 @@ def _filtered(request, base):
         data = form.cleaned_data
         view = data["view"] or "new"
         if data["q"]:
-            q = data["q"].strip()
+            q = data["q"]
             if CODE_SHAPED.fullmatch(q):
                 # A request's code (a word with a digit in it is not a description): by the
                 # unique index, not a scan of every description in the tab (issue 27).
                 rows = rows.filter(short_code=q.upper())
             else:
-                rows = rows.filter(
-                    Q(short_code=q.upper()) | Q(description__icontains=q) | Q(address__icontains=q)
-                )
+                rows = rows.filter(Q(short_code=q.upper()) | search.text_q(q))
         if data["category"]:
             rows = rows.filter(matter__category=data["category"])
         if data["status"]:

@@ -6,7 +6,7 @@ from tickets import board_tallies
 class Command(BaseCommand):
     help = (
         "Sum each area's rows of the dispatch board's kept counts into one (what Celery beat "
-        "runs every five minutes; the counts read the same before and after)."
+        "runs every minute; the counts read the same before and after)."
     )
 
     def handle(self, *args, **options):
