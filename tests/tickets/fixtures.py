@@ -19,13 +19,14 @@ def matter(db):
     return Matter.objects.get(code="stairwell_clutter")  # grid-owned, photo required, 3 wd
 
 
-def reported(territory, matter, grid=None, n=1) -> list:
+def reported(territory, matter, grid=None, n=1, *, description="", address="") -> list:
     """``n`` requests from the QR form, in the territory's grid unless another is named."""
     return [
         services.submit(
             channel=Channel.QR,
             matter=matter,
-            description=f"问题{i}",
+            description=description or f"问题{i}",
+            address=address,
             reporter_phone="13812345678",
             grid=grid or territory.grid,
         )

@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tickets import search, services
-from tickets.models import Channel, Ticket
+from tests.tickets.fixtures import reported
+from tickets import search
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -20,17 +21,6 @@ ALL = reverse("ticket_board") + "?view=all"
 @pytest.fixture(autouse=True)
 def fresh_stats(monkeypatch):
     monkeypatch.setattr(search, "_stats", None)
-
-
-def _filed(territory, matter, description, address=""):
-    return services.submit(
-        channel=Channel.QR,
-        matter=matter,
-        description=description,
-        address=address,
-        reporter_phone="13812345678",
-        grid=territory.grid,
-    )
 
 
 def _found(client, q):
@@ -44,9 +34,10 @@ def _found(client, q):
 @pytest.fixture
 def filed(territory, matter):
     return {
-        "stairs": _filed(territory, matter, "楼道堆满纸箱，消防隐患"),
-        "lamp": _filed(territory, matter, "路灯不亮", address="幸福路12号Lane"),
-        "decoy": _filed(territory, matter, "道楼道的告示"),  # every piece of 楼道楼, not it
+        "stairs": reported(territory, matter, description="楼道堆满纸箱，消防隐患")[0],
+        "lamp": reported(territory, matter, description="路灯不亮", address="幸福路12号Lane")[0],
+        # Every two-character piece of 楼道楼, but not the phrase.
+        "decoy": reported(territory, matter, description="道楼道的告示")[0],
     }
 
 
