@@ -221,6 +221,8 @@ def household_list(request, code):
             count, at_least = capped_count(households)
     page = KnownCountPaginator(
         households.select_related("grid", "micro_grid")
+        # A row shows its areas' names: their boundaries (JSON polygons) are not decoded.
+        .defer("grid__boundary", "micro_grid__boundary")
         # The unique (grid, address) index serves this order: no sort of every household.
         .order_by("grid_id", "address"),
         PAGE_SIZE,

@@ -66,6 +66,7 @@ def render(slim_rows, *, selectable: bool, now: dt.datetime) -> list[tuple[objec
         tickets = (
             Ticket.objects.filter(pk__in=missing)
             .select_related("matter", "area")
+            .defer("area__boundary")  # a row names its area; the polygon is not decoded
             .prefetch_related("assignee", "department", "unit")
         )
         template = get_template("tickets/_board_row.html")

@@ -146,6 +146,8 @@ def my_tasks(user):
         )
         # The row names the assignee (tickets/_row.html): one query, not one per request.
         .select_related("matter__category", "area", "assignee")
+        # Rows name their area: its boundary (a JSON polygon) is not decoded for each.
+        .defer("area__boundary")
         .order_by("completion_due", "pk")
     )
 
@@ -168,6 +170,7 @@ def summoned_parts(user):
             "ticket__department",
             "department",
         )
+        .defer("ticket__area__boundary")
         .order_by("acknowledge_due", "pk")
     )
 
@@ -188,6 +191,7 @@ def to_accept(user):
         Ticket.objects.filter(path_q(paths, "area__path") if paths else Q(pk__in=[]))
         .filter(status=Status.SUBMITTED)
         .select_related("matter__category", "area")
+        .defer("area__boundary")
         .order_by("response_due", "pk")
     )
 
@@ -211,6 +215,7 @@ def open_pool(user):
             unit__isnull=True,
         )
         .select_related("matter__category", "area")
+        .defer("area__boundary")
         .order_by("completion_due", "pk")
     )
 

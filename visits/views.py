@@ -112,7 +112,12 @@ def my_visits(request):
     rows = base.filter(**selectors.due_filter(view, today))
     if query:
         rows = rows.filter(household_matches(query))
-    rows = rows.select_related("grid", "micro_grid").order_by("visit_due_on", "address", "pk")
+    # A row shows its areas' names: their boundaries (JSON polygons) are not decoded.
+    rows = (
+        rows.select_related("grid", "micro_grid")
+        .defer("grid__boundary", "micro_grid__boundary")
+        .order_by("visit_due_on", "address", "pk")
+    )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     shown = [h.pk for h in page]
     care: dict[int, set[str]] = {}
