@@ -329,6 +329,14 @@ class Ticket(EncryptedModel, Versioned):
                 name="ticket_unassigned_recent",
                 condition=Q(status="accepted", assignee__isnull=True, department__isnull=True),
             ),
+            # My tasks (and the three on the visits page) soonest due first: read in order and
+            # stopped, where a worker covering colleagues or after a hand-over holds thousands
+            # (issue 27: 24 ms for the first three of 4,259, each row read and sorted).
+            models.Index(
+                fields=["assignee", "completion_due", "id"],
+                name="ticket_assignee_due",
+                condition=Q(status__in=["assigned", "in_progress"]),
+            ),
             # The sweep's only way in: "what is due now" stays an index probe at any size.
             models.Index(
                 fields=["next_check_at"],
