@@ -58,7 +58,8 @@ def test_a_phrase_of_common_pieces_is_found_by_walking_the_tab(
     client.force_login(dispatcher)
     found, sql = _found(client, "纸箱")
     assert found == {filed["stairs"].short_code}
-    assert "tickets_bigrams" not in sql
+    assert "tickets_bigrams" not in sql and "STRPOS" in sql
+    assert _found(client, "楼道楼")[0] == set()
     found, sql = _found(client, "路灯")  # a piece not among the common ones: the index
     assert found == {filed["lamp"].short_code} and "tickets_bigrams" in sql
 
