@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models import Exists, F, OuterRef, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template, render_to_string
@@ -53,8 +51,6 @@ from tickets.policy import TicketCapability, may_dispatch
 
 PAGE_SIZE = 25
 TASKS_PAGE_SIZE = 30
-# Eight letters and digits, at least one digit: what a request's code looks like.
-CODE_SHAPED = re.compile(r"(?=[A-Za-z]*[0-9])[A-Za-z0-9]{8}")
 A = Event.Action
 
 
@@ -80,13 +76,7 @@ def _filtered(request, base):
         data = form.cleaned_data
         view = data["view"] or "new"
         if data["q"]:
-            q = data["q"]
-            if CODE_SHAPED.fullmatch(q):
-                # A request's code (a word with a digit in it is not a description): by the
-                # unique index, not a scan of every description in the tab (issue 27).
-                rows = rows.filter(short_code=q.upper())
-            else:
-                rows = rows.filter(Q(short_code=q.upper()) | search.text_q(q))
+            rows = rows.filter(search.matching(data["q"]))
         if data["category"]:
             rows = rows.filter(matter__category=data["category"])
         if data["status"]:
