@@ -20,8 +20,9 @@ from core.exports import Watermark, csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from core.history import history_for
 from core.navigation import Section
+from core.paging import KnownCountPaginator, capped_count
 from core.replica import bound, reads_from_replica
-from grids import exports, geo, navigation, selectors, services
+from grids import exports, geo, navigation, paging, selectors, services
 from grids.access import area_or_404
 from grids.cover import COVERED_ROLES
 from grids.forms import (
@@ -47,12 +48,7 @@ from grids.models import (
     ResidentCare,
     household_q,
 )
-from grids.paging import (
-    SEARCH_COUNT_CAP,
-    KnownCountPaginator,
-    capped_count,
-    tallied_households,
-)
+from grids.paging import tallied_households
 from grids.policy import TerritoryCapability
 from grids.roles import GRID_DEPTH, Level
 from grids.scope import active_posts, can, scope_paths
@@ -216,9 +212,9 @@ def household_list(request, code):
         if area.is_root() and matches.households is not None:
             count, at_least = matches.households, False
         elif area.is_root():
-            count, at_least = SEARCH_COUNT_CAP, True
+            count, at_least = paging.SEARCH_COUNT_CAP, True
         else:
-            count, at_least = capped_count(households)
+            count, at_least = capped_count(households, paging.SEARCH_COUNT_CAP)
     page = KnownCountPaginator(
         households.select_related("grid", "micro_grid")
         # A row shows its areas' names: their boundaries (JSON polygons) are not decoded.

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from branches.models import JointMeeting
 from core.exports import Watermark, csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
-from core.paging import CappedPaginator
+from core.paging import KnownCountPaginator, capped_count, page_number
 from core.redirects import local_redirect
 from core.replica import bound, reads_from_replica
 from grids import geo
@@ -50,6 +50,9 @@ from tickets.models import Channel, Department, Event, Photo, Ticket
 from tickets.policy import TicketCapability, may_dispatch
 
 PAGE_SIZE = 25
+# Matches a searched or filtered board counts at most ("More than 1,000 requests"), or as far
+# as the page asked if that is further: 40 pages of 25.
+COUNT_CAP = 1000
 TASKS_PAGE_SIZE = 30
 A = Event.Action
 
@@ -120,17 +123,14 @@ def _board_body(request, kept) -> str:
     counts = selectors.board_counts(request.user, base, kept)
     filtering = any(v for k, v in request.GET.items() if k not in ("view", "page"))
     asked = request.GET.get("page")
-    # The view's tab already counted its rows: no second COUNT over the same requests. A
-    # search, a filter, or a tab counted only so far counts again, as far as the page asked.
-    known = not filtering and view in counts
-    paginator = CappedPaginator(
-        rows,
-        PAGE_SIZE,
-        asked=asked,
-        count=counts[view] if known else None,
-        at_least=view in counts.capped,
-    )
-    page = paginator.get_page(asked)
+    # The view's tab already counted its rows: no second COUNT over the same requests (a tab
+    # counted only so far is "more than", until its rows show where it ends). A search or a
+    # filter counts its matches, as far as the page asked or a thousand.
+    if not filtering and view in counts:
+        count, at_least = counts[view], view in counts.capped
+    else:
+        count, at_least = capped_count(rows, max(COUNT_CAP, (page_number(asked) + 1) * PAGE_SIZE))
+    page = KnownCountPaginator(rows, PAGE_SIZE, count=count, at_least=at_least).get_page(asked)
     now = timezone.now()
     query = request.GET.copy()
     query.pop("page", None)

@@ -200,28 +200,43 @@ def test_the_board_counts_come_from_the_tallies_and_overdue_is_capped(
     )
 
 
-def test_a_search_counts_only_as_far_as_the_page_asks(territory, matter):
-    from core.paging import CappedPaginator
+def test_a_search_counts_only_as_far_as_the_page_asks(
+    client, territory, matter, dispatcher, monkeypatch
+):
+    tickets = reported(territory, matter, n=7)
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(description="楼道堆物")
+    monkeypatch.setattr("tickets.views.COUNT_CAP", 5)
+    monkeypatch.setattr("tickets.views.PAGE_SIZE", 2)
+    client.force_login(dispatcher)
+    url = reverse("ticket_board")
+    first = client.get(url, {"view": "open", "q": "楼道"})
+    page = first.context["page"]
+    assert (page.paginator.count, page.paginator.at_least) == (5, True)
+    assert page.has_next()
+    assert "More than 5 requests" in first.content.decode()
+    # Further on, counted as far as the page after the one asked: then exactly.
+    deeper = client.get(url, {"view": "open", "q": "楼道", "page": 3}).context["page"]
+    assert (deeper.paginator.count, deeper.paginator.at_least) == (7, False)
+    last = client.get(url, {"view": "open", "q": "楼道", "page": 4}).context["page"]
+    assert len(last.object_list) == 1 and not last.has_next()
+    # Past the end: the last page.
+    assert client.get(url, {"view": "open", "q": "楼道", "page": 9}).context["page"].number == 4
+
+
+def test_a_tab_counted_only_so_far_pages_on_by_its_rows(territory, matter):
+    from core.paging import KnownCountPaginator
 
     reported(territory, matter, n=7)
     rows = Ticket.objects.filter(status__in=OPEN_STATUSES).order_by("pk")
-    paginator = CappedPaginator(rows, 2, asked="1", cap=3)
-    assert (paginator.count, paginator.capped, paginator.num_pages) == (4, True, 2)
-    assert paginator.get_page(1).has_next()
-    deeper = CappedPaginator(rows, 2, asked="3", cap=3)
-    assert (deeper.count, deeper.capped) == (7, False)
-    assert not deeper.get_page(4).has_next()
-    assert CappedPaginator(rows, 2, count=50).num_pages == 25
-    # "More than 4", counted elsewhere: pages before it are not counted again.
-    told = CappedPaginator(rows.none(), 2, asked="1", count=4, at_least=True)
-    assert (told.count, told.capped, told.num_pages, told.get_page(1).has_next()) == (
-        4,
-        True,
-        2,
-        True,
-    )
-    beyond = CappedPaginator(rows, 2, asked="2", count=4, at_least=True, cap=3)
-    assert (beyond.count, beyond.capped) == (6, True)  # counted here, to the page after
+    told = KnownCountPaginator(rows, 2, count=4, at_least=True)
+    page = told.get_page(1)
+    assert (told.count, told.at_least, page.has_next()) == (4, True, True)
+    # Beyond what was counted the rows decide, and the end makes the count exact.
+    last = KnownCountPaginator(rows, 2, count=4, at_least=True).get_page(4)
+    assert (last.paginator.count, last.paginator.at_least, last.has_next()) == (7, False, False)
+    # A stale tally promising more than there is lands on the real last page.
+    stale = KnownCountPaginator(rows, 2, count=50).get_page(25)
+    assert (stale.number, stale.paginator.count) == (4, 7)
 
 
 def test_the_status_filter_and_search_still_count_exactly_below_the_cap(
@@ -232,7 +247,7 @@ def test_the_status_filter_and_search_still_count_exactly_below_the_cap(
     client.force_login(dispatcher)
     response = client.get(reverse("ticket_board"), {"view": "open", "q": "楼道"})
     assert response.context["page"].paginator.count == 1
-    assert not response.context["page"].paginator.capped
+    assert not response.context["page"].paginator.at_least
 
 
 def test_a_code_is_found_by_its_code_alone(client, territory, matter, dispatcher):
