@@ -69,11 +69,6 @@ def covering(user_b, on: dt.date | None = None) -> list:
     return list(_covering(user_b, on))
 
 
-def covering_ids(user_b, on: dt.date | None = None):
-    """``covering`` as a subquery of ids, for a filter that adds no query of its own."""
-    return _covering(user_b, on).values("pk")
-
-
 def _covering(user_b, on: dt.date | None):
     on = on or timezone.localdate()
     return (

@@ -9,10 +9,9 @@ from django.db import connection
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
-from grids.cover import covering_ids
 from grids.models import Area
 from grids.roles import LEVEL_DEPTH, Level
-from grids.scope import path_q, scope_paths
+from grids.scope import covered_posts, path_q, scope_paths
 from tickets.models import (
     ACTIVE_STATUSES,
     OPEN_STATUSES,
@@ -135,10 +134,11 @@ def board_counts(user, base=None, kept: dict[str, int] | None = None) -> TabCoun
 def my_tasks(user):
     """The user's open requests, and those of colleagues on leave whom they cover today
     (AB岗): when the leave ends those are the colleague's again, with nothing to hand back."""
-    # The colleagues' ids first (a small query): with the subquery under an OR the database
-    # tested every open request in the district against it, instead of one index probe per
+    # The colleagues from the user's posts, read once per request (and kept), which hold the
+    # posts they cover today: no query of its own. A subquery under an OR made the database
+    # test every open request in the district against it, instead of one index probe per
     # assignee on (assignee, status).
-    assignees = [user.pk, *covering_ids(user).values_list("pk", flat=True)]
+    assignees = [user.pk, *sorted({post.user_id for post in covered_posts(user)})]
     return (
         Ticket.objects.filter(
             assignee__in=assignees,

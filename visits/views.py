@@ -19,7 +19,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,6 +34,7 @@ from core.exports import Watermark, csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from core.history import history_for
 from core.navigation import listed
+from core.paging import KnownCountPaginator, capped_count
 from core.replica import bound, reads_from_replica
 from grids.access import area_or_404
 from grids.exports import export_gate
@@ -49,6 +49,7 @@ from grids.models import (
     ResidentCare,
     household_q,
 )
+from grids.paging import SEARCH_COUNT_CAP
 from grids.policy import TerritoryCapability, roles_holding
 from grids.roles import COMMUNITY_LEVELS, Level
 from grids.scope import can, path_q, scope_paths
@@ -96,7 +97,9 @@ def my_visits(request):
         Area.objects.filter(
             path_q(scope_paths(request.user, VisitCapability.LOG_VISITS), "path"),
             level=Level.MICRO_GRID,
-        ).order_by("path")[:50]
+        )
+        .defer("boundary")  # named and linked, never drawn here
+        .order_by("path")[:50]
     )
     micro = next((m for m in micro_grids if m.code == request.GET.get("micro")), None)
     if micro is not None:
@@ -118,7 +121,11 @@ def my_visits(request):
         .defer("grid__boundary", "micro_grid__boundary")
         .order_by("visit_due_on", "address", "pk")
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The tab's count is in the counts above; a search counts its matches, up to a cap.
+    count, at_least = capped_count(rows, SEARCH_COUNT_CAP) if query else (counts[view], False)
+    page = KnownCountPaginator(rows, PAGE_SIZE, count=count, at_least=at_least).get_page(
+        request.GET.get("page")
+    )
     shown = [h.pk for h in page]
     care: dict[int, set[str]] = {}
     for household_id, label in ResidentCare.objects.filter(
@@ -129,7 +136,9 @@ def my_visits(request):
     for household in page:
         household.care_labels = [labels[c] for c in sorted(care.get(household.pk, ()))]
         household.overdue = household.visit_due_on is not None and household.visit_due_on < today
-    places = list(_places(request.user).select_related("grid").order_by("name")[:50])
+    places = list(
+        _places(request.user).select_related("grid").defer("grid__boundary").order_by("name")[:50]
+    )
     return render(
         request,
         "visits/my_visits.html",
