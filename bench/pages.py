@@ -183,6 +183,7 @@ def _gets(sessions: dict[str, Session]) -> list[dict]:
         .order_by("pk")
         .first()
     )
+    residents = None
     if resident is not None:
         searches = {
             "name": resident.name,
@@ -201,6 +202,29 @@ def _gets(sessions: dict[str, Session]) -> list[dict]:
                     "path": path + urllib.parse.quote(text),
                 }
             )
+        try:
+            residents = reverse("resident_list", args=[district.code])
+        except NoReverseMatch:
+            residents = None
+        if residents and resident.name:
+            pages.append(
+                {
+                    "name": "residents district search name",
+                    "kind": "list",
+                    "user": "district",
+                    "path": residents + "?q=" + urllib.parse.quote(resident.name),
+                }
+            )
+    if residents:
+        # A care roster (重点人群): the elderly living alone in the whole district, page 2.
+        pages.append(
+            {
+                "name": "residents district care p2",
+                "kind": "list",
+                "user": "district",
+                "path": residents + "?care=elderly_alone&page=2",
+            }
+        )
     pages += [
         {"name": "visits worker", "kind": "list", "user": "worker", "path": "/visits/"},
         {"name": "my tasks worker", "kind": "list", "user": "worker", "path": "/tickets/mine/"},

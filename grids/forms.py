@@ -197,6 +197,48 @@ class HouseholdSearchForm(forms.Form):
     )
 
 
+class ResidentFilterForm(forms.Form):
+    """The resident list's search and filters: who to find (as the household search), who is
+    in a care category (重点人群), and who has moved out or died (kept, not shown by default)."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        help_text=_(
+            "A resident's full name or surname, part of an address, the last 4 digits of a "
+            "mobile, or a whole ID number."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("Name, address, last 4 of a mobile, ID number"),
+                "type": "search",
+                "aria-describedby": "id_q_help",
+            }
+        ),
+    )
+    care = forms.ChoiceField(
+        label=_("Care category"),
+        required=False,
+        choices=[("", _("Everyone")), *CareCategory.choices],
+    )
+    status = forms.ChoiceField(
+        label=_("status"),
+        required=False,
+        choices=[*Resident.Status.choices, ("any", _("Any status"))],
+    )
+
+    def filters(self) -> dict:
+        """The valid filters, each as the view applies it: an invalid field is left out
+        (and shown with its error), the rest still apply."""
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "q": (data.get("q") or "").strip(),
+            "care": data.get("care") or "",
+            "status": data.get("status") or Resident.Status.LIVING,
+        }
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj} · {obj.masked_phone}" if obj.phone else str(obj)

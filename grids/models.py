@@ -486,6 +486,15 @@ class Resident(EncryptedModel, Versioned):
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         ordering = ["household_id", "pk"]
+        indexes = [
+            # Those who moved out or died are few and kept for a while (grids.retention): the
+            # resident list finds them without walking everyone who lives here.
+            models.Index(
+                fields=["household"],
+                condition=~Q(status="living"),
+                name="resident_not_living",
+            ),
+        ]
         constraints = [
             # On the keyed hash: the same number has the same hash under one hash key.
             models.UniqueConstraint(

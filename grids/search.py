@@ -90,3 +90,26 @@ def find_households(query: str) -> Matches:
 
 def household_matches(query: str) -> Q:
     return find_households(query).q
+
+
+def find_residents(query: str) -> Q:
+    """Residents matching ``query``, by the same rules as households: an ID number exactly,
+    four digits as a mobile's last four, and otherwise the start of the name; and, but for an
+    ID number, every resident of a household whose address matches (a room number, a
+    building). The matching households are read by id first, up to ``PROBE``, for the reason
+    the module gives; past it they are a subquery."""
+    text = query.strip()
+    if not text:
+        return Q()
+    id_number = normalize_id_number(text)
+    if ID_NUMBER.match(id_number):
+        return Q(id_number=id_number)
+    person = Q(phone_last4=text) if LAST4.match(text) else Q(name__startswith=text)
+    if len(text) >= TRIGRAM_MIN:
+        address = Household.objects.filter(address__icontains=text)
+    else:
+        address = Household.objects.filter(address__istartswith=text)
+    found = list(address.order_by().values_list("pk", flat=True)[: PROBE + 1])
+    if len(found) <= PROBE:
+        return person | Q(household__in=found)
+    return person | Q(household__in=address.values("pk"))

@@ -7,6 +7,7 @@ urlpatterns = [
     path("areas/", views.my_area, name="my_area"),
     path("areas/<str:code>/", views.area_detail, name="area_detail"),
     path("areas/<str:code>/households/", views.household_list, name="household_list"),
+    path("areas/<str:code>/residents/", views.resident_list, name="resident_list"),
     path("areas/<str:code>/households/new/", views.household_create, name="household_create"),
     path("areas/<str:code>/households/export.csv", views.household_export, name="household_export"),
     path("exports/approvals/", views.export_approvals, name="export_approvals"),

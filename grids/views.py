@@ -34,11 +34,13 @@ from grids.forms import (
     LeaveForm,
     PersonForm,
     PostForm,
+    ResidentFilterForm,
     ResidentForm,
     RevealForm,
 )
 from grids.models import (
     Area,
+    CareCategory,
     ExportApproval,
     ExportKind,
     Household,
@@ -48,11 +50,11 @@ from grids.models import (
     ResidentCare,
     household_q,
 )
-from grids.paging import tallied_households
+from grids.paging import tallied_households, tallied_residents
 from grids.policy import TerritoryCapability
 from grids.roles import GRID_DEPTH, Level
 from grids.scope import active_posts, can, scope_paths
-from grids.search import find_households
+from grids.search import find_households, find_residents
 
 PAGE_SIZE = 25
 
@@ -172,6 +174,7 @@ def _own_sections(user, area, see_households: bool):
     own = []
     if see_households:
         own.append((Section.PEOPLE, _("Households"), reverse("household_list", args=[area.code])))
+        own.append((Section.PEOPLE, _("Residents"), reverse("resident_list", args=[area.code])))
     if area.level == Level.GRID and can(user, TerritoryCapability.EDIT_HOUSEHOLDS, area):
         own.append(
             (Section.PEOPLE, _("Add household"), reverse("household_create", args=[area.code]))
@@ -251,6 +254,69 @@ def household_list(request, code):
             "form": form,
             "query": query,
             "page": page,
+        },
+    )
+
+
+@login_required
+@PERSONAL_PAGE
+def resident_list(request, code):
+    """The people under an area (实有人口), searchable, and by care category (重点人群): the
+    list a community plans its care visits from. ID numbers and mobiles are masked; the
+    household page reveals one, logged."""
+    area = area_or_404(request.user, code, TerritoryCapability.VIEW_HOUSEHOLDS)
+    form = ResidentFilterForm(request.GET or None)
+    form.is_valid()
+    wanted = form.filters()
+    # The user holds the capability over the whole area (area_or_404): visible_to is a guard.
+    residents = Resident.objects.visible_to(request.user).filter(
+        household_q([area.path], "household__")
+    )
+    if wanted["status"] != "any":
+        residents = residents.filter(status=wanted["status"])
+    if wanted["care"]:
+        residents = residents.filter(care__category=wanted["care"])
+    if wanted["q"]:
+        residents = residents.filter(find_residents(wanted["q"]))
+    # As the household list: the tallies when nothing narrows the list, else a capped count.
+    if not wanted["q"] and not wanted["care"] and wanted["status"] == Resident.Status.LIVING:
+        count, at_least = tallied_residents(area), False
+    else:
+        count, at_least = capped_count(residents, paging.SEARCH_COUNT_CAP)
+    page = KnownCountPaginator(
+        residents.select_related("household__grid", "household__micro_grid")
+        .defer("household__grid__boundary", "household__micro_grid__boundary")
+        # Household by household, in the household list's order.
+        .order_by("household__grid_id", "household__address", "household_id", "pk"),
+        PAGE_SIZE,
+        count=count,
+        at_least=at_least,
+    ).get_page(request.GET.get("page"))
+    labels = dict(CareCategory.choices)
+    care: dict[int, list[str]] = {}
+    for resident_id, category in (
+        ResidentCare.objects.filter(resident__in=[r.pk for r in page])
+        .order_by("category")
+        .values_list("resident_id", "category")
+    ):
+        care.setdefault(resident_id, []).append(labels.get(category, category))
+    today = timezone.localdate()
+    for resident in page:
+        resident.care_labels = care.get(resident.pk, [])
+        resident.age_now = resident.age(today)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "grids/resident_list.html",
+        {
+            "area": area,
+            "breadcrumbs": breadcrumbs(request, area),
+            "form": form,
+            "wanted": wanted,
+            "filtering": bool(wanted["care"]) or wanted["status"] != Resident.Status.LIVING,
+            "page": page,
+            "query": query.urlencode(),
         },
     )
 

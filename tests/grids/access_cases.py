@@ -39,6 +39,7 @@ DECIDE = (MISSING, MISSING, FOUND, MISSING, FOUND, LOGIN)
 CASES = {
     "area_detail": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
     "household_list": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
+    "resident_list": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
     "household_create": ("get", "territory", lambda t: {"code": t.grid.code}, EDIT),
     "household_export": ("get", "territory", lambda t: {"code": t.grid.code}, EXPORT),
     "area_staffing": ("get", "territory", lambda t: {"code": t.grid.code}, VIEW),
