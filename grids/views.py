@@ -254,6 +254,9 @@ def household_list(request, code):
             "form": form,
             "query": query,
             "page": page,
+            "can_edit_households": area.level == Level.GRID
+            and can(request.user, TerritoryCapability.EDIT_HOUSEHOLDS, area),
+            "can_export": can(request.user, TerritoryCapability.EXPORT, area),
         },
     )
 

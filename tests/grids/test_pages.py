@@ -301,3 +301,15 @@ def test_landing_reads_only_the_posts(persona, client, django_assert_max_num_que
     # The session, the user and their posts: no query for the role's page.
     with django_assert_max_num_queries(4):
         assert client.get("/").status_code == 302
+
+
+def test_the_household_list_offers_adding_and_exporting_to_whoever_may(
+    persona, client, territory
+):
+    persona("own_worker")
+    html = client.get(reverse("household_list", kwargs={"code": "G1"})).content.decode()
+    assert reverse("household_create", kwargs={"code": "G1"}) in html
+    persona("district_officer")
+    html = client.get(reverse("household_list", kwargs={"code": "D"})).content.decode()
+    assert reverse("household_export", kwargs={"code": "D"}) in html
+    assert "/households/new/" not in html  # above a grid, nowhere to add one
