@@ -155,11 +155,19 @@ def my_tasks(user):
 def summoned_parts(user):
     """Co-handling: the parts the user's departments owe (报到, then the part), open requests
     only, soonest due first."""
+    # The user's departments first (most people belong to none, and then nothing more is
+    # asked): as a subquery, the list joined nine tables and took ~19 ms to plan, for
+    # under 1 ms of execution, on every My tasks page (issue 27).
+    departments = list(
+        Department.members.through.objects.filter(user_id=user.pk).values_list(
+            "department_id", flat=True
+        )
+    )
+    if not departments:
+        return Summons.objects.none()
     return (
         Summons.objects.filter(
-            department_id__in=Department.members.through.objects.filter(user_id=user.pk).values(
-                "department_id"
-            ),
+            department_id__in=departments,
             state__in=[SummonsState.SUMMONED, SummonsState.ACKNOWLEDGED],
             ticket__status__in=OPEN_STATUSES,
         )
