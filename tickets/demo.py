@@ -37,7 +37,6 @@ from tickets.models import (
     Matter,
     OwnerLevel,
     Status,
-    Ticket,
 )
 from tickets.models.workflow import _SHORT_ALPHABET
 
@@ -329,22 +328,30 @@ def _cohandled(demo: Demo, password: str, now: dt.datetime) -> None:
         demo.accounts.append((username, display, department.name_zh))
     street = User.objects.filter(username="street").first()
     start = now - dt.timedelta(hours=3)
-    ticket = (
-        Ticket.objects.filter(
-            area__code__endswith="-S01-C01-G01",
-            status__in=[Status.SUBMITTED, Status.ACCEPTED],
-            assignee__isnull=True,
-            department__isnull=True,
-        )
-        .exclude(matter__code=WISH_MATTER)
-        .exclude(events__at__gt=start)
-        .order_by("submitted_at")
-        .first()
+    # Its own request, filed an hour before the street blew the whistle: picking one of the
+    # drawn requests that happened to be open and untouched depended on the day the demo was
+    # loaded (on some days none was, and the demo had no co-handled request).
+    grid = Area.objects.filter(code__endswith="-S01-C01-G01", level=Level.GRID).first()
+    matters = (
+        Matter.objects.filter(active=True)
+        .exclude(code=WISH_MATTER)
+        .exclude(owner_level=OwnerLevel.PROPERTY)
+        .order_by("code")
     )
-    if street is None or ticket is None:
+    # Neighbours at odds over a shop turned into a crowded rental: the community could not
+    # settle it alone.
+    matter = matters.filter(code="neighbours").first() or matters.first()
+    if street is None or grid is None or matter is None:
         return
-    Ticket.objects.filter(pk=ticket.pk).update(description=COHANDLED)
-    ticket.refresh_from_db()
+    ticket = services.submit(
+        channel=Channel.QR,
+        matter=matter,
+        description=COHANDLED,
+        grid=grid,
+        reporter_phone="13912340000",
+        reporter_name="王先生",
+        at=start - dt.timedelta(hours=1),
+    )
     (police, police_user), (housing, housing_user), (market, _market_user) = members.values()
     lead, co_housing, _co_market = services.summon(
         by=street,
