@@ -152,6 +152,16 @@ def my_tasks(user):
     )
 
 
+def in_order(rows, ids: list[int]) -> list:
+    """The rows of ``rows`` whose ids are ``ids``, in that order (a row gone since is left
+    out). For a page read as ids first, straight from an index in its order, then its rows
+    joined: joined from the start, the planner may sort every match to find the first page
+    when its statistics lag behind a mass change (My tasks after a hand-over of 3,853
+    requests to one worker: 17 ms of SQL; the ids, then their rows: 0.03 + 2 ms)."""
+    found = {row.pk: row for row in rows.filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
+
+
 def summoned_parts(user):
     """Co-handling: the parts the user's departments owe (报到, then the part), open requests
     only, soonest due first."""

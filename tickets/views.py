@@ -256,14 +256,15 @@ def my_tasks(request):
     """接单 and my work, phone first, ordered by due time, a page at a time: a worker covering
     for colleagues, or after a mass hand-over, can hold thousands (every row rendered made the
     page time out at district scale)."""
-    page = Paginator(selectors.my_tasks(request.user), TASKS_PAGE_SIZE).get_page(
+    tasks = selectors.my_tasks(request.user)
+    page = Paginator(tasks.values_list("pk", flat=True), TASKS_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(
         request,
         "tickets/my_tasks.html",
         {
-            "tasks": page.object_list,
+            "tasks": selectors.in_order(tasks, list(page.object_list)),
             "page": page,
             "parts": selectors.summoned_parts(request.user)[:50],
             "to_accept": selectors.to_accept(request.user)[:30],

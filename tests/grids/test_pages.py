@@ -303,9 +303,7 @@ def test_landing_reads_only_the_posts(persona, client, django_assert_max_num_que
         assert client.get("/").status_code == 302
 
 
-def test_the_household_list_offers_adding_and_exporting_to_whoever_may(
-    persona, client, territory
-):
+def test_the_household_list_offers_adding_and_exporting_to_whoever_may(persona, client, territory):
     persona("own_worker")
     html = client.get(reverse("household_list", kwargs={"code": "G1"})).content.decode()
     assert reverse("household_create", kwargs={"code": "G1"}) in html
