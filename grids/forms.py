@@ -177,9 +177,10 @@ class PostForm(forms.Form):
             ) from exc
 
 
-class HouseholdSearchForm(forms.Form):
-    # What grids.search answers: say it, so nobody types half a given name or a whole mobile.
-    q = forms.CharField(
+def people_search_field() -> forms.CharField:
+    """What grids.search answers, said on the field, so nobody types half a given name or a
+    whole mobile (the household and the resident lists)."""
+    return forms.CharField(
         label=_("Search"),
         required=False,
         max_length=100,
@@ -195,28 +196,17 @@ class HouseholdSearchForm(forms.Form):
             }
         ),
     )
+
+
+class HouseholdSearchForm(forms.Form):
+    q = people_search_field()
 
 
 class ResidentFilterForm(forms.Form):
     """The resident list's search and filters: who to find (as the household search), who is
     in a care category (重点人群), and who has moved out or died (kept, not shown by default)."""
 
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=100,
-        help_text=_(
-            "A resident's full name or surname, part of an address, the last 4 digits of a "
-            "mobile, or a whole ID number."
-        ),
-        widget=forms.TextInput(
-            attrs={
-                "placeholder": _("Name, address, last 4 of a mobile, ID number"),
-                "type": "search",
-                "aria-describedby": "id_q_help",
-            }
-        ),
-    )
+    q = people_search_field()
     care = forms.ChoiceField(
         label=_("Care category"),
         required=False,

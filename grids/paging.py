@@ -21,28 +21,21 @@ def tallied_households(area: Area) -> int:
     """Households under ``area``: the grid tallies summed above a grid (never a count of the
     raw rows), a live count in one grid or micro-grid, which is small and shows a new
     household at once."""
-    if area.depth < GRID_DEPTH:
-        return (
-            GridTally.objects.filter(grid__path__startswith=area.path).aggregate(
-                n=Sum("households")
-            )["n"]
-            or 0
-        )
-    if area.depth == GRID_DEPTH:
-        return Household.objects.filter(grid=area).count()
-    return Household.objects.filter(micro_grid=area).count()
+    return _tallied(area, "households", Household.objects.all(), "")
 
 
 def tallied_residents(area: Area) -> int:
     """Residents living under ``area``, counted as ``tallied_households`` counts households."""
+    living = Resident.objects.filter(status=Resident.Status.LIVING)
+    return _tallied(area, "residents", living, "household__")
+
+
+def _tallied(area: Area, tally: str, rows, via: str) -> int:
     if area.depth < GRID_DEPTH:
         return (
-            GridTally.objects.filter(grid__path__startswith=area.path).aggregate(
-                n=Sum("residents")
-            )["n"]
+            GridTally.objects.filter(grid__path__startswith=area.path).aggregate(n=Sum(tally))["n"]
             or 0
         )
-    living = Resident.objects.filter(status=Resident.Status.LIVING)
     if area.depth == GRID_DEPTH:
-        return living.filter(household__grid=area).count()
-    return living.filter(household__micro_grid=area).count()
+        return rows.filter(**{f"{via}grid": area}).count()
+    return rows.filter(**{f"{via}micro_grid": area}).count()
