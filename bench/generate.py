@@ -365,6 +365,8 @@ def _bulk_session(cursor) -> None:
     )
     if cursor.fetchone()[0]:
         cursor.execute("SET LOCAL session_replication_role = replica")
+    # New requests have no kept page: their events need not move its version (tickets 0026).
+    cursor.execute("SET LOCAL grid.bulk_load = on")
     # The events are sorted by request and move before they are written: in memory.
     cursor.execute("SET LOCAL work_mem = '256MB'")
 

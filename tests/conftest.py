@@ -360,13 +360,20 @@ def demo_photos(tmp_path_factory):
     return tmp_path_factory.mktemp("demo-photos")
 
 
+@pytest.fixture(scope="session")
+def demo_shared(tmp_path_factory):
+    """Where the run's test workers share the demo's first seeding (None in one process)."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    return tmp_path_factory.getbasetemp().parent / f"demo-{run}" if run else None
+
+
 @pytest.fixture
-def demo(transactional_db, demo_photos):
-    """The demo district as ``seed_demo`` leaves it (seeded once per session on PostgreSQL,
+def demo(transactional_db, demo_photos, demo_shared):
+    """The demo district as ``seed_demo`` leaves it (seeded once per run on PostgreSQL,
     tests/demo_snapshot.py), for browser journeys and for checks of the demo itself."""
     from tests import demo_snapshot
 
-    demo_snapshot.load(demo_photos)
+    demo_snapshot.load(demo_photos, demo_shared)
 
 
 @pytest.fixture

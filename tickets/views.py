@@ -19,6 +19,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from branches.models import JointMeeting
+from core import kept_bodies
 from core.exports import Watermark, csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from core.paging import KnownCountPaginator, capped_count, page_number
@@ -30,7 +31,7 @@ from grids.models import GRID_PATH_LENGTH, Area, ExportKind
 from grids.roles import Level
 from grids.scope import can, scope_paths
 from grids.views import breadcrumbs
-from tickets import board_cache, cohandling_pages, search, selectors, services
+from tickets import board_cache, cohandling_pages, page_cache, search, selectors, services
 from tickets import rows as board_rows
 from tickets.deadlines import due
 from tickets.forms import (
@@ -106,11 +107,11 @@ def board(request):
     kept, version = selectors.kept_counts(request.user)
     paths = scope_paths(request.user, TicketCapability.DISPATCH_TICKETS)
     key = board_cache.key(request, paths, version)
-    body = board_cache.read(key)
+    body = kept_bodies.read(key)
     if body is None:
         body = _board_body(request, kept)
-        board_cache.keep(key, body)
-    return render(request, "tickets/board.html", {"body": board_cache.signed(body, request)})
+        kept_bodies.keep(key, body)
+    return render(request, "tickets/board.html", {"body": kept_bodies.signed(body, request)})
 
 
 def _board_body(request, kept) -> str:
@@ -156,7 +157,7 @@ def _board_body(request, kept) -> str:
         "tickets/_board_body.html",
         {
             "request": request,
-            "csrf_token": board_cache.CSRF_PLACEHOLDER,
+            "csrf_token": kept_bodies.CSRF_PLACEHOLDER,
             "form": form,
             "view": view,
             "page": page,
@@ -395,7 +396,31 @@ def department_choices(departments: list, *, blank: bool = True) -> list:
 
 @login_required
 def ticket_detail(request, code):
-    ticket = _page_ticket(request, code)
+    """A request's page, kept per version of what it shows and viewer
+    (``tickets.page_cache``): warm, one query says it is still current and theirs."""
+    key = page_cache.key(request, code)
+    page = kept_bodies.read(key)
+    if page is None or not page_cache.current(request.user, page):
+        ticket = _page_ticket(request, code)
+        page = {
+            "pk": ticket.pk,
+            "version": ticket.page_version,
+            "title": f"{ticket.short_code} · {ticket.matter.name}",
+            **_ticket_body(request, ticket),
+        }
+        kept_bodies.keep(key, page)
+    return render(
+        request,
+        "tickets/ticket_detail.html",
+        {
+            "title": page["title"],
+            "crumbs": page["crumbs"],
+            "body": kept_bodies.signed(page["body"], request),
+        },
+    )
+
+
+def _ticket_body(request, ticket: Ticket) -> dict[str, str]:
     events, loose_photos = _timeline(ticket)
     actions = services.allowed_actions(request.user, ticket)
     shapes, size = ([], (0, 0))
@@ -426,13 +451,17 @@ def ticket_detail(request, code):
     cohandling = cohandling_pages.panel(request.user, ticket, departments=departments.all)
     if cohandling["summonses"]:  # the lead's 报到 is on its line of the departments panel
         actions = [a for a in actions if a != A.ACKNOWLEDGE]
-    return render(
-        request,
-        "tickets/ticket_detail.html",
+    crumbs = render_to_string(
+        "grids/_breadcrumbs.html",
+        {"breadcrumbs": [*breadcrumbs(request, ticket.area), (ticket.area, True)]},
+    )
+    body = render_to_string(
+        "tickets/_ticket_body.html",
         {
+            "request": request,
+            "csrf_token": kept_bodies.CSRF_PLACEHOLDER,
             "ticket": ticket,
             "area": ticket.area,
-            "breadcrumbs": [*breadcrumbs(request, ticket.area), (ticket.area, True)],
             "events": events,
             "photos": loose_photos,
             "actions": actions,
@@ -463,6 +492,7 @@ def ticket_detail(request, code):
             **cohandling,
         },
     )
+    return {"crumbs": crumbs, "body": body}
 
 
 _SIMPLE = {

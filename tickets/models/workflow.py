@@ -277,6 +277,10 @@ class Ticket(EncryptedModel, Versioned):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Moved by the database on every change its page shows: to the row itself (but not the
+    # sweep's bookkeeping) and to its events, photos, summonses and joint actions (PostgreSQL
+    # triggers, migration 0026). The page's kept body is keyed by it (tickets.page_cache).
+    page_version = models.BigIntegerField(db_default=0, editable=False)
     # Its notifications (reminders, escalations…) go when it goes, as when they had a foreign
     # key to it.
     notifications = GenericRelation(

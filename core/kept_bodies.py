@@ -1,0 +1,49 @@
+"""Rendered page bodies kept in the cache every process shares, under a key that names
+everything they show (the board: ``tickets.board_cache``; a request's page:
+``tickets.page_cache``).
+
+A body is rendered with a placeholder for the CSRF token, and each response puts its own
+user's token there (``signed``), so no one's token is kept. A key is None where bodies are
+not kept (no shared cache: a per-process cache would show one process's changes to it
+alone); then ``read`` finds nothing and ``keep`` keeps nothing. Redis away: django-redis
+answers None and drops the write, so every page renders afresh.
+
+Bodies live a minute at most, and their keys hold the minute: rows fall overdue with the
+clock and no write, and what the key does not name (a department's load in a picker, a
+colleague's leave) is then at most a minute behind.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+SECONDS = 60
+# Letters and digits only: the CSRF tag escapes its value, and this passes through unchanged.
+CSRF_PLACEHOLDER = "csrfTokenOfTheViewer7d1f0c93b54e4a2b9c6e1f0a8d3b2c71"
+
+
+def enabled() -> bool:
+    return bool(getattr(settings, "SHARED_CACHE", False))
+
+
+def minute() -> int:
+    return int(timezone.now().timestamp() // 60)
+
+
+def read(key: str | None):
+    return cache.get(key) if key else None
+
+
+def keep(key: str | None, body) -> None:
+    if key:
+        cache.set(key, body, SECONDS)
+
+
+def signed(body: str, request) -> SafeString:
+    """The body with the viewer's own CSRF token in its forms."""
+    # Rendered by our own templates, escaped there; the token is letters and digits.
+    return mark_safe(body.replace(CSRF_PLACEHOLDER, get_token(request)))

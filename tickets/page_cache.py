@@ -1,0 +1,58 @@
+"""A request's page (its record, its timeline, what the viewer may do), rendered once per
+version of what it shows and kept for the same viewer (issue 27: a warm page costs one small
+query).
+
+What is kept, per request code, viewer, minute and language (``core.kept_bodies``), is the
+page with the request's id and the ``page_version`` it was rendered at. The database moves
+that version on every change the page shows: the request's row, its events, photos,
+summonses and joint actions (migration tickets 0026). A kept page is shown only if the
+request is still at that version *and* still the viewer's to see, both asked in one query
+(``current``): a request moved out of the viewer's areas is a 404, a changed one is rendered
+afresh. So a page is never older than its version, and nothing is read before the cache:
+the first view of a page costs what it cost before any was kept.
+
+The version is read with the request, before the page is rendered from it: a change made
+while it renders leaves it kept under the older version, which the next view finds moved.
+
+What the viewer may do, the people and departments they may pick and their own summonses
+are theirs, hence a page per viewer. What the version does not cover (a colleague's leave,
+a department's load in a picker, a renamed matter) is at most the minute behind; a button
+a change of the viewer's own posts took away meanwhile is refused by the action, as on any
+page left open.
+
+PostgreSQL only (the triggers), on the shared cache only.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.utils.translation import get_language
+
+from core import kept_bodies
+from tickets.models import Ticket
+
+# Changed with the body's template, so bodies rendered by the previous one are not shown.
+TEMPLATE_VERSION = "1"
+
+
+def key(request, code: str) -> str | None:
+    if connection.vendor != "postgresql" or not kept_bodies.enabled():
+        return None
+    return ":".join(
+        [
+            "tickets:page",
+            TEMPLATE_VERSION,
+            code.upper(),
+            str(request.user.pk),
+            str(kept_bodies.minute()),
+            get_language() or "",
+        ]
+    )
+
+
+def current(user, page: dict) -> bool:
+    """Whether ``page`` (as kept) still shows its request as it is, to a viewer who may see
+    it."""
+    return (
+        Ticket.objects.visible_to(user).filter(pk=page["pk"], page_version=page["version"]).exists()
+    )
