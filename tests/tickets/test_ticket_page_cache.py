@@ -38,6 +38,18 @@ def _page(client, ticket) -> str:
     return response.content.decode()
 
 
+def _note(ticket, text: str) -> None:
+    """A line on the timeline written directly, around the services."""
+    Event.objects.create(
+        ticket=ticket,
+        at=timezone.now(),
+        action=Event.Action.NOTE,
+        from_status=ticket.status,
+        to_status=ticket.status,
+        note=text,
+    )
+
+
 def _version(ticket) -> int:
     return Ticket.objects.values_list("page_version", flat=True).get(pk=ticket.pk)
 
@@ -74,14 +86,7 @@ def test_a_timeline_note_written_around_the_services_shows(
     ticket = reported(territory, matter)[0]
     client.force_login(dispatcher)
     _page(client, ticket)
-    Event.objects.create(
-        ticket=ticket,
-        at=timezone.now(),
-        action=Event.Action.NOTE,
-        from_status=ticket.status,
-        to_status=ticket.status,
-        note="物业已到场查看",
-    )
+    _note(ticket, "物业已到场查看")
     assert "物业已到场查看" in _page(client, ticket)
 
 
@@ -145,14 +150,7 @@ def test_a_save_from_an_older_copy_never_takes_the_version_back(territory, matte
     ticket = reported(territory, matter)[0]
     stale = Ticket.objects.get(pk=ticket.pk)
     for note in ("一", "二", "三"):
-        Event.objects.create(
-            ticket=ticket,
-            at=timezone.now(),
-            action=Event.Action.NOTE,
-            from_status=ticket.status,
-            to_status=ticket.status,
-            note=note,
-        )
+        _note(ticket, note)
     moved = _version(ticket)
     stale.address = "幸福花园3幢"
     stale.save()
