@@ -172,7 +172,7 @@ def test_each_viewer_gets_their_own_page_and_token(
         TOKEN.search(_page(officer, ticket)).group(1),
     }
     assert not any("csrfTokenOfTheViewer" in t for t in tokens)
-    # Each response's masked token unmasks to the viewer's own secret (the form posts).
+    # A kept page is the viewer's own until the request moves; then theirs at the new version.
     services.accept(by=dispatcher, ticket=ticket)
     assert "Assign to" in _page(officer, ticket)
 
