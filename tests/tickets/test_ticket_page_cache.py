@@ -16,7 +16,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import jpeg
 from tests.tickets.fixtures import reported
 from tickets import services
 from tickets.models import Event, Photo, Summons, Ticket
@@ -91,17 +90,9 @@ def test_a_timeline_note_written_around_the_services_shows(
 
 
 def test_a_photo_the_worker_processes_is_then_shown(
-    client, shared_cache, territory, matter, dispatcher
+    client, shared_cache, ticket_with_photo, photo, dispatcher
 ):
-    ticket = services.submit(
-        channel="qr",
-        matter=matter,
-        description="路灯不亮",
-        reporter_phone="13812345679",
-        grid=territory.grid,
-        photos=[jpeg()],
-    )
-    photo = ticket.photos.get()
+    ticket = ticket_with_photo
     Photo.objects.filter(pk=photo.pk).update(processed=False)
     client.force_login(dispatcher)
     served = reverse("ticket_photo", kwargs={"pk": photo.pk})
