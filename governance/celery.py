@@ -21,6 +21,9 @@ app.conf.beat_schedule = {
     "beat-tick": {"task": "core.tasks.beat_tick", "schedule": 60.0},
     # Per-grid household and resident counts behind every page above a grid.
     "refresh-tallies": {"task": "grids.tasks.refresh_all_tallies", "schedule": 15 * 60.0},
+    # The household and resident lists' version (grids/list_cache.py): each grid's marks
+    # folded into one, so reading an area's version stays a sum over about one row per grid.
+    "fold-register-marks": {"task": "grids.tasks.fold_register_marks", "schedule": 60.0},
     # The dispatch board's kept counts (tickets/board_tallies.py): each area's rows summed
     # into one, and a nightly recount from the requests that heals any drift.
     # Every minute: the board reads the sum of the rows (and its version) on every page, and

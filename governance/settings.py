@@ -340,6 +340,7 @@ CELERY_TASK_ROUTES = {
     # wait behind the backlog it tops up, resume_imports behind the import it checks on.
     "grids.tasks.refresh_grid_tally": _DEFAULT,
     "grids.tasks.refresh_all_tallies": _DEFAULT,
+    "grids.tasks.fold_register_marks": _DEFAULT,
     "grids.tasks.end_sessions_after_last_post": _DEFAULT,
     "notifications.tasks.send_due_deliveries": _DEFAULT,
     "onboarding.tasks.resume_imports": _DEFAULT,

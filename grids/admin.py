@@ -25,6 +25,7 @@ from grids.models import (
     Household,
     Leave,
     Post,
+    RegisterMark,
     Resident,
     ResidentCare,
 )
@@ -372,3 +373,12 @@ class ExportApprovalAdmin(ReadOnlyAdmin):
     list_filter = ("status", "kind")
     list_select_related = ("area", "requester", "decided_by")
     date_hierarchy = "requested_at"
+
+
+@admin.register(RegisterMark)
+class RegisterMarkAdmin(ReadOnlyAdmin):
+    """The household and resident lists' version, written only by the triggers and the fold."""
+
+    list_display = ("id", "grid")
+    list_select_related = ("grid",)
+    search_fields = ("grid__code", "grid__name")

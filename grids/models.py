@@ -594,6 +594,31 @@ class ResidentCare(models.Model):
         return f"{self.resident} · {self._meta.verbose_name}"
 
 
+class RegisterMark(models.Model):
+    """A change to what a grid's household and resident lists show, written by PostgreSQL
+    itself (migration 0010's triggers on households, residents, their care categories and
+    the grid tallies; visits' on places): the lists' version is how many marks the area's
+    grids hold and the newest one's id (``grids.list_cache``). Rows are only ever inserted,
+    so writers never wait for one another or for a batch job here; ``fold_register_marks``
+    keeps about one row per grid and kind."""
+
+    id = models.BigAutoField(primary_key=True)
+    # No constraint: a mark must never make a write wait on, or fail over, its grid's row.
+    grid = models.ForeignKey(
+        Area, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    # False for what only the visits page shows (a household's last visit and due date, a
+    # place): each logged visit would otherwise throw away every kept list above its grid.
+    listed = models.BooleanField(default=True, db_default=True)
+
+    class Meta:
+        verbose_name = _("register mark")
+        verbose_name_plural = _("register marks")
+
+    def __str__(self) -> str:
+        return f"{self.grid_id} #{self.pk}"
+
+
 class GridTally(models.Model):
     """Households and residents per grid, rolled up so that pages above a grid never
     aggregate raw rows. Refreshed for one grid after each write (on commit, by a Celery

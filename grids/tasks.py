@@ -14,6 +14,13 @@ def refresh_all_tallies() -> None:
 
 
 @shared_task(ignore_result=True)
+def fold_register_marks() -> None:
+    from grids import list_cache
+
+    list_cache.fold()
+
+
+@shared_task(ignore_result=True)
 def end_sessions_after_last_post() -> None:
     """Nightly: sessions of people whose last post ended by its end date (grids/sessions.py)."""
     from grids.sessions import end_sessions_after_last_post as sweep

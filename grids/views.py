@@ -8,13 +8,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import kept_bodies
 from core.clientip import client_ip
 from core.exports import Watermark, csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
@@ -22,7 +25,7 @@ from core.history import history_for
 from core.navigation import Section
 from core.paging import KnownCountPaginator, capped_count
 from core.replica import bound, reads_from_replica
-from grids import exports, geo, navigation, paging, selectors, services
+from grids import exports, geo, list_cache, navigation, paging, selectors, services
 from grids.access import area_or_404
 from grids.cover import COVERED_ROLES
 from grids.forms import (
@@ -200,6 +203,25 @@ def _own_sections(user, area, see_households: bool):
 @PERSONAL_PAGE
 def household_list(request, code):
     area = area_or_404(request.user, code, TerritoryCapability.VIEW_HOUSEHOLDS)
+    may_add = area.level == Level.GRID and can(
+        request.user, TerritoryCapability.EDIT_HOUSEHOLDS, area
+    )
+    may_export = can(request.user, TerritoryCapability.EXPORT, area)
+    # Kept per area, address and version of the register (grids.list_cache), else rendered.
+    key = list_cache.key(request, area, "households", (may_add, may_export))
+    body = kept_bodies.read(key)
+    if body is None:
+        body = _household_list_body(request, area, may_add=may_add, may_export=may_export)
+        kept_bodies.keep(key, body)
+    return render(
+        request,
+        "grids/household_list.html",
+        # Rendered by our own templates, escaped there.
+        {"area": area, "breadcrumbs": breadcrumbs(request, area), "body": mark_safe(body)},
+    )
+
+
+def _household_list_body(request, area: Area, *, may_add: bool, may_export: bool) -> str:
     form = HouseholdSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     # The user holds the capability over the whole area (area_or_404): visible_to is a guard.
@@ -245,19 +267,17 @@ def household_list(request, code):
     for household in page:
         household.head = heads.get(household.pk)
         household.resident_count = counts.get(household.pk, 0)
-    return render(
-        request,
-        "grids/household_list.html",
+    return render_to_string(
+        "grids/_household_list_body.html",
         {
             "area": area,
-            "breadcrumbs": breadcrumbs(request, area),
             "form": form,
             "query": query,
             "page": page,
-            "can_edit_households": area.level == Level.GRID
-            and can(request.user, TerritoryCapability.EDIT_HOUSEHOLDS, area),
-            "can_export": can(request.user, TerritoryCapability.EXPORT, area),
+            "can_edit_households": may_add,
+            "can_export": may_export,
         },
+        request,
     )
 
 
@@ -268,6 +288,21 @@ def resident_list(request, code):
     list a community plans its care visits from. ID numbers and mobiles are masked; the
     household page reveals one, logged."""
     area = area_or_404(request.user, code, TerritoryCapability.VIEW_HOUSEHOLDS)
+    # Kept as the household list is (grids.list_cache).
+    key = list_cache.key(request, area, "residents", ())
+    body = kept_bodies.read(key)
+    if body is None:
+        body = _resident_list_body(request, area)
+        kept_bodies.keep(key, body)
+    return render(
+        request,
+        "grids/resident_list.html",
+        # Rendered by our own templates, escaped there.
+        {"area": area, "breadcrumbs": breadcrumbs(request, area), "body": mark_safe(body)},
+    )
+
+
+def _resident_list_body(request, area: Area) -> str:
     form = ResidentFilterForm(request.GET or None)
     form.is_valid()
     wanted = form.filters()
@@ -309,18 +344,17 @@ def resident_list(request, code):
         resident.age_now = resident.age(today)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "grids/resident_list.html",
+    return render_to_string(
+        "grids/_resident_list_body.html",
         {
             "area": area,
-            "breadcrumbs": breadcrumbs(request, area),
             "form": form,
             "wanted": wanted,
             "filtering": bool(wanted["care"]) or wanted["status"] != Resident.Status.LIVING,
             "page": page,
             "query": query.urlencode(),
         },
+        request,
     )
 
 

@@ -26,10 +26,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core import kept_bodies
 from core.exports import Watermark, csv_response
 from core.forms import NOT_SAVED, apply_errors, submit_form
 from core.history import history_for
@@ -55,7 +57,7 @@ from grids.roles import COMMUNITY_LEVELS, Level
 from grids.scope import can, path_q, scope_paths
 from grids.search import household_matches
 from grids.views import breadcrumbs
-from visits import selectors, services
+from visits import page_cache, selectors, services
 from visits.forms import PlaceForm, VisitForm, VisitPlanForm
 from visits.models import PLAN_LEVELS, VISIT_TAGS, Place, Visit, VisitKind, VisitPlan
 from visits.policy import VisitCapability
@@ -88,6 +90,29 @@ def my_visits(request):
     """走访: the worker's households, searchable, with when each is due."""
     if scope_paths(request.user, VisitCapability.LOG_VISITS) == []:
         raise PermissionDenied
+    # Kept per worker, address and version of their grids' register (visits.page_cache).
+    key = page_cache.key(request)
+    kept = kept_bodies.read(key)
+    if kept is None:
+        context = _my_visits_context(request)
+        kept = {
+            part: render_to_string(f"visits/_my_visits_{part}.html", context, request)
+            for part in ("head", "body")
+        }
+        kept_bodies.keep(key, kept)
+    return render(
+        request,
+        "visits/my_visits.html",
+        {
+            # Rendered by our own templates, escaped there.
+            "head": mark_safe(kept["head"]),
+            "body": mark_safe(kept["body"]),
+            "panels": _panels(request.user),
+        },
+    )
+
+
+def _my_visits_context(request) -> dict:
     view = request.GET.get("view", "today")
     view = view if view in VIEWS else "today"
     query = request.GET.get("q", "").strip()[:50]
@@ -139,27 +164,22 @@ def my_visits(request):
     places = list(
         _places(request.user).select_related("grid").defer("grid__boundary").order_by("name")[:50]
     )
-    return render(
-        request,
-        "visits/my_visits.html",
-        {
-            "page": page,
-            "view": view,
-            "query": query,
-            "counts": counts,
-            "tabs": [
-                ("overdue", _("Overdue"), counts["overdue"]),
-                ("today", _("Due today"), counts["today"]),
-                ("week", _("This week"), counts["week"]),
-                ("all", _("All"), counts["all"]),
-            ],
-            "today": today,
-            "places": places,
-            "micro_grids": micro_grids,
-            "micro": micro,
-            "panels": _panels(request.user),
-        },
-    )
+    return {
+        "page": page,
+        "view": view,
+        "query": query,
+        "counts": counts,
+        "tabs": [
+            ("overdue", _("Overdue"), counts["overdue"]),
+            ("today", _("Due today"), counts["today"]),
+            ("week", _("This week"), counts["week"]),
+            ("all", _("All"), counts["all"]),
+        ],
+        "today": today,
+        "places": places,
+        "micro_grids": micro_grids,
+        "micro": micro,
+    }
 
 
 def _target(request, household_id, place_id) -> tuple[Household | None, Place | None]:

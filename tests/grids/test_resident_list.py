@@ -6,12 +6,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from grids import paging, search
+from grids import list_cache, paging, search
 from grids.models import CareCategory, Resident, ResidentCare
 from grids.tallies import refresh_tallies
 from tests.factories import HouseholdFactory, ResidentFactory, make_id_number
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _lists_rendered(monkeypatch):
+    """These tests look at a list as it is rendered (its context, its queries): keeping it is
+    test_list_cache's."""
+    monkeypatch.setattr(list_cache, "kept", lambda: False)
 
 
 def _url(code):

@@ -1,0 +1,46 @@
+"""The visits page (走访), but for its panels of the worker's requests, kept per worker, posts,
+address asked (tab, micro-grid, search, page), language and minute, under the version of
+everything it shows under the worker's posts: the register marks of their grids, visits and
+places included (``grids.list_cache.version_under``; places are marked by visits' migration
+0004). A logged visit moves the household's ``last_visited_at`` and ``visit_due_on``, whose
+marks the household lists skip and this page counts. The panels (other apps' rows, such as the
+requests in the worker's hands) render around the kept parts on every request.
+
+Only on the cache every process shares, only on PostgreSQL (``core.kept_bodies``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.utils.translation import get_language
+
+from core import kept_bodies
+from grids import list_cache
+from grids.scope import scope_paths
+from visits.policy import VisitCapability
+
+# Changed with the page's templates, so parts rendered by the previous ones are not shown.
+TEMPLATE_VERSION = "1"
+
+
+def key(request) -> str | None:
+    """The kept parts' cache key (reading the version), or None where they are not kept."""
+    if not list_cache.kept():
+        return None
+    paths = scope_paths(request.user, VisitCapability.LOG_VISITS)
+    rows, newest = list_cache.version_under(paths)
+    scope = "*" if paths is None else ",".join(sorted(paths))
+    asked = hashlib.sha256(f"{scope}\n{request.get_full_path()}".encode()).hexdigest()[:32]
+    return ":".join(
+        [
+            "visits:page",
+            TEMPLATE_VERSION,
+            str(request.user.pk),
+            asked,
+            str(rows),
+            str(newest),
+            str(kept_bodies.minute()),
+            get_language() or "",
+        ]
+    )
