@@ -106,7 +106,7 @@ def main() -> None:
             if args.only and args.only not in name:
                 continue
             measure(user, params, False)  # warm: posts, caches, buffers
-            cache.delete_pattern("tickets:board:*")
+            cache.delete_pattern("kept:tickets:board:*")
             wall, sql_ms, queries, shown = measure(user, params, args.plans)
             print(f"{username:10} {name:26} {wall:8.1f} {sql_ms:8.1f} {queries:7d}")
             for plan in shown:

@@ -437,7 +437,7 @@ def count_queries(page: dict, sessions: dict[str, Session]) -> None:
     if page["path"].startswith("/tickets/?"):
         # The load meets the board as kept (tickets.board_cache); the first reader after a
         # change meets it cold: the body and its rows rendered afresh, timed here.
-        cache.delete_pattern("tickets:board:*")
+        cache.delete_pattern("kept:tickets:board:*")
         cache.delete_pattern("tickets:row:*")
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()

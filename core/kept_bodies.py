@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 SECONDS = 60
+# Every kept body's key starts with it (the tests forget them all between tests at once).
+PREFIX = "kept:"
 # Letters and digits only: the CSRF tag escapes its value, and this passes through unchanged.
 CSRF_PLACEHOLDER = "csrfTokenOfTheViewer7d1f0c93b54e4a2b9c6e1f0a8d3b2c71"
 

@@ -65,6 +65,9 @@ class Panel:
     template: str
     rows: Callable
     show_empty: bool = False  # shown, saying there is nothing yet, when ``rows`` is empty
+    # ``version(user)``: a value that changes whenever ``rows(user, None)`` would, read more
+    # cheaply; a page kept per version (visits.page_cache) then keeps the panel with it.
+    version: Callable | None = None
 
 
 def listed(name: str):

@@ -22,9 +22,10 @@ from grids.scope import scope_paths
 from points.policy import PointsCapability
 from safety.policy import SafetyCapability
 from stations.policy import StationCapability
+from tickets import tasks_cache
 from tickets.operations import can_operate
 from tickets.policy import TicketCapability, may_manage_calendar, may_manage_catalogue
-from tickets.selectors import my_tasks, open_for_household
+from tickets.selectors import my_tasks, open_for_household, task_assignees
 from visits.policy import VisitCapability
 from visits.selectors import household_visits
 
@@ -295,8 +296,18 @@ def _assigned_to_me(user, _obj) -> list:
     return list(my_tasks(user)[:3])
 
 
+def _my_tasks_version(user) -> tuple:
+    return tasks_cache.tasks_version(task_assignees(user))
+
+
 VISITS_PAGE_PANELS = (
-    Panel(_("My requests"), "tickets/_visits_tasks.html", _assigned_to_me, show_empty=True),
+    Panel(
+        _("My requests"),
+        "tickets/_visits_tasks.html",
+        _assigned_to_me,
+        show_empty=True,
+        version=_my_tasks_version,
+    ),
 )
 
 # A joint meeting's decisions (branches/views.py meeting_detail): actions by decision pk.

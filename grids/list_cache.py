@@ -79,7 +79,7 @@ def key(request, area: Area, list_name: str, may: tuple[bool, ...]) -> str | Non
     asked = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
     return ":".join(
         [
-            "grids:list",
+            kept_bodies.PREFIX + "grids:list",
             TEMPLATE_VERSION,
             list_name,
             str(area.pk),

@@ -187,13 +187,14 @@ def _forget_cached_facts(cache) -> None:
     """Users, their posts and unread counts are kept in a shared cache under versions (core/
     versioned.py) that the run's Redis outlives each test's database with: start afresh."""
     from accounts.backends import GENERATION
+    from core.kept_bodies import PREFIX
     from grids.scope import SCOPE_VERSION
 
     cache.delete_many([SCOPE_VERSION, GENERATION])
     if hasattr(cache, "delete_pattern"):  # django-redis
         cache.delete_pattern("tickets:unread*", itersize=1000)
-        # Kept lists name an area's pk and its marks' ids, which a restored demo repeats.
-        cache.delete_pattern("grids:list*", itersize=1000)
+        # Kept bodies name rows' ids, which a flushed database or a restored demo repeats.
+        cache.delete_pattern(f"{PREFIX}*", itersize=1000)
 
 
 @pytest.fixture(autouse=True)

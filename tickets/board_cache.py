@@ -38,7 +38,7 @@ def key(request, paths: list[str] | None, version: tuple[int, int] | None) -> st
     rows, newest = version
     return ":".join(
         [
-            "tickets:board",
+            kept_bodies.PREFIX + "tickets:board",
             TEMPLATE_VERSION,
             asked,
             str(rows),

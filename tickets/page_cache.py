@@ -40,7 +40,7 @@ def key(request, code: str) -> str | None:
         return None
     return ":".join(
         [
-            "tickets:page",
+            kept_bodies.PREFIX + "tickets:page",
             TEMPLATE_VERSION,
             code.upper(),
             str(request.user.pk),

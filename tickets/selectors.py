@@ -131,17 +131,30 @@ def board_counts(user, base=None, kept: dict[str, int] | None = None) -> TabCoun
     return counts
 
 
-def my_tasks(user):
-    """The user's open requests, and those of colleagues on leave whom they cover today
-    (AB岗): when the leave ends those are the colleague's again, with nothing to hand back."""
+def task_assignees(user) -> list[int]:
+    """The user and the colleagues on leave whom they cover today (AB岗), by id."""
     # The colleagues from the user's posts, read once per request (and kept), which hold the
     # posts they cover today: no query of its own. A subquery under an OR made the database
     # test every open request in the district against it, instead of one index probe per
     # assignee on (assignee, status).
-    assignees = [user.pk, *sorted({post.user_id for post in covered_posts(user)})]
+    return [user.pk, *sorted({post.user_id for post in covered_posts(user)})]
+
+
+def user_departments(user) -> list[int]:
+    """The departments the user belongs to, by id (one query)."""
+    return list(
+        Department.members.through.objects.filter(user_id=user.pk)
+        .order_by("department_id")
+        .values_list("department_id", flat=True)
+    )
+
+
+def my_tasks(user):
+    """The user's open requests, and those of colleagues on leave whom they cover today
+    (AB岗): when the leave ends those are the colleague's again, with nothing to hand back."""
     return (
         Ticket.objects.filter(
-            assignee__in=assignees,
+            assignee__in=task_assignees(user),
             status__in=[Status.ASSIGNED, Status.IN_PROGRESS],
         )
         # The row names the assignee (tickets/_row.html): one query, not one per request.
@@ -162,17 +175,13 @@ def in_order(rows, ids: list[int]) -> list:
     return [found[pk] for pk in ids if pk in found]
 
 
-def summoned_parts(user):
+def summoned_parts(user, departments: list[int] | None = None):
     """Co-handling: the parts the user's departments owe (报到, then the part), open requests
     only, soonest due first."""
     # The user's departments first (most people belong to none, and then nothing more is
     # asked): as a subquery, the list joined nine tables and took ~19 ms to plan, for
     # under 1 ms of execution, on every My tasks page (issue 27).
-    departments = list(
-        Department.members.through.objects.filter(user_id=user.pk).values_list(
-            "department_id", flat=True
-        )
-    )
+    departments = user_departments(user) if departments is None else departments
     if not departments:
         return Summons.objects.none()
     return (

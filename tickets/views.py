@@ -31,7 +31,15 @@ from grids.models import GRID_PATH_LENGTH, Area, ExportKind
 from grids.roles import Level
 from grids.scope import can, scope_paths
 from grids.views import breadcrumbs
-from tickets import board_cache, cohandling_pages, page_cache, search, selectors, services
+from tickets import (
+    board_cache,
+    cohandling_pages,
+    page_cache,
+    search,
+    selectors,
+    services,
+    tasks_cache,
+)
 from tickets import rows as board_rows
 from tickets.deadlines import due
 from tickets.forms import (
@@ -256,22 +264,34 @@ def export(request):
 def my_tasks(request):
     """接单 and my work, phone first, ordered by due time, a page at a time: a worker covering
     for colleagues, or after a mass hand-over, can hold thousands (every row rendered made the
-    page time out at district scale)."""
+    page time out at district scale). Kept per viewer and version (tickets.tasks_cache)."""
+    assignees = selectors.task_assignees(request.user)
+    departments = selectors.user_departments(request.user)
+    key = tasks_cache.key(request, assignees, departments)
+    body = kept_bodies.read(key)
+    if body is None:
+        body = _my_tasks_body(request, departments)
+        kept_bodies.keep(key, body)
+    return render(request, "tickets/my_tasks.html", {"body": kept_bodies.signed(body, request)})
+
+
+def _my_tasks_body(request, departments: list[int]) -> str:
     tasks = selectors.my_tasks(request.user)
     page = Paginator(tasks.values_list("pk", flat=True), TASKS_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(
-        request,
-        "tickets/my_tasks.html",
+    return render_to_string(
+        "tickets/_my_tasks_body.html",
         {
+            "csrf_token": kept_bodies.CSRF_PLACEHOLDER,
             "tasks": selectors.in_order(tasks, list(page.object_list)),
             "page": page,
-            "parts": selectors.summoned_parts(request.user)[:50],
+            "parts": selectors.summoned_parts(request.user, departments)[:50],
             "to_accept": selectors.to_accept(request.user)[:30],
             "pool": selectors.open_pool(request.user)[:30],
             "now": timezone.now(),
         },
+        request,
     )
 
 

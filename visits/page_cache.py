@@ -4,7 +4,9 @@ everything it shows under the worker's posts: the register marks of their grids,
 places included (``grids.list_cache.version_under``; places are marked by visits' migration
 0004). A logged visit moves the household's ``last_visited_at`` and ``visit_due_on``, whose
 marks the household lists skip and this page counts. The panels (other apps' rows, such as the
-requests in the worker's hands) render around the kept parts on every request.
+requests in the worker's hands) are kept with it when each says its own version
+(``core.navigation.Panel.version``: the requests' by their ``page_version``), else render
+around the kept parts on every request.
 
 Only on the cache every process shares, only on PostgreSQL (``core.kept_bodies``).
 """
@@ -24,8 +26,9 @@ from visits.policy import VisitCapability
 TEMPLATE_VERSION = "1"
 
 
-def key(request) -> str | None:
-    """The kept parts' cache key (reading the version), or None where they are not kept."""
+def key(request, panels: list) -> str | None:
+    """The kept parts' cache key (reading the version), or None where they are not kept;
+    ``panels``: the versions of the panels kept with the page (none if they render live)."""
     if not list_cache.kept():
         return None
     paths = scope_paths(request.user, VisitCapability.LOG_VISITS)
@@ -34,12 +37,13 @@ def key(request) -> str | None:
     asked = hashlib.sha256(f"{scope}\n{request.get_full_path()}".encode()).hexdigest()[:32]
     return ":".join(
         [
-            "visits:page",
+            kept_bodies.PREFIX + "visits:page",
             TEMPLATE_VERSION,
             str(request.user.pk),
             asked,
             str(rows),
             str(newest),
+            hashlib.sha256(repr(panels).encode()).hexdigest()[:16],
             str(kept_bodies.minute()),
             get_language() or "",
         ]

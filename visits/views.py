@@ -90,8 +90,12 @@ def my_visits(request):
     """走访: the worker's households, searchable, with when each is due."""
     if scope_paths(request.user, VisitCapability.LOG_VISITS) == []:
         raise PermissionDenied
-    # Kept per worker, address and version of their grids' register (visits.page_cache).
-    key = page_cache.key(request)
+    # Kept per worker, address and version of their grids' register (visits.page_cache), with
+    # the panels that say their own version; the others render on every request.
+    panels = listed("VISITS_PAGE_PANELS")
+    kept_panels = all(panel.version for panel in panels)
+    versions = [panel.version(request.user) for panel in panels] if kept_panels else []
+    key = page_cache.key(request, versions)
     kept = kept_bodies.read(key)
     if kept is None:
         context = _my_visits_context(request)
@@ -99,6 +103,8 @@ def my_visits(request):
             part: render_to_string(f"visits/_my_visits_{part}.html", context, request)
             for part in ("head", "body")
         }
+        if kept_panels:
+            kept["panels"] = _panels_html(request)
         kept_bodies.keep(key, kept)
     return render(
         request,
@@ -106,9 +112,15 @@ def my_visits(request):
         {
             # Rendered by our own templates, escaped there.
             "head": mark_safe(kept["head"]),
+            "panels": mark_safe(kept["panels"] if kept_panels else _panels_html(request)),
             "body": mark_safe(kept["body"]),
-            "panels": _panels(request.user),
         },
+    )
+
+
+def _panels_html(request) -> str:
+    return render_to_string(
+        "visits/_my_visits_panels.html", {"panels": _panels(request.user)}, request
     )
 
 

@@ -57,7 +57,7 @@ def test_a_warm_list_is_the_area_and_its_version_whatever_the_rows(
         while Household.objects.count() < n:
             ResidentFactory(household=HouseholdFactory(grid=territory.grid))
         _list(client, name, code)  # the viewer's posts and bell are cached now
-        cache.delete_pattern("grids:list*")
+        cache.delete_pattern("kept:grids:list*")
         colds.append(_queries(client, name, code))
         first = _list(client, name, code)
         warm = _queries(client, name, code)
