@@ -15,11 +15,16 @@ colleague's leave) is then at most a minute behind.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.conf import settings
 from django.core.cache import cache
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+
+T = TypeVar("T")
 
 SECONDS = 60
 # Every kept body's key starts with it (the tests forget them all between tests at once).
@@ -43,6 +48,15 @@ def read(key: str | None):
 def keep(key: str | None, body) -> None:
     if key:
         cache.set(key, body, SECONDS)
+
+
+def kept_or(key: str | None, render: Callable[[], T]) -> T:
+    """The body kept under ``key``, else ``render()``'s, kept there for the next reader."""
+    body = read(key)
+    if body is None:
+        body = render()
+        keep(key, body)
+    return body
 
 
 def signed(body: str, request) -> SafeString:

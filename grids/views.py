@@ -208,11 +208,10 @@ def household_list(request, code):
     )
     may_export = can(request.user, TerritoryCapability.EXPORT, area)
     # Kept per area, address and version of the register (grids.list_cache), else rendered.
-    key = list_cache.key(request, area, "households", (may_add, may_export))
-    body = kept_bodies.read(key)
-    if body is None:
-        body = _household_list_body(request, area, may_add=may_add, may_export=may_export)
-        kept_bodies.keep(key, body)
+    body = kept_bodies.kept_or(
+        list_cache.key(request, area, "households", (may_add, may_export)),
+        lambda: _household_list_body(request, area, may_add=may_add, may_export=may_export),
+    )
     return render(
         request,
         "grids/household_list.html",
@@ -289,11 +288,9 @@ def resident_list(request, code):
     household page reveals one, logged."""
     area = area_or_404(request.user, code, TerritoryCapability.VIEW_HOUSEHOLDS)
     # Kept as the household list is (grids.list_cache).
-    key = list_cache.key(request, area, "residents", ())
-    body = kept_bodies.read(key)
-    if body is None:
-        body = _resident_list_body(request, area)
-        kept_bodies.keep(key, body)
+    body = kept_bodies.kept_or(
+        list_cache.key(request, area, "residents", ()), lambda: _resident_list_body(request, area)
+    )
     return render(
         request,
         "grids/resident_list.html",

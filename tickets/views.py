@@ -114,11 +114,9 @@ def board(request):
     that version with the tabs' counts."""
     kept, version = selectors.kept_counts(request.user)
     paths = scope_paths(request.user, TicketCapability.DISPATCH_TICKETS)
-    key = board_cache.key(request, paths, version)
-    body = kept_bodies.read(key)
-    if body is None:
-        body = _board_body(request, kept)
-        kept_bodies.keep(key, body)
+    body = kept_bodies.kept_or(
+        board_cache.key(request, paths, version), lambda: _board_body(request, kept)
+    )
     return render(request, "tickets/board.html", {"body": kept_bodies.signed(body, request)})
 
 
@@ -267,11 +265,10 @@ def my_tasks(request):
     page time out at district scale). Kept per viewer and version (tickets.tasks_cache)."""
     assignees = selectors.task_assignees(request.user)
     departments = selectors.user_departments(request.user)
-    key = tasks_cache.key(request, assignees, departments)
-    body = kept_bodies.read(key)
-    if body is None:
-        body = _my_tasks_body(request, departments)
-        kept_bodies.keep(key, body)
+    body = kept_bodies.kept_or(
+        tasks_cache.key(request, assignees, departments),
+        lambda: _my_tasks_body(request, departments),
+    )
     return render(request, "tickets/my_tasks.html", {"body": kept_bodies.signed(body, request)})
 
 

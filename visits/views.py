@@ -95,17 +95,9 @@ def my_visits(request):
     panels = listed("VISITS_PAGE_PANELS")
     kept_panels = all(panel.version for panel in panels)
     versions = [panel.version(request.user) for panel in panels] if kept_panels else []
-    key = page_cache.key(request, versions)
-    kept = kept_bodies.read(key)
-    if kept is None:
-        context = _my_visits_context(request)
-        kept = {
-            part: render_to_string(f"visits/_my_visits_{part}.html", context, request)
-            for part in ("head", "body")
-        }
-        if kept_panels:
-            kept["panels"] = _panels_html(request)
-        kept_bodies.keep(key, kept)
+    kept = kept_bodies.kept_or(
+        page_cache.key(request, versions), lambda: _my_visits_parts(request, kept_panels)
+    )
     return render(
         request,
         "visits/my_visits.html",
@@ -116,6 +108,17 @@ def my_visits(request):
             "body": mark_safe(kept["body"]),
         },
     )
+
+
+def _my_visits_parts(request, with_panels: bool) -> dict[str, str]:
+    context = _my_visits_context(request)
+    parts = {
+        part: render_to_string(f"visits/_my_visits_{part}.html", context, request)
+        for part in ("head", "body")
+    }
+    if with_panels:
+        parts["panels"] = _panels_html(request)
+    return parts
 
 
 def _panels_html(request) -> str:
