@@ -25,10 +25,15 @@ PostgreSQL only (the triggers), on the shared cache only.
 
 from __future__ import annotations
 
-from django.db import connection
+import threading
+from collections import OrderedDict
+
+from django.db import connection, connections, router
 from django.utils.translation import get_language
 
 from core import kept_bodies
+from grids.policy import TerritoryCapability
+from grids.scope import scope_paths
 from tickets.models import Ticket
 
 # Changed with the body's template, so bodies rendered by the previous one are not shown.
@@ -50,9 +55,44 @@ def key(request, code: str) -> str | None:
     )
 
 
+# The currency check's SQL per viewer and scope, compiled once per process (``_statement``).
+_STATEMENTS: OrderedDict[tuple, tuple[str, tuple, int, int]] = OrderedDict()
+_STATEMENTS_KEPT = 2_000
+_STATEMENTS_LOCK = threading.Lock()
+# Stand-ins for the request's id and version while compiling: no row has either.
+_PK, _VERSION = -270_001, -270_002
+
+
+def _statement(user) -> tuple[str, tuple, int, int]:
+    """The SQL of ``Ticket.objects.visible_to(user).filter(pk=…, page_version=…).exists()``
+    with the places of its two values among the parameters. Building and compiling it is
+    ~2.6 ms of Python, the query 0.2 ms of SQL; what it depends on besides the two values is
+    the viewer (their id, in the SQL) and their areas (``scope_paths``, read from their
+    kept posts on every call and part of the key): department membership and summonses are
+    subqueries the database answers each time."""
+    paths = scope_paths(user, TerritoryCapability.VIEW_TERRITORY)
+    key = (user.pk, None if paths is None else tuple(paths))
+    with _STATEMENTS_LOCK:
+        found = _STATEMENTS.get(key)
+        if found is not None:
+            _STATEMENTS.move_to_end(key)
+            return found
+    query = Ticket.objects.visible_to(user).filter(pk=_PK, page_version=_VERSION).query.exists()
+    sql, params = query.get_compiler(router.db_for_read(Ticket)).as_sql()
+    found = (sql, tuple(params), list(params).index(_PK), list(params).index(_VERSION))
+    with _STATEMENTS_LOCK:
+        _STATEMENTS[key] = found
+        while len(_STATEMENTS) > _STATEMENTS_KEPT:
+            _STATEMENTS.popitem(last=False)
+    return found
+
+
 def current(user, page: dict) -> bool:
     """Whether ``page`` (as kept) still shows its request as it is, to a viewer who may see
-    it."""
-    return (
-        Ticket.objects.visible_to(user).filter(pk=page["pk"], page_version=page["version"]).exists()
-    )
+    it: ``Ticket.objects.visible_to`` asked for the request at the kept version."""
+    sql, params, at_pk, at_version = _statement(user)
+    values = list(params)
+    values[at_pk], values[at_version] = page["pk"], page["version"]
+    with connections[router.db_for_read(Ticket)].cursor() as cursor:
+        cursor.execute(sql, values)
+        return cursor.fetchone() is not None

@@ -16,6 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from grids import services as grids_services
+from grids.models import Post
+from grids.roles import Role
+from tests.factories import PostFactory
 from tests.tickets.fixtures import reported
 from tickets import services
 from tickets.models import Event, Photo, Summons, Ticket
@@ -175,4 +179,18 @@ def test_a_request_moved_out_of_the_viewers_grid_is_gone_though_its_page_was_kep
     client.force_login(own_worker)
     _page(client, ticket)
     Ticket.objects.filter(pk=ticket.pk).update(area=territory.far_grid)
+    assert client.get(_url(ticket)).status_code == 404
+
+
+def test_a_viewer_moved_to_another_grid_no_longer_sees_a_page_kept_for_them(
+    client, shared_cache, territory, matter, own_worker, community_officer
+):
+    ticket = reported(territory, matter)[0]
+    PostFactory(user=own_worker, area=territory.far_grid, role=Role.GRID_WORKER)
+    client.force_login(own_worker)
+    _page(client, ticket)
+    _page(client, ticket)  # kept, and its check compiled for this viewer's areas
+    grids_services.end_post(
+        by=community_officer, post=Post.objects.get(user=own_worker, area=territory.grid)
+    )
     assert client.get(_url(ticket)).status_code == 404
