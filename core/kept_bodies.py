@@ -15,14 +15,17 @@ colleague's leave) is then at most a minute behind.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 T = TypeVar("T")
 
@@ -37,8 +40,26 @@ def enabled() -> bool:
     return bool(getattr(settings, "SHARED_CACHE", False))
 
 
+def with_triggers() -> bool:
+    """Whether bodies versioned by PostgreSQL's triggers are kept (elsewhere no trigger moves
+    their versions)."""
+    return connection.vendor == "postgresql" and enabled()
+
+
 def minute() -> int:
     return int(timezone.now().timestamp() // 60)
+
+
+def digest(*texts) -> str:
+    """A short name for what a body shows that is too long for a key (scopes, addresses)."""
+    return hashlib.sha256("\n".join(str(text) for text in texts).encode()).hexdigest()[:32]
+
+
+def name(kind: str, template_version: str, *parts) -> str:
+    """A kept body's key: its kind, its template's version, what names it, then the minute
+    and the language, which every kept body depends on."""
+    named = (str(part) for part in parts)
+    return ":".join([PREFIX + kind, template_version, *named, str(minute()), get_language() or ""])
 
 
 def read(key: str | None):

@@ -18,11 +18,8 @@ Only on the cache every process shares, only on PostgreSQL (``core.kept_bodies``
 
 from __future__ import annotations
 
-import hashlib
-
 from django.db import connection, transaction
 from django.db.models import Count, Max
-from django.utils.translation import get_language
 
 from core import kept_bodies
 from grids.models import GRID_PATH_LENGTH, Area, RegisterMark
@@ -50,7 +47,7 @@ INSERT INTO grids_registermark (grid_id, listed) SELECT DISTINCT grid_id, listed
 
 
 def kept() -> bool:
-    return connection.vendor == "postgresql" and kept_bodies.enabled()
+    return kept_bodies.with_triggers()
 
 
 def version(area: Area) -> tuple[int, int]:
@@ -76,20 +73,10 @@ def key(request, area: Area, list_name: str, may: tuple[bool, ...]) -> str | Non
     if not kept():
         return None
     rows, newest = version(area)
-    asked = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-    return ":".join(
-        [
-            kept_bodies.PREFIX + "grids:list",
-            TEMPLATE_VERSION,
-            list_name,
-            str(area.pk),
-            asked,
-            "".join("1" if flag else "0" for flag in may),
-            str(rows),
-            str(newest),
-            str(kept_bodies.minute()),
-            get_language() or "",
-        ]
+    may_do = "".join("1" if flag else "0" for flag in may)
+    asked = kept_bodies.digest(request.get_full_path())
+    return kept_bodies.name(
+        "grids:list", TEMPLATE_VERSION, list_name, area.pk, asked, may_do, rows, newest
     )
 
 

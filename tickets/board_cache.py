@@ -19,10 +19,6 @@ keeping and signing a body with the viewer's CSRF token are ``core.kept_bodies``
 
 from __future__ import annotations
 
-import hashlib
-
-from django.utils.translation import get_language
-
 from core import kept_bodies
 
 # Changed with the body's template, so bodies rendered by the previous one are not shown.
@@ -34,16 +30,6 @@ def key(request, paths: list[str] | None, version: tuple[int, int] | None) -> st
     if version is None or not kept_bodies.enabled():
         return None
     scope = "*" if paths is None else ",".join(sorted(paths))
-    asked = hashlib.sha256(f"{scope}\n{request.get_full_path()}".encode()).hexdigest()[:32]
     rows, newest = version
-    return ":".join(
-        [
-            kept_bodies.PREFIX + "tickets:board",
-            TEMPLATE_VERSION,
-            asked,
-            str(rows),
-            str(newest),
-            str(kept_bodies.minute()),
-            get_language() or "",
-        ]
-    )
+    asked = kept_bodies.digest(scope, request.get_full_path())
+    return kept_bodies.name("tickets:board", TEMPLATE_VERSION, asked, rows, newest)

@@ -28,8 +28,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from django.db import connection, connections, router
-from django.utils.translation import get_language
+from django.db import connections, router
 
 from core import kept_bodies
 from grids.policy import TerritoryCapability
@@ -41,18 +40,9 @@ TEMPLATE_VERSION = "1"
 
 
 def key(request, code: str) -> str | None:
-    if connection.vendor != "postgresql" or not kept_bodies.enabled():
+    if not kept_bodies.with_triggers():
         return None
-    return ":".join(
-        [
-            kept_bodies.PREFIX + "tickets:page",
-            TEMPLATE_VERSION,
-            code.upper(),
-            str(request.user.pk),
-            str(kept_bodies.minute()),
-            get_language() or "",
-        ]
-    )
+    return kept_bodies.name("tickets:page", TEMPLATE_VERSION, code.upper(), request.user.pk)
 
 
 # The currency check's SQL per viewer and scope, compiled once per process (``_statement``).

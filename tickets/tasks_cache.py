@@ -19,11 +19,7 @@ viewer's token on the way out. Only on the cache every process shares, only on P
 
 from __future__ import annotations
 
-import hashlib
-
-from django.db import connection
 from django.db.models import Count, Max, Sum
-from django.utils.translation import get_language
 
 from core import kept_bodies
 from grids.scope import active_posts, covered_posts, path_q, scope_paths
@@ -54,7 +50,7 @@ def tasks_version(assignees: list[int]) -> tuple:
 
 
 def kept() -> bool:
-    return connection.vendor == "postgresql" and kept_bodies.enabled()
+    return kept_bodies.with_triggers()
 
 
 def key(request, assignees: list[int], departments: list[int]) -> str | None:
@@ -75,17 +71,8 @@ def key(request, assignees: list[int], departments: list[int]) -> str | None:
     )
     # Where a grid worker accepts, as their communities let them (one query, workers only).
     accepts = worker_accept_paths(request.user)
-    scope = [assignees, departments, communities, accepts, request.get_full_path()]
-    asked = hashlib.sha256(repr(scope).encode()).hexdigest()[:32]
-    versions = [*mine, *parts.values(), *around.values()]
-    return ":".join(
-        [
-            kept_bodies.PREFIX + "tickets:tasks",
-            TEMPLATE_VERSION,
-            str(request.user.pk),
-            asked,
-            "-".join(str(v or 0) for v in versions),
-            str(kept_bodies.minute()),
-            get_language() or "",
-        ]
+    asked = kept_bodies.digest(
+        assignees, departments, communities, accepts, request.get_full_path()
     )
+    versions = "-".join(str(v or 0) for v in [*mine, *parts.values(), *around.values()])
+    return kept_bodies.name("tickets:tasks", TEMPLATE_VERSION, request.user.pk, asked, versions)

@@ -13,10 +13,6 @@ Only on the cache every process shares, only on PostgreSQL (``core.kept_bodies``
 
 from __future__ import annotations
 
-import hashlib
-
-from django.utils.translation import get_language
-
 from core import kept_bodies
 from grids import list_cache
 from grids.scope import scope_paths
@@ -27,24 +23,13 @@ TEMPLATE_VERSION = "1"
 
 
 def key(request, panels: list) -> str | None:
-    """The kept parts' cache key (reading the version), or None where they are not kept;
-    ``panels``: the versions of the panels kept with the page (none if they render live)."""
+    """The kept parts' cache key (reading the versions), or None where they are not kept;
+    ``panels``: those kept with the page, each saying its version."""
     if not list_cache.kept():
         return None
     paths = scope_paths(request.user, VisitCapability.LOG_VISITS)
     rows, newest = list_cache.version_under(paths)
     scope = "*" if paths is None else ",".join(sorted(paths))
-    asked = hashlib.sha256(f"{scope}\n{request.get_full_path()}".encode()).hexdigest()[:32]
-    return ":".join(
-        [
-            kept_bodies.PREFIX + "visits:page",
-            TEMPLATE_VERSION,
-            str(request.user.pk),
-            asked,
-            str(rows),
-            str(newest),
-            hashlib.sha256(repr(panels).encode()).hexdigest()[:16],
-            str(kept_bodies.minute()),
-            get_language() or "",
-        ]
-    )
+    shown = [panel.version(request.user) for panel in panels]
+    asked = kept_bodies.digest(scope, request.get_full_path(), shown)
+    return kept_bodies.name("visits:page", TEMPLATE_VERSION, request.user.pk, asked, rows, newest)

@@ -94,9 +94,9 @@ def my_visits(request):
     # the panels that say their own version; the others render on every request.
     panels = listed("VISITS_PAGE_PANELS")
     kept_panels = all(panel.version for panel in panels)
-    versions = [panel.version(request.user) for panel in panels] if kept_panels else []
     kept = kept_bodies.kept_or(
-        page_cache.key(request, versions), lambda: _my_visits_parts(request, kept_panels)
+        page_cache.key(request, panels if kept_panels else []),
+        lambda: _my_visits_parts(request, kept_panels),
     )
     return render(
         request,
