@@ -41,6 +41,8 @@ RETRY_SECONDS = 1.0
 _unsent: set[str] = set()
 _unsent_lock = threading.Lock()
 _retry_at = 0.0
+# Bumps made by this thread: what was read from the cache before one is not believed after.
+_bumps = threading.local()
 
 
 def enabled() -> bool:
@@ -86,6 +88,7 @@ def bump(keys: Iterable[str]) -> None:
     keys = list(keys)
     if not enabled() or not keys:
         return
+    _bumps.count = getattr(_bumps, "count", 0) + 1
     resend()
     _write_tokens(keys)
     transaction.on_commit(lambda: _write_tokens(keys))
@@ -143,15 +146,20 @@ def read(
 
 
 def take_found(user, found: dict[str, Any]) -> None:
-    """Keep on the request's user what a view read in its own ``cache.get_many`` (with
-    the keys of ``grids.scope.posts_cache_keys`` and ``notifications.bell.cache_keys``), so the
-    readers of those facts need no round trip of their own."""
+    """Keep on the request's user what was read in one ``cache.get_many`` with the keys of
+    ``grids.scope.posts_cache_keys`` and ``notifications.bell.cache_keys`` (every signed-in
+    request's, in ``accounts.backends``; the dashboards' with their own), so the readers of
+    those facts need no round trip of their own. A bump made by this thread afterwards (a
+    POST that changed them) makes them read the cache again."""
     if enabled() and getattr(user, "is_authenticated", False):
-        setattr(user, _FOUND_ATTR, found)
+        setattr(user, _FOUND_ATTR, (getattr(_bumps, "count", 0), found))
 
 
 def found_on(user) -> dict[str, Any] | None:
-    return getattr(user, _FOUND_ATTR, None)
+    kept = getattr(user, _FOUND_ATTR, None)
+    if kept is None or kept[0] != getattr(_bumps, "count", 0):
+        return None
+    return kept[1]
 
 
 def forget_found(user) -> None:

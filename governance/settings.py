@@ -125,6 +125,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "governance.urls"
 # The menu and what each page shows of the apps above its own (core.navigation).
 NAVIGATION = "governance.navigation"
+# Read from the cache with the signed-in user (accounts.backends), for every page reads them:
+# functions of the user's id giving cache keys.
+USER_CACHE_KEYS = ["grids.scope.posts_cache_keys_of", "notifications.bell.cache_keys_of"]
 WSGI_APPLICATION = "governance.wsgi.application"
 ASGI_APPLICATION = "governance.asgi.application"
 

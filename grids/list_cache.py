@@ -19,9 +19,9 @@ Only on the cache every process shares, only on PostgreSQL (``core.kept_bodies``
 from __future__ import annotations
 
 from django.db import connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Value
 
-from core import kept_bodies
+from core import kept_bodies, statements
 from grids.models import GRID_PATH_LENGTH, Area, RegisterMark
 from grids.scope import path_q
 
@@ -60,12 +60,23 @@ def version_under(paths: list[str] | None, *, listed: bool | None = None) -> tup
     show (``listed``), or of everything marked (None: the visits page's, which shows visits
     too)."""
     # Marks are per grid: a micro-grid's lists follow its grid's.
-    grids = None if paths is None else [path[:GRID_PATH_LENGTH] for path in paths]
-    marks = RegisterMark.objects.filter(path_q(grids, "grid__path"))
-    if listed is not None:
-        marks = marks.filter(listed=listed)
-    totals = marks.aggregate(rows=Count("pk"), newest=Max("pk"))
-    return totals["rows"], totals["newest"] or 0
+    grids = None if paths is None else sorted({path[:GRID_PATH_LENGTH] for path in paths})
+    if grids == []:
+        return 0, 0
+
+    def build():
+        marks = RegisterMark.objects.filter(path_q(grids, "grid__path"))
+        if listed is not None:
+            marks = marks.filter(listed=listed)
+        # No GROUP BY: one row, also where nothing is marked.
+        return marks.order_by().values(one=Value(1)).values_list(Count("pk"), Max("pk"))
+
+    # Built once per process for these grids (core.statements): the ORM cost more than the
+    # database took to answer.
+    rows, newest = statements.row(
+        ("grids:register-version", None if grids is None else tuple(grids), listed), build
+    )
+    return rows, newest or 0
 
 
 def key(request, area: Area, list_name: str, may: tuple[bool, ...]) -> str | None:

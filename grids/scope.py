@@ -30,15 +30,26 @@ SCOPE_VERSION = "grids:scope-version"
 
 
 def posts_key(user) -> str:
-    return f"grids:posts:{user.pk}"
+    return _posts_key_of(user.pk)
+
+
+def _posts_key_of(user_pk: int) -> str:
+    return f"grids:posts:{user_pk}"
 
 
 def posts_cache_keys(user) -> list[str]:
     """Keys a view may add to its own ``cache.get_many`` (then ``versioned.take_found``),
     so that reading the user's posts costs no round trip of its own."""
-    if not versioned.enabled() or not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False):
         return []
-    return [SCOPE_VERSION, posts_key(user)]
+    return posts_cache_keys_of(user.pk)
+
+
+def posts_cache_keys_of(user_pk: int) -> list[str]:
+    """The same, by the user's id (``settings.USER_CACHE_KEYS``)."""
+    if not versioned.enabled():
+        return []
+    return [SCOPE_VERSION, _posts_key_of(user_pk)]
 
 
 def _covered_posts_q(user, on) -> Q:

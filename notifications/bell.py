@@ -24,9 +24,16 @@ def _count_key(user_pk: int) -> str:
 
 def cache_keys(user) -> list[str]:
     """Keys a view may add to its own ``cache.get_many`` (then ``versioned.take_found``)."""
-    if not versioned.enabled() or not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False):
         return []
-    return [_version_key(user.pk), _count_key(user.pk)]
+    return cache_keys_of(user.pk)
+
+
+def cache_keys_of(user_pk: int) -> list[str]:
+    """The same, by the user's id (``settings.USER_CACHE_KEYS``)."""
+    if not versioned.enabled():
+        return []
+    return [_version_key(user_pk), _count_key(user_pk)]
 
 
 def _from_database(user) -> int:

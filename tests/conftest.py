@@ -117,6 +117,8 @@ def pytest_configure(config):
 
     # PBKDF2 at production strength costs ~0.3 s per user; tests create hundreds.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Every fragment a memo copies is rendered again and compared (core/templatetags/memo.py).
+    settings.MEMO_VERIFY = True
     _flush_may_empty_the_ledger()
     _reads_stay_on_the_primary()
 

@@ -81,21 +81,33 @@ def may_accept(user, ticket) -> bool:
 def worker_accept_paths(user) -> list[str]:
     """The grids where ``user``, a full-time grid worker, accepts new requests because their
     community lets its grid workers do so (one query; none for anyone else)."""
-    from tickets.models import CommunityRules
+    grids = worker_grids(user)
+    if not grids:
+        return []
+    return accepting_grids(grids, accepting_communities(grids).values_list("path", flat=True))
 
+
+def worker_grids(user) -> list[str]:
+    """The paths of the grids ``user`` works in full-time (their posts, read once a request),
+    where their community may let them accept."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     # A grid worker's post covered while they are on leave (AB岗) counts as the colleague's.
     posts = [*active_posts(user), *covered_posts(user)]
-    grids = [post.area.path for post in posts if post.role == Role.GRID_WORKER]
-    if not grids:
-        return []
-    allowing = set(
-        CommunityRules.objects.filter(
-            grid_workers_accept=True,
-            community__path__in={path[:_COMMUNITY_PATH_LENGTH] for path in grids},
-        ).values_list("community__path", flat=True)
+    return [post.area.path for post in posts if post.role == Role.GRID_WORKER]
+
+
+def accepting_communities(grids: list[str]):
+    """The communities of ``grids`` that let their grid workers accept (受理)."""
+    return Area.objects.filter(
+        ticket_rules__grid_workers_accept=True,
+        path__in={path[:_COMMUNITY_PATH_LENGTH] for path in grids},
     )
+
+
+def accepting_grids(grids: list[str], communities) -> list[str]:
+    """Those of ``grids`` whose community is among ``communities`` (paths)."""
+    allowing = set(communities or ())
     return [path for path in grids if path[:_COMMUNITY_PATH_LENGTH] in allowing]
 
 

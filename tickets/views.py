@@ -263,12 +263,10 @@ def my_tasks(request):
     """接单 and my work, phone first, ordered by due time, a page at a time: a worker covering
     for colleagues, or after a mass hand-over, can hold thousands (every row rendered made the
     page time out at district scale). Kept per viewer and version (tickets.tasks_cache)."""
-    assignees = selectors.task_assignees(request.user)
-    departments = selectors.user_departments(request.user)
-    body = kept_bodies.kept_or(
-        tasks_cache.key(request, assignees, departments),
-        lambda: _my_tasks_body(request, departments),
+    key, departments = tasks_cache.key_and_departments(
+        request, selectors.task_assignees(request.user)
     )
+    body = kept_bodies.kept_or(key, lambda: _my_tasks_body(request, departments))
     return render(request, "tickets/my_tasks.html", {"body": kept_bodies.signed(body, request)})
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from grids import scope, services
 from grids.models import Post
 from grids.roles import Role
 from grids.scope import SCOPE_VERSION, active_posts, posts_key, scope_paths
+from notifications import bell
 from tests.conftest import record_calls
 from tests.factories import PostFactory, UserFactory
 
@@ -142,3 +144,32 @@ def test_without_a_shared_cache_posts_come_from_the_database_each_request(
     active_posts(own_worker)
     active_posts(type(own_worker).objects.get(pk=own_worker.pk))
     assert database_reads == [own_worker.pk, own_worker.pk]
+
+
+def test_the_user_their_posts_and_their_unread_count_come_in_one_round_trip(
+    shared_cache, client, own_worker, territory, database_reads, monkeypatch
+):
+    client.force_login(own_worker)
+    url = reverse("my_tasks")
+    assert client.get(url).status_code == 200
+    reads = record_calls(monkeypatch, bell, "_from_database", lambda user: user.pk)
+    batches = record_calls(monkeypatch, type(caches["default"]), "get_many", lambda c, k: k)
+    assert client.get(url).status_code == 200
+    assert database_reads == [own_worker.pk] and reads == []
+    with_posts = [keys for keys in batches if posts_key(own_worker) in keys]
+    assert len(with_posts) == 1
+    assert set(bell.cache_keys(own_worker)) <= set(with_posts[0])
+    assert f"accounts:user:{own_worker.pk}" in with_posts[0]
+
+
+def test_posts_a_request_changed_are_read_afresh_by_that_request(
+    shared_cache, own_worker, district_officer, territory
+):
+    active_posts(own_worker)  # kept in the cache under the current version
+    delattr(own_worker, scope._CACHE_ATTR)
+    # Read with the user at the start of a request, as every signed-in request does.
+    versioned.take_found(own_worker, shared_cache.get_many(scope.posts_cache_keys(own_worker)))
+    assert versioned.found_on(own_worker) is not None
+    services.end_post(by=district_officer, post=Post.objects.get(user=own_worker))
+    assert versioned.found_on(own_worker) is None
+    assert active_posts(own_worker) == []
