@@ -63,10 +63,12 @@ def tasks_version(assignees: list[int]) -> tuple:
     of their ids and of their ``page_version``."""
     n, ids, versions = statements.row(
         ("tickets:tasks-version", tuple(assignees)),
-        lambda: _tasks(assignees)
-        .order_by()
-        .values(one=Value(1))
-        .values_list(Count("pk"), Sum("pk"), Sum("page_version")),
+        lambda: (
+            _tasks(assignees)
+            .order_by()
+            .values(one=Value(1))
+            .values_list(Count("pk"), Sum("pk"), Sum("page_version"))
+        ),
     )
     return n, int(ids or 0), int(versions or 0)  # SUM of bigint is numeric
 
