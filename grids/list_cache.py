@@ -69,7 +69,12 @@ def version_under(paths: list[str] | None, *, listed: bool | None = None) -> tup
         if listed is not None:
             marks = marks.filter(listed=listed)
         # No GROUP BY: one row, also where nothing is marked.
-        return marks.order_by().values(one=Value(1)).values_list(Count("pk"), Max("pk"))
+        return (
+            marks.order_by()
+            .values(one=Value(1))
+            .annotate(rows=Count("pk"), newest=Max("pk"))
+            .values_list("rows", "newest")
+        )
 
     # Built once per process for these grids (core.statements): the ORM cost more than the
     # database took to answer.

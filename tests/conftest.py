@@ -328,6 +328,20 @@ def replica(settings, transactional_db):
         replica_reads.forget_failures()
 
 
+def sql_of(query: dict) -> str:
+    """A captured query's SQL; for the ``EXECUTE`` of a statement ``core.statements`` prepared,
+    the statement it runs (call it after the capture: it asks the database)."""
+    sql = query["sql"]
+    if not sql.startswith("EXECUTE gg_"):
+        return sql
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE name = %s", [sql.split()[1]]
+        )
+        found = cursor.fetchone()
+    return found[0].split(" AS ", 1)[1] if found else sql
+
+
 def record_calls(monkeypatch, owner, name: str, pick) -> list:
     """Patch ``owner.name`` to record ``pick(*args)`` for each call, then call the original:
     how often a cached fact was read from the database."""

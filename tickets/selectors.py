@@ -6,9 +6,10 @@ import datetime as dt
 import math
 
 from django.db import connection
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q, Sum, Value
 from django.utils import timezone
 
+from core import statements
 from grids.models import Area
 from grids.roles import LEVEL_DEPTH, Level
 from grids.scope import covered_posts, path_q, scope_paths
@@ -100,10 +101,24 @@ def kept_counts(user) -> tuple[dict[str, int] | None, tuple[int, int] | None]:
     if connection.vendor != "postgresql":
         return None, None
     paths = scope_paths(user, TicketCapability.DISPATCH_TICKETS)
-    totals = BoardTally.objects.filter(path_q(paths, "area__path")).aggregate(
-        **{tab: Sum(tab) for tab in TALLIED_TABS}, rows=Count("pk"), newest=Max("pk")
+    if paths == []:
+        return dict.fromkeys(TALLIED_TABS, 0), (0, 0)
+
+    def build():
+        return (
+            BoardTally.objects.filter(path_q(paths, "area__path"))
+            .order_by()
+            .values(one=Value(1))  # no GROUP BY: one row, also where nothing is kept
+            .annotate(**{tab: Sum(tab) for tab in TALLIED_TABS}, rows=Count("pk"), newest=Max("pk"))
+            .values_list(*TALLIED_TABS, "rows", "newest")
+        )
+
+    # Built once per process for these areas and prepared once per connection (core.statements).
+    *sums, rows, newest = statements.row(
+        ("tickets:board-counts", None if paths is None else tuple(paths)), build
     )
-    return {tab: totals[tab] or 0 for tab in TALLIED_TABS}, (totals["rows"], totals["newest"] or 0)
+    counts = {tab: int(n or 0) for tab, n in zip(TALLIED_TABS, sums, strict=True)}
+    return counts, (rows, newest or 0)
 
 
 def board_counts(user, base=None, kept: dict[str, int] | None = None) -> TabCounts:

@@ -67,7 +67,8 @@ def tasks_version(assignees: list[int]) -> tuple:
             _tasks(assignees)
             .order_by()
             .values(one=Value(1))
-            .values_list(Count("pk"), Sum("pk"), Sum("page_version"))
+            .annotate(n=Count("pk"), ids=Sum("pk"), versions=Sum("page_version"))
+            .values_list("n", "ids", "versions")
         ),
     )
     return n, int(ids or 0), int(versions or 0)  # SUM of bigint is numeric

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from grids import list_cache, services, tallies
 from grids.models import GridTally, Household, RegisterMark, Resident, ResidentCare
+from tests.conftest import sql_of
 from tests.factories import HouseholdFactory, ResidentFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis]
@@ -43,7 +44,7 @@ def _residents(client, code="G1", query=""):
 def _queries(client, name: str, code: str, query: str = "") -> list[str]:
     with CaptureQueriesContext(connection) as ctx:
         _list(client, name, code, query)
-    return [q["sql"] for q in ctx.captured_queries]
+    return [sql_of(q) for q in ctx.captured_queries]
 
 
 @pytest.mark.parametrize("name", ["household_list", "resident_list"])

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grids.roles import Role
+from tests.conftest import sql_of
 from tests.factories import PostFactory, UserFactory
 from tests.tickets.fixtures import reported
 from tickets import board_tallies, selectors, services
@@ -33,7 +34,7 @@ def _warm(client, url):
     client.get(url)
     with CaptureQueriesContext(connection) as ctx:
         page = client.get(url).content.decode()
-    return page, [q["sql"] for q in ctx.captured_queries]
+    return page, [sql_of(q) for q in ctx.captured_queries]
 
 
 def test_a_warm_board_reads_only_the_tallies(client, shared_cache, territory, matter, dispatcher):
