@@ -489,7 +489,9 @@ def _save(
     schedule(ticket)
     # Its related rows were read with the lock, and its codes never change: neither is
     # looked up again (five queries of every transition).
-    ticket.full_clean(exclude=_UNCHANGING)
+    # No rating yet (every transition but the review's): its check constraint holds, and
+    # Django would ask the database to evaluate it (three round trips in a savepoint).
+    ticket.full_clean(exclude=[*_UNCHANGING, *(["rating"] if ticket.rating is None else [])])
     ticket.save()
     return _event(ticket, action, by, before, note, public, at=at)
 
