@@ -6,6 +6,7 @@ far more than answering them: the request page's check plans in 0.85 ms and runs
 ``row(key, build)`` runs the query ``build()`` returns and gives its first row. ``key`` must
 name everything ``build`` reads (the viewer, their areas, the ids it filters on): the SQL and
 its parameters are kept under it, so a kept statement is the one ``build()`` would make now.
+``compiled(key, build)`` gives the SQL alone (for a caller that puts its own values in);
 ``first_row(model, sql, params)`` runs SQL already built. What the database holds is read
 afresh every time. Reads go where the router sends them at the time of the call (the
 replica, when the request may read from it).
@@ -30,6 +31,7 @@ from collections.abc import Callable
 
 from django.db import connections, router
 from django.db.models import QuerySet
+from django.db.models.sql import Query
 from psycopg import DatabaseError
 
 KEPT = 4_000
@@ -42,15 +44,18 @@ _PLAIN: set[str] = set()
 _PLACEHOLDER = re.compile(r"%([s%])")
 
 
-def _compiled(key: tuple, build: Callable[[], QuerySet]) -> tuple[type, str, tuple]:
+def compiled(key: tuple, build: Callable[[], QuerySet | Query]) -> tuple[type, str, tuple]:
+    """The model, SQL and parameters of the query ``build()`` returns (a queryset, or a query
+    such as ``queryset.query.exists()``), built once per ``key``."""
     with _LOCK:
         found = _STATEMENTS.get(key)
         if found is not None:
             _STATEMENTS.move_to_end(key)
             return found
-    queryset = build()
-    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
-    found = (queryset.model, sql, tuple(params))
+    built = build()
+    query = built if isinstance(built, Query) else built.query
+    sql, params = query.get_compiler(router.db_for_read(query.model)).as_sql()
+    found = (query.model, sql, tuple(params))
     with _LOCK:
         _STATEMENTS[key] = found
         while len(_STATEMENTS) > KEPT:
@@ -60,7 +65,7 @@ def _compiled(key: tuple, build: Callable[[], QuerySet]) -> tuple[type, str, tup
 
 def row(key: tuple, build: Callable[[], QuerySet]) -> tuple:
     """The first row of ``build()``'s query (built once per ``key``)."""
-    return first_row(*_compiled(key, build))
+    return first_row(*compiled(key, build))
 
 
 def _numbered(sql: str) -> str:
@@ -122,8 +127,3 @@ def first_row(model: type, sql: str, params) -> tuple | None:
         else:
             cursor.execute(f"EXECUTE {name}")
         return cursor.fetchone()
-
-
-def forget() -> None:
-    with _LOCK:
-        _STATEMENTS.clear()

@@ -24,7 +24,17 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import BigIntegerField, Count, Func, Max, OuterRef, Subquery, Sum, Value
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    Count,
+    Func,
+    Max,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+)
 
 from core import kept_bodies, statements
 from grids.scope import active_posts, covered_posts, path_q, scope_paths
@@ -129,7 +139,7 @@ def _versions_query(user_pk: int, assignees, communities, grids):
                     .values("paths")
                 )
                 if accepting is not None
-                else Value(None, output_field=ArrayField(BigIntegerField()))
+                else Value(None, output_field=ArrayField(CharField()))
             ),
         )
         .values_list("v_departments", "v_mine", "v_parts", "v_around", "v_accepting")
